@@ -1,0 +1,1 @@
+//! Atomic in-place writes: the only code that writes a user's file.
