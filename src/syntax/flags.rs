@@ -1,1 +1,168 @@
-//! stub
+//! Builder flags (`--mount=...`) at the start of an instruction's arguments.
+//!
+//! A port of BuildKit's `extractBuilderFlags`. Like BuildKit it works byte by byte, so a
+//! non-ASCII byte becomes the Latin-1 character of the same value; this is what BuildKit itself
+//! passes on to the build, so restage reports the same.
+
+use super::Flag;
+
+/// Split the leading `--flag` words off `line`. Returns the flags and the byte offset in `line`
+/// where the remaining arguments start (`line.len()` when only flags were present).
+pub(crate) fn extract_flags(line: &str) -> (Vec<Flag>, usize) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let bytes = line.as_bytes();
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0);
+    let mut words: Vec<String> = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = 0;
+    while pos <= bytes.len() {
+        let ch = bytes.get(pos).copied().unwrap_or(0);
+        if phase == Phase::Spaces {
+            if pos == bytes.len() {
+                break;
+            }
+            if is_space(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || bytes.get(pos + 1) != Some(&b'-') {
+                return (to_flags(words), next_boundary(line, pos));
+            }
+            phase = Phase::Word;
+        }
+        if pos == bytes.len() {
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push(word);
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if is_space(ch) {
+                phase = Phase::Spaces;
+                if word == "--" {
+                    return (to_flags(words), next_boundary(line, pos));
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                word.clear();
+                blank_ok = false;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\'' || ch == b'"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                pos += 1;
+                continue;
+            }
+            let mut c = ch;
+            if ch == b'\\' {
+                if pos + 1 == bytes.len() {
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                c = bytes[pos];
+            }
+            word.push(char::from(c));
+            pos += 1;
+            continue;
+        }
+        // Phase::Quote
+        if ch == quote {
+            phase = Phase::Word;
+            pos += 1;
+            continue;
+        }
+        let mut c = ch;
+        if ch == b'\\' {
+            if pos + 1 == bytes.len() {
+                phase = Phase::Word;
+                pos += 1;
+                continue;
+            }
+            pos += 1;
+            c = bytes[pos];
+        }
+        word.push(char::from(c));
+        pos += 1;
+    }
+    (to_flags(words), line.len())
+}
+
+/// BuildKit slices at a byte offset; keep the slice valid UTF-8.
+fn next_boundary(line: &str, mut pos: usize) -> usize {
+    while !line.is_char_boundary(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+fn to_flags(words: Vec<String>) -> Vec<Flag> {
+    words
+        .into_iter()
+        .map(|w| {
+            let body = w.strip_prefix("--").unwrap_or(&w);
+            match body.split_once('=') {
+                Some((name, value)) => Flag {
+                    name: name.to_string(),
+                    value: Some(value.to_string()),
+                },
+                None => Flag {
+                    name: body.to_string(),
+                    value: None,
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(line: &str) -> (Vec<String>, &str) {
+        let (f, at) = extract_flags(line);
+        (f.iter().map(Flag::to_buildkit).collect(), &line[at..])
+    }
+
+    #[test]
+    fn splits_flags_from_arguments() {
+        assert_eq!(
+            flags("--mount=type=cache,target=/root/.npm --link npm ci"),
+            (
+                vec![
+                    "--mount=type=cache,target=/root/.npm".into(),
+                    "--link".into()
+                ],
+                "npm ci"
+            )
+        );
+        assert_eq!(flags("npm ci"), (vec![], "npm ci"));
+    }
+
+    #[test]
+    fn quotes_and_double_dash() {
+        assert_eq!(
+            flags("--mount=\"a b\" x"),
+            (vec!["--mount=a b".into()], "x")
+        );
+        assert_eq!(flags("-- --x y"), (vec![], " --x y"));
+        assert_eq!(flags("--from=a"), (vec!["--from=a".into()], ""));
+    }
+
+    #[test]
+    fn non_ascii_is_latin1_like_buildkit() {
+        assert_eq!(flags("--t=/é x").0, vec!["--t=/Ã©".to_string()]);
+    }
+}
