@@ -294,7 +294,7 @@ fn node_from_line(line: &str, escape: char) -> Node {
         "add" | "copy" | "volume" => match parse_json(arguments) {
             Json::Array(values) => node.set(values, Form::Exec),
             Json::NotStrings => node.not_strings(),
-            Json::NotJson => node.set(split_separated(arguments), Form::Shell),
+            Json::Shell => node.set(split_separated(arguments), Form::Shell),
         },
         "cmd" | "entrypoint" | "run" | "shell" => node.maybe_json(arguments),
         "arg" => node.values = parse_words(arguments, escape),
@@ -351,7 +351,7 @@ impl Node {
         match parse_json(arguments) {
             Json::Array(values) => self.set(values, Form::Exec),
             Json::NotStrings => self.not_strings(),
-            Json::NotJson => self.set(vec![arguments.to_string()], Form::Shell),
+            Json::Shell => self.set(vec![arguments.to_string()], Form::Shell),
         }
     }
 
@@ -390,14 +390,14 @@ impl Node {
 enum Json {
     Array(Vec<String>),
     NotStrings,
-    NotJson,
+    Shell,
 }
 
 /// BuildKit decodes the first JSON value and ignores anything after it.
 fn parse_json(arguments: &str) -> Json {
     let trimmed = arguments.trim_start();
     if !trimmed.starts_with('[') {
-        return Json::NotJson;
+        return Json::Shell;
     }
     let mut stream = serde_json::Deserializer::from_str(trimmed).into_iter::<serde_json::Value>();
     match stream.next() {
@@ -411,7 +411,7 @@ fn parse_json(arguments: &str) -> Json {
             }
             Json::Array(values)
         }
-        _ => Json::NotJson,
+        _ => Json::Shell,
     }
 }
 
