@@ -1,0 +1,3 @@
+module example.com/go-basic
+
+go 1.19

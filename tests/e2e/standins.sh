@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the stand-ins for the official language images from tests/e2e/images/*, tagged with the
+# official names (listed in tests/e2e/standins.txt). Needs the engine from setup-engine.sh (sourced
+# first, so CONTAINERS_STORAGE_CONF/CONTAINERS_CONF point at the e2e storage). Layer-cached: a rerun
+# with unchanged Dockerfiles takes seconds.
+set -euo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_CACHE=${E2E_CACHE:-/var/cache/restage-e2e}
+: "${CONTAINERS_STORAGE_CONF:?source tests/e2e/setup-engine.sh first}"
+standin_die() { echo "e2e stand-ins: FAILED: $*" >&2; exit 1; }
+mkdir -p "$E2E_CACHE/logs"
+
+# host cargo configuration, baked into the rust stand-in the way pip.conf/npmrc are baked into the base
+prepare_cargo_home() {
+  local dst=$1
+  rm -rf "$dst"; mkdir -p "$dst"
+  : > "$dst/.restage-e2e"
+  for f in "${CARGO_HOME:-$HOME/.cargo}/config.toml" "${CARGO_HOME:-$HOME/.cargo}/config" \
+           /usr/local/cargo/config.toml; do
+    if [ -f "$f" ]; then cp "$f" "$dst/config.toml"; break; fi
+  done
+}
+
+only=${1:-}
+while read -r dir target tags; do
+  case "$dir" in ''|'#'*) continue ;; esac
+  if [ -n "$only" ] && [ "$only" != "$dir" ]; then continue; fi
+  first=${tags%% *}
+  ctx="$E2E_CACHE/ctx/$dir"
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  cp -a "$E2E_DIR/images/$dir/." "$ctx/"
+  [ "$dir" = rust-1.96 ] && prepare_cargo_home "$ctx/cargo-home"
+  targs=()
+  [ "$target" != - ] && targs=(--target "$target")
+  log="$E2E_CACHE/logs/standin-$dir-$target.log"
+  echo "e2e stand-ins: $first" >&2
+  start=$(date +%s)
+  if ! buildah bud --isolation chroot --layers --pull=never "${targs[@]}" -t "$first" "$ctx" >"$log" 2>&1; then
+    tail -20 "$log" >&2
+    standin_die "building $first from tests/e2e/images/$dir (log: $log)"
+  fi
+  for t in $tags; do buildah tag "$first" "$t" >/dev/null || standin_die "tagging $t"; done
+  echo "e2e stand-ins: $first ready in $(( $(date +%s) - start )) s, $(podman image inspect --format '{{.Size}}' "$first") bytes" >&2
+done < "$E2E_DIR/standins.txt"
