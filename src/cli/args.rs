@@ -1,0 +1,263 @@
+//! The command line, as clap derive definitions. The doc comments are the `--help` text.
+//!
+//! The surfaces here are fixed (issue 2): `restage [OPTIONS] [PATH]...`, `restage parse`,
+//! `restage detect`, `restage profiles`. Add flags; do not rename or remove them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Rewrite single-stage Dockerfiles into deps/build/test/runtime multi-stage builds.
+///
+/// With no PATH, restage looks for Dockerfiles under the current folder. By default it prints a
+/// unified diff and changes nothing; `--write` writes the files, `--check` exits 1 when a file
+/// would change.
+///
+/// Exit codes: 0 success or nothing to change, 1 `--check` found files to rewrite,
+/// 2 usage, parse or I/O error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "restage",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub rewrite: RewriteArgs,
+}
+
+/// The subcommands. Without one, restage rewrites.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the syntax tree of a Dockerfile (a tool for people and for other tools).
+    Parse(ParseArgs),
+    /// Show which toolchain each Dockerfile builds, with the evidence.
+    Detect(DetectArgs),
+    /// List the language profiles, or show one.
+    Profiles(ProfilesArgs),
+}
+
+/// What the rewrite does with its results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Print a unified diff; change nothing (the default).
+    Diff,
+    /// Write the rewritten files in place, atomically.
+    Write,
+    /// Report what would change; exit 1 if anything would.
+    Check,
+}
+
+/// Output format of the rewrite command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable: diffs, or one line per file.
+    Text,
+    /// One JSON document: `{"files": [...], "summary": {...}}`.
+    Json,
+}
+
+/// Output format of `parse`, `detect` and `profiles`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimpleFormat {
+    Text,
+    Json,
+}
+
+/// When to use colour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    pub(crate) fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+/// Options of the rewrite command (the default command).
+#[derive(Debug, Args)]
+pub struct RewriteArgs {
+    /// Dockerfiles or folders to process (`-` reads stdin). Folders are walked, honouring
+    /// .gitignore, for Dockerfile, dockerfile, Containerfile, *.Dockerfile, *.dockerfile and
+    /// Dockerfile.*. Defaults to the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write the rewritten files in place (atomically), and any new files (e.g. .dockerignore)
+    /// that do not exist yet.
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    pub write: bool,
+
+    /// Change nothing; report the files that would change and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Print a unified diff of the changes (the default; with --check, print diffs instead of
+    /// file names).
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// The build context folder. By default, the Dockerfile's folder.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// A folder of language profiles (YAML) that add to or override the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
+
+    /// A folder of stage templates that override the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates_dir: Option<PathBuf>,
+
+    /// The file name to use for stdin (`-`) in messages and to find its build context.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Print nothing but errors (diffs and JSON, when asked for, are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// When to use colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+impl RewriteArgs {
+    /// The mode the flags select.
+    pub fn mode(&self) -> Mode {
+        if self.write {
+            Mode::Write
+        } else if self.check {
+            Mode::Check
+        } else {
+            Mode::Diff
+        }
+    }
+}
+
+/// `restage parse`.
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The Dockerfile to parse (`-` reads stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Text)]
+    pub format: SimpleFormat,
+
+    /// When to use colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `restage detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Dockerfiles or folders (`-` reads stdin). Defaults to the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Text)]
+    pub format: SimpleFormat,
+
+    /// The build context folder. By default it is inferred from the Dockerfile's COPY sources,
+    /// starting at the Dockerfile's folder.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// A folder of language profiles (YAML) that add to or override the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
+
+    /// The file name to use for stdin (`-`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// When to use colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `restage profiles [show NAME]`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    #[command(subcommand)]
+    pub command: Option<ProfilesCommand>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Text, global = true)]
+    pub format: SimpleFormat,
+
+    /// A folder of language profiles (YAML) that add to or override the built-in ones.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub profiles_dir: Option<PathBuf>,
+
+    /// When to use colour.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+}
+
+/// `restage profiles show`.
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// Print the effective profile (built-in, overridden by --profiles-dir).
+    Show {
+        /// The profile name (e.g. `node`).
+        name: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn mode_follows_flags() {
+        let cli = Cli::try_parse_from(["restage", "--check", "a"]).unwrap();
+        assert_eq!(cli.rewrite.mode(), Mode::Check);
+        let cli = Cli::try_parse_from(["restage", "--write"]).unwrap();
+        assert_eq!(cli.rewrite.mode(), Mode::Write);
+        let cli = Cli::try_parse_from(["restage"]).unwrap();
+        assert_eq!(cli.rewrite.mode(), Mode::Diff);
+        assert!(Cli::try_parse_from(["restage", "--write", "--check"]).is_err());
+    }
+
+    #[test]
+    fn subcommand_names_after_rewrite_flags_are_paths() {
+        // Once a rewrite flag is given, words are PATHs: a file called `parse` stays reachable.
+        let cli = Cli::try_parse_from(["restage", "--write", "parse", "x"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.rewrite.paths,
+            [PathBuf::from("parse"), PathBuf::from("x")]
+        );
+        let cli = Cli::try_parse_from(["restage", "parse", "--format", "json", "x"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Parse(_))));
+    }
+}
