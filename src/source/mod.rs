@@ -1,6 +1,26 @@
 //! Reading: the Dockerfile itself ([`SourceFile`]), and the build context ([`Context`]).
 //!
 //! Everything here reads with size limits and never follows a symlink out of the context.
+//!
+//! - [`SourceFile`]: the Dockerfile, checked to be UTF-8 text (not empty, not binary, not too
+//!   large), kept byte for byte.
+//! - [`FsContext`]: a context folder on disk, walked lazily with caps, honouring
+//!   `.dockerignore`.
+//! - [`MemoryContext`]: a context given as paths and contents.
+//! - [`DockerIgnore`]: Docker's `.dockerignore` rules; [`glob_match`]: Go's `filepath.Match`,
+//!   as `COPY` sources use it.
+
+mod dockerignore;
+mod file;
+mod fs;
+mod glob;
+mod memory;
+
+pub use dockerignore::DockerIgnore;
+pub use file::{DEFAULT_MAX_FILE_SIZE, LineEnding, SourceFile};
+pub use fs::{FsContext, Limits};
+pub use glob::glob_match;
+pub use memory::MemoryContext;
 
 /// What restage can see of a build context. Paths are relative to the context root and use `/`.
 ///
@@ -21,5 +41,61 @@ pub trait Context: Send + Sync {
     /// Whether a cap (file count or bytes) was hit while looking at the context.
     fn truncated(&self) -> bool {
         false
+    }
+    /// One sentence per cap that was hit (which cap, and on what), for warnings.
+    fn limit_notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The files a `COPY` source `pattern` names: those it matches (Go `filepath.Match`: `*`
+    /// stays within one folder), and every file inside a folder it matches. `.`, `/` and `./`
+    /// name the whole context. Sorted, from [`Context::files`].
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        let pattern = dockerignore::clean(pattern.trim_start_matches('/'));
+        if pattern == "." {
+            return self.files().to_vec();
+        }
+        let Ok(compiled) = glob::Pattern::compile(&pattern, false) else {
+            return Vec::new();
+        };
+        self.files()
+            .iter()
+            .filter(|file| {
+                compiled.matches(file)
+                    || file
+                        .match_indices('/')
+                        .any(|(slash, _)| compiled.matches(&file[..slash]))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// A context path made relative and clean: `./a//b/` is `a/b`, a leading `/` is the context
+/// root, and the root itself is `""`. `None` when `..` would leave the context.
+pub(crate) fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize("./a//b/").as_deref(), Some("a/b"));
+        assert_eq!(normalize("/a/../b").as_deref(), Some("b"));
+        assert_eq!(normalize(".").as_deref(), Some(""));
+        assert_eq!(normalize("../x"), None);
+        assert_eq!(normalize("a/../../x"), None);
     }
 }

@@ -3,3 +3,8 @@ mod diff;
 mod text;
 mod syntax_differential;
 mod syntax_roundtrip;
+mod write;
+mod source;
+mod cli;
+mod profiles;
+mod detect;

@@ -1,0 +1,258 @@
+//! Glob patterns: Go's `filepath.Match` for `COPY` sources, and the engine `.dockerignore`
+//! patterns compile to.
+//!
+//! `*` matches any run of characters other than `/`, `?` one character other than `/`,
+//! `[...]` a character class (`[^...]` negated, ranges `a-z`, `\` escapes), and `\x` the
+//! character `x`. `.dockerignore` patterns add `**`, which matches any number of folders.
+//! Matching simulates the pattern as an automaton: time is linear in the path length times the
+//! pattern length, whatever the pattern (no backtracking blow-up).
+
+/// One element of a compiled pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// This exact character.
+    Char(char),
+    /// `*`: any run of characters except `/`.
+    Star,
+    /// `?`: one character except `/`.
+    AnyOne,
+    /// `[...]`: one character in (or, negated, not in) the ranges.
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+    /// `**` followed by more pattern: nothing, or anything ending in `/` (regex `(.*/)?`).
+    DeepDirs,
+    /// `**` at the end: anything at all (regex `.*`).
+    DeepAll,
+}
+
+/// A compiled pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    tokens: Vec<Token>,
+}
+
+/// Why a pattern could not be compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BadPattern;
+
+impl Pattern {
+    /// Compile a `filepath.Match` pattern; with `double_star`, `**` is Docker's any-folders.
+    pub(crate) fn compile(pattern: &str, double_star: bool) -> Result<Self, BadPattern> {
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut tokens = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                '*' if double_star && chars.get(i + 1) == Some(&'*') => {
+                    i += 2;
+                    // `**/` is read as `**`.
+                    if chars.get(i) == Some(&'/') {
+                        i += 1;
+                    }
+                    tokens.push(if i == chars.len() {
+                        Token::DeepAll
+                    } else {
+                        Token::DeepDirs
+                    });
+                    continue;
+                }
+                '*' => tokens.push(Token::Star),
+                '?' => tokens.push(Token::AnyOne),
+                '\\' => {
+                    i += 1;
+                    let &c = chars.get(i).ok_or(BadPattern)?;
+                    tokens.push(Token::Char(c));
+                }
+                '[' => {
+                    let (class, next) = parse_class(&chars, i + 1)?;
+                    tokens.push(class);
+                    i = next;
+                    continue;
+                }
+                c => tokens.push(Token::Char(c)),
+            }
+            i += 1;
+        }
+        Ok(Self { tokens })
+    }
+
+    /// Whether the whole of `path` matches.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        let n = self.tokens.len();
+        // State `2 * i` = "about to match token i"; `2 * i + 1` = "inside the `**` at token i".
+        let mut current = vec![false; 2 * n + 2];
+        let mut next = vec![false; 2 * n + 2];
+        self.add(&mut current, 0);
+        for c in path.chars() {
+            next.iter_mut().for_each(|s| *s = false);
+            let mut any = false;
+            for i in 0..n {
+                if current[2 * i + 1] {
+                    // Inside `**`: take anything; a `/` may end the folders part.
+                    next[2 * i + 1] = true;
+                    any = true;
+                    if c == '/' {
+                        self.add(&mut next, i + 1);
+                    }
+                }
+                if !current[2 * i] {
+                    continue;
+                }
+                let advance = match &self.tokens[i] {
+                    Token::Char(x) => *x == c,
+                    Token::AnyOne => c != '/',
+                    Token::Class { negated, ranges } => {
+                        ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
+                    }
+                    Token::Star => {
+                        if c != '/' {
+                            self.add(&mut next, i);
+                            any = true;
+                        }
+                        false
+                    }
+                    Token::DeepAll => {
+                        self.add(&mut next, i);
+                        any = true;
+                        false
+                    }
+                    // Handled through the "inside" state.
+                    Token::DeepDirs => false,
+                };
+                if advance {
+                    self.add(&mut next, i + 1);
+                    any = true;
+                }
+            }
+            if !any {
+                return false;
+            }
+            std::mem::swap(&mut current, &mut next);
+        }
+        current[2 * n]
+    }
+
+    /// Add "about to match token `i`" and everything reachable from it without input.
+    fn add(&self, states: &mut [bool], mut i: usize) {
+        loop {
+            if states[2 * i] {
+                return;
+            }
+            states[2 * i] = true;
+            match self.tokens.get(i) {
+                Some(Token::Star) | Some(Token::DeepAll) => i += 1,
+                Some(Token::DeepDirs) => {
+                    states[2 * i + 1] = true;
+                    i += 1;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// The text before the first special character: every match starts with it.
+    pub(crate) fn literal_prefix(&self) -> String {
+        self.tokens
+            .iter()
+            .map_while(|t| match t {
+                Token::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Parse a class body starting after `[`; returns the token and the index after `]`.
+fn parse_class(chars: &[char], mut i: usize) -> Result<(Token, usize), BadPattern> {
+    let mut negated = false;
+    if chars.get(i) == Some(&'^') {
+        negated = true;
+        i += 1;
+    }
+    let mut ranges = Vec::new();
+    loop {
+        match chars.get(i) {
+            None => return Err(BadPattern),
+            Some(']') if !ranges.is_empty() => {
+                return Ok((Token::Class { negated, ranges }, i + 1));
+            }
+            _ => {}
+        }
+        let (lo, after) = class_char(chars, i)?;
+        i = after;
+        let mut hi = lo;
+        if chars.get(i) == Some(&'-') {
+            let (h, after) = class_char(chars, i + 1)?;
+            hi = h;
+            i = after;
+        }
+        ranges.push((lo, hi));
+    }
+}
+
+/// One (possibly escaped) character inside a class; `-` and `]` must be escaped.
+fn class_char(chars: &[char], i: usize) -> Result<(char, usize), BadPattern> {
+    match chars.get(i) {
+        None | Some('-') | Some(']') => Err(BadPattern),
+        Some('\\') => chars.get(i + 1).map(|&c| (c, i + 2)).ok_or(BadPattern),
+        Some(&c) => Ok((c, i + 1)),
+    }
+}
+
+/// Go's `filepath.Match`: whether all of `path` matches `pattern`, where `*` and `?` never
+/// match `/`. A malformed pattern (such as an unclosed `[`) matches nothing.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    Pattern::compile(pattern, false).is_ok_and(|p| p.matches(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docker(pattern: &str, path: &str) -> bool {
+        Pattern::compile(pattern, true).unwrap().matches(path)
+    }
+
+    #[test]
+    fn go_match_semantics() {
+        assert!(glob_match("*.json", "package.json"));
+        assert!(!glob_match("*.json", "sub/package.json"));
+        assert!(glob_match("*/*.json", "sub/package.json"));
+        assert!(glob_match("package*.json", "package-lock.json"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("a?c", "a/c"));
+        assert!(glob_match("[a-c]x", "bx"));
+        assert!(!glob_match("[^a-c]x", "bx"));
+        assert!(glob_match("[^a-c]x", "dx"));
+        assert!(glob_match("\\*", "*"));
+        assert!(!glob_match("\\*", "x"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("[", "["));
+        assert!(!glob_match("a\\", "a"));
+        assert!(!glob_match("[]]", "]"));
+        assert!(glob_match("[\\]]", "]"));
+        // Without Docker's extension `**` is just two stars.
+        assert!(!glob_match("**.go", "a/b.go"));
+    }
+
+    #[test]
+    fn double_star() {
+        assert!(docker("**/*.go", "a.go"));
+        assert!(docker("**/*.go", "x/y/a.go"));
+        assert!(docker("a/**/b", "a/b"));
+        assert!(docker("a/**/b", "a/x/y/b"));
+        assert!(!docker("a/**/b", "a/xb"));
+        assert!(docker("a/**", "a/x/y"));
+        assert!(!docker("a/**", "a"));
+        assert!(docker("**", "anything/at/all"));
+    }
+
+    #[test]
+    fn no_exponential_backtracking() {
+        let pattern = "*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        let path = "a".repeat(5000);
+        assert!(!glob_match(pattern, &path));
+    }
+}
