@@ -1,1 +1,355 @@
-//! TODO
+//! Language profiles: language knowledge as data.
+//!
+//! Each `language-profiles/<name>.yaml` is one [`Profile`] (see [`schema`] for every field);
+//! `language-profiles/_system.yaml` holds [`SystemRules`], the knowledge shared by all profiles
+//! (distro installers, directories never scanned, distro flavours, common build-only packages,
+//! scoring thresholds). The built-in files are embedded in the binary and parsed once.
+//!
+//! [`Registry::load`] adds a `--profiles-dir`: each `*.yaml`/`*.yml` there adds a profile or
+//! replaces the built-in one with the same `name`; a `_system.yaml` there replaces the shared
+//! rules. Unknown fields are rejected with the file and line.
+
+pub mod pattern;
+pub mod schema;
+
+pub use schema::*;
+
+use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Knowledge shared by every profile (`language-profiles/_system.yaml`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SystemRules {
+    /// What this file is.
+    pub description: String,
+    /// Commands that install distro packages.
+    pub installers: Vec<Installer>,
+    /// Words that wrap a command (`sudo`, `env`, `exec`); skipped before matching. `sh`/`bash`
+    /// with `-c` are looked into.
+    pub command_prefixes: Vec<String>,
+    /// Folders never scanned for evidence or facts (committed `node_modules/`, `target/`).
+    pub skip_dirs: Vec<String>,
+    /// How to tell the distro family and release of an image.
+    pub flavors: Vec<Flavor>,
+    /// Build-only packages and runtime mappings shared by all profiles (appended to each
+    /// profile's own).
+    pub system_packages: SystemPackages,
+    /// Runtime folders shared by all profiles (appended).
+    pub runtime_files: Vec<String>,
+    /// `.dockerignore` lines shared by all profiles (appended).
+    pub dockerignore: Vec<String>,
+    /// Scoring thresholds for detection.
+    pub scoring: Scoring,
+}
+
+/// A distro package installer command.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Installer {
+    /// The command words (`apt-get install`, `apk add`), matched as a prefix after the command
+    /// name's options.
+    pub command: String,
+    /// The distro family it belongs to (`debian`, `alpine`, `rhel`).
+    pub family: String,
+    /// Options that take a separate value (`--virtual .build-deps`).
+    #[serde(default)]
+    pub options_with_value: Vec<String>,
+}
+
+/// A distro flavour rule. `word` is a capture pattern matched against each `-`-separated word of
+/// the image tag (`alpine{version}`, `bookworm`); `image` a glob on the image name (the tag is
+/// then the release when `release_from_tag`). Tag words are tried first, then image names.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Flavor {
+    #[serde(default)]
+    pub word: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    pub family: String,
+    /// A fixed release (`bookworm`); a `{version}` hole in `word` captures it instead.
+    #[serde(default)]
+    pub release: Option<String>,
+    #[serde(default)]
+    pub release_from_tag: bool,
+}
+
+/// Detection thresholds.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// Below this total the winner is not trusted: profile null.
+    pub min_score: f64,
+    /// A total at or above this gives full strength to the confidence.
+    pub strong_score: f64,
+    /// Files under the context root count fully up to this depth; deeper stray files count half.
+    pub full_depth: usize,
+}
+
+/// The set of profiles in effect: the built-in ones plus overrides.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    profiles: BTreeMap<String, Profile>,
+    origins: BTreeMap<String, String>,
+    system: SystemRules,
+}
+
+macro_rules! builtin {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../language-profiles/", $file)))),*]
+    };
+}
+
+/// The embedded profile files: (file name, text).
+pub const BUILTIN_FILES: &[(&str, &str)] = builtin!(
+    "_system.yaml",
+    "dotnet.yaml",
+    "go.yaml",
+    "java-gradle.yaml",
+    "java-maven.yaml",
+    "node.yaml",
+    "python.yaml",
+    "rust.yaml",
+);
+
+const SYSTEM_FILE: &str = "_system.yaml";
+
+impl Registry {
+    /// The built-in registry, parsed once.
+    pub fn builtin() -> Result<&'static Registry> {
+        static BUILTIN: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                let files: Vec<(PathBuf, String)> = BUILTIN_FILES
+                    .iter()
+                    .map(|(name, text)| (PathBuf::from("language-profiles").join(name), text.to_string()))
+                    .collect();
+                Registry::from_files(&files).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::new(ErrorKind::Profile, format!("built-in profiles are invalid: {e}")))
+    }
+
+    /// The built-in profiles, plus the `*.yaml`/`*.yml` files of `extra_dir` that add profiles or
+    /// override them by name (and `_system.yaml`, which replaces the shared rules).
+    pub fn load(extra_dir: Option<&Path>) -> Result<Registry> {
+        let mut files: Vec<(PathBuf, String)> = BUILTIN_FILES
+            .iter()
+            .map(|(name, text)| (PathBuf::from("language-profiles").join(name), text.to_string()))
+            .collect();
+        if let Some(dir) = extra_dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+                files.push((path, text));
+            }
+        }
+        Registry::from_files(&files)
+    }
+
+    /// Build a registry from (path, text) pairs, later files overriding earlier ones by name.
+    /// Exactly one file named `_system.yaml` is required overall (a later one replaces it).
+    pub fn from_files(files: &[(PathBuf, String)]) -> Result<Registry> {
+        let mut profiles = BTreeMap::new();
+        let mut origins = BTreeMap::new();
+        let mut system: Option<SystemRules> = None;
+        for (path, text) in files {
+            let is_system = path.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n == SYSTEM_FILE || n == "_system.yml"
+            });
+            if is_system {
+                system = Some(parse_yaml(path, text)?);
+            } else {
+                let profile: Profile = parse_yaml(path, text)?;
+                validate_profile(&profile, path, text)?;
+                origins.insert(profile.name.clone(), path.display().to_string());
+                profiles.insert(profile.name.clone(), profile);
+            }
+        }
+        let system = system.ok_or_else(|| Error::new(ErrorKind::Profile, "no _system.yaml among the profile files"))?;
+        for profile in profiles.values_mut() {
+            merge_system(profile, &system);
+        }
+        Ok(Registry {
+            profiles,
+            origins,
+            system,
+        })
+    }
+
+    /// The profile called `name`.
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.profiles.get(name)
+    }
+
+    /// The profiles, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.profiles.values()
+    }
+
+    /// The profile names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
+    /// Where a profile came from: `language-profiles/<name>.yaml` (built in) or the override
+    /// file's path.
+    pub fn origin(&self, name: &str) -> Option<&str> {
+        self.origins.get(name).map(String::as_str)
+    }
+
+    /// The shared rules.
+    pub fn system(&self) -> &SystemRules {
+        &self.system
+    }
+
+    /// The number of profiles.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// Whether there are no profiles.
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+}
+
+fn parse_yaml<T: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<T> {
+    serde_saphyr::from_str(text).map_err(|e| {
+        let message = first_line_message(&e.to_string());
+        let mut err = Error::new(ErrorKind::Profile, message).with_path(path);
+        if let Some(loc) = e.location() {
+            err = err.at(loc.line() as usize, loc.column() as usize);
+        }
+        err
+    })
+}
+
+/// serde-saphyr renders a snippet under the message; keep the message itself.
+fn first_line_message(rendered: &str) -> String {
+    let line = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or(rendered).trim();
+    // Drop a leading "line N column M: " if the renderer added one; we print our own.
+    let line = match line.split_once(": ") {
+        Some((head, rest)) if head.contains("line") && head.chars().any(|c| c.is_ascii_digit()) => rest,
+        _ => line,
+    };
+    line.trim_start_matches("error: ").to_string()
+}
+
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+fn invalid(path: &Path, text: &str, needle: &str, message: String) -> Error {
+    let err = Error::new(ErrorKind::Profile, message).with_path(path);
+    match line_of(text, needle) {
+        Some(line) => err.at(line, 1),
+        None => err,
+    }
+}
+
+/// Checks serde cannot express: cross references and required combinations.
+fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
+    if p.name.trim().is_empty() {
+        return Err(invalid(path, text, "name:", "the profile name is empty".into()));
+    }
+    if p.description.trim().is_empty() {
+        return Err(invalid(path, text, "description:", format!("profile {} has no description", p.name)));
+    }
+    if p.package_managers.is_empty() {
+        return Err(invalid(path, text, "package_managers:", format!("profile {} has no package manager", p.name)));
+    }
+    if p.package_manager(&p.default_package_manager).is_none() {
+        return Err(invalid(
+            path,
+            text,
+            "default_package_manager:",
+            format!("default_package_manager `{}` is not one of the package managers", p.default_package_manager),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for pm in &p.package_managers {
+        if !seen.insert(pm.name.as_str()) {
+            return Err(invalid(path, text, &format!("name: {}", pm.name), format!("package manager `{}` is defined twice", pm.name)));
+        }
+        for probe in &pm.evidence.probes {
+            if probe.weight.is_none() {
+                return Err(invalid(
+                    path,
+                    text,
+                    &format!("name: {}", probe.name),
+                    format!("package manager `{}`: evidence probe `{}` needs a weight", pm.name, probe.name),
+                ));
+            }
+        }
+    }
+    for probe in p.versions.iter().chain(&p.facts).chain(p.package_managers.iter().flat_map(|pm| &pm.evidence.probes)) {
+        let sources = usize::from(probe.path.is_some()) + usize::from(probe.image.is_some()) + usize::from(probe.dockerfile);
+        let readers = usize::from(probe.toml.is_some())
+            + usize::from(probe.json.is_some())
+            + usize::from(probe.xml.is_some())
+            + usize::from(probe.stem)
+            + usize::from(probe.contains.is_some());
+        if sources != 1 || readers > 1 || (readers == 0 && probe.pattern.is_none() && probe.image.is_none()) {
+            return Err(invalid(
+                path,
+                text,
+                &format!("name: {}", probe.name),
+                format!(
+                    "probe `{}` needs exactly one of path/image/dockerfile, at most one of toml/json/xml/stem/contains, and a pattern when it has no reader",
+                    probe.name
+                ),
+            ));
+        }
+    }
+    let weights = p
+        .detect
+        .images
+        .iter()
+        .map(|r| r.weight)
+        .chain(p.detect.commands.iter().map(|r| r.weight))
+        .chain(p.detect.start_commands.iter().map(|r| r.weight))
+        .chain(p.detect.packages.iter().map(|r| r.weight))
+        .chain(p.detect.files.iter().flat_map(|r| [r.copied, r.present]));
+    for w in weights {
+        if !w.is_finite() || w < 0.0 {
+            return Err(invalid(path, text, "weight", format!("profile {}: weights must be finite and >= 0 (found {w})", p.name)));
+        }
+    }
+    Ok(())
+}
+
+fn append_unique(into: &mut Vec<String>, from: &[String]) {
+    for item in from {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
+}
+
+/// Append the shared lists to a profile's own (the profile's entries come first and win).
+fn merge_system(profile: &mut Profile, system: &SystemRules) {
+    append_unique(&mut profile.system_packages.build_only, &system.system_packages.build_only);
+    for rule in &system.system_packages.runtime {
+        let dup = profile
+            .system_packages
+            .runtime
+            .iter()
+            .any(|r| r.build == rule.build && r.family == rule.family);
+        if !dup {
+            profile.system_packages.runtime.push(rule.clone());
+        }
+    }
+    append_unique(&mut profile.runtime_files, &system.runtime_files);
+    append_unique(&mut profile.dockerignore, &system.dockerignore);
+}

@@ -1,0 +1,152 @@
+//! Build-context inference: which folder a Dockerfile is meant to be built from.
+//!
+//! The Dockerfile's own folder is the default. When some of its COPY/ADD sources (not `--from`,
+//! not URLs, not whole-folder `.`) do not exist there but all of them (or more of them) exist
+//! relative to an ancestor folder, that ancestor is chosen. The walk goes up to `repo_root`, or
+//! else to the first folder holding `.git`, or else to the filesystem root.
+
+use super::copy_sources;
+use crate::profile::pattern::{glob, is_glob};
+use crate::syntax::Dockerfile;
+use std::path::{Path, PathBuf};
+
+/// The chosen build context and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ContextChoice {
+    pub dir: PathBuf,
+    pub evidence: Vec<String>,
+}
+
+/// Infer the build context for a Dockerfile on disk (see the module docs). `--context` should
+/// bypass this entirely.
+pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<&Path>) -> ContextChoice {
+    let start = match dockerfile_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let sources: Vec<String> = df
+        .instructions
+        .iter()
+        .flat_map(copy_sources)
+        .map(|s| s.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty() && s != "." && !s.contains('$'))
+        .collect();
+    if sources.is_empty() {
+        return ContextChoice {
+            dir: start,
+            evidence: vec!["context: the Dockerfile's folder (no COPY/ADD source names a path)".into()],
+        };
+    }
+    let count = |dir: &Path| sources.iter().filter(|s| exists(dir, s)).count();
+    let here = count(&start);
+    if here == sources.len() {
+        return ContextChoice {
+            dir: start,
+            evidence: vec![format!("context: the Dockerfile's folder (all {here} COPY/ADD sources exist there)")],
+        };
+    }
+    let repo_root = repo_root.and_then(|r| std::path::absolute(r).ok());
+    let mut best: Option<(usize, PathBuf)> = None;
+    let mut candidate = start.clone();
+    for _ in 0..64 {
+        let Ok(abs) = std::path::absolute(&candidate) else { break };
+        let at_boundary = match &repo_root {
+            Some(root) => normalise(&abs) == normalise(root) || !normalise(&abs).starts_with(normalise(root)),
+            None => abs.join(".git").exists(),
+        };
+        if candidate != start {
+            let n = count(&candidate);
+            if n == sources.len() {
+                return ContextChoice {
+                    dir: tidy(&candidate),
+                    evidence: vec![format!(
+                        "context: {} (the COPY/ADD sources do not all exist next to the Dockerfile, {here} of {}; all exist from this ancestor)",
+                        tidy(&candidate).display(),
+                        sources.len()
+                    )],
+                };
+            }
+            if n > here && best.as_ref().is_none_or(|(b, _)| n > *b) {
+                best = Some((n, candidate.clone()));
+            }
+        }
+        if at_boundary || normalise(&abs).parent().is_none() {
+            break;
+        }
+        candidate = candidate.join("..");
+    }
+    match best {
+        Some((n, dir)) => ContextChoice {
+            evidence: vec![format!(
+                "context: {} ({n} of {} COPY/ADD sources exist from this ancestor, {here} next to the Dockerfile)",
+                tidy(&dir).display(),
+                sources.len()
+            )],
+            dir: tidy(&dir),
+        },
+        None => ContextChoice {
+            dir: start,
+            evidence: vec![format!(
+                "context: the Dockerfile's folder ({here} of {} COPY/ADD sources exist there; no ancestor does better)",
+                sources.len()
+            )],
+        },
+    }
+}
+
+/// `a/b/../..` → `.`; `a/b/..` → `a`; leaves leading `..` alone.
+fn tidy(p: &Path) -> PathBuf {
+    let mut out: Vec<std::path::Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => match out.last() {
+                Some(std::path::Component::Normal(_)) => {
+                    out.pop();
+                }
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+fn normalise(p: &Path) -> PathBuf {
+    tidy(p)
+}
+
+/// Whether a COPY source exists under `dir`; globs are matched one path component at a time.
+fn exists(dir: &Path, source: &str) -> bool {
+    if !is_glob(source) {
+        return dir.join(source).exists();
+    }
+    let mut current = vec![dir.to_path_buf()];
+    for part in source.split('/') {
+        let mut next = Vec::new();
+        for base in &current {
+            if is_glob(part) {
+                let Ok(entries) = std::fs::read_dir(base) else { continue };
+                for e in entries.flatten() {
+                    if glob(part, &e.file_name().to_string_lossy()) {
+                        next.push(e.path());
+                    }
+                }
+            } else {
+                let p = base.join(part);
+                if p.exists() {
+                    next.push(p);
+                }
+            }
+        }
+        if next.is_empty() {
+            return false;
+        }
+        current = next;
+    }
+    true
+}

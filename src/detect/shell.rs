@@ -1,0 +1,246 @@
+//! Just enough shell to find the simple commands in a `RUN`/`CMD` line and the distro packages
+//! they install. Not a shell parser: quotes, escapes, operators and `sh -c` are understood;
+//! everything else is words.
+
+use crate::profile::Installer;
+
+/// Shell keywords that may precede a command.
+const KEYWORDS: &[&str] = &["!", "{", "}", "do", "done", "elif", "else", "fi", "if", "then", "while", "until", "for"];
+
+/// Split shell text into simple commands (their words), looking through `prefixes` (`sudo`,
+/// `env`, ...) and into `sh -c '...'`. The command name is reduced to its basename.
+pub fn simple_commands(text: &str, prefixes: &[String]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for segment in split_segments(text) {
+        push_command(segment, prefixes, &mut out, 0);
+    }
+    out
+}
+
+/// Treat `words` as one simple command (exec form), with the same prefix handling.
+pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    push_command(words.to_vec(), prefixes, &mut out, 0);
+    out
+}
+
+fn push_command(mut words: Vec<String>, prefixes: &[String], out: &mut Vec<Vec<String>>, depth: usize) {
+    loop {
+        let Some(first) = words.first() else { return };
+        let base = first.rsplit('/').next().unwrap_or(first).to_string();
+        if KEYWORDS.contains(&first.as_str()) || is_assignment(first) {
+            words.remove(0);
+            continue;
+        }
+        if prefixes.iter().any(|p| *p == base) {
+            words.remove(0);
+            // `sh -c 'cmd'` / `bash -lc 'cmd'`: look inside.
+            if let Some(pos) = words.iter().position(|w| w.starts_with('-') && w.contains('c') && !w.starts_with("--")) {
+                if pos + 1 < words.len() && words[..pos].iter().all(|w| w.starts_with('-')) && depth < 4 {
+                    for segment in split_segments(&words[pos + 1]) {
+                        push_command(segment, prefixes, out, depth + 1);
+                    }
+                    return;
+                }
+            }
+            // Drop the wrapper's own options (`sudo -E`, `env -i`).
+            while words.first().is_some_and(|w| w.starts_with('-')) {
+                words.remove(0);
+            }
+            continue;
+        }
+        words[0] = base;
+        out.push(words);
+        return;
+    }
+}
+
+fn is_assignment(word: &str) -> bool {
+    match word.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
+fn split_segments(text: &str) -> Vec<Vec<String>> {
+    let mut segments = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars().peekable();
+    let flush_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
+        if *in_word {
+            words.push(std::mem::take(word));
+            *in_word = false;
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some('\r') => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                }
+                Some(n) => {
+                    word.push(n);
+                    in_word = true;
+                }
+                None => {}
+            },
+            '\'' => {
+                in_word = true;
+                for n in chars.by_ref() {
+                    if n == '\'' {
+                        break;
+                    }
+                    word.push(n);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(n) = chars.next() {
+                    match n {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(m) = chars.next() {
+                                if !matches!(m, '"' | '\\' | '$' | '`') {
+                                    word.push('\\');
+                                }
+                                word.push(m);
+                            }
+                        }
+                        _ => word.push(n),
+                    }
+                }
+            }
+            '#' if !in_word => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                flush_word(&mut word, &mut in_word, &mut words);
+                segments.push(std::mem::take(&mut words));
+            }
+            ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
+                flush_word(&mut word, &mut in_word, &mut words);
+                if !words.is_empty() {
+                    segments.push(std::mem::take(&mut words));
+                }
+            }
+            '$' if chars.peek() == Some(&'(') => {
+                chars.next();
+                flush_word(&mut word, &mut in_word, &mut words);
+                if !words.is_empty() {
+                    segments.push(std::mem::take(&mut words));
+                }
+            }
+            c if c.is_whitespace() => flush_word(&mut word, &mut in_word, &mut words),
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    flush_word(&mut word, &mut in_word, &mut words);
+    if !words.is_empty() {
+        segments.push(words);
+    }
+    segments.retain(|s| !s.is_empty());
+    segments
+}
+
+/// The packages a simple command installs through a distro installer, with the family.
+pub fn installed_packages(words: &[String], installers: &[Installer]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for installer in installers {
+        let mut parts = installer.command.split_whitespace();
+        let (Some(name), Some(verb)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if words.first().map(String::as_str) != Some(name) {
+            continue;
+        }
+        // Options may come before the verb (`apt-get -y install`, `apk --no-cache add`).
+        let mut i = 1;
+        while i < words.len() && words[i].starts_with('-') {
+            i += 1;
+        }
+        if words.get(i).map(String::as_str) != Some(verb) {
+            continue;
+        }
+        i += 1;
+        while i < words.len() {
+            let w = &words[i];
+            if w.starts_with('-') {
+                let takes_value = installer.options_with_value.iter().any(|o| o == w);
+                i += if takes_value { 2 } else { 1 };
+                continue;
+            }
+            let pkg = w
+                .split(['=', '~', '@'])
+                .next()
+                .unwrap_or(w)
+                .trim_end_matches(['>', '<']);
+            if !pkg.is_empty() && !pkg.contains('$') && !pkg.contains('/') {
+                out.push((pkg.to_string(), installer.family.clone()));
+            }
+            i += 1;
+        }
+        break;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefixes() -> Vec<String> {
+        ["sudo", "env", "sh", "bash", "exec"].iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn splits_operators_and_looks_into_sh_c() {
+        let cmds = simple_commands(
+            "apt-get update && apt-get install -y golang-go \\\n  && sh -c 'npm ci; CGO_ENABLED=0 ./mvnw package' | tee x",
+            &prefixes(),
+        );
+        let names: Vec<&str> = cmds.iter().map(|c| c[0].as_str()).collect();
+        assert_eq!(names, ["apt-get", "apt-get", "npm", "mvnw", "tee"]);
+    }
+
+    #[test]
+    fn finds_installed_packages() {
+        let installers = vec![
+            Installer {
+                command: "apk add".into(),
+                family: "alpine".into(),
+                options_with_value: vec!["--virtual".into()],
+            },
+            Installer {
+                command: "apt-get install".into(),
+                family: "debian".into(),
+                options_with_value: vec![],
+            },
+        ];
+        let words: Vec<String> = "apk add --no-cache --virtual .build-deps gcc musl-dev=1.2 rust cargo"
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        let pkgs: Vec<String> = installed_packages(&words, &installers).into_iter().map(|p| p.0).collect();
+        assert_eq!(pkgs, ["gcc", "musl-dev", "rust", "cargo"]);
+        let words: Vec<String> = "apt-get -y install --no-install-recommends python3 python3-pip"
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        assert_eq!(installed_packages(&words, &installers).len(), 2);
+    }
+}

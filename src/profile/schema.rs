@@ -1,0 +1,662 @@
+//! The language profile schema: what each `language-profiles/<name>.yaml` holds.
+//!
+//! Every struct rejects unknown fields. Patterns follow [`crate::profile::pattern`]: globs for
+//! paths/images/packages/command words, capture patterns (`{version}`, `{name}`, `{value}`) where
+//! a value is extracted.
+//!
+//! Templates (commands, runtime images, artifact names, entrypoints) use `{placeholder}`s that
+//! [`Facts::render`](crate::detect::Facts::render) fills from the detection facts (`{binary}`,
+//! `{artifact_version}`, `{packaging}`, `{final_name}`, `{exe}`, any name in `Facts::extra`, any
+//! version as `{versions.<tool>}`), plus the ones documented on each field.
+
+use crate::detect::Facts;
+use crate::profile::pattern::{capture, glob, path_matches};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One language profile: everything restage knows about a toolchain, as data.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The profile name (`node`, `java-maven`, ...); a file in `--profiles-dir` with the same name
+    /// replaces the built-in one.
+    pub name: String,
+    /// One or two sentences for `restage profiles`.
+    pub description: String,
+    /// Weighted detection rules.
+    pub detect: DetectRules,
+    /// The package manager assumed when no package-manager evidence is found. Must name one of
+    /// [`Profile::package_managers`].
+    pub default_package_manager: String,
+    /// The package managers of this ecosystem, each with its evidence and commands.
+    pub package_managers: Vec<PackageManager>,
+    /// Where versions come from, in priority order: the first probe that yields a value for a
+    /// tool wins. The probe's `name` is the tool (`node`, `go`, `java`, `dotnet`, ...).
+    #[serde(default)]
+    pub versions: Vec<Probe>,
+    /// Facts to read from manifests (binary/assembly name, artifact version, packaging, cgo, web
+    /// SDK, ...). The probe's `name` is the fact; the first probe that yields a value wins.
+    #[serde(default)]
+    pub facts: Vec<Probe>,
+    /// How the built artifact is named and where it lives.
+    pub artifacts: Artifacts,
+    /// The builder image → runtime image map.
+    pub runtime_images: RuntimeImages,
+    /// Build-only system packages and their runtime counterparts, on top of `_system.yaml`'s.
+    #[serde(default)]
+    pub system_packages: SystemPackages,
+    /// Start commands that need translating for a runtime without the toolchain.
+    #[serde(default)]
+    pub entrypoints: Vec<EntrypointRule>,
+    /// Folders (or files) apps of this ecosystem read at run time, copied into runtime when they
+    /// exist. `_system.yaml`'s common list is appended.
+    #[serde(default)]
+    pub runtime_files: Vec<String>,
+    /// `.dockerignore` lines proposed for this profile. `_system.yaml`'s common list is appended.
+    #[serde(default)]
+    pub dockerignore: Vec<String>,
+}
+
+/// Weighted evidence that a Dockerfile builds with this profile's toolchain.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DetectRules {
+    /// Base images (`FROM`) by name.
+    #[serde(default)]
+    pub images: Vec<ImageRule>,
+    /// Commands run by `RUN`.
+    #[serde(default)]
+    pub commands: Vec<CommandRule>,
+    /// Commands in `CMD`/`ENTRYPOINT`.
+    #[serde(default)]
+    pub start_commands: Vec<CommandRule>,
+    /// Distro packages installed by apt/apk/dnf/... (`golang-go`, `dotnet-sdk-*`).
+    #[serde(default)]
+    pub packages: Vec<PackageRule>,
+    /// Files in the build context or named by COPY/ADD.
+    #[serde(default)]
+    pub files: Vec<FileRule>,
+}
+
+/// A base image rule. The image name is normalised first: no registry `docker.io/`, no
+/// `library/`, no tag or digest. `image` matches the whole name or its trailing path components
+/// (so `node` also matches `cimg/node` and `my-mirror.example/library/node`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageRule {
+    /// Glob on the normalised image name.
+    pub image: String,
+    /// Glob on the tag (`*sdk*` for `microsoft/dotnet:2.0-sdk`); any tag when absent.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Points added when the image matches.
+    pub weight: f64,
+}
+
+impl ImageRule {
+    /// Whether a normalised image name and tag match this rule.
+    pub fn matches(&self, name: &str, tag: Option<&str>) -> bool {
+        image_name_matches(&self.image, name)
+            && self.tag.as_deref().is_none_or(|t| tag.is_some_and(|tag| glob(t, tag)))
+    }
+}
+
+/// Whether a glob on image names matches `name` itself or its trailing path components.
+pub fn image_name_matches(pattern: &str, name: &str) -> bool {
+    if glob(pattern, name) {
+        return true;
+    }
+    name.match_indices('/').any(|(i, _)| glob(pattern, &name[i + 1..]))
+}
+
+/// A command rule. `command` is whitespace-separated glob words: the first is matched against
+/// the command name (its basename: `./mvnw` → `mvnw`), the others must appear later in the same
+/// simple command, in order (`pip* install poetry*`). For one simple command only the rule(s)
+/// with the most words count, so `pip install poetry` is evidence for poetry, not pip.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRule {
+    pub command: String,
+    pub weight: f64,
+}
+
+impl CommandRule {
+    /// The number of words in the rule (its specificity).
+    pub fn len(&self) -> usize {
+        self.command.split_whitespace().count()
+    }
+
+    /// Whether the rule has no words (never matches).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether a simple command (its words, the name already reduced to a basename) matches.
+    pub fn matches(&self, words: &[String]) -> bool {
+        command_matches(&self.command, words)
+    }
+}
+
+/// Whether command words match a rule (see [`CommandRule`]).
+pub fn command_matches(rule: &str, words: &[String]) -> bool {
+    let mut rule_words = rule.split_whitespace();
+    let Some(first) = rule_words.next() else {
+        return false;
+    };
+    let Some(name) = words.first() else {
+        return false;
+    };
+    if !glob(first, name) {
+        return false;
+    }
+    let mut rest = words[1..].iter();
+    rule_words.all(|rw| rest.any(|w| glob(rw, w)))
+}
+
+/// A distro package rule: a glob on the package name as installed (`openjdk-*-jdk`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackageRule {
+    pub package: String,
+    pub weight: f64,
+}
+
+/// A context file rule. `path` is a glob; without a `/` it matches the file name at any depth.
+/// Files under `_system.yaml`'s `skip_dirs` (committed `node_modules/`, `target/`, ...) never
+/// count.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileRule {
+    pub path: String,
+    /// Points when the Dockerfile COPYs/ADDs the file by name or glob (Dockerfile evidence; it
+    /// counts even when the context is not available).
+    pub copied: f64,
+    /// Points when the file merely sits in the context. A file that only arrives through a
+    /// whole-folder copy (`COPY . .`) gets the mean of `present` and `copied`.
+    pub present: f64,
+}
+
+impl FileRule {
+    /// Whether a context path (or a COPY source) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        path_matches(&self.path, path)
+    }
+}
+
+/// One package manager of an ecosystem. Command templates may use `{exe}` (the wrapper such as
+/// `./mvnw` when the context has it, else [`PackageManager::executable`]) and any fact.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackageManager {
+    /// Its name in `Detection::package_manager` (`npm`, `poetry`, `maven`).
+    pub name: String,
+    /// Other names people use for it (`mvnw`, `yarn-berry`); accepted when comparing.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Evidence that this package manager is the one in use.
+    #[serde(default)]
+    pub evidence: PmEvidence,
+    /// The command itself (`mvn`, `gradle`); `{exe}` when no wrapper exists.
+    #[serde(default)]
+    pub executable: Option<String>,
+    /// A wrapper script that replaces the executable when it exists in the context (`mvnw`).
+    #[serde(default)]
+    pub wrapper: Option<String>,
+    /// Lock files; their presence is `Facts::lockfiles`.
+    #[serde(default)]
+    pub lockfiles: Vec<String>,
+    /// Globs of the files the deps stage COPYs before installing (manifests, lockfiles, config).
+    pub manifests: Vec<String>,
+    /// How the package manager itself gets installed when the image lacks it
+    /// (`corepack enable`, `pip install poetry`).
+    #[serde(default)]
+    pub setup: Option<String>,
+    /// The dependency install command for the deps stage (with a lockfile).
+    pub install: String,
+    /// The install command when there is no lockfile (`npm install`).
+    #[serde(default)]
+    pub install_without_lockfile: Option<String>,
+    /// The production-only install (`npm ci --omit=dev`), for runtime dependencies.
+    #[serde(default)]
+    pub install_production: Option<String>,
+    /// The build command for the build stage.
+    #[serde(default)]
+    pub build: Option<String>,
+    /// The test command for the test stage.
+    #[serde(default)]
+    pub test: Option<String>,
+    /// Python: the command that writes a `requirements.txt` from the lock (poetry/pipenv/uv).
+    #[serde(default)]
+    pub export: Option<String>,
+    /// Python: the virtualenv the package manager fills, to be copied whole into runtime.
+    #[serde(default)]
+    pub venv: Option<String>,
+    /// The install command in the runtime stage (python: from the deps stage's wheels).
+    #[serde(default)]
+    pub runtime_install: Option<String>,
+    /// Cache mount targets per stage.
+    #[serde(default)]
+    pub cache: CacheMounts,
+    /// Environment variables the install/build commands need, optionally conditional on a
+    /// boolean fact (`CGO_ENABLED=0` unless `uses_cgo`).
+    #[serde(default)]
+    pub env: Vec<EnvRule>,
+}
+
+impl PackageManager {
+    /// Whether `name` is this package manager's name or one of its aliases (case-insensitive).
+    pub fn is_called(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+
+    /// The environment variables that apply given the facts.
+    pub fn env_for(&self, facts: &Facts) -> Vec<(String, String)> {
+        self.env
+            .iter()
+            .filter(|e| e.applies(facts))
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect()
+    }
+}
+
+/// Evidence for one package manager.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PmEvidence {
+    /// Lockfiles and config files (weights as for [`FileRule`]).
+    #[serde(default)]
+    pub files: Vec<FileRule>,
+    /// RUN commands (see [`CommandRule`]).
+    #[serde(default)]
+    pub commands: Vec<CommandRule>,
+    /// Images used in FROM or `COPY --from=<image>` (`ghcr.io/astral-sh/uv`).
+    #[serde(default)]
+    pub images: Vec<ImageRule>,
+    /// Manifest contents (`packageManager` in package.json, `[tool.poetry]`); `weight` required.
+    #[serde(default)]
+    pub probes: Vec<Probe>,
+}
+
+/// Cache mount targets (`RUN --mount=type=cache,target=...`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheMounts {
+    /// For the dependency install in the deps stage.
+    #[serde(default)]
+    pub deps: Vec<String>,
+    /// For the build command in the build stage.
+    #[serde(default)]
+    pub build: Vec<String>,
+}
+
+/// An environment variable, set when `when` (a boolean fact) is true and `unless` is false.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvRule {
+    pub name: String,
+    pub value: String,
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub unless: Option<String>,
+}
+
+impl EnvRule {
+    pub fn applies(&self, facts: &Facts) -> bool {
+        condition_holds(self.when.as_deref(), self.unless.as_deref(), facts)
+    }
+}
+
+fn condition_holds(when: Option<&str>, unless: Option<&str>, facts: &Facts) -> bool {
+    when.is_none_or(|f| facts.flag(f)) && unless.is_none_or(|f| !facts.flag(f))
+}
+
+/// Reads one value from the build context, the Dockerfile, or the builder image tag.
+///
+/// Where: exactly one of `path` (a context glob as for [`FileRule`]; files the Dockerfile copies
+/// by name come first, then shallower paths), `image` (the builder image's tag, when its name
+/// matches this glob) or `dockerfile: true` (each instruction as `KEYWORD arguments`).
+///
+/// How: at most one of `toml` (a dotted key, numeric parts index arrays: `bin.0.name`), `json`
+/// (a JSON pointer: `/engines/node`), `xml` (a path of local element names from the root,
+/// optionally ending in `@attribute`: `Project/PropertyGroup/AssemblyName`, `Project@Sdk`),
+/// `stem: true` (the file name without its extension), `contains` (true when the text holds
+/// it). With none of these, `pattern` is matched against each line (trimmed) and the first match
+/// wins.
+///
+/// Then `pattern` (a capture pattern) is applied to the value, `equals` compares it, and `value`
+/// replaces it (a probe with `contains` or `equals` yields `value`, default `"true"`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// The tool (in `versions`) or fact (in `facts`) this probe fills; a label in evidence.
+    pub name: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub dockerfile: bool,
+    #[serde(default)]
+    pub toml: Option<String>,
+    #[serde(default)]
+    pub json: Option<String>,
+    #[serde(default)]
+    pub xml: Option<String>,
+    #[serde(default)]
+    pub stem: bool,
+    #[serde(default)]
+    pub contains: Option<String>,
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Only files next to which this relative path exists (`src/main.rs`).
+    #[serde(default)]
+    pub sibling: Option<String>,
+    /// Globs of paths to skip (`*Test*`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Points, only for probes used as package-manager evidence.
+    #[serde(default)]
+    pub weight: Option<f64>,
+}
+
+/// How the built artifact is named and located.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Artifacts {
+    /// What the artifact is: `binary`, `jar`, `assembly`, `output-dirs`, `python-env`.
+    pub kind: String,
+    /// Candidate file names, templates over facts; the first one whose placeholders all resolve
+    /// wins (`{final_name}.jar`, `{binary}-{artifact_version}.{packaging}`). See
+    /// [`Artifacts::name_for`].
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Where the build puts artifacts (globs relative to the workdir: `target/*.jar`).
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// Globs of files in `locations` that are never the artifact (`*-plain.jar`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Where the rewritten build stage writes the artifact (`/out/{binary}`, `/out`).
+    #[serde(default)]
+    pub build_output: Option<String>,
+    /// Where the artifact goes in the runtime stage (`/app/app.jar`, `/app/{binary}`).
+    #[serde(default)]
+    pub runtime_path: Option<String>,
+    /// Build output folders copied to runtime when they exist (node `dist`, `build`, `.next`).
+    #[serde(default)]
+    pub output_dirs: Vec<String>,
+}
+
+impl Artifacts {
+    /// The first name template that resolves with these facts.
+    pub fn name_for(&self, facts: &Facts) -> Option<String> {
+        self.names.iter().find_map(|t| facts.render(t))
+    }
+
+    /// Whether a file name (not a path) is excluded as an artifact.
+    pub fn is_excluded(&self, file_name: &str) -> bool {
+        self.exclude.iter().any(|p| glob(p, file_name))
+    }
+}
+
+/// Builder image → runtime image rules, first match wins.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeImages {
+    /// The version (from `Detection::versions`) used for `{version}` when a rule's tag pattern
+    /// captures none.
+    #[serde(default)]
+    pub version_key: Option<String>,
+    /// Used for `{version}` when neither the tag nor the detected versions give one.
+    #[serde(default)]
+    pub default_version: Option<String>,
+    /// Used for `{release}` when the builder image shows no distro release.
+    #[serde(default)]
+    pub default_release: Option<String>,
+    /// The rules, in order.
+    pub rules: Vec<RuntimeImageRule>,
+    /// The runtime image when no rule matches (a template like the rules').
+    pub default: String,
+}
+
+/// One builder → runtime rule.
+///
+/// The runtime template may use `{tag}` (the builder tag), `{version}` (captured by `tag`, or
+/// `versions[version_key]`, or `default_version`), `{release}` (the builder's distro release,
+/// or `default_release`) and facts. A rule whose template does not resolve is skipped.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeImageRule {
+    /// Glob on the normalised builder image name (as for [`ImageRule`]).
+    pub builder: String,
+    /// Capture pattern on the builder tag (`{version}*-alpine*`); any tag when absent.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// A boolean fact that must be true (`web_sdk`).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// A boolean fact that must be false (`uses_cgo`).
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// The runtime image template; always with a tag.
+    pub runtime: String,
+}
+
+/// Build-only packages and the runtime packages that replace them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SystemPackages {
+    /// Globs of packages only needed to build (`gcc`, `*-dev`); dropped from runtime unless
+    /// `runtime` maps them.
+    #[serde(default)]
+    pub build_only: Vec<String>,
+    /// Build package → runtime package. Checked before `build_only`.
+    #[serde(default)]
+    pub runtime: Vec<RuntimePackageRule>,
+}
+
+/// One build → runtime package mapping. `build` is a glob; a `*` in `runtime` is replaced by
+/// what the first `*` of `build` matched (`openjdk-*-jdk` → `openjdk-*-jre-headless`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimePackageRule {
+    pub build: String,
+    /// The runtime package; empty when nothing is needed at run time.
+    pub runtime: String,
+    /// Only for this distro family (`debian`, `alpine`); any family when absent.
+    #[serde(default)]
+    pub family: Option<String>,
+}
+
+/// What a build-time system package becomes in the runtime stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "package")]
+pub enum RuntimePackage {
+    /// Not needed at run time.
+    Drop,
+    /// Install this package instead.
+    Install(String),
+}
+
+/// A start command (`CMD`/`ENTRYPOINT`) translation.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EntrypointRule {
+    /// Command words as for [`CommandRule`] (`go run`, `./mvnw spring-boot:run`).
+    pub command: String,
+    /// The replacement in exec form; templates over facts plus `{artifact}` (the artifact's
+    /// runtime path). Absent: the command is kept as it is.
+    #[serde(default)]
+    pub exec: Option<Vec<String>>,
+    /// The command needs the SDK/toolchain at run time (`dotnet ef`): keep it and warn, or skip.
+    #[serde(default)]
+    pub needs_toolchain: bool,
+    /// The command needs devDependencies at run time (`vite preview`): keep all and warn.
+    #[serde(default)]
+    pub needs_dev_dependencies: bool,
+    /// A command to run in runtime so the start command works (`npm install -g serve`).
+    #[serde(default)]
+    pub runtime_setup: Option<String>,
+    /// Why, for the decision or warning.
+    pub note: String,
+}
+
+impl Profile {
+    /// The package manager called `name` (or with that alias).
+    pub fn package_manager(&self, name: &str) -> Option<&PackageManager> {
+        self.package_managers
+            .iter()
+            .find(|p| p.name == name)
+            .or_else(|| self.package_managers.iter().find(|p| p.is_called(name)))
+    }
+
+    /// The default package manager.
+    pub fn default_pm(&self) -> Option<&PackageManager> {
+        self.package_manager(&self.default_package_manager)
+    }
+
+    /// The runtime image for a builder image (`python:3.11` → `python:3.11-slim`), applying the
+    /// first matching rule, else the default. `None` only when not even the default resolves.
+    pub fn runtime_image_for(
+        &self,
+        builder_image: &str,
+        facts: &Facts,
+        versions: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let (name, tag) = split_image(builder_image);
+        let ri = &self.runtime_images;
+        let fallback_version = ri
+            .version_key
+            .as_ref()
+            .and_then(|k| versions.get(k).cloned())
+            .or_else(|| ri.default_version.clone());
+        let release = facts
+            .image_release
+            .clone()
+            .or_else(|| ri.default_release.clone());
+        let fill = |template: &str, captured: Option<String>| -> Option<String> {
+            let version = captured.or_else(|| fallback_version.clone());
+            let mut s = template.to_string();
+            for (key, val) in [("{tag}", tag.clone()), ("{version}", version), ("{release}", release.clone())] {
+                if s.contains(key) {
+                    s = s.replace(key, &val?);
+                }
+            }
+            facts.render_with(&s, versions)
+        };
+        for rule in &ri.rules {
+            if !image_name_matches(&rule.builder, &name) {
+                continue;
+            }
+            if !condition_holds(rule.when.as_deref(), rule.unless.as_deref(), facts) {
+                continue;
+            }
+            let captured = match &rule.tag {
+                None => None,
+                Some(pattern) => {
+                    let Some(t) = tag.as_deref() else { continue };
+                    let Some(c) = capture(pattern, t) else { continue };
+                    crate::profile::pattern::has_hole(pattern).then_some(c)
+                }
+            };
+            if let Some(image) = fill(&rule.runtime, captured) {
+                return Some(image);
+            }
+        }
+        fill(&ri.default, None)
+    }
+
+    /// What a build-time system package becomes at run time: `Some(Install(x))` when the map
+    /// names a runtime package, `Some(Drop)` when it is build-only, `None` when unknown (keep it).
+    /// Entries for `family` (`debian`, `alpine`) win over family-less ones.
+    pub fn runtime_package_for(&self, package: &str, family: Option<&str>) -> Option<RuntimePackage> {
+        let rules = &self.system_packages.runtime;
+        let family_first = rules
+            .iter()
+            .filter(|r| r.family.is_some() && r.family.as_deref() == family)
+            .chain(rules.iter().filter(|r| r.family.is_none()));
+        for rule in family_first {
+            if let Some(star) = glob_star_capture(&rule.build, package) {
+                if rule.runtime.is_empty() {
+                    return Some(RuntimePackage::Drop);
+                }
+                return Some(RuntimePackage::Install(rule.runtime.replacen('*', &star, 1)));
+            }
+        }
+        if self.system_packages.build_only.iter().any(|p| glob(p, package)) {
+            return Some(RuntimePackage::Drop);
+        }
+        None
+    }
+
+    /// Whether a package is build-only (mapped or listed).
+    pub fn is_build_only(&self, package: &str, family: Option<&str>) -> bool {
+        self.runtime_package_for(package, family).is_some()
+    }
+
+    /// The entrypoint rule for a start command (its words, the name as written), the most
+    /// specific (most words) first.
+    pub fn entrypoint_for(&self, words: &[String]) -> Option<&EntrypointRule> {
+        let normalised = normalise_command(words);
+        self.entrypoints
+            .iter()
+            .filter(|r| command_matches(&r.command, &normalised))
+            .max_by_key(|r| r.command.split_whitespace().count())
+    }
+}
+
+/// Reduce a command's name to its basename (`./mvnw` → `mvnw`, `/usr/bin/go` → `go`).
+pub fn normalise_command(words: &[String]) -> Vec<String> {
+    let mut out = words.to_vec();
+    if let Some(first) = out.first_mut() {
+        if let Some(base) = first.rsplit('/').next() {
+            *first = base.to_string();
+        }
+    }
+    out
+}
+
+/// What the first `*` of `pattern` matched in `text`, when it matches ("" without a star).
+fn glob_star_capture(pattern: &str, text: &str) -> Option<String> {
+    if !glob(pattern, text) {
+        return None;
+    }
+    let Some(star) = pattern.find('*') else {
+        return Some(String::new());
+    };
+    let prefix = &pattern[..star];
+    let after = &pattern[star + 1..];
+    let rest = text.strip_prefix(prefix)?;
+    // Shortest capture such that the remainder matches the rest of the pattern.
+    (0..=rest.len())
+        .filter(|i| rest.is_char_boundary(*i))
+        .find(|i| glob(after, &rest[*i..]))
+        .map(|i| rest[..i].to_string())
+}
+
+/// Split an image reference into its normalised name and tag:
+/// `docker.io/library/node:18-alpine@sha256:..` → (`node`, `Some("18-alpine")`).
+pub fn split_image(image: &str) -> (String, Option<String>) {
+    let image = image.trim();
+    let image = image.split('@').next().unwrap_or(image);
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match image[last_slash..].find(':') {
+        Some(i) => (&image[..last_slash + i], Some(image[last_slash + i + 1..].to_string())),
+        None => (image, None),
+    };
+    let mut name = name.to_ascii_lowercase();
+    for prefix in ["docker.io/", "index.docker.io/", "registry-1.docker.io/"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            name = rest.to_string();
+        }
+    }
+    if let Some(rest) = name.strip_prefix("library/") {
+        name = rest.to_string();
+    }
+    (name, tag.filter(|t| !t.is_empty()))
+}
