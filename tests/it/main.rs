@@ -3,3 +3,4 @@ mod diff;
 mod text;
 mod write;
 mod source;
+mod verify;
