@@ -28,7 +28,7 @@
 
 mod context;
 mod probe;
-mod shell;
+pub mod shell;
 
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};

@@ -10,7 +10,8 @@
 //! version as `{versions.<tool>}`), plus the ones documented on each field.
 
 use crate::detect::Facts;
-use crate::profile::pattern::{capture, glob, path_matches};
+use crate::profile::pattern::{capture, glob};
+pub use crate::profile::pattern::path_matches;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -45,6 +46,9 @@ pub struct Profile {
     /// Build-only system packages and their runtime counterparts, on top of `_system.yaml`'s.
     #[serde(default)]
     pub system_packages: SystemPackages,
+    /// What original `RUN` commands do (setup / install / build / test), for the plan.
+    #[serde(default)]
+    pub recognise: Recognise,
     /// Start commands that need translating for a runtime without the toolchain.
     #[serde(default)]
     pub entrypoints: Vec<EntrypointRule>,
@@ -55,6 +59,29 @@ pub struct Profile {
     /// `.dockerignore` lines proposed for this profile. `_system.yaml`'s common list is appended.
     #[serde(default)]
     pub dockerignore: Vec<String>,
+}
+
+/// Command rules (see [`CommandRule`] for the word matching) that classify the original `RUN`
+/// commands; for one command the rule with the most words wins across the four lists.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Recognise {
+    /// Installs the package manager or a build tool (`corepack enable`, `pip install poetry`).
+    #[serde(default)]
+    pub setup: Vec<String>,
+    /// Installs dependencies (`npm ci`, `go mod download`, `dotnet restore`).
+    #[serde(default)]
+    pub install: Vec<String>,
+    /// Builds (`npm run build`, `go build`, `mvn package`).
+    #[serde(default)]
+    pub build: Vec<String>,
+    /// Runs tests (`npm test`, `go test`).
+    #[serde(default)]
+    pub test: Vec<String>,
+    /// File names that count as dependency manifests when COPY'd, beyond the package managers'
+    /// `manifests` (`settings.xml`).
+    #[serde(default)]
+    pub manifests: Vec<String>,
 }
 
 /// Weighted evidence that a Dockerfile builds with this profile's toolchain.
@@ -390,6 +417,40 @@ pub struct Artifacts {
     /// Build output folders copied to runtime when they exist (node `dist`, `build`, `.next`).
     #[serde(default)]
     pub output_dirs: Vec<String>,
+    /// A command that copies the built artifact to `build_output` after the original build
+    /// (java: the one jar that is not `-plain`/`-sources`/`original-`). A template over facts.
+    #[serde(default)]
+    pub collect: Option<String>,
+    /// Build tools and the folder they write to (`vite build` → `dist`, `--outDir` overrides).
+    /// See [`Artifacts::best_output_rule`].
+    #[serde(default)]
+    pub outputs: Vec<ArtifactRule>,
+    /// Build commands and the artifact path they produce (`go build -o X` → `X`,
+    /// `cargo build --release` → `target/release/{binary}`). See [`Artifacts::best_command_rule`].
+    #[serde(default)]
+    pub commands: Vec<ArtifactRule>,
+}
+
+/// Where a build command puts its output.
+///
+/// `command` matches like a [`CommandRule`]. `path` is a template: `{value}` is the value of the
+/// first of `option` present on the command (`-o out`), `{arg}` the last positional argument's
+/// last path component (`go build ./cmd/server` → `server`), `{artifact_name}` the first
+/// resolving [`Artifacts::names`] entry, and any fact (`{binary}`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactRule {
+    pub command: String,
+    /// Options whose value replaces `{value}` (or, for output rules, the default folder).
+    #[serde(default)]
+    pub option: Vec<String>,
+    pub path: String,
+}
+
+impl ArtifactRule {
+    fn needs_option(&self) -> bool {
+        self.path.contains("{value}")
+    }
 }
 
 impl Artifacts {
@@ -398,10 +459,40 @@ impl Artifacts {
         self.names.iter().find_map(|t| facts.render(t))
     }
 
+    /// The output rule for a build tool command (its words, normalised), the most specific first.
+    pub fn best_output_rule(&self, words: &[String]) -> Option<&ArtifactRule> {
+        best_rule(&self.outputs, words, |_| false)
+    }
+
+    /// The artifact rule for a build command. A rule whose `path` uses `{value}` only applies when
+    /// `has_option` says one of its options is present. Among the rest: most command words
+    /// first, then rules whose option is present, then file order.
+    pub fn best_command_rule(&self, words: &[String], has_option: impl Fn(&str) -> bool) -> Option<&ArtifactRule> {
+        best_rule(&self.commands, words, has_option)
+    }
+
     /// Whether a file name (not a path) is excluded as an artifact.
     pub fn is_excluded(&self, file_name: &str) -> bool {
         self.exclude.iter().any(|p| glob(p, file_name))
     }
+}
+
+fn best_rule<'r>(rules: &'r [ArtifactRule], words: &[String], has_option: impl Fn(&str) -> bool) -> Option<&'r ArtifactRule> {
+    let mut best: Option<(usize, bool, &ArtifactRule)> = None;
+    for rule in rules {
+        if !command_matches(&rule.command, words) {
+            continue;
+        }
+        let present = rule.option.iter().any(|o| has_option(o));
+        if rule.needs_option() && !present {
+            continue;
+        }
+        let key = (rule.command.split_whitespace().count(), present);
+        if best.is_none_or(|(n, p, _)| key > (n, p)) {
+            best = Some((key.0, key.1, rule));
+        }
+    }
+    best.map(|(_, _, r)| r)
 }
 
 /// Builder image → runtime image rules, first match wins.
@@ -418,6 +509,10 @@ pub struct RuntimeImages {
     /// Used for `{release}` when the builder image shows no distro release.
     #[serde(default)]
     pub default_release: Option<String>,
+    /// The non-root user the runtime images already have (`node`), when they have one; the plan
+    /// creates a user otherwise.
+    #[serde(default)]
+    pub user: Option<String>,
     /// The rules, in order.
     pub rules: Vec<RuntimeImageRule>,
     /// The runtime image when no rule matches (a template like the rules').
