@@ -14,10 +14,11 @@ process, and prints one JSON object mapping each path to either
 
 or {"ok": false, "error": "<BuildKit's message>"}.
 
-Keywords (and ONBUILD's sub_cmd) are upper-cased: the Python package keeps them as written.
-Files are read as bytes and decoded as UTF-8 (with replacement), then handed to the parser.
-Exit status: 0 when every file was parsed (accepted or rejected), 3 when `dockerfile` is missing,
-4 when a file could not be read.
+Keywords (and ONBUILD's sub_cmd) are upper-cased: the Python package keeps them as written. A node
+without a keyword (BuildKit makes one for a lone escape line at the end of the file) gets "".
+Each file is handed to BuildKit as bytes (`dockerfile.parse_file`), so BOMs, CRLF and missing
+final newlines reach the Go parser untouched. Exit status: 0 when every file was parsed (accepted
+or rejected), 3 when `dockerfile` is missing, 4 when a file could not be read.
 """
 
 import json
@@ -33,8 +34,9 @@ except ImportError:  # pragma: no cover - reported by the Rust test
 
 
 def command_json(cmd):
+    # A stray escape-only line at the end of the file gives a node without a keyword.
     return {
-        "keyword": cmd.cmd.upper(),
+        "keyword": (cmd.cmd or "").upper(),
         "sub_cmd": cmd.sub_cmd.upper() if cmd.sub_cmd is not None else None,
         "start_line": cmd.start_line,
         "end_line": cmd.end_line,
@@ -49,9 +51,9 @@ def command_json(cmd):
     }
 
 
-def parse_text(text):
+def parse_path(path):
     try:
-        commands = dockerfile.parse_string(text)
+        commands = dockerfile.parse_file(path)
     except dockerfile.GoParseError as e:
         return {"ok": False, "error": str(e)}
     return {"ok": True, "instructions": [command_json(c) for c in commands]}
@@ -62,13 +64,10 @@ def main(argv):
     status = 0
     for path in argv:
         try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as e:
+            out[path] = parse_path(path)
+        except (OSError, dockerfile.GoIOError) as e:
             sys.stderr.write(f"{path}: {e}\n")
             status = 4
-            continue
-        out[path] = parse_text(data.decode("utf-8", errors="replace"))
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return status
