@@ -221,30 +221,24 @@ fn compare_instruction(
         format!("{:?}", theirs.flags),
     );
     // For ONBUILD, BuildKit reports the inner instruction's form and heredocs.
-    let (form_owner, inner_keyword) = if ours.keyword == "ONBUILD" {
+    let form_owner = if ours.keyword == "ONBUILD" {
         let inner = ours.onbuild.as_deref();
         field(
             "onbuild inner keyword",
             format!("{:?}", inner.map(|i| i.keyword.as_str())),
             format!("{:?}", theirs.sub_cmd.as_deref()),
         );
-        (inner, inner.map(|i| i.keyword.as_str()))
+        inner
     } else {
-        (Some(ours), Some(ours.keyword.as_str()))
+        Some(ours)
     };
-    if let (Some(owner), Some(keyword)) = (form_owner, inner_keyword) {
-        if FORM_KEYWORDS.contains(&keyword) {
-            field(
-                "form",
-                format!("{:?}", owner.form),
-                if theirs.json {
-                    "Some(Exec)"
-                } else {
-                    "Some(Shell)"
-                }
-                .to_string(),
-            );
-        }
+    if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword.as_str())) {
+        let expected = if theirs.json {
+            "Some(Exec)"
+        } else {
+            "Some(Shell)"
+        };
+        field("form", format!("{:?}", owner.form), expected.to_string());
     }
     // The Python binding only reads heredocs from the top-level node, so for ONBUILD (whose
     // heredocs sit on the inner node) it always reports none: only its line span is compared.
