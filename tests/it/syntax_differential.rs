@@ -3,7 +3,7 @@
 //! BuildKit's Go parser is reached through the PyPI package `dockerfile` and the script
 //! `tests/oracle/buildkit_parse.py`, run once over all files. For every instruction the keyword,
 //! the first and last line, the flags, exec vs shell form, the heredocs and ONBUILD's inner keyword
-//! must agree; a file BuildKit rejects must give restage errors, a file it accepts must not (apart
+//! must agree, and so must the parsed values of known instructions; a file BuildKit rejects must give restage errors, a file it accepts must not (apart
 //! from restage's own "unknown instruction" notes, which BuildKit's parser does not report).
 
 use restage::syntax::{self, Dockerfile, Instruction};
@@ -18,6 +18,29 @@ const MIN_FIXTURES: usize = 60;
 
 /// Keywords that can be written in exec (JSON) or shell form.
 const FORM_KEYWORDS: &[&str] = &["RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"];
+
+/// The instructions BuildKit's parser knows; for any other word its parser returns no values
+/// (the Python binding shows `[""]`), so values are compared for these only.
+const KNOWN_KEYWORDS: &[&str] = &[
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
 
 /// What BuildKit says about one file.
 #[derive(Debug, Deserialize)]
@@ -38,7 +61,6 @@ pub(crate) struct OracleInstruction {
     pub end_line: usize,
     pub flags: Vec<String>,
     pub json: bool,
-    #[allow(dead_code)]
     pub values: Vec<String>,
     pub heredocs: Vec<OracleHeredoc>,
 }
@@ -232,6 +254,14 @@ fn compare_instruction(
     } else {
         Some(ours)
     };
+    // BuildKit's values: for ONBUILD those of the inner instruction.
+    if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword.as_str())) {
+        field(
+            "values",
+            format!("{:?}", owner.values),
+            format!("{:?}", theirs.values),
+        );
+    }
     if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword.as_str())) {
         let expected = if theirs.json {
             "Some(Exec)"
