@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// Fewer fixtures than this means the fixture folder was lost or renamed.
 const MIN_FIXTURES: usize = 60;
@@ -310,8 +311,7 @@ fn relative(path: &Path) -> String {
 }
 
 /// Parse every file with restage and BuildKit; return all mismatches.
-fn differential(files: &[PathBuf]) -> Vec<String> {
-    let oracle = run_oracle(files);
+fn differential(files: &[PathBuf], oracle: &BTreeMap<String, OracleFile>) -> Vec<String> {
     let mut mismatches = Vec::new();
     for path in files {
         let label = relative(path);
@@ -343,6 +343,12 @@ fn report(what: &str, files: usize, mismatches: &[String]) -> String {
     msg
 }
 
+/// BuildKit's verdict on the syntax fixtures, computed once for the tests that need it.
+fn fixture_oracle() -> &'static BTreeMap<String, OracleFile> {
+    static ORACLE: OnceLock<BTreeMap<String, OracleFile>> = OnceLock::new();
+    ORACLE.get_or_init(|| run_oracle(&syntax_fixtures()))
+}
+
 #[test]
 fn fixtures_agree_with_buildkit() {
     let files = syntax_fixtures();
@@ -351,7 +357,7 @@ fn fixtures_agree_with_buildkit() {
         "expected at least {MIN_FIXTURES} fixtures in tests/fixtures/syntax, found {}",
         files.len()
     );
-    let mismatches = differential(&files);
+    let mismatches = differential(&files, fixture_oracle());
     assert!(
         mismatches.is_empty(),
         "{}",
@@ -362,8 +368,7 @@ fn fixtures_agree_with_buildkit() {
 #[test]
 fn fixtures_cover_valid_and_invalid_files() {
     // The fixture set must exercise both sides of BuildKit's verdict.
-    let files = syntax_fixtures();
-    let oracle = run_oracle(&files);
+    let oracle = fixture_oracle();
     let rejected = oracle.values().filter(|v| !v.ok).count();
     let accepted = oracle.values().filter(|v| v.ok).count();
     assert!(
@@ -379,7 +384,7 @@ fn fixtures_cover_valid_and_invalid_files() {
 #[test]
 fn real_world_files_agree_with_buildkit() {
     let files = real_world_files();
-    let mismatches = differential(&files);
+    let mismatches = differential(&files, &run_oracle(&files));
     assert!(
         mismatches.is_empty(),
         "{}",
