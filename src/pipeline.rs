@@ -1,21 +1,30 @@
 //! The one place that knows the order of the steps:
 //! `syntax → detect → profile → plan → render → validate`.
-//!
-//! (Interface fixed; the steps are filled in by the rewrite work.)
 
+use crate::detect::{self, Detection};
+use crate::error::{Error, ErrorKind, Result};
+use crate::plan::{self, PlanInput, PlanOptions};
+use crate::profile::Registry;
+use crate::render::{Templates, TextStyle};
 use crate::source::Context;
-use crate::Result;
+use crate::syntax::{self, Dockerfile, Item};
+use crate::validate::{self, Expectations};
 use serde::Serialize;
+use std::path::PathBuf;
+
+pub use crate::plan::{Decision, Plan, Warning};
 
 /// Options for one rewrite.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Extra or overriding language profiles (`--profiles-dir`).
-    pub profiles_dir: Option<std::path::PathBuf>,
+    pub profiles_dir: Option<PathBuf>,
     /// Overriding templates (`--templates-dir`).
-    pub templates_dir: Option<std::path::PathBuf>,
+    pub templates_dir: Option<PathBuf>,
     /// A name for the input, used in messages (`--stdin-filename`, or the path).
     pub file_name: Option<String>,
+    /// Leave out the test stage.
+    pub no_test_stage: bool,
 }
 
 /// What happened to one file.
@@ -25,22 +34,6 @@ pub enum Status {
     Rewritten,
     Unchanged,
     Skipped,
-}
-
-/// One choice the planner made, and why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Decision {
-    pub what: String,
-    pub why: String,
-    pub confidence: f64,
-}
-
-/// Something that might change the app's behaviour.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    pub message: String,
-    /// 1-based line of the original instruction concerned, if any.
-    pub line: Option<usize>,
 }
 
 /// A file restage proposes to add beside the Dockerfile (e.g. `.dockerignore`), relative to the
@@ -65,17 +58,212 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
     /// Files to create beside the Dockerfile.
     pub new_files: Vec<NewFile>,
+    /// What detection found.
+    #[serde(skip)]
+    pub detection: Option<Detection>,
+    /// The plan, when the file was rewritten.
+    #[serde(skip)]
+    pub plan: Option<Plan>,
 }
 
-/// Rewrite one Dockerfile. Never prints, never exits.
-pub fn rewrite(dockerfile: &str, _ctx: &dyn Context, _opts: &Options) -> Result<Outcome> {
-    Ok(Outcome {
-        status: Status::Unchanged,
-        reason: Some("the rewrite is not implemented yet".into()),
-        profile: None,
-        dockerfile: dockerfile.to_string(),
-        decisions: Vec::new(),
-        warnings: Vec::new(),
-        new_files: Vec::new(),
-    })
+impl Outcome {
+    fn unchanged(text: &str, status: Status, reason: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            reason: Some(reason.into()),
+            profile: None,
+            dockerfile: text.to_string(),
+            decisions: Vec::new(),
+            warnings: Vec::new(),
+            new_files: Vec::new(),
+            detection: None,
+            plan: None,
+        }
+    }
+}
+
+/// Loaded profiles and templates, shared by many rewrites (the CLI loads them once).
+pub struct Engine {
+    pub registry: Registry,
+    pub templates: Templates,
+}
+
+impl Engine {
+    /// Load the built-in profiles and templates, plus the user's overrides.
+    pub fn load(opts: &Options) -> Result<Self> {
+        Ok(Engine {
+            registry: Registry::load(opts.profiles_dir.as_deref())?,
+            templates: Templates::load(opts.templates_dir.as_deref())?,
+        })
+    }
+
+    /// Rewrite one Dockerfile. Never prints, never exits.
+    pub fn rewrite(&self, text: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
+        let df = syntax::parse(text);
+        if let Some(e) = df.errors.first() {
+            let mut error = Error::new(ErrorKind::Parse, e.message.clone()).at(e.line, e.col);
+            if let Some(name) = &opts.file_name {
+                error = error.with_path(name);
+            }
+            return Err(error);
+        }
+        if let Some(reason) = ignore_pragma(&df) {
+            return Ok(Outcome::unchanged(text, Status::Skipped, reason));
+        }
+        let stages = df.stages().count();
+        if stages == 0 {
+            return Ok(Outcome::unchanged(
+                text,
+                Status::Skipped,
+                "there is no FROM instruction",
+            ));
+        }
+        if stages > 1 {
+            return Ok(Outcome::unchanged(
+                text,
+                Status::Unchanged,
+                "already multi-stage",
+            ));
+        }
+        let detection = detect::detect(&df, ctx, &self.registry);
+        let Some(profile) = detection
+            .profile
+            .as_deref()
+            .and_then(|name| self.registry.get(name))
+        else {
+            let reason = detection
+                .reason
+                .clone()
+                .unwrap_or_else(|| "no language profile matched".into());
+            let mut outcome = Outcome::unchanged(text, Status::Skipped, reason);
+            outcome.detection = Some(detection);
+            return Ok(outcome);
+        };
+        let options = PlanOptions {
+            no_test_stage: opts.no_test_stage,
+        };
+        let input = PlanInput {
+            df: &df,
+            detection: &detection,
+            profile,
+            registry: &self.registry,
+            ctx,
+            options: &options,
+        };
+        let plan = match plan::plan(&input) {
+            Ok(plan) => plan,
+            Err(plan::Skip(reason)) => {
+                let mut outcome = Outcome::unchanged(text, Status::Skipped, reason);
+                outcome.profile = Some(profile.name.clone());
+                outcome.detection = Some(detection);
+                return Ok(outcome);
+            }
+        };
+        let style = TextStyle {
+            crlf: df.uses_crlf(),
+            final_newline: text.is_empty() || text.ends_with('\n'),
+        };
+        let output = self.templates.render(&plan, style)?;
+        let is_install = |command: &str| {
+            plan::shell::commands(command).iter().any(|c| {
+                plan::classify::classify_command(c, profile) == Some(plan::Class::DependencyInstall)
+            })
+        };
+        let mut expect = expectations(&df, &plan);
+        expect.is_dependency_install = Some(&is_install);
+        validate::validate(&output, &expect).map_err(|v| internal(v.to_string(), opts))?;
+        let again = self.rewrite(&output, ctx, opts)?;
+        if again.status == Status::Rewritten || again.dockerfile != output {
+            return Err(internal(
+                "invariant `idempotence` failed: restage would change its own output".into(),
+                opts,
+            ));
+        }
+        Ok(Outcome {
+            status: Status::Rewritten,
+            reason: None,
+            profile: Some(profile.name.clone()),
+            dockerfile: output,
+            decisions: plan.decisions.clone(),
+            warnings: plan.warnings.clone(),
+            new_files: Vec::new(),
+            detection: Some(detection),
+            plan: Some(plan),
+        })
+    }
+}
+
+fn internal(message: String, opts: &Options) -> Error {
+    let error = Error::new(ErrorKind::Internal, message);
+    match &opts.file_name {
+        Some(name) => error.with_path(name),
+        None => error,
+    }
+}
+
+/// `# restage: ignore` in the comments above the first instruction.
+fn ignore_pragma(df: &Dockerfile) -> Option<String> {
+    for item in &df.items {
+        match item {
+            Item::Comment { range } | Item::Directive { range } => {
+                let text = df.slice(*range).trim().trim_start_matches('#').trim();
+                if let Some(rest) = text.strip_prefix("restage:")
+                    && rest.trim() == "ignore"
+                {
+                    return Some("the file has a `# restage: ignore` comment".into());
+                }
+            }
+            Item::Instruction { .. } => break,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What the output must keep from the original: its ports, and its start command unless the
+/// plan translated it.
+fn expectations<'a>(df: &Dockerfile, plan: &Plan) -> Expectations<'a> {
+    let body = || df.instructions.iter();
+    let translated = plan.stages.last().is_some_and(|s| {
+        s.steps
+            .iter()
+            .any(|st| matches!(st, plan::Step::Exec { .. }))
+    });
+    let last_args = |kw: &str| {
+        body()
+            .filter(|i| i.is(kw))
+            .next_back()
+            .map(|i| i.arguments.clone())
+    };
+    Expectations {
+        exposed_ports: body()
+            .filter(|i| i.is("EXPOSE"))
+            .flat_map(|i| i.values.iter().cloned())
+            .collect(),
+        cmd: if translated { None } else { last_args("CMD") },
+        entrypoint: if translated {
+            None
+        } else {
+            last_args("ENTRYPOINT")
+        },
+        is_dependency_install: None,
+    }
+}
+
+/// Rewrite one Dockerfile with the built-in (or `opts`') profiles and templates.
+///
+/// ```
+/// use restage::pipeline::{rewrite, Options, Status};
+/// use restage::source::MemoryContext;
+///
+/// let ctx = MemoryContext::new()
+///     .with_file("go.mod", "module example.com/hello\n\ngo 1.22\n")
+///     .with_file("main.go", "package main\n\nfunc main() {}\n");
+/// let dockerfile = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/hello .\nCMD [\"/bin/hello\"]\n";
+/// let outcome = rewrite(dockerfile, &ctx, &Options::default()).unwrap();
+/// assert_eq!(outcome.status, Status::Rewritten);
+/// assert!(outcome.dockerfile.contains("AS runtime"));
+/// ```
+pub fn rewrite(dockerfile: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
+    Engine::load(opts)?.rewrite(dockerfile, ctx, opts)
 }

@@ -1,1 +1,13 @@
-//! TODO
+//! Planning: which original instruction goes to which stage, which artifacts cross from build
+//! to runtime, which runtime image, with one [`Decision`] per choice and a [`Warning`] for
+//! anything that might change behaviour.
+
+pub mod classify;
+mod model;
+pub mod original;
+mod planner;
+mod runtime;
+pub mod shell;
+
+pub use model::{Class, Decision, Placement, Plan, Stage, Step, Warning};
+pub use planner::{PlanInput, PlanOptions, Skip, plan};

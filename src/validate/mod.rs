@@ -1,1 +1,307 @@
-//! TODO
+//! The invariants every output must hold before it is shown or written.
+//!
+//! A violation is restage's own bug: the pipeline turns it into an internal error (exit 2) naming
+//! the invariant, and nothing is written. Validation never changes the output.
+
+use crate::syntax::{self, Dockerfile, Instruction};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The invariant an output broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// A stable name, e.g. `reparse`, `stage-reference`.
+    pub invariant: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invariant `{}` failed: {}", self.invariant, self.message)
+    }
+}
+
+/// What the output must preserve from the original, as decided by the plan.
+#[derive(Default)]
+pub struct Expectations<'a> {
+    /// Ports the original exposed.
+    pub exposed_ports: BTreeSet<String>,
+    /// The original's last CMD and ENTRYPOINT, as their argument text, unless the plan translated
+    /// them (then the translation is expected instead).
+    pub cmd: Option<String>,
+    pub entrypoint: Option<String>,
+    /// Recognises a dependency-install command (from the profile), for the cache-order check.
+    pub is_dependency_install: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// Check an output Dockerfile. Returns the first violation found.
+pub fn validate(output: &str, expect: &Expectations<'_>) -> Result<Dockerfile, Violation> {
+    let df = syntax::parse(output);
+    if let Some(e) = df.errors.first() {
+        return Err(violation(
+            "reparse",
+            format!(
+                "the output does not parse: {}:{}: {}",
+                e.line, e.col, e.message
+            ),
+        ));
+    }
+    let stages = split_stages(&df);
+    if stages.len() < 2 {
+        return Err(violation(
+            "stage-count",
+            "the output has fewer than 2 stages".into(),
+        ));
+    }
+    check_stage_references(&stages)?;
+    check_runtime_base(&stages)?;
+    check_install_order(&stages, expect)?;
+    check_runtime_preserved(stages.last().expect("at least two stages"), expect)?;
+    Ok(df)
+}
+
+fn violation(invariant: &'static str, message: String) -> Violation {
+    Violation { invariant, message }
+}
+
+/// One stage of the output: its FROM and the instructions up to the next FROM.
+pub struct StageView<'a> {
+    pub from: &'a Instruction,
+    pub body: Vec<&'a Instruction>,
+}
+
+impl StageView<'_> {
+    pub fn name(&self) -> Option<&str> {
+        self.from.stage_name()
+    }
+}
+
+/// The stages of a Dockerfile, in order.
+pub fn split_stages(df: &Dockerfile) -> Vec<StageView<'_>> {
+    let mut stages: Vec<StageView<'_>> = Vec::new();
+    for inst in &df.instructions {
+        if inst.is("FROM") {
+            stages.push(StageView {
+                from: inst,
+                body: Vec::new(),
+            });
+        } else if let Some(stage) = stages.last_mut() {
+            stage.body.push(inst);
+        }
+    }
+    stages
+}
+
+/// Every `--from` that names a stage names an earlier one.
+fn check_stage_references(stages: &[StageView<'_>]) -> Result<(), Violation> {
+    let names: Vec<String> = stages
+        .iter()
+        .map(|s| s.name().unwrap_or("").to_ascii_lowercase())
+        .collect();
+    for (index, stage) in stages.iter().enumerate() {
+        let mut refs: Vec<String> = Vec::new();
+        if let Some(image) = stage.from.from_image() {
+            refs.push(image.to_string());
+        }
+        for inst in &stage.body {
+            if let Some(from) = inst.flag("from") {
+                refs.push(from.to_string());
+            }
+            for mount in inst.flags.iter().filter(|f| f.name == "mount") {
+                let value = mount.value.as_deref().unwrap_or("");
+                if let Some(from) = value.split(',').find_map(|kv| kv.strip_prefix("from=")) {
+                    refs.push(from.to_string());
+                }
+            }
+        }
+        for reference in refs {
+            let lower = reference.to_ascii_lowercase();
+            if let Ok(n) = lower.parse::<usize>() {
+                if n >= index {
+                    return Err(violation(
+                        "stage-reference",
+                        format!("stage {index} refers to stage {n}, which is not earlier"),
+                    ));
+                }
+                continue;
+            }
+            if let Some(pos) = names.iter().position(|n| !n.is_empty() && *n == lower)
+                && pos >= index
+            {
+                return Err(violation(
+                    "stage-reference",
+                    format!("stage {index} refers to `{reference}`, which is not an earlier stage"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The final (runtime) stage starts from an image, not from another stage of this file.
+fn check_runtime_base(stages: &[StageView<'_>]) -> Result<(), Violation> {
+    let runtime = stages.last().expect("at least two stages");
+    let base = runtime.from.from_image().unwrap_or("").to_ascii_lowercase();
+    let earlier = &stages[..stages.len() - 1];
+    if earlier
+        .iter()
+        .any(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(&base)))
+    {
+        return Err(violation(
+            "runtime-base",
+            format!("the runtime stage derives from the build stage `{base}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Dependencies are never installed after a whole-context COPY in the same stage, or the
+/// dependency layer would be rebuilt on every source change.
+fn check_install_order(
+    stages: &[StageView<'_>],
+    expect: &Expectations<'_>,
+) -> Result<(), Violation> {
+    let Some(is_install) = expect.is_dependency_install else {
+        return Ok(());
+    };
+    for stage in stages {
+        let mut whole_context_at = None;
+        for inst in &stage.body {
+            if (inst.is("COPY") || inst.is("ADD")) && copies_whole_context(inst) {
+                whole_context_at.get_or_insert(inst.start_line);
+            }
+            if inst.is("RUN")
+                && let Some(copy_line) = whole_context_at
+            {
+                let command = inst
+                    .exec_args()
+                    .map_or(inst.arguments.clone(), |a| a.join(" "));
+                if is_install(&command) {
+                    return Err(violation(
+                        "install-after-context-copy",
+                        format!(
+                            "line {}: dependencies are installed after the whole context was copied (line {copy_line})",
+                            inst.start_line
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a COPY/ADD brings in the whole build context (`COPY . .`).
+pub fn copies_whole_context(inst: &Instruction) -> bool {
+    if inst.flag("from").is_some() || inst.values.len() < 2 {
+        return false;
+    }
+    let sources = &inst.values[..inst.values.len() - 1];
+    sources
+        .iter()
+        .any(|s| matches!(s.trim_end_matches('/'), "." | "./" | "" | "./."))
+}
+
+/// EXPOSE ports, CMD and ENTRYPOINT of the original are still there in the runtime stage.
+fn check_runtime_preserved(
+    runtime: &StageView<'_>,
+    expect: &Expectations<'_>,
+) -> Result<(), Violation> {
+    let exposed: BTreeSet<String> = runtime
+        .body
+        .iter()
+        .filter(|i| i.is("EXPOSE"))
+        .flat_map(|i| i.values.iter().cloned())
+        .collect();
+    if let Some(port) = expect.exposed_ports.iter().find(|p| !exposed.contains(*p)) {
+        return Err(violation(
+            "runtime-metadata",
+            format!("the runtime stage no longer exposes port {port}"),
+        ));
+    }
+    for (keyword, expected) in [("CMD", &expect.cmd), ("ENTRYPOINT", &expect.entrypoint)] {
+        let Some(expected) = expected else { continue };
+        let actual = runtime.body.iter().rev().find(|i| i.is(keyword));
+        if actual.map(|i| i.arguments.as_str()) != Some(expected.as_str()) {
+            return Err(violation(
+                "runtime-metadata",
+                format!(
+                    "the runtime stage's {keyword} is `{}`, expected `{expected}`",
+                    actual.map_or("(none)", |i| i.arguments.as_str())
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<Dockerfile, Violation> {
+        validate(text, &Expectations::default())
+    }
+
+    #[test]
+    fn accepts_a_sound_multi_stage_file() {
+        let text = "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM debian:bookworm-slim AS runtime\nCOPY --from=build /app /app\n";
+        assert!(check(text).is_ok());
+    }
+
+    #[test]
+    fn rejects_each_broken_invariant() {
+        assert_eq!(
+            check("FROM a\nRUN x\n").unwrap_err().invariant,
+            "stage-count"
+        );
+        assert_eq!(
+            check("FROM a AS build\nCOPY --from=runtime /x /x\nFROM b AS runtime\n")
+                .unwrap_err()
+                .invariant,
+            "stage-reference"
+        );
+        assert_eq!(
+            check("FROM a AS build\nFROM build AS runtime\n")
+                .unwrap_err()
+                .invariant,
+            "runtime-base"
+        );
+        assert_eq!(
+            check("FROM a AS b\nENV x\nFROM c\n").unwrap_err().invariant,
+            "reparse"
+        );
+    }
+
+    #[test]
+    fn install_after_whole_context_copy_is_rejected() {
+        let is_install = |c: &str| c.starts_with("npm ci");
+        let expect = Expectations {
+            is_dependency_install: Some(&is_install),
+            ..Default::default()
+        };
+        let bad = "FROM node AS deps\nCOPY . .\nRUN npm ci\nFROM node:slim AS runtime\n";
+        assert_eq!(
+            validate(bad, &expect).unwrap_err().invariant,
+            "install-after-context-copy"
+        );
+        let good = "FROM node AS deps\nCOPY package.json .\nRUN npm ci\nCOPY . .\nFROM node:slim AS runtime\n";
+        assert!(validate(good, &expect).is_ok());
+    }
+
+    #[test]
+    fn runtime_must_keep_ports_and_command() {
+        let expect = Expectations {
+            exposed_ports: ["8080".to_string()].into(),
+            cmd: Some("[\"./app\"]".into()),
+            ..Default::default()
+        };
+        let text = "FROM a AS build\nFROM b AS runtime\nEXPOSE 8080\nCMD [\"./app\"]\n";
+        assert!(validate(text, &expect).is_ok());
+        let missing = "FROM a AS build\nFROM b AS runtime\nCMD [\"./app\"]\n";
+        assert_eq!(
+            validate(missing, &expect).unwrap_err().invariant,
+            "runtime-metadata"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! What each original instruction is: setup, system packages, dependency manifests, dependency
+//! install, source copy, build, test, runtime metadata...
+//!
+//! RUN lines are read command by command. What counts as an install, a build or a test comes
+//! from the profile's `recognise` rules; system packages and user creation are distro knowledge.
+
+use super::model::Class;
+use super::shell::{self, Command};
+use crate::profile::Profile;
+use crate::profile::schema::{command_matches, normalise_command, path_matches};
+use crate::syntax::Instruction;
+
+/// Commands that never decide the class of a RUN on their own (they go with their neighbours).
+const NEUTRAL: &[&str] = &[
+    "cd", "echo", "mkdir", "ls", "true", "set", "export", "printf", "test", "[", "pwd", "cat",
+    "env", "chmod",
+];
+
+/// Commands that create users and groups.
+const USER_SETUP: &[&str] = &["useradd", "adduser", "groupadd", "addgroup", "usermod"];
+
+/// Commands that belong with a system package install (`apt-get update`, cleaning lists).
+fn is_package_housekeeping(command: &Command) -> bool {
+    let words: Vec<&str> = command.words.iter().map(String::as_str).collect();
+    match command.program() {
+        "apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf" => true,
+        "rm" => words.iter().any(|w| {
+            w.starts_with("/var/lib/apt")
+                || w.starts_with("/var/cache/apk")
+                || w.starts_with("/var/cache/")
+        }),
+        "update-ca-certificates" | "locale-gen" | "ln" => true,
+        _ => false,
+    }
+}
+
+/// A RUN's commands grouped by class, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunParts {
+    pub parts: Vec<(Class, Vec<Command>)>,
+}
+
+impl RunParts {
+    /// The single class of the RUN, when all its deciding commands agree.
+    pub fn single(&self) -> Option<Class> {
+        match self.parts.as_slice() {
+            [(class, _)] => Some(*class),
+            _ => None,
+        }
+    }
+
+    /// Whether the groups are joined by `&&`/`;` only, so they can become separate RUNs.
+    pub fn splittable(&self) -> bool {
+        self.parts
+            .iter()
+            .skip(1)
+            .all(|(_, cmds)| matches!(cmds[0].joined_by.as_str(), "&&" | ";" | "\n"))
+    }
+}
+
+/// Classify one command.
+pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
+    if is_package_housekeeping(command) {
+        return Some(Class::SystemPackages);
+    }
+    if USER_SETUP.contains(&command.program()) {
+        return Some(Class::UserSetup);
+    }
+    let words = normalise_command(&command.words);
+    let recognise = &profile.recognise;
+    let best = [
+        (Class::PackageManagerSetup, &recognise.setup),
+        (Class::DependencyInstall, &recognise.install),
+        (Class::Build, &recognise.build),
+        (Class::Test, &recognise.test),
+    ]
+    .into_iter()
+    .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
+    .filter(|(_, rule)| command_matches(rule, &words))
+    .max_by_key(|(_, rule)| rule.split_whitespace().count());
+    if let Some((class, _)) = best {
+        return Some(class);
+    }
+    if NEUTRAL.contains(&command.program()) {
+        return None;
+    }
+    Some(Class::Other)
+}
+
+/// Split a RUN command line into class groups. Neutral commands join the next group (or the
+/// previous one at the end).
+pub fn run_parts(line: &str, profile: &Profile) -> RunParts {
+    let mut parts: Vec<(Class, Vec<Command>)> = Vec::new();
+    let mut pending: Vec<Command> = Vec::new();
+    for command in shell::commands(line) {
+        match classify_command(&command, profile) {
+            None => pending.push(command),
+            Some(class) => {
+                pending.push(command);
+                match parts.last_mut() {
+                    Some((last, cmds)) if *last == class => cmds.append(&mut pending),
+                    _ => parts.push((class, std::mem::take(&mut pending))),
+                }
+            }
+        }
+    }
+    if !pending.is_empty() {
+        match parts.last_mut() {
+            Some((_, cmds)) => cmds.append(&mut pending),
+            None => parts.push((Class::Other, pending)),
+        }
+    }
+    RunParts { parts }
+}
+
+/// The shell text of a RUN (exec form joined with spaces).
+pub fn run_text(inst: &Instruction) -> String {
+    match inst.exec_args() {
+        Some(args) => args.join(" "),
+        None => inst.arguments.clone(),
+    }
+}
+
+/// Classify an instruction of the stage body (not FROM).
+pub fn classify(inst: &Instruction, profile: &Profile) -> Class {
+    match inst.keyword.as_str() {
+        "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
+        "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
+        | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
+        "COPY" | "ADD" => classify_copy(inst, profile),
+        "RUN" => {
+            let parts = run_parts(&run_text(inst), profile);
+            parts.single().unwrap_or(Class::Other)
+        }
+        _ => Class::Other,
+    }
+}
+
+fn classify_copy(inst: &Instruction, profile: &Profile) -> Class {
+    if inst.flag("from").is_some() {
+        return Class::PackageManagerSetup;
+    }
+    if !inst.heredocs.is_empty() || inst.values.len() < 2 {
+        return Class::Other;
+    }
+    let sources = &inst.values[..inst.values.len() - 1];
+    if inst.is("ADD") && sources.iter().any(|s| s.contains("://")) {
+        return Class::Other;
+    }
+    if sources.iter().all(|s| is_manifest(s, profile)) {
+        Class::DependencyManifests
+    } else {
+        Class::SourceCopy
+    }
+}
+
+/// Whether a COPY source names a dependency manifest of the profile (by file name or glob,
+/// either way round: `package*.json` covers `package.json`).
+pub fn is_manifest(source: &str, profile: &Profile) -> bool {
+    let source = source.trim_end_matches('/');
+    let name = source.rsplit('/').next().unwrap_or(source);
+    if name.is_empty() || name == "." {
+        return false;
+    }
+    profile.package_managers.iter().any(|pm| {
+        pm.manifests
+            .iter()
+            .chain(pm.lockfiles.iter())
+            .chain(pm.wrapper.iter())
+            .chain(profile.recognise.manifests.iter())
+            .any(|m| path_matches(m, name) || path_matches(name, m))
+    })
+}

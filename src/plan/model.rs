@@ -1,0 +1,138 @@
+//! The plan as data: stages made of steps, and the reasons for every choice.
+//!
+//! A [`Plan`] says *what* goes where; `render` decides *how it is written* (through the
+//! templates). The plan is serialisable so tests can snapshot it apart from the text.
+
+use serde::Serialize;
+
+/// The whole rewrite, before rendering.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub profile: String,
+    pub package_manager: Option<String>,
+    /// The BOM and parser directives of the original, kept first.
+    pub directives: Vec<Step>,
+    /// Lines kept above the first stage: leading comments and global ARGs.
+    pub header: Vec<Step>,
+    /// Whether to add `# syntax=docker/dockerfile:1` (cache mounts are used and no syntax
+    /// directive was given).
+    pub add_syntax_directive: bool,
+    pub stages: Vec<Stage>,
+    /// Comments after the last instruction of the original.
+    pub trailer: Vec<Step>,
+    /// Every original instruction, what it was recognised as and where it went.
+    pub classification: Vec<Placement>,
+    pub decisions: Vec<Decision>,
+    pub warnings: Vec<Warning>,
+}
+
+/// One stage of the output.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stage {
+    /// `deps`, `build`, `test` or `runtime`.
+    pub name: String,
+    /// The image or earlier stage it starts from.
+    pub from: String,
+    /// The original `--platform` flag, when the original FROM had one.
+    pub platform: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+/// One instruction of the output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// An original instruction carried over byte for byte, with the comments above it.
+    /// `add_flags` are inserted after the keyword (e.g. a cache mount for an install).
+    Kept {
+        line: usize,
+        text: String,
+        add_flags: Vec<String>,
+    },
+    /// A new RUN.
+    Run {
+        mounts: Vec<String>,
+        command: String,
+    },
+    /// A new COPY.
+    Copy {
+        from: Option<String>,
+        chown: Option<String>,
+        sources: Vec<String>,
+        dest: String,
+    },
+    Workdir {
+        path: String,
+    },
+    Env {
+        name: String,
+        value: String,
+    },
+    User {
+        name: String,
+    },
+    /// Create a non-root user in the runtime image.
+    CreateUser {
+        family: String,
+        name: String,
+        uid: u32,
+    },
+    /// Install system packages with the image's package manager (`apt`, `apk`, `dnf`, `microdnf`).
+    Packages {
+        manager: String,
+        packages: Vec<String>,
+    },
+    /// A CMD or ENTRYPOINT in exec form.
+    Exec {
+        keyword: String,
+        args: Vec<String>,
+    },
+    /// A comment line explaining a generated step.
+    Comment {
+        text: String,
+    },
+}
+
+/// Where an original instruction went.
+#[derive(Clone, Debug, Serialize)]
+pub struct Placement {
+    pub line: usize,
+    pub keyword: String,
+    pub class: Class,
+    pub stages: Vec<String>,
+}
+
+/// What an original instruction is, for placing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    GlobalArg,
+    Base,
+    BaseSetup,
+    SystemPackages,
+    PackageManagerSetup,
+    DependencyManifests,
+    DependencyInstall,
+    SourceCopy,
+    Build,
+    Test,
+    UserSetup,
+    RuntimeMetadata,
+    Other,
+}
+
+/// One choice the planner made, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decision {
+    pub what: String,
+    pub why: String,
+    pub confidence: f64,
+}
+
+/// Something that might change the app's behaviour.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub message: String,
+    /// 1-based line of the original instruction concerned, if any.
+    pub line: Option<usize>,
+}

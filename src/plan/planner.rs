@@ -1,0 +1,648 @@
+//! The planner: places every original instruction in `deps`, `build`, `test` or `runtime`,
+//! decides the artifacts and the runtime image, and records why.
+//!
+//! Language knowledge comes from the profile: which commands install, build or test; the
+//! manifests; cache targets; the image and package maps; artifact rules; entrypoint
+//! translations. The code here is the same for every profile.
+
+use super::classify::{self, RunParts, run_text};
+use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning};
+use super::original::{Entry, Original, resolve};
+use super::runtime::RuntimeBuilder;
+use super::shell;
+use crate::detect::Detection;
+use crate::profile::{PackageManager, Profile, Registry};
+use crate::source::Context;
+use crate::syntax::Dockerfile;
+
+/// Everything the planner looks at.
+pub struct PlanInput<'a> {
+    pub df: &'a Dockerfile,
+    pub detection: &'a Detection,
+    pub profile: &'a Profile,
+    pub registry: &'a Registry,
+    pub ctx: &'a dyn Context,
+    pub options: &'a PlanOptions,
+}
+
+/// Choices a user can make about the output.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Leave out the `test` stage.
+    pub no_test_stage: bool,
+}
+
+/// Why a file cannot be rewritten faithfully; the file is then left alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip(pub String);
+
+/// One piece of the original placed as a unit: a whole instruction, or one class group of a RUN
+/// that mixes, say, a dependency install and a build.
+#[derive(Clone, Debug)]
+pub(crate) struct Unit<'a> {
+    pub entry: &'a Entry<'a>,
+    pub class: Class,
+    /// For a split RUN, the shell text of this group.
+    pub part: Option<String>,
+}
+
+impl Unit<'_> {
+    pub fn line(&self) -> usize {
+        self.entry.inst.start_line
+    }
+
+    /// The step that carries this unit: the original bytes, or a new RUN for a split part.
+    pub fn step(&self, add_flags: Vec<String>) -> Step {
+        match &self.part {
+            Some(command) => Step::Run {
+                mounts: add_flags
+                    .into_iter()
+                    .filter_map(|f| f.strip_prefix("mount=").map(str::to_string))
+                    .collect(),
+                command: command.clone(),
+            },
+            None => Step::Kept {
+                line: self.line(),
+                text: self.entry.text.clone(),
+                add_flags,
+            },
+        }
+    }
+
+    /// The shell text this unit runs (RUN only).
+    pub fn command(&self) -> String {
+        self.part
+            .clone()
+            .unwrap_or_else(|| run_text(self.entry.inst))
+    }
+}
+
+/// Build the plan, or say why the file is left alone.
+pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
+    let original = Original::new(input.df);
+    let Some(from) = original.from.clone() else {
+        return Err(Skip("there is no FROM instruction".into()));
+    };
+    let pm = input
+        .detection
+        .package_manager
+        .as_deref()
+        .and_then(|name| input.profile.package_manager(name))
+        .or_else(|| input.profile.default_pm())
+        .ok_or_else(|| {
+            Skip(format!(
+                "profile {} has no package manager",
+                input.profile.name
+            ))
+        })?;
+    let mut planner = Planner {
+        input,
+        original: &original,
+        pm,
+        decisions: Vec::new(),
+        warnings: Vec::new(),
+        placements: Vec::new(),
+    };
+    planner.run(&from)
+}
+
+pub(crate) struct Planner<'p, 'a> {
+    pub input: &'p PlanInput<'a>,
+    pub original: &'p Original<'a>,
+    pub pm: &'a PackageManager,
+    pub decisions: Vec<Decision>,
+    pub warnings: Vec<Warning>,
+    pub placements: Vec<Placement>,
+}
+
+/// The steps of the three build-side stages while they are assembled.
+#[derive(Default)]
+pub(crate) struct BuildSide {
+    pub deps: Vec<Step>,
+    pub build: Vec<Step>,
+    pub test: Vec<Step>,
+    /// The working directory at the end of `deps` (`None`: the base image's).
+    pub deps_workdir: Option<String>,
+    /// The working directory at the end of `build`.
+    pub build_workdir: Option<String>,
+    /// Whether any cache mount was added.
+    pub uses_cache_mounts: bool,
+}
+
+impl<'p, 'a> Planner<'p, 'a> {
+    pub fn decide(&mut self, what: impl Into<String>, why: impl Into<String>, confidence: f64) {
+        self.decisions.push(Decision {
+            what: what.into(),
+            why: why.into(),
+            confidence,
+        });
+    }
+
+    pub fn warn(&mut self, message: impl Into<String>, line: Option<usize>) {
+        self.warnings.push(Warning {
+            message: message.into(),
+            line,
+        });
+    }
+
+    fn place(&mut self, unit: &Unit<'_>, stages: &[&str]) {
+        if let Some(last) = self.placements.last_mut()
+            && last.line == unit.line()
+            && last.class == unit.class
+        {
+            for stage in stages {
+                if !last.stages.iter().any(|s| s == stage) {
+                    last.stages.push(stage.to_string());
+                }
+            }
+            return;
+        }
+        self.placements.push(Placement {
+            line: unit.line(),
+            keyword: unit.entry.inst.keyword.clone(),
+            class: unit.class,
+            stages: stages.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    fn run(&mut self, from: &Entry<'a>) -> Result<Plan, Skip> {
+        let units = self.units()?;
+        let mut side = BuildSide::default();
+        let runtime_units = self.place_build_side(&units, &mut side)?;
+        let builder_image = from.inst.from_image().unwrap_or("").to_string();
+        let runtime =
+            RuntimeBuilder::new(self, &builder_image, &side).build(&runtime_units, &mut side)?;
+
+        let platform = from.inst.flag("platform").map(str::to_string);
+        let mut stages = vec![
+            Stage {
+                name: "deps".into(),
+                from: builder_image.clone(),
+                platform: platform.clone(),
+                steps: side.deps,
+            },
+            Stage {
+                name: "build".into(),
+                from: "deps".into(),
+                platform: None,
+                steps: side.build,
+            },
+        ];
+        if !side.test.is_empty() {
+            stages.push(Stage {
+                name: "test".into(),
+                from: "build".into(),
+                platform: None,
+                steps: side.test,
+            });
+        }
+        stages.push(Stage {
+            name: "runtime".into(),
+            from: runtime.image,
+            platform,
+            steps: runtime.steps,
+        });
+        let add_syntax_directive = (side.uses_cache_mounts || runtime.uses_mounts)
+            && self.input.df.directives.syntax.is_none();
+        let header = self
+            .original
+            .header_comments
+            .iter()
+            .map(|c| kept_text(0, c))
+            .chain(
+                self.original
+                    .header
+                    .iter()
+                    .map(|e| kept_text(e.inst.start_line, &e.text)),
+            )
+            .collect();
+        Ok(Plan {
+            profile: self.input.profile.name.clone(),
+            package_manager: Some(self.pm.name.clone()),
+            directives: self
+                .original
+                .directives
+                .iter()
+                .map(|d| kept_text(0, d))
+                .collect(),
+            header,
+            add_syntax_directive,
+            stages,
+            trailer: self
+                .original
+                .trailer
+                .iter()
+                .map(|c| kept_text(0, c))
+                .collect(),
+            classification: std::mem::take(&mut self.placements),
+            decisions: std::mem::take(&mut self.decisions),
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+
+    /// Break the body into units, splitting RUN lines that mix classes.
+    fn units(&mut self) -> Result<Vec<Unit<'p>>, Skip> {
+        let profile = self.input.profile;
+        let mut units = Vec::new();
+        for entry in &self.original.body {
+            let class = classify::classify(entry.inst, profile);
+            if !entry.inst.is("RUN") || class != Class::Other {
+                units.push(Unit {
+                    entry,
+                    class,
+                    part: None,
+                });
+                continue;
+            }
+            let parts: RunParts = classify::run_parts(&run_text(entry.inst), profile);
+            if parts.parts.len() <= 1 {
+                units.push(Unit {
+                    entry,
+                    class: Class::Other,
+                    part: None,
+                });
+                continue;
+            }
+            let has_install = parts
+                .parts
+                .iter()
+                .any(|(c, _)| *c == Class::DependencyInstall);
+            if !parts.splittable() || !entry.inst.heredocs.is_empty() {
+                if has_install {
+                    return Err(Skip(format!(
+                        "line {}: the RUN installs dependencies and does other work in a way restage cannot split (pipes or `||`)",
+                        entry.inst.start_line
+                    )));
+                }
+                units.push(Unit {
+                    entry,
+                    class: Class::Other,
+                    part: None,
+                });
+                continue;
+            }
+            self.decide(
+                format!("split the RUN at line {} into {} steps", entry.inst.start_line, parts.parts.len()),
+                "it mixes work that belongs in different stages (e.g. a dependency install and a build)",
+                0.9,
+            );
+            for (class, commands) in parts.parts {
+                let text = join_commands(&commands);
+                units.push(Unit {
+                    entry,
+                    class,
+                    part: Some(text),
+                });
+            }
+        }
+        Ok(units)
+    }
+
+    /// Place units in deps, build and test. Returns the units meant for runtime.
+    fn place_build_side(
+        &mut self,
+        units: &[Unit<'p>],
+        side: &mut BuildSide,
+    ) -> Result<Vec<Unit<'p>>, Skip> {
+        let first_source = units.iter().position(|u| u.class == Class::SourceCopy);
+        let mut runtime_units = Vec::new();
+        let mut manifests_copied = false;
+        let mut deps_workdir: Option<String> = None;
+        let mut build_workdir: Option<String> = None;
+        let mut build_started = false;
+        let mut test_units = Vec::new();
+        for (k, unit) in units.iter().enumerate() {
+            let before_source = first_source.is_none_or(|f| k < f);
+            let unit_workdir = unit.entry.workdir.clone();
+            match unit.class {
+                Class::RuntimeMetadata => {
+                    if unit.entry.inst.is("USER") && !build_started && before_source {
+                        // A USER before the build steps changes who builds; keep it there too.
+                        side.deps.push(unit.step(Vec::new()));
+                        self.place(unit, &["deps"]);
+                    }
+                    runtime_units.push(unit.clone());
+                }
+                Class::Test => {
+                    test_units.push(unit.clone());
+                }
+                Class::UserSetup => {
+                    runtime_units.push(unit.clone());
+                    if before_source {
+                        side.deps.push(unit.step(Vec::new()));
+                        self.place(unit, &["deps"]);
+                    }
+                }
+                Class::BaseSetup => {
+                    if unit.entry.inst.is("WORKDIR") {
+                        if before_source {
+                            deps_workdir = unit_workdir.clone();
+                        } else {
+                            build_workdir = unit_workdir.clone();
+                        }
+                    }
+                    if unit.entry.inst.is("ARG") || unit.entry.inst.is("ENV") {
+                        runtime_units.push(unit.clone());
+                    }
+                    if before_source {
+                        side.deps.push(unit.step(Vec::new()));
+                        self.place(unit, &["deps"]);
+                    } else {
+                        side.build.push(unit.step(Vec::new()));
+                        build_started = true;
+                        self.place(unit, &["build"]);
+                    }
+                }
+                Class::SystemPackages
+                | Class::PackageManagerSetup
+                | Class::DependencyManifests
+                | Class::DependencyInstall => {
+                    if !before_source {
+                        self.ensure_workdir(&mut side.deps, &mut deps_workdir, &unit_workdir, unit);
+                        self.decide(
+                            format!(
+                                "moved line {} ({}) into deps, before the source is copied",
+                                unit.line(),
+                                class_name(unit.class)
+                            ),
+                            "it does not need the sources, so its layer stays cached when only code changes",
+                            0.85,
+                        );
+                    }
+                    if unit.class == Class::DependencyManifests {
+                        manifests_copied = true;
+                    }
+                    if unit.class == Class::DependencyInstall {
+                        if !manifests_copied {
+                            self.copy_manifests(units, first_source, &mut side.deps, unit)?;
+                            manifests_copied = true;
+                        }
+                        let step = self.install_step(unit, side);
+                        side.deps.push(step);
+                    } else {
+                        side.deps.push(unit.step(Vec::new()));
+                    }
+                    self.place(unit, &["deps"]);
+                }
+                Class::SourceCopy
+                | Class::Build
+                | Class::Other
+                | Class::Base
+                | Class::GlobalArg => {
+                    if before_source {
+                        side.deps.push(unit.step(Vec::new()));
+                        self.place(unit, &["deps"]);
+                    } else {
+                        if !build_started {
+                            build_workdir = deps_workdir.clone();
+                        }
+                        build_started = true;
+                        self.ensure_workdir(
+                            &mut side.build,
+                            &mut build_workdir,
+                            &unit_workdir,
+                            unit,
+                        );
+                        side.build.push(unit.step(Vec::new()));
+                        self.place(unit, &["build"]);
+                    }
+                }
+            }
+        }
+        if !build_started {
+            build_workdir = deps_workdir.clone();
+        }
+        side.deps_workdir = deps_workdir;
+        side.build_workdir = build_workdir;
+        self.test_stage(&test_units, side);
+        Ok(runtime_units)
+    }
+
+    /// Add a WORKDIR before `unit` when the stage is in a different directory than the one the
+    /// unit ran in originally.
+    fn ensure_workdir(
+        &mut self,
+        steps: &mut Vec<Step>,
+        current: &mut Option<String>,
+        wanted: &Option<String>,
+        unit: &Unit<'_>,
+    ) {
+        if unit.entry.inst.is("WORKDIR") || current == wanted {
+            return;
+        }
+        match wanted {
+            Some(dir) => {
+                steps.push(Step::Workdir { path: dir.clone() });
+                *current = Some(dir.clone());
+            }
+            None => self.warn(
+                format!(
+                    "line {} ran in the base image's default directory, which restage cannot restore after moving other steps",
+                    unit.line()
+                ),
+                Some(unit.line()),
+            ),
+        }
+    }
+
+    /// The deps stage needs the manifests before installing; when the original only had them
+    /// through `COPY . .`, copy just the manifests that exist in the context.
+    fn copy_manifests(
+        &mut self,
+        units: &[Unit<'p>],
+        first_source: Option<usize>,
+        deps: &mut Vec<Step>,
+        install: &Unit<'_>,
+    ) -> Result<(), Skip> {
+        let source_copy = first_source.map(|i| units[i].entry.inst);
+        let (prefix, dest) = match source_copy {
+            Some(copy) if copy.values.len() >= 2 => {
+                let src = copy.values[0]
+                    .trim_start_matches("./")
+                    .trim_end_matches('/');
+                let prefix = if src.is_empty() || src == "." {
+                    String::new()
+                } else {
+                    format!("{src}/")
+                };
+                let dest = copy.values[copy.values.len() - 1].clone();
+                let dest = if dest == "." || dest == "./" {
+                    "./".to_string()
+                } else if dest.ends_with('/') {
+                    dest
+                } else {
+                    format!("{dest}/")
+                };
+                (prefix, dest)
+            }
+            _ => (String::new(), "./".to_string()),
+        };
+        let ctx = self.input.ctx;
+        let mut sources = Vec::new();
+        for pattern in &self.pm.manifests {
+            let full = format!("{prefix}{pattern}");
+            if ctx.is_dir(&full) {
+                sources.push(full);
+                continue;
+            }
+            for file in ctx.files() {
+                if let Some(rest) = file.strip_prefix(&prefix)
+                    && !rest.contains('/')
+                    && crate::profile::pattern::glob(pattern, rest)
+                {
+                    sources.push(file.clone());
+                }
+            }
+        }
+        sources.sort();
+        sources.dedup();
+        if sources.is_empty() {
+            return Err(Skip(format!(
+                "line {}: the dependency install needs {} from the build context, and none of them is there",
+                install.line(),
+                self.pm.manifests.join(", ")
+            )));
+        }
+        self.decide(
+            format!("deps copies only {} before installing", sources.join(", ")),
+            "the original copied the whole context first, so every code change reinstalled the dependencies",
+            0.9,
+        );
+        deps.push(Step::Copy {
+            from: None,
+            chown: None,
+            sources,
+            dest,
+        });
+        Ok(())
+    }
+
+    /// The dependency install with the profile's cache mounts.
+    fn install_step(&mut self, unit: &Unit<'_>, side: &mut BuildSide) -> Step {
+        let has_cache = unit.entry.inst.flags.iter().any(|f| {
+            f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
+        });
+        let mounts: Vec<String> = if has_cache {
+            Vec::new()
+        } else {
+            self.pm
+                .cache
+                .deps
+                .iter()
+                .map(|t| format!("mount=type=cache,target={t}"))
+                .collect()
+        };
+        if !mounts.is_empty() {
+            side.uses_cache_mounts = true;
+            self.decide(
+                format!(
+                    "the dependency install at line {} uses a BuildKit cache mount ({})",
+                    unit.line(),
+                    self.pm.cache.deps.join(", ")
+                ),
+                "downloads are reused across builds without landing in a layer",
+                0.95,
+            );
+        }
+        unit.step(mounts)
+    }
+
+    fn test_stage(&mut self, test_units: &[Unit<'p>], side: &mut BuildSide) {
+        if self.input.options.no_test_stage {
+            for unit in test_units {
+                side.build.push(unit.step(Vec::new()));
+                self.place(unit, &["build"]);
+            }
+            return;
+        }
+        if !test_units.is_empty() {
+            for unit in test_units {
+                side.test.push(unit.step(Vec::new()));
+                self.place(unit, &["test"]);
+            }
+            self.decide(
+                "the original test commands run in the test stage",
+                "tests run only on request (`--target test`), so the image build stays fast",
+                0.9,
+            );
+            return;
+        }
+        let Some(test) = self.pm.test.as_deref().and_then(|t| self.render(t)) else {
+            return;
+        };
+        self.decide(
+            format!("added a test stage running `{test}`"),
+            format!(
+                "the {} test command; it runs only with `--target test`",
+                self.pm.name
+            ),
+            0.8,
+        );
+        side.test.push(Step::Run {
+            mounts: Vec::new(),
+            command: test,
+        });
+    }
+
+    /// Fill a profile command template from the detection facts (`{exe}`, `{binary}`...).
+    pub fn render(&self, template: &str) -> Option<String> {
+        let exe = self.executable();
+        let template = template.replace("{exe}", &exe);
+        self.input
+            .detection
+            .facts
+            .render_with(&template, &self.input.detection.versions)
+    }
+
+    /// The package manager's command: the wrapper (`./mvnw`) when the context has it.
+    pub fn executable(&self) -> String {
+        if let Some(wrapper) = &self.pm.wrapper
+            && self.input.ctx.exists(wrapper)
+        {
+            return format!("./{wrapper}");
+        }
+        self.pm
+            .executable
+            .clone()
+            .unwrap_or_else(|| self.pm.name.clone())
+    }
+
+    /// Resolve a path used by an instruction against its working directory.
+    pub fn resolve(&self, unit: &Unit<'_>, path: &str) -> String {
+        resolve(unit.entry.workdir.as_deref(), path)
+    }
+}
+
+pub(crate) fn kept_text(line: usize, text: &str) -> Step {
+    Step::Kept {
+        line,
+        text: text.to_string(),
+        add_flags: Vec::new(),
+    }
+}
+
+fn class_name(class: Class) -> &'static str {
+    match class {
+        Class::SystemPackages => "system packages",
+        Class::PackageManagerSetup => "package manager setup",
+        Class::DependencyManifests => "dependency manifests",
+        Class::DependencyInstall => "dependency install",
+        _ => "setup",
+    }
+}
+
+/// Join commands of one group back into shell text, with their original operators.
+fn join_commands(commands: &[shell::Command]) -> String {
+    let mut text = String::new();
+    for (i, command) in commands.iter().enumerate() {
+        if i > 0 {
+            let op = match command.joined_by.as_str() {
+                "\n" | "" => "&&",
+                op => op,
+            };
+            text.push_str(&format!(" {op} "));
+        }
+        text.push_str(&command.text);
+    }
+    text
+}
