@@ -12,12 +12,13 @@ pub(crate) struct Marker {
     pub fd: u32,
 }
 
-/// The heredoc markers on a logical instruction line, in order.
+/// The heredoc markers on a logical instruction line, in order. A line BuildKit's shell lexer
+/// cannot split (an unclosed quote) has none.
 pub(crate) fn markers(line: &str) -> Vec<Marker> {
-    shell_words(line, true)
-        .iter()
-        .filter_map(|word| marker(word))
-        .collect()
+    match shell_words(line, true) {
+        Some(words) => words.iter().filter_map(|word| marker(word)).collect(),
+        None => Vec::new(),
+    }
 }
 
 /// Go regex `^(\d*)<<(-?)([^<]*)$`, then the name must be exactly one shell word.
@@ -31,8 +32,8 @@ fn marker(word: &str) -> Option<Marker> {
     if rest.is_empty() || rest.contains('<') {
         return None;
     }
-    let cooked = shell_words(rest, false);
-    let raw = shell_words(rest, true);
+    let cooked = shell_words(rest, false)?;
+    let raw = shell_words(rest, true)?;
     if cooked.len() != 1 || raw.len() != 1 {
         return None;
     }
@@ -46,8 +47,8 @@ fn marker(word: &str) -> Option<Marker> {
 }
 
 /// Split on unquoted whitespace like BuildKit's shell lexer. With `raw`, quotes and escapes are
-/// kept in the words; without, they are removed.
-fn shell_words(line: &str, raw: bool) -> Vec<String> {
+/// kept in the words; without, they are removed. `None` when a quote is not closed.
+fn shell_words(line: &str, raw: bool) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -74,11 +75,13 @@ fn shell_words(line: &str, raw: bool) -> Vec<String> {
                 if raw {
                     word.push(ch);
                 }
+                let mut closed = false;
                 while let Some(c) = chars.next() {
                     if c == ch {
                         if raw {
                             word.push(c);
                         }
+                        closed = true;
                         break;
                     }
                     if c == '\\' && ch == '"' {
@@ -92,6 +95,9 @@ fn shell_words(line: &str, raw: bool) -> Vec<String> {
                     }
                     word.push(c);
                 }
+                if !closed {
+                    return None;
+                }
             }
             _ => {
                 in_word = true;
@@ -102,7 +108,7 @@ fn shell_words(line: &str, raw: bool) -> Vec<String> {
     if in_word {
         words.push(word);
     }
-    words
+    Some(words)
 }
 
 #[cfg(test)]
@@ -128,5 +134,6 @@ mod tests {
         assert!(markers("RUN echo \"<<EOF\"").is_empty());
         assert!(markers("RUN cat<<EOF").is_empty());
         assert!(markers("RUN echo a << b").is_empty());
+        assert!(markers("RUN <<EOF echo \"unbalanced").is_empty());
     }
 }

@@ -70,7 +70,8 @@ impl Flag {
 pub struct Heredoc {
     /// The terminator word, quotes removed.
     pub name: String,
-    /// The body, without the terminator line; leading tabs removed for `<<-`.
+    /// The body as written, without the terminator line. For `<<-` BuildKit's parser keeps the
+    /// leading tabs here too (they are stripped when the build runs).
     pub content: String,
     /// `<<-`: leading tabs are stripped from the body and the terminator.
     pub strip_tabs: bool,

@@ -50,12 +50,13 @@ pub(crate) fn is_comment(content: &str) -> bool {
 }
 
 /// Strip a trailing escape character followed by spaces/tabs: `(line, true)` when the line does
-/// not continue, `(without_escape, false)` when it does.
+/// not continue, `(without_escape, false)` when it does. As in BuildKit, an escaped escape
+/// (`\\\\` at the end) is not a continuation.
 pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let without_blanks = line.trim_end_matches([' ', '\t']);
     match without_blanks.strip_suffix(escape) {
-        Some(rest) => (rest, false),
-        None => (line, true),
+        Some(rest) if !rest.ends_with(escape) => (rest, false),
+        _ => (line, true),
     }
 }
 
@@ -79,5 +80,7 @@ mod tests {
         assert_eq!(trim_continuation("RUN a", '\\'), ("RUN a", true));
         assert_eq!(trim_continuation("RUN a `", '`'), ("RUN a ", false));
         assert_eq!(trim_continuation("RUN a \\", '`'), ("RUN a \\", true));
+        assert_eq!(trim_continuation("RUN a\\\\", '\\'), ("RUN a\\\\", true));
+        assert_eq!(trim_continuation("\\", '\\'), ("", false));
     }
 }

@@ -104,6 +104,12 @@ impl<'a> Parser<'a> {
     fn instruction(&mut self, start: usize, first: &str, ends_here: bool) -> usize {
         let escape = self.directives.escape;
         let mut logical = String::from(first);
+        // Where each piece of the logical line starts in the text: (logical offset, byte offset).
+        let first_line = self.lines[start].content;
+        let mut pieces = vec![(
+            0,
+            first_line.end - trim_leading_ws(self.content(start)).len(),
+        )];
         let mut ended = ends_here;
         let mut next = start + 1;
         while !ended && next < self.lines.len() {
@@ -114,16 +120,20 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let (part, ends) = trim_continuation(content, escape);
+            pieces.push((logical.len(), self.lines[next - 1].content.start));
             logical.push_str(part);
             ended = ends;
         }
         let range_start = self.lines[start].range.start;
         let mut range_end = self.lines[next - 1].range.end;
         let node = node_from_line(&logical, escape);
-        let keyword_start = self.text[range_start..range_end]
-            .find(node.keyword_text.as_str())
-            .map_or(range_start, |o| range_start + o);
-        let keyword_range = TextRange::new(keyword_start, keyword_start + node.keyword_text.len());
+        let keyword_at = logical.len() - logical.trim_start().len();
+        let keyword_from = to_text_offset(&pieces, keyword_at, false);
+        let keyword_range = TextRange::new(
+            keyword_from,
+            to_text_offset(&pieces, keyword_at + node.keyword_text.len(), true).max(keyword_from),
+        );
+        let keyword_start = keyword_range.start;
         for message in &node.errors {
             self.error_at(keyword_start, message.clone());
         }
@@ -206,6 +216,23 @@ impl<'a> Parser<'a> {
             range: TextRange::new(offset, offset),
         });
     }
+}
+
+/// Map an offset in the logical line to the text. An `end` offset maps just after the last
+/// character of its piece rather than to the start of the next piece.
+fn to_text_offset(pieces: &[(usize, usize)], logical: usize, end: bool) -> usize {
+    let index = pieces
+        .partition_point(|&(start, _)| {
+            if end {
+                start < logical
+            } else {
+                start <= logical
+            }
+        })
+        .max(1)
+        - 1;
+    let (start, text) = pieces[index];
+    text + (logical - start)
 }
 
 /// What one logical line says, before positions are attached.
@@ -454,6 +481,14 @@ mod tests {
         assert_eq!(run.heredocs[0].content, "a\n");
         assert_eq!(run.heredocs[1].content, "\tb\n");
         assert_eq!(df.instructions[2].start_line, 7);
+    }
+
+    #[test]
+    fn keyword_range_spans_a_continuation_inside_the_keyword() {
+        let df = parse("FROM a\nRU\\\nN echo\n");
+        let run = &df.instructions[1];
+        assert_eq!(run.keyword, "RUN");
+        assert_eq!(df.slice(run.keyword_range), "RU\\\nN");
     }
 
     #[test]

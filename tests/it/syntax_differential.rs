@@ -349,9 +349,41 @@ fn fixture_oracle() -> &'static BTreeMap<String, OracleFile> {
     ORACLE.get_or_init(|| run_oracle(&syntax_fixtures()))
 }
 
+/// Fixtures where BuildKit versions disagree: the oracle's BuildKit (0.12, in the `dockerfile`
+/// wheel) predates the `# check=` directive (BuildKit 0.14, Dockerfile 1.8) and treats it as a
+/// comment that ends the directive block. restage follows the current rule; these fixtures are
+/// checked against it by `check_directive_follows_current_buildkit` instead.
+const NEWER_THAN_ORACLE: &[&str] = &["directive-check-then-escape.Dockerfile"];
+
+#[test]
+fn check_directive_follows_current_buildkit() {
+    let path = manifest_dir().join("tests/fixtures/syntax/directive-check-then-escape.Dockerfile");
+    let df = syntax::parse(&read_text(&path).unwrap());
+    assert!(df.errors.is_empty(), "{:?}", df.errors);
+    assert_eq!(df.directives.check.as_deref(), Some("skip=all"));
+    assert_eq!(df.directives.escape, '`');
+    let lines: Vec<(String, usize, usize)> = df
+        .instructions
+        .iter()
+        .map(|i| (i.keyword.clone(), i.start_line, i.end_line))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![("FROM".to_string(), 3, 3), ("RUN".to_string(), 4, 5)],
+        "with the backtick escape in force, the RUN continues onto line 5"
+    );
+}
+
 #[test]
 fn fixtures_agree_with_buildkit() {
-    let files = syntax_fixtures();
+    let files: Vec<PathBuf> = syntax_fixtures()
+        .into_iter()
+        .filter(|p| {
+            !NEWER_THAN_ORACLE
+                .iter()
+                .any(|name| p.file_name().is_some_and(|f| f == *name))
+        })
+        .collect();
     assert!(
         files.len() >= MIN_FIXTURES,
         "expected at least {MIN_FIXTURES} fixtures in tests/fixtures/syntax, found {}",

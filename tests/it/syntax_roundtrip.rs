@@ -447,7 +447,10 @@ fn file_strategy(allow_escape_directive: bool) -> impl Strategy<Value = FileSpec
             "#escape=\\",
         ]
     } else {
-        &["# syntax=docker/dockerfile:1", "# check=skip=all"]
+        // No `# check=` for the oracle batch: the oracle's BuildKit (0.12) predates the check
+        // directive and ends the directive block there, where newer BuildKit (and restage) do
+        // not. The fixture directive-check-then-escape pins restage's behaviour.
+        &["# syntax=docker/dockerfile:1"]
     };
     (
         proptest::bool::weighted(0.15),
