@@ -39,6 +39,8 @@ pub enum Command {
     Detect(DetectArgs),
     /// List the language profiles, or show one.
     Profiles(ProfilesArgs),
+    /// Build the original and the rewrite with a local container engine and compare them.
+    Verify(super::verify::VerifyArgs),
 }
 
 /// What the rewrite does with its results.
@@ -204,16 +206,36 @@ pub struct ProfilesArgs {
     #[command(subcommand)]
     pub command: Option<ProfilesCommand>,
 
+    // Global so that `profiles show NAME --format json` works; the ids differ from the rewrite
+    // flags' because clap shares a global value with the parent command by id.
     /// Output format.
-    #[arg(long, value_enum, default_value_t = SimpleFormat::Text, global = true)]
+    #[arg(
+        long = "format",
+        id = "profiles_format",
+        value_enum,
+        default_value_t = SimpleFormat::Text,
+        global = true
+    )]
     pub format: SimpleFormat,
 
     /// A folder of language profiles (YAML) that add to or override the built-in ones.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(
+        long = "profiles-dir",
+        id = "profiles_profiles_dir",
+        value_name = "DIR",
+        global = true
+    )]
     pub profiles_dir: Option<PathBuf>,
 
     /// When to use colour.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
+    #[arg(
+        long = "color",
+        id = "profiles_color",
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto,
+        global = true
+    )]
     pub color: ColorWhen,
 }
 
@@ -246,6 +268,38 @@ mod tests {
         let cli = Cli::try_parse_from(["restage"]).unwrap();
         assert_eq!(cli.rewrite.mode(), Mode::Diff);
         assert!(Cli::try_parse_from(["restage", "--write", "--check"]).is_err());
+    }
+
+    #[test]
+    fn every_subcommand_parses() {
+        for argv in [
+            &["restage", "profiles"][..],
+            &["restage", "profiles", "--format", "json"],
+            &["restage", "profiles", "show", "go", "--format", "json"],
+            &["restage", "profiles", "--profiles-dir", "d", "show", "go"],
+            &[
+                "restage",
+                "detect",
+                "--format",
+                "json",
+                "--context",
+                ".",
+                "a",
+                "b",
+            ],
+            &["restage", "parse", "--format", "json", "-"],
+            &["restage", "--format", "json", "--context", "c", "-q", "x"],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_eq!(cli.command.is_none(), argv[1] == "--format", "{argv:?}");
+        }
+        let cli =
+            Cli::try_parse_from(["restage", "profiles", "show", "go", "--format", "json"]).unwrap();
+        let Some(Command::Profiles(args)) = cli.command else {
+            panic!("profiles")
+        };
+        assert_eq!(args.format, SimpleFormat::Json);
+        assert!(matches!(args.command, Some(ProfilesCommand::Show { name }) if name == "go"));
     }
 
     #[test]

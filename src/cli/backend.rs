@@ -1,14 +1,29 @@
 //! The library calls the CLI makes for one file: build context, diffs, writes.
 //! Kept in one place so the CLI's flow reads without the plumbing.
 
-use crate::Error;
-use crate::source::Context;
+use crate::source::{DockerIgnore, FsContext};
+use crate::{Error, ErrorKind};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// The build context rooted at `dir`.
-pub fn context(dir: &Path) -> Result<Box<dyn Context>, Error> {
-    Ok(Box::new(DirContext::new(dir)?))
+/// The build context rooted at `dir`, for the Dockerfile at `dockerfile` (if on disk).
+///
+/// Like BuildKit, a `<Dockerfile>.dockerignore` beside the Dockerfile replaces the context's
+/// `.dockerignore`.
+pub fn context(dir: &Path, dockerfile: Option<&Path>) -> Result<FsContext, Error> {
+    if !dir.is_dir() {
+        return Err(Error::new(ErrorKind::Io, "the build context is not a folder").with_path(dir));
+    }
+    let ctx = FsContext::new(dir);
+    let Some(dockerfile) = dockerfile else {
+        return Ok(ctx);
+    };
+    let mut own_ignore = dockerfile.as_os_str().to_owned();
+    own_ignore.push(".dockerignore");
+    match std::fs::read_to_string(&own_ignore) {
+        Ok(text) => Ok(ctx.with_dockerignore(DockerIgnore::parse(&text))),
+        Err(_) => Ok(ctx),
+    }
 }
 
 /// The unified diff turning `old` into `new` for the file shown as `name`.
@@ -29,42 +44,4 @@ pub fn write_colored_diff(diff: &str, out: &mut dyn Write) -> io::Result<()> {
 /// Replace or create a file atomically.
 pub fn write(path: &Path, contents: &str) -> Result<(), Error> {
     crate::write::write_atomic(path, contents.as_bytes())
-}
-
-/// TODO(source): replaced by `source::FsContext` once it lands.
-struct DirContext {
-    dir: std::path::PathBuf,
-    files: Vec<String>,
-}
-
-impl DirContext {
-    fn new(dir: &Path) -> Result<Self, Error> {
-        if !dir.is_dir() {
-            return Err(
-                Error::new(crate::ErrorKind::Io, "build context is not a folder").with_path(dir),
-            );
-        }
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            files: Vec::new(),
-        })
-    }
-}
-
-impl Context for DirContext {
-    fn describe(&self) -> String {
-        self.dir.display().to_string()
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.dir.join(path).exists()
-    }
-    fn is_dir(&self, path: &str) -> bool {
-        self.dir.join(path).is_dir()
-    }
-    fn read(&self, path: &str) -> Option<String> {
-        std::fs::read_to_string(self.dir.join(path)).ok()
-    }
-    fn files(&self) -> &[String] {
-        &self.files
-    }
 }

@@ -1,6 +1,7 @@
 //! Loading one input (a file, or stdin read up front) into text, with a name for messages.
 
 use super::walk::Input;
+use crate::source::SourceFile;
 use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,9 @@ pub struct Loaded {
     /// The folder the build context defaults to: the Dockerfile's folder (for stdin, the folder
     /// of `--stdin-filename`, else the current folder).
     pub dir: PathBuf,
+    /// Where the Dockerfile sits, for inferring its build context: the file, or for stdin the
+    /// `--stdin-filename` path.
+    pub located_at: Option<PathBuf>,
     /// The text, exactly as read (BOM and CRLF kept).
     pub text: String,
 }
@@ -65,11 +69,13 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
     match input {
         Input::File(path) => {
             let name = display_path(path);
-            let bytes = std::fs::read(path).map_err(|e| Error::io(&name, &e))?;
-            let text = decode(bytes).map_err(|e| relabel(e, &name))?;
+            let text = SourceFile::read(path)
+                .map_err(|e| relabel(e, &name))?
+                .into_text();
             Ok(Loaded {
                 name,
                 path: Some(path.clone()),
+                located_at: Some(path.clone()),
                 dir: parent_dir(path),
                 text,
             })
@@ -83,41 +89,21 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
                 }
                 None => Vec::new(),
             };
-            let text = decode(bytes).map_err(|e| relabel(e, &name))?;
+            let text = SourceFile::from_bytes(name.as_str(), bytes)
+                .map_err(|e| relabel(e, &name))?
+                .into_text();
             let dir = stdin
                 .and_then(|s| s.name.as_deref())
                 .map_or_else(|| PathBuf::from("."), parent_dir);
             Ok(Loaded {
                 name,
                 path: None,
+                located_at: stdin.and_then(|s| s.name.clone()),
                 dir,
                 text,
             })
         }
     }
-}
-
-/// Bytes → text, refusing what cannot be a Dockerfile.
-// TODO(source): use `source::SourceFile` once it lands.
-fn decode(bytes: Vec<u8>) -> Result<String, Error> {
-    if bytes.is_empty() {
-        return Err(Error::new(ErrorKind::Input, "empty file"));
-    }
-    if bytes.contains(&0) {
-        return Err(Error::new(
-            ErrorKind::Input,
-            "binary file (contains NUL bytes)",
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::Input,
-            format!(
-                "not UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
 }
 
 /// Name the error after the input as the user wrote it.

@@ -7,10 +7,13 @@
 
 pub mod args;
 mod backend;
+mod detect;
 mod exit;
 mod input;
 mod parse;
+mod profiles;
 mod rewrite;
+pub mod verify;
 pub mod walk;
 
 pub use args::{Cli, ColorWhen, Command, Format, Mode};
@@ -45,9 +48,13 @@ where
     let result = match &cli.command {
         None => rewrite::run(&cli.rewrite, stdin.as_ref(), &mut out, &mut err),
         Some(Command::Parse(args)) => parse::run(args, stdin.as_ref(), &mut out, &mut err),
-        Some(Command::Detect(_)) | Some(Command::Profiles(_)) => {
-            writeln!(err, "restage: this command is not available yet").map(|()| ExitStatus::Error)
-        }
+        Some(Command::Detect(args)) => detect::run(args, stdin.as_ref(), &mut out, &mut err),
+        Some(Command::Profiles(args)) => profiles::run(args, &mut out, &mut err),
+        Some(Command::Verify(args)) => Ok(match verify::run(args, &mut out, &mut err) {
+            0 => ExitStatus::Success,
+            1 => ExitStatus::Failure,
+            _ => ExitStatus::Error,
+        }),
     };
     finish(result, &mut err)
 }
@@ -90,6 +97,7 @@ fn color_of(cli: &Cli) -> ColorWhen {
         Some(Command::Parse(args)) => args.color,
         Some(Command::Detect(args)) => args.color,
         Some(Command::Profiles(args)) => args.color,
+        Some(Command::Verify(_)) => ColorWhen::Auto,
     }
 }
 
@@ -99,7 +107,7 @@ fn needs_stdin(cli: &Cli) -> bool {
         None => cli.rewrite.paths.iter().any(dash),
         Some(Command::Parse(args)) => dash(&args.file),
         Some(Command::Detect(args)) => args.paths.iter().any(dash),
-        Some(Command::Profiles(_)) => false,
+        Some(Command::Profiles(_)) | Some(Command::Verify(_)) => false,
     }
 }
 
@@ -107,7 +115,7 @@ fn stdin_name(cli: &Cli) -> Option<std::path::PathBuf> {
     match &cli.command {
         None => cli.rewrite.stdin_filename.clone(),
         Some(Command::Detect(args)) => args.stdin_filename.clone(),
-        Some(Command::Parse(_)) | Some(Command::Profiles(_)) => None,
+        Some(Command::Parse(_)) | Some(Command::Profiles(_)) | Some(Command::Verify(_)) => None,
     }
 }
 

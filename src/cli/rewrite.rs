@@ -50,6 +50,7 @@ pub fn run(
         profiles_dir: args.profiles_dir.clone(),
         templates_dir: args.templates_dir.clone(),
         file_name: None,
+        ..pipeline::Options::default()
     };
 
     let mut reports: Vec<FileReport> = discovered
@@ -123,17 +124,29 @@ fn rewrite_one(
             .with_path(&loaded.name)
             .at(first.line, first.col));
     }
-    let context_dir = context.map_or_else(|| loaded.dir.clone(), Path::to_path_buf);
-    let ctx = backend::context(&context_dir)?;
-    let outcome = pipeline::rewrite(&loaded.text, &*ctx, options).map_err(|mut e| {
+    let context_dir = super::detect::choose_context(loaded, &tree, context).dir;
+    let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
+    let outcome = pipeline::rewrite(&loaded.text, &ctx, options).map_err(|mut e| {
         if e.path.is_none() {
             e.path = Some(PathBuf::from(&loaded.name));
         }
         e
     })?;
 
+    apply_outcome(loaded, &context_dir, outcome, mode)
+}
+
+/// Turn an [`Outcome`] into what to show, and in `--write` mode write it: the Dockerfile when
+/// its text changed, and each proposed new file that does not exist yet (never for stdin).
+fn apply_outcome(
+    loaded: &Loaded,
+    context_dir: &Path,
+    outcome: Outcome,
+    mode: Mode,
+) -> Result<Done, Error> {
     let rewritten = outcome.status == Status::Rewritten;
     let text_changed = rewritten && outcome.dockerfile != loaded.text;
+    let from_stdin = loaded.path.is_none();
     let mut diff = String::new();
     if text_changed {
         diff.push_str(&backend::diff(
@@ -143,9 +156,23 @@ fn rewrite_one(
         ));
     }
     let mut new_files = Vec::new();
-    if rewritten {
+    if rewritten && !from_stdin {
         for file in &outcome.new_files {
-            let path = context_dir.join(&file.path);
+            let relative = Path::new(&file.path);
+            let inside = relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    format!(
+                        "proposed new file {} is outside the build context",
+                        file.path
+                    ),
+                )
+                .with_path(&loaded.name));
+            }
+            let path = context_dir.join(relative);
             if path.exists() {
                 continue;
             }
@@ -157,7 +184,6 @@ fn rewrite_one(
         }
     }
     let changed = text_changed || !new_files.is_empty();
-    let from_stdin = loaded.path.is_none();
 
     if mode == Mode::Write && changed {
         if let Some(path) = &loaded.path {
@@ -358,7 +384,7 @@ fn write_text(
             // Like formatters: `--write -` echoes the (unchanged) input.
             out.write_all(done.outcome.dockerfile.as_bytes())?;
         }
-        if !args.quiet {
+        if !args.quiet && mode != Mode::Check {
             write_why(report, done, err)?;
         }
     }
@@ -426,4 +452,151 @@ pub fn summary_line(summary: &Summary, mode: Mode) -> String {
         parts.push(plural(summary.errors, "error"));
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::NewFile;
+    use crate::source::MemoryContext;
+
+    /// A real outcome from the pipeline, then set to a rewrite of `new_text` proposing `files`.
+    fn outcome(new_text: &str, files: &[(&str, &str)]) -> Outcome {
+        let ctx = MemoryContext::new();
+        let mut outcome = pipeline::rewrite("FROM scratch\n", &ctx, &pipeline::Options::default())
+            .expect("the pipeline handles a trivial file");
+        outcome.status = Status::Rewritten;
+        outcome.dockerfile = new_text.to_string();
+        outcome.new_files = files
+            .iter()
+            .map(|(path, content)| NewFile {
+                path: path.to_string(),
+                content: content.to_string(),
+            })
+            .collect();
+        outcome
+    }
+
+    fn loaded(dir: &Path, text: &str) -> Loaded {
+        let path = dir.join("Dockerfile");
+        std::fs::write(&path, text).unwrap();
+        Loaded {
+            name: "Dockerfile".into(),
+            path: Some(path.clone()),
+            located_at: Some(path),
+            dir: dir.to_path_buf(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn new_files_are_diffed_and_written_only_when_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".existing"), "keep me\n").unwrap();
+        let input = loaded(dir.path(), "FROM a\n");
+        let proposed = outcome(
+            "FROM a AS build\n",
+            &[(".dockerignore", "target\n"), (".existing", "replace me\n")],
+        );
+
+        let done = apply_outcome(&input, dir.path(), proposed.clone(), Mode::Diff).unwrap();
+        assert!(done.changed);
+        assert_eq!(done.new_files.len(), 1);
+        assert!(done.diff.contains("+++ b/Dockerfile"), "{}", done.diff);
+        assert!(done.diff.contains("new file mode 100644"), "{}", done.diff);
+        assert!(done.diff.contains("+target\n"), "{}", done.diff);
+        assert!(!done.diff.contains("replace me"), "{}", done.diff);
+        assert!(
+            !dir.path().join(".dockerignore").exists(),
+            "diff mode writes nothing"
+        );
+
+        apply_outcome(&input, dir.path(), proposed, Mode::Write).unwrap();
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert_eq!(read("Dockerfile"), "FROM a AS build\n");
+        assert_eq!(read(".dockerignore"), "target\n");
+        assert_eq!(read(".existing"), "keep me\n");
+    }
+
+    #[test]
+    fn a_new_file_alone_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = loaded(dir.path(), "FROM a\n");
+        let done = apply_outcome(
+            &input,
+            dir.path(),
+            outcome("FROM a\n", &[(".dockerignore", ".git\n")]),
+            Mode::Check,
+        )
+        .unwrap();
+        assert!(done.changed);
+        assert!(!done.diff.contains("+++ b/Dockerfile"));
+        assert!(
+            !dir.path().join(".dockerignore").exists(),
+            "check mode writes nothing"
+        );
+    }
+
+    #[test]
+    fn new_files_outside_the_context_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = loaded(dir.path(), "FROM a\n");
+        for bad in ["../escape", "/etc/passwd"] {
+            let result = apply_outcome(
+                &input,
+                dir.path(),
+                outcome("FROM b\n", &[(bad, "x\n")]),
+                Mode::Write,
+            );
+            assert!(result.is_err(), "{bad}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+            "FROM a\n"
+        );
+    }
+
+    #[test]
+    fn unchanged_and_skipped_never_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = loaded(dir.path(), "FROM a\n");
+        let mut skipped = outcome("FROM b\n", &[(".dockerignore", "x\n")]);
+        skipped.status = Status::Skipped;
+        let done = apply_outcome(&input, dir.path(), skipped, Mode::Write).unwrap();
+        assert!(!done.changed);
+        assert!(done.diff.is_empty());
+        assert!(!dir.path().join(".dockerignore").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
+            "FROM a\n"
+        );
+    }
+
+    #[test]
+    fn summary_lines() {
+        let summary = Summary {
+            files: 4,
+            rewritten: 1,
+            unchanged: 1,
+            skipped: 1,
+            errors: 1,
+        };
+        assert_eq!(
+            summary_line(&summary, Mode::Check),
+            "1 file would be rewritten, 1 unchanged, 1 skipped, 1 error"
+        );
+        let summary = Summary {
+            files: 2,
+            rewritten: 2,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_line(&summary, Mode::Write),
+            "2 files rewritten, 0 unchanged"
+        );
+        assert_eq!(
+            summary_line(&Summary::default(), Mode::Diff),
+            "no Dockerfiles found"
+        );
+    }
 }

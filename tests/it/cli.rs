@@ -1,0 +1,1016 @@
+//! The command line, end to end: the `restage` binary run on real files.
+//!
+//! Two kinds of tests:
+//! - CLI cases as files, under `tests/cli/<case>/`, run by [`cli_cases`]:
+//!   - `cmd`: the arguments, split like a shell does (single and double quotes);
+//!   - `files/` (optional): copied to a fresh temporary folder, the working directory. A path
+//!     component `dot_x` is copied as `.x`, so `.gitignore` files in cases do not hide fixture
+//!     files from git;
+//!   - `stdin` (optional): fed to standard input;
+//!   - `stdout`, `stderr`: the exact expected output (a missing file means the stream must be
+//!     empty); or `stdout.contains` / `stderr.contains`: lines that must each appear;
+//!   - `status`: the exit code (0 when missing);
+//!   - `after/` (optional): files that must exist, with these contents, after the run.
+//! - Tests here with assert_cmd for what files cannot express (a broken pipe, JSON checks).
+
+use assert_cmd::Command;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+fn restage() -> Command {
+    let mut cmd = Command::cargo_bin("restage").expect("the restage binary");
+    cmd.env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli")
+}
+
+/// Split a command line the way a POSIX shell would for simple cases: whitespace separates
+/// words, single quotes keep everything, double quotes keep everything but `\"` and `\\`.
+fn split_args(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    word.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(next) = chars.next() {
+                                word.push(next);
+                            }
+                        }
+                        c => word.push(c),
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    args.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        args.push(word);
+    }
+    args
+}
+
+/// `dot_gitignore` → `.gitignore`, component by component.
+fn undot(relative: &Path) -> PathBuf {
+    relative
+        .components()
+        .map(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            match name.strip_prefix("dot_") {
+                Some(rest) => format!(".{rest}"),
+                None => name.into_owned(),
+            }
+        })
+        .collect()
+}
+
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for relative in files_under(from) {
+        let target = to.join(undot(&relative));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(&relative), target).unwrap();
+    }
+}
+
+fn read_optional(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+fn check_stream(case: &Path, stream: &str, actual: &str, problems: &mut Vec<String>) {
+    if let Some(expected) = read_optional(&case.join(stream)) {
+        if actual != expected {
+            problems.push(format!(
+                "{stream} differs\n--- expected\n{expected}\n--- actual\n{actual}"
+            ));
+        }
+    } else if let Some(lines) = read_optional(&case.join(format!("{stream}.contains"))) {
+        for line in lines.lines().filter(|l| !l.is_empty()) {
+            if !actual.contains(line) {
+                problems.push(format!("{stream} lacks {line:?}\n--- actual\n{actual}"));
+            }
+        }
+    } else if !actual.is_empty() {
+        problems.push(format!("{stream} should be empty\n--- actual\n{actual}"));
+    }
+}
+
+fn run_case(case: &Path) -> Vec<String> {
+    let cmd = std::fs::read_to_string(case.join("cmd")).expect("a cmd file");
+    let work = tempfile::tempdir().unwrap();
+    if case.join("files").is_dir() {
+        copy_tree(&case.join("files"), work.path());
+    }
+    let mut command = restage();
+    command.current_dir(work.path()).args(split_args(&cmd));
+    match std::fs::read(case.join("stdin")) {
+        Ok(bytes) => command.write_stdin(bytes),
+        Err(_) => command.write_stdin(Vec::new()),
+    };
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    let mut problems = Vec::new();
+    let expected_status: i32 = read_optional(&case.join("status"))
+        .map(|s| s.trim().parse().expect("status holds a number"))
+        .unwrap_or(0);
+    if output.status.code() != Some(expected_status) {
+        problems.push(format!(
+            "exit status {:?}, expected {expected_status}\n--- stderr\n{stderr}",
+            output.status.code()
+        ));
+    }
+    check_stream(case, "stdout", &stdout, &mut problems);
+    check_stream(case, "stderr", &stderr, &mut problems);
+    if case.join("after").is_dir() {
+        for relative in files_under(&case.join("after")) {
+            let expected = std::fs::read_to_string(case.join("after").join(&relative)).unwrap();
+            let actual = std::fs::read_to_string(work.path().join(undot(&relative)));
+            if actual.as_deref().ok() != Some(expected.as_str()) {
+                problems.push(format!(
+                    "after the run, {} is {actual:?}, expected {expected:?}",
+                    relative.display()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every case folder under tests/cli/.
+#[test]
+fn cli_cases() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("tests/cli exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("cmd").is_file())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 10,
+        "expected the CLI cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let problems = run_case(case);
+        if !problems.is_empty() {
+            failures.push(format!(
+                "case {}:\n{}",
+                case.file_name().unwrap().to_string_lossy(),
+                problems.join("\n")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn split_args_like_a_shell() {
+    assert_eq!(
+        split_args("parse --format json 'a b' \"c \\\" d\"\n"),
+        ["parse", "--format", "json", "a b", "c \" d"]
+    );
+    assert_eq!(split_args("  "), Vec::<String>::new());
+    assert_eq!(split_args("''"), [""]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// assert_cmd tests
+
+fn write_file(root: &Path, relative: &str, contents: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
+
+fn json_of(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", String::from_utf8_lossy(output)))
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let output = restage().arg("--help").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8(output.stdout).unwrap();
+    for needle in ["Usage: restage", "--write", "--check", "--format", "parse"] {
+        assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+    }
+    assert!(!help.contains('\u{1b}'), "no colour when piped");
+    let output = restage().arg("--version").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("restage "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--no-such-flag"][..],
+        &["--write", "--check"],
+        &["--format", "xml"],
+        &["parse"],
+        &["parse", "--format", "yaml", "Dockerfile"],
+    ] {
+        let output = restage().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: usage errors go to stderr"
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("error:"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn parse_json_has_the_fixed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# syntax=docker/dockerfile:1\nFROM node:18 AS build\n\
+                RUN --mount=type=cache,target=/root/.npm \\\n    npm ci\n\
+                COPY <<EOF /app/x\nhi\nEOF\nCMD [\"node\", \"x.js\"]\n";
+    write_file(dir.path(), "Dockerfile", text);
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["parse", "--format", "json", "Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json = json_of(&output.stdout);
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["directives", "errors", "instructions"]);
+    assert_eq!(json["directives"]["syntax"], "docker/dockerfile:1");
+    assert_eq!(json["directives"]["escape"], "\\");
+    assert!(json["directives"]["check"].is_null());
+    assert_eq!(json["errors"], serde_json::json!([]));
+
+    let instructions = json["instructions"].as_array().unwrap();
+    let keywords: Vec<&str> = instructions
+        .iter()
+        .map(|i| i["keyword"].as_str().unwrap())
+        .collect();
+    assert_eq!(keywords, ["FROM", "RUN", "COPY", "CMD"]);
+    let run = &instructions[1];
+    assert_eq!(run["start_line"], 3);
+    assert_eq!(run["end_line"], 4);
+    assert_eq!(
+        run["flags"],
+        serde_json::json!(["--mount=type=cache,target=/root/.npm"])
+    );
+    assert_eq!(run["form"], "shell");
+    let span = run["span"].as_array().unwrap();
+    let (start, end) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &text[start..end],
+        "RUN --mount=type=cache,target=/root/.npm \\\n    npm ci\n"
+    );
+    let copy = &instructions[2];
+    assert_eq!(
+        copy["heredocs"],
+        serde_json::json!([{"name": "EOF", "content": "hi\n"}])
+    );
+    assert_eq!(copy["end_line"], 7);
+    assert_eq!(instructions[3]["form"], "exec");
+    assert!(instructions[0]["form"].is_null());
+    for instruction in instructions {
+        let keys: Vec<&str> = instruction
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "end_line",
+                "flags",
+                "form",
+                "heredocs",
+                "keyword",
+                "span",
+                "start_line"
+            ]
+        );
+    }
+}
+
+#[test]
+fn parse_error_exits_2_with_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "sub/Dockerfile",
+        "FROM alpine\nRUN <<EOF\necho hi\n",
+    );
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["parse", "sub/Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "sub/Dockerfile:2:1: unterminated heredoc EOF\n"
+    );
+    // The tree is still printed.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("FROM"));
+}
+
+#[test]
+fn folder_walk_finds_dockerfiles_and_skips_gitignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for file in [
+        "Dockerfile",
+        "dockerfile",
+        "Containerfile",
+        "svc/api.Dockerfile",
+        "svc/web.dockerfile",
+        "svc/Dockerfile.dev",
+        "svc/Dockerfile.dockerignore",
+        "svc/api.Dockerfile.dockerignore",
+        "svc/Dockerfile.dev.dockerignore",
+        "vendor/Dockerfile",
+        "build/out.Dockerfile",
+        "svc/README.md",
+        ".devcontainer/Dockerfile",
+    ] {
+        write_file(root, file, "FROM alpine\nRUN true\n");
+    }
+    write_file(root, ".gitignore", "vendor/\n/build\n");
+    write_file(root, "svc/.ignore", "web.dockerfile\n");
+    let output = restage()
+        .current_dir(root)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = json_of(&output.stdout);
+    let paths: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    let mut expected = vec![
+        ".devcontainer/Dockerfile",
+        "Containerfile",
+        "Dockerfile",
+        "svc/Dockerfile.dev",
+        "svc/api.Dockerfile",
+    ];
+    // Case-insensitive file systems hold only one of Dockerfile/dockerfile.
+    if std::fs::read_dir(root)
+        .unwrap()
+        .any(|e| e.unwrap().file_name() == "dockerfile")
+    {
+        expected.push("dockerfile");
+    }
+    expected.sort();
+    assert_eq!(paths, expected);
+    assert_eq!(json["summary"]["files"], expected.len());
+
+    // An explicit file is taken even when ignored or oddly named.
+    let output = restage()
+        .current_dir(root)
+        .args(["--format", "json", "vendor/Dockerfile", "svc/README.md"])
+        .output()
+        .unwrap();
+    let json = json_of(&output.stdout);
+    let paths: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["svc/README.md", "vendor/Dockerfile"]);
+}
+
+#[test]
+fn rewrite_json_has_the_fixed_keys_and_error_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "good/Dockerfile", "FROM alpine\nRUN true\n");
+    write_file(dir.path(), "bad/Dockerfile", "# escape=x\nFROM alpine\n");
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--check", "--format", "json", ".", "missing.Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json = json_of(&output.stdout);
+    let top: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(top, ["files", "summary"]);
+    let files = json["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        ["bad/Dockerfile", "good/Dockerfile", "missing.Dockerfile"]
+    );
+    for file in files {
+        for key in [
+            "path",
+            "status",
+            "reason",
+            "profile",
+            "dockerfile",
+            "diff",
+            "decisions",
+            "warnings",
+        ] {
+            assert!(file.get(key).is_some(), "{key} missing in {file}");
+        }
+    }
+    assert_eq!(files[0]["status"], "error");
+    assert_eq!(files[0]["error"]["line"], 1);
+    assert_eq!(files[0]["error"]["col"], 1);
+    assert!(
+        files[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("escape")
+    );
+    assert_ne!(files[1]["status"], "error");
+    assert!(files[1].get("error").is_none());
+    assert_eq!(files[1]["dockerfile"], "FROM alpine\nRUN true\n");
+    assert_eq!(files[2]["status"], "error");
+    assert!(files[2]["error"]["line"].is_null());
+    let summary = &json["summary"];
+    let keys: Vec<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["errors", "files", "rewritten", "skipped", "unchanged"]
+    );
+    assert_eq!(summary["files"], 3);
+    assert_eq!(summary["errors"], 2);
+    assert_eq!(
+        summary["rewritten"].as_u64().unwrap()
+            + summary["unchanged"].as_u64().unwrap()
+            + summary["skipped"].as_u64().unwrap(),
+        1
+    );
+    // Errors are also on stderr, as path:line:col: message.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad/Dockerfile:1:1: "), "{stderr}");
+    assert!(stderr.contains("missing.Dockerfile: "), "{stderr}");
+}
+
+/// A file big enough that its output cannot fit in a pipe buffer.
+fn big_dockerfile(instructions: usize) -> String {
+    let mut text = String::from("FROM alpine:3.19\n");
+    for i in 0..instructions {
+        text.push_str(&format!(
+            "RUN --mount=type=cache,target=/var/cache/apk echo step {i} \\\n    && true\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn broken_pipe_exits_0_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "Dockerfile", &big_dockerfile(3000));
+    for args in [
+        &["parse", "--format", "json", "Dockerfile"][..],
+        &["parse", "Dockerfile"],
+        &["--format", "json", "Dockerfile"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, then close the read end, like `| head -c 10`.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: quiet, got {stderr}");
+    }
+}
+
+#[test]
+fn stdin_dash_with_stdin_filename() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("api")).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
+        .current_dir(dir.path())
+        .args([
+            "--format",
+            "json",
+            "--stdin-filename",
+            "api/Dockerfile",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"FROM alpine\nRUN true\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = json_of(&output.stdout);
+    assert_eq!(json["files"][0]["path"], "api/Dockerfile");
+    assert_eq!(json["files"][0]["dockerfile"], "FROM alpine\nRUN true\n");
+}
+
+#[test]
+fn missing_file_exits_2_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["no/such/Dockerfile"][..],
+        &["--check", "no/such/Dockerfile"],
+        &["parse", "no/such/Dockerfile"],
+    ] {
+        let output = restage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("no/such/Dockerfile: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn binary_and_empty_inputs_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "empty/Dockerfile", "");
+    std::fs::write(dir.path().join("bin.Dockerfile"), b"FROM a\n\x00\x01\x02").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.Dockerfile"),
+        b"FROM a\nLABEL x=\xe9\n",
+    )
+    .unwrap();
+    for file in ["empty/Dockerfile", "bin.Dockerfile", "latin1.Dockerfile"] {
+        for args in [&["--check", file][..], &["parse", file]] {
+            let output = restage()
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.starts_with(&format!("{file}:")),
+                "{args:?}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn check_on_unchanged_files_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    // Already multi-stage: nothing to rewrite, whatever the rewrite does.
+    write_file(
+        dir.path(),
+        "Dockerfile",
+        "FROM golang:1.22 AS build\nRUN go build -o /app .\n\
+         FROM gcr.io/distroless/static-debian12\nCOPY --from=build /app /app\n",
+    );
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--check", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let before = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(before.starts_with("FROM golang:1.22 AS build"));
+}
+
+/// A single-stage Go project the rewrite is sure to change.
+fn go_project(root: &Path, dir: &str) {
+    let at = |file: &str| format!("{dir}/{file}");
+    write_file(
+        root,
+        &at("Dockerfile"),
+        "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server .\nCMD [\"/app/server\"]\n",
+    );
+    write_file(
+        root,
+        &at("go.mod"),
+        "module example.com/server\n\ngo 1.22\n",
+    );
+    write_file(root, &at("main.go"), "package main\n\nfunc main() {}\n");
+}
+
+#[test]
+fn write_then_check_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "a");
+    go_project(dir.path(), "b");
+    let before = std::fs::read_to_string(dir.path().join("a/Dockerfile")).unwrap();
+    let check = |expected: i32| {
+        let output = restage()
+            .current_dir(dir.path())
+            .args(["--check", "--quiet"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    check(1);
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--write", "."])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        "Rewrote: a/Dockerfile\nRewrote: b/Dockerfile\n2 files rewritten, 0 unchanged\n"
+    );
+    let after = std::fs::read_to_string(dir.path().join("a/Dockerfile")).unwrap();
+    assert_ne!(after, before);
+    assert!(after.contains(" AS runtime"), "{after}");
+    check(0);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restage"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn tool_available(name: &str) -> bool {
+    std::process::Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn default_diff_applies_with_git_apply_and_changes_nothing() {
+    assert!(
+        tool_available("git"),
+        "git is needed to check the diff applies"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    write_file(dir.path(), "svc/Dockerfile.crlf", "");
+    // A CRLF copy without a final newline, beside the LF one.
+    let lf = std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap();
+    let crlf = lf.trim_end().replace('\n', "\r\n");
+    std::fs::write(dir.path().join("svc/Dockerfile.crlf"), &crlf).unwrap();
+
+    let output = restage().current_dir(dir.path()).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let diff = output.stdout;
+    assert!(!diff.contains(&0x1b), "no colour when piped");
+    let text = String::from_utf8_lossy(&diff);
+    assert!(text.contains("--- a/svc/Dockerfile\n"), "{text}");
+    assert!(text.contains("--- a/svc/Dockerfile.crlf\n"), "{text}");
+    // The default mode changes nothing.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap(),
+        lf
+    );
+
+    // Applying the diff gives what --write writes.
+    let applied = tempfile::tempdir().unwrap();
+    copy_tree(dir.path(), applied.path());
+    let mut git = std::process::Command::new("git")
+        .current_dir(applied.path())
+        .args(["apply", "--whitespace=nowarn", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    git.stdin.take().unwrap().write_all(&diff).unwrap();
+    let git = git.wait_with_output().unwrap();
+    assert!(
+        git.status.success(),
+        "git apply: {}",
+        String::from_utf8_lossy(&git.stderr)
+    );
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--write", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    for file in ["svc/Dockerfile", "svc/Dockerfile.crlf"] {
+        assert_eq!(
+            std::fs::read(applied.path().join(file)).unwrap(),
+            std::fs::read(dir.path().join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let written = std::fs::read_to_string(dir.path().join("svc/Dockerfile.crlf")).unwrap();
+    assert!(written.contains("\r\n") && !written.replace("\r\n", "").contains('\n'));
+}
+
+#[test]
+fn color_only_when_asked_or_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), ".");
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = restage();
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let output = cmd.current_dir(dir.path()).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        output.stdout
+    };
+    let plain = run(&[], false);
+    assert!(!plain.contains(&0x1b));
+    let colored = run(&["--color", "always"], true);
+    assert!(colored.contains(&0x1b), "--color always wins over NO_COLOR");
+    let never = run(&["--color", "never"], false);
+    assert_eq!(never, plain);
+    // Stripping the styles gives the plain diff back.
+    let stripped: String =
+        anstream::adapter::strip_str(&String::from_utf8(colored).unwrap()).to_string();
+    assert_eq!(stripped.as_bytes(), plain.as_slice());
+}
+
+#[test]
+fn detect_json_has_the_fixed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "api");
+    write_file(
+        dir.path(),
+        "static/Dockerfile",
+        "FROM nginx:1.25\nCOPY site/ /usr/share/nginx/html/\n",
+    );
+    write_file(dir.path(), "static/site/index.html", "<p>hi</p>\n");
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["detect", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json = json_of(&output.stdout);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for file in files {
+        for key in [
+            "path",
+            "profile",
+            "package_manager",
+            "versions",
+            "confidence",
+            "context",
+            "evidence",
+        ] {
+            assert!(file.get(key).is_some(), "{key} missing in {file}");
+        }
+        let confidence = file["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&confidence));
+        assert!(
+            file["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e.is_string())
+        );
+    }
+    let api = &files[0];
+    assert_eq!(api["path"], "api/Dockerfile");
+    assert_eq!(api["profile"], "go");
+    assert_eq!(api["versions"]["go"], "1.22");
+    assert_eq!(api["context"], "api");
+    let nginx = &files[1];
+    assert_eq!(nginx["path"], "static/Dockerfile");
+    assert!(nginx["profile"].is_null(), "{nginx}");
+    assert!(
+        nginx["reason"].is_string(),
+        "null profile comes with a reason: {nginx}"
+    );
+
+    // --context wins, and is named in the evidence.
+    let output = restage()
+        .current_dir(dir.path())
+        .args([
+            "detect",
+            "--format",
+            "json",
+            "--context",
+            ".",
+            "api/Dockerfile",
+        ])
+        .output()
+        .unwrap();
+    let json = json_of(&output.stdout);
+    assert_eq!(json["files"][0]["context"], ".");
+    let evidence = json["files"][0]["evidence"].to_string();
+    assert!(evidence.contains("--context"), "{evidence}");
+
+    // Text: a short summary per file.
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["detect", "api/Dockerfile"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("api/Dockerfile: go"), "{text}");
+}
+
+#[test]
+fn detect_reports_unreadable_files_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "ok");
+    write_file(dir.path(), "bad/Dockerfile", "# escape=x\nFROM a\n");
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["detect", "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let json = json_of(&output.stdout);
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files[0]["path"], "bad/Dockerfile");
+    assert_eq!(files[0]["error"]["line"], 1);
+    assert_eq!(files[1]["profile"], "go");
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("bad/Dockerfile:1:1: "));
+}
+
+#[test]
+fn profiles_list_and_show() {
+    let output = restage()
+        .args(["profiles", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json = json_of(&output.stdout);
+    let names: Vec<&str> = json["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "dotnet",
+        "go",
+        "java-gradle",
+        "java-maven",
+        "node",
+        "python",
+        "rust",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    assert!(
+        json["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| !p["description"].as_str().unwrap().is_empty())
+    );
+
+    let output = restage().arg("profiles").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.lines().count(), names.len(), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("node ")));
+
+    let output = restage()
+        .args(["profiles", "show", "node", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json_of(&output.stdout)["name"], "node");
+
+    let output = restage()
+        .args(["profiles", "show", "node"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("name: node"));
+
+    let output = restage()
+        .args(["profiles", "show", "cobol"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cobol"));
+}
