@@ -5,7 +5,8 @@
 //! renames it over the target, which is atomic on POSIX file systems: a reader sees the old file
 //! or the new one, never a mix. A symlink is written through: the file it points to is replaced
 //! and the link stays a link. On any failure the original is untouched and the temporary file
-//! is removed.
+//! is removed. A file without any write permission bit is refused rather than replaced, even
+//! though the folder would allow the rename.
 //!
 //! A rename replaces the file's inode, so hard links to the original keep the old contents.
 
@@ -32,6 +33,13 @@ pub fn write_atomic_with(
     let original = match fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => {
             return Err(Error::new(ErrorKind::Io, "is a directory, not a file").with_path(path));
+        }
+        Ok(meta) if meta.permissions().readonly() => {
+            return Err(Error::new(
+                ErrorKind::Io,
+                "the file is read-only (no write permission); left unchanged",
+            )
+            .with_path(path));
         }
         Ok(meta) => Some(meta),
         Err(err) if err.kind() == io::ErrorKind::NotFound => None,

@@ -15,16 +15,23 @@ pub struct LineCol {
 }
 
 /// Line starts (and multi-byte chars) of a text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
     /// Byte offset where each line starts; the first is always 0.
-    pub line_starts: Vec<usize>,
+    line_starts: Vec<usize>,
     /// Byte length of the text.
     len: usize,
     /// Start offset of every multi-byte char, ascending.
     wide_starts: Vec<usize>,
     /// `wide_extra[i]`: sum of `len_utf8() - 1` over `wide_starts[..i]`.
     wide_extra: Vec<usize>,
+}
+
+impl Default for LineIndex {
+    /// The index of the empty text.
+    fn default() -> Self {
+        Self::new("")
+    }
 }
 
 impl LineIndex {
@@ -53,6 +60,11 @@ impl LineIndex {
             wide_starts,
             wide_extra,
         }
+    }
+
+    /// The byte offset where each line starts; the first is always 0.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
     }
 
     /// Number of lines. A text ending in `\n` has a last, empty line after it.

@@ -40,7 +40,7 @@ fn replaces_the_file_and_leaves_nothing_else() {
 #[test]
 fn keeps_the_original_mode() {
     let dir = tempfile::tempdir().unwrap();
-    for original in [0o751, 0o600, 0o644, 0o444] {
+    for original in [0o751, 0o600, 0o644, 0o200] {
         let file = dir.path().join(format!("Dockerfile.{original:o}"));
         fs::write(&file, "old").unwrap();
         fs::set_permissions(&file, fs::Permissions::from_mode(original)).unwrap();
@@ -48,6 +48,21 @@ fn keeps_the_original_mode() {
         assert_eq!(mode(&file), original, "{}", file.display());
         assert_eq!(fs::read(&file).unwrap(), b"new");
     }
+}
+
+#[test]
+fn a_read_only_file_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Dockerfile");
+    fs::write(&file, "old").unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+    let err = write_atomic(&file, b"new").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert_eq!(err.path.as_deref(), Some(file.as_path()));
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(fs::read(&file).unwrap(), b"old");
+    assert_eq!(mode(&file), 0o444);
+    assert_eq!(entries(dir.path()), ["Dockerfile"]);
 }
 
 #[test]
