@@ -77,7 +77,7 @@ md_rows=()
 failures=0
 
 size_of() { podman image inspect --format '{{.Size}}' "$1"; }
-human() { awk -v b="$1" 'BEGIN{ if (b>=1e9) printf "%.2f GB", b/1e9; else printf "%.0f MB", b/1e6 }'; }
+human() { awk -v b="$1" 'BEGIN{ if (b>=1e9) printf "%.2f GB", b/1e9; else if (b>=1e7) printf "%.0f MB", b/1e6; else printf "%.1f MB", b/1e6 }'; }
 json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 
 # build IMAGE_TAG CONTEXT LOG [extra buildah args...]  -> prints seconds; non-zero on failure
@@ -222,11 +222,11 @@ run_example() {
 
   local img="localhost/restage-e2e/$ex"
   log "$ex: building original"
-  if tb=$(build "$img:before" "$w/before" "$o/build-before.log"); then :; else
+  if tb=$(build "$img:before" "$w/before" "$o/build-before.log" --no-cache); then :; else
     problems+=("original build failed (log: target/e2e/$ex/build-before.log): $(tail -3 "$o/build-before.log" | tr '\n' ' ')")
   fi
   log "$ex: building rewrite"
-  if ta=$(build "$img:after" "$w/after" "$o/build-after.log"); then :; else
+  if ta=$(build "$img:after" "$w/after" "$o/build-after.log" --no-cache); then :; else
     problems+=("rewritten build failed (log: target/e2e/$ex/build-after.log): $(tail -3 "$o/build-after.log" | tr '\n' ' ')")
   fi
 
@@ -342,7 +342,7 @@ finish_row() {
     md_rows+=("| $ex | static-only | | | | | | $(yn "$pass") (rewrite + idempotence only) |")
   else
     local pct="" 
-    [ -n "$ratio" ] && pct=$(awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN{printf "%.0f%% (≤ %.0f%%)", r*100, m*100}')
+    [ -n "$ratio" ] && pct=$(awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
     md_rows+=("| $ex | $( [ "$sb" != 0 ] && human "$sb") | $( [ "$sa" != 0 ] && human "$sa") | $pct | ${tb:-–} s → ${ta:-–} s | ${rb:-–} s → ${ra:-–} s | $(yn "$beh") / $(yn "$tst") / $(yn "$dep") | $(yn "$pass") |")
   fi
 }
