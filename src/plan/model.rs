@@ -48,6 +48,8 @@ pub enum Step {
         line: usize,
         text: String,
         add_flags: Vec<String>,
+        /// A blank line stood above it in the original.
+        blank_before: bool,
     },
     /// A new RUN.
     Run {

@@ -16,6 +16,8 @@ pub struct Entry<'a> {
     /// The absolute working directory in effect when the instruction runs (`None` when it is
     /// the base image's, unknown).
     pub workdir: Option<String>,
+    /// Whether a blank line separated it (and its comments) from what came before.
+    pub blank_before: bool,
 }
 
 /// The parts of a single-stage Dockerfile.
@@ -49,6 +51,7 @@ impl<'a> Original<'a> {
         let mut pending: Vec<TextRange> = Vec::new();
         let mut seen_from = false;
         let mut workdir: Option<String> = None;
+        let mut blank = false;
         for item in &df.items {
             match *item {
                 Item::Bom { range } | Item::Directive { range } => {
@@ -56,6 +59,9 @@ impl<'a> Original<'a> {
                 }
                 Item::Comment { range } => pending.push(range),
                 Item::Blank { .. } => {
+                    if pending.is_empty() {
+                        blank = true;
+                    }
                     // A blank line detaches header comments from what follows.
                     if !seen_from && !pending.is_empty() {
                         out.header_comments
@@ -77,6 +83,7 @@ impl<'a> Original<'a> {
                         inst,
                         text,
                         workdir: workdir.clone(),
+                        blank_before: std::mem::take(&mut blank),
                     };
                     if inst.is("FROM") {
                         seen_from = true;

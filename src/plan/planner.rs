@@ -65,6 +65,7 @@ impl Unit<'_> {
                 line: self.line(),
                 text: self.entry.text.clone(),
                 add_flags,
+                blank_before: self.entry.blank_before,
             },
         }
     }
@@ -127,6 +128,10 @@ pub(crate) struct BuildSide {
     pub build_workdir: Option<String>,
     /// Whether any cache mount was added.
     pub uses_cache_mounts: bool,
+    /// The original instructions that copy the sources, as kept steps.
+    pub source_copies: Vec<Step>,
+    /// Where the sources land (the first source COPY's destination), when it is a folder.
+    pub app_dir: Option<String>,
 }
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -310,6 +315,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut deps_workdir: Option<String> = None;
         let mut build_workdir: Option<String> = None;
         let mut build_started = false;
+        let mut saw_install = false;
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
@@ -374,10 +380,20 @@ impl<'p, 'a> Planner<'p, 'a> {
                     }
                     if unit.class == Class::DependencyInstall {
                         if !manifests_copied {
-                            self.copy_manifests(units, first_source, &mut side.deps, unit)?;
+                            if !self.copy_manifests(units, first_source, &mut side.deps) {
+                                return Err(Skip(format!(
+                                    "line {}: the dependency install needs {} from the build context, and none of them is there",
+                                    unit.line(),
+                                    self.pm.manifests.join(", ")
+                                )));
+                            }
                             manifests_copied = true;
                         }
-                        let step = self.install_step(unit, side);
+                        if !saw_install {
+                            self.push_env(&mut side.deps);
+                        }
+                        saw_install = true;
+                        let step = self.install_step(Some(unit), side);
                         side.deps.push(step);
                     } else {
                         side.deps.push(unit.step(Vec::new()));
@@ -403,7 +419,18 @@ impl<'p, 'a> Planner<'p, 'a> {
                             &unit_workdir,
                             unit,
                         );
-                        side.build.push(unit.step(Vec::new()));
+                        if unit.class == Class::SourceCopy {
+                            side.source_copies.push(unit.step(Vec::new()));
+                            if side.app_dir.is_none() {
+                                side.app_dir = copy_destination_dir(unit);
+                            }
+                        }
+                        let mounts = if unit.class == Class::Build {
+                            self.build_mounts(unit, side)
+                        } else {
+                            Vec::new()
+                        };
+                        side.build.push(unit.step(mounts));
                         self.place(unit, &["build"]);
                     }
                 }
@@ -412,10 +439,93 @@ impl<'p, 'a> Planner<'p, 'a> {
         if !build_started {
             build_workdir = deps_workdir.clone();
         }
+        if !saw_install {
+            self.add_missing_install(units, first_source, manifests_copied, side);
+        }
+        if let Some(install) = self.pm.runtime_install.as_deref().and_then(|c| self.render(c)) {
+            self.decide(
+                format!("the build stage installs the wheels built in deps (`{install}`)"),
+                "the build and test steps run the app with its dependencies",
+                0.85,
+            );
+            side.build.insert(
+                0,
+                Step::Run {
+                    mounts: Vec::new(),
+                    command: install,
+                },
+            );
+        }
         side.deps_workdir = deps_workdir;
         side.build_workdir = build_workdir;
         self.test_stage(&test_units, side);
         Ok(runtime_units)
+    }
+
+    /// The original never installed dependencies on their own (e.g. `COPY . .` then
+    /// `mvn package`): add the profile's install to deps so its layer is cached.
+    fn add_missing_install(
+        &mut self,
+        units: &[Unit<'p>],
+        first_source: Option<usize>,
+        manifests_copied: bool,
+        side: &mut BuildSide,
+    ) {
+        if self.pm.install.trim().is_empty() {
+            return;
+        }
+        if !manifests_copied && !self.copy_manifests(units, first_source, &mut side.deps) {
+            self.decide(
+                "no dependency install step in deps",
+                format!("none of {} is in the build context", self.pm.manifests.join(", ")),
+                0.6,
+            );
+            return;
+        }
+        self.push_env(&mut side.deps);
+        let step = self.install_step(None, side);
+        if let Step::Run { command, .. } = &step {
+            self.decide(
+                format!("deps runs `{command}`"),
+                "downloading dependencies in their own layer keeps them cached when only code changes",
+                0.8,
+            );
+        }
+        side.deps.push(step);
+    }
+
+    /// The package manager's environment (`CGO_ENABLED=0` without cgo), set in deps before
+    /// installing unless the original sets the variable itself.
+    fn push_env(&mut self, deps: &mut Vec<Step>) {
+        let facts = &self.input.detection.facts;
+        for (name, value) in self.pm.env_for(facts) {
+            let already = self.original.body_with("ENV").any(|e| {
+                e.inst.key_values().iter().any(|(k, _)| *k == name)
+            });
+            if already {
+                continue;
+            }
+            self.decide(
+                format!("set {name}={value} for the build"),
+                format!("the {} profile needs it to build (e.g. a static binary when there is no cgo)", self.pm.name),
+                0.85,
+            );
+            deps.push(Step::Env { name, value });
+        }
+    }
+
+    /// Cache mounts for a build command (the profile's build caches).
+    fn build_mounts(&mut self, unit: &Unit<'_>, side: &mut BuildSide) -> Vec<String> {
+        if !unit.entry.inst.is("RUN") || has_cache_mount(unit) || self.pm.cache.build.is_empty() {
+            return Vec::new();
+        }
+        side.uses_cache_mounts = true;
+        self.pm
+            .cache
+            .build
+            .iter()
+            .map(|t| format!("mount=type=cache,target={t}"))
+            .collect()
     }
 
     /// Add a WORKDIR before `unit` when the stage is in a different directory than the one the
@@ -452,8 +562,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         units: &[Unit<'p>],
         first_source: Option<usize>,
         deps: &mut Vec<Step>,
-        install: &Unit<'_>,
-    ) -> Result<(), Skip> {
+    ) -> bool {
         let source_copy = first_source.map(|i| units[i].entry.inst);
         let (prefix, dest) = match source_copy {
             Some(copy) if copy.values.len() >= 2 => {
@@ -497,11 +606,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         sources.sort();
         sources.dedup();
         if sources.is_empty() {
-            return Err(Skip(format!(
-                "line {}: the dependency install needs {} from the build context, and none of them is there",
-                install.line(),
-                self.pm.manifests.join(", ")
-            )));
+            return false;
         }
         self.decide(
             format!("deps copies only {} before installing", sources.join(", ")),
@@ -514,15 +619,14 @@ impl<'p, 'a> Planner<'p, 'a> {
             sources,
             dest,
         });
-        Ok(())
+        true
     }
 
-    /// The dependency install with the profile's cache mounts.
-    fn install_step(&mut self, unit: &Unit<'_>, side: &mut BuildSide) -> Step {
-        let has_cache = unit.entry.inst.flags.iter().any(|f| {
-            f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
-        });
-        let mounts: Vec<String> = if has_cache {
+    /// The dependency install with the profile's cache mounts: the original command, or the
+    /// profile's own install when the package manager installs into an artifact the runtime
+    /// copies (wheels, a virtualenv), or when the original had none.
+    fn install_step(&mut self, unit: Option<&Unit<'_>>, side: &mut BuildSide) -> Step {
+        let mounts: Vec<String> = if unit.is_some_and(has_cache_mount) {
             Vec::new()
         } else {
             self.pm
@@ -536,15 +640,61 @@ impl<'p, 'a> Planner<'p, 'a> {
             side.uses_cache_mounts = true;
             self.decide(
                 format!(
-                    "the dependency install at line {} uses a BuildKit cache mount ({})",
-                    unit.line(),
+                    "the dependency install{} uses a BuildKit cache mount ({})",
+                    unit.map(|u| format!(" at line {}", u.line())).unwrap_or_default(),
                     self.pm.cache.deps.join(", ")
                 ),
                 "downloads are reused across builds without landing in a layer",
                 0.95,
             );
         }
-        unit.step(mounts)
+        let replaces = self.pm.runtime_install.is_some() || self.pm.venv.is_some();
+        match unit {
+            Some(unit) if !replaces => unit.step(mounts),
+            _ => {
+                let args = unit.map(|u| self.install_args(u)).unwrap_or_default();
+                let template = self.pm.install.replace("{args}", &args);
+                let command = self.render(&template).unwrap_or(template);
+                if let Some(unit) = unit {
+                    self.decide(
+                        format!("deps runs `{command}` instead of line {}", unit.line()),
+                        format!(
+                            "{} then installs into what the runtime copies, so compilers and caches stay behind",
+                            self.pm.name
+                        ),
+                        0.85,
+                    );
+                }
+                Step::Run {
+                    mounts: mounts
+                        .into_iter()
+                        .map(|m| m.trim_start_matches("mount=").to_string())
+                        .collect(),
+                    command,
+                }
+            }
+        }
+    }
+
+    /// The arguments of the original install after its recognised words
+    /// (`pip install -r requirements/prod.txt` → `-r requirements/prod.txt`).
+    fn install_args(&self, unit: &Unit<'_>) -> String {
+        let text = unit.part.clone().unwrap_or_else(|| run_text(unit.entry.inst));
+        for command in shell::commands(&text) {
+            let words = crate::profile::schema::normalise_command(&command.words);
+            let best = self
+                .input
+                .profile
+                .recognise
+                .install
+                .iter()
+                .filter_map(|rule| matched_end(rule, &words))
+                .max();
+            if let Some(end) = best {
+                return command.words[end..].join(" ");
+            }
+        }
+        String::new()
     }
 
     fn test_stage(&mut self, test_units: &[Unit<'p>], side: &mut BuildSide) {
@@ -578,8 +728,16 @@ impl<'p, 'a> Planner<'p, 'a> {
             ),
             0.8,
         );
+        let mounts: Vec<String> = self
+            .pm
+            .cache
+            .build
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        side.uses_cache_mounts |= !mounts.is_empty();
         side.test.push(Step::Run {
-            mounts: Vec::new(),
+            mounts,
             command: test,
         });
     }
@@ -618,6 +776,7 @@ pub(crate) fn kept_text(line: usize, text: &str) -> Step {
         line,
         text: text.to_string(),
         add_flags: Vec::new(),
+        blank_before: false,
     }
 }
 
@@ -629,6 +788,37 @@ fn class_name(class: Class) -> &'static str {
         Class::DependencyInstall => "dependency install",
         _ => "setup",
     }
+}
+
+/// Whether the instruction already mounts a cache.
+fn has_cache_mount(unit: &Unit<'_>) -> bool {
+    unit.entry.inst.flags.iter().any(|f| {
+        f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
+    })
+}
+
+/// The index just after the last word a command rule matched, when it matches.
+fn matched_end(rule: &str, words: &[String]) -> Option<usize> {
+    if !crate::profile::schema::command_matches(rule, words) {
+        return None;
+    }
+    let mut index = 1;
+    for rule_word in rule.split_whitespace().skip(1) {
+        let offset = words[index..]
+            .iter()
+            .position(|w| crate::profile::pattern::glob(rule_word, w))?;
+        index += offset + 1;
+    }
+    Some(index)
+}
+
+/// The folder a source COPY writes into (`COPY . /code/` → `/code`), when it is one.
+fn copy_destination_dir(unit: &Unit<'_>) -> Option<String> {
+    let inst = unit.entry.inst;
+    let dest = inst.values.last()?;
+    let single_source = inst.values.len() == 2;
+    let is_dir = dest.ends_with('/') || dest == "." || single_source && matches!(inst.values[0].as_str(), "." | "./");
+    is_dir.then(|| resolve(unit.entry.workdir.as_deref(), dest))
 }
 
 /// Join commands of one group back into shell text, with their original operators.

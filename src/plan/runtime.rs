@@ -75,13 +75,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
 
         let kind = self.planner.input.profile.artifacts.kind.clone();
-        let mut artifact_dest = None;
+        let mut artifact_paths: Option<(String, String)> = None;
         match kind.as_str() {
             "output-dirs" => {
                 uses_mounts |= self.node_like(&start, &rule, &workdir, &mut steps, side)?;
             }
             "python-env" => {
-                uses_mounts |= self.python_like(&workdir, &mut steps);
+                uses_mounts |= self.python_like(side, &mut steps);
             }
             _ => {
                 let artifact = self.compiled_artifact(side, &start, &workdir)?;
@@ -92,7 +92,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     dest: artifact.dest.clone(),
                 });
                 self.runtime_files(&workdir, &mut steps);
-                artifact_dest = Some(artifact.dest);
+                artifact_paths = Some((artifact.source, artifact.dest));
             }
         }
         self.runtime_copies(units, &start, &mut steps);
@@ -112,7 +112,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             units,
             &start,
             rule.as_ref(),
-            artifact_dest.as_deref(),
+            artifact_paths.as_ref(),
             &workdir,
             &mut steps,
         );
@@ -409,12 +409,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             "devDependencies are needed to build and test, not to run",
             0.85,
         );
-        steps.push(Step::Copy {
-            from: None,
-            chown: None,
-            sources: vec![".".into()],
-            dest: ".".into(),
-        });
+        steps.extend(side.source_copies.iter().cloned());
         for dir in outputs.unwrap_or_default() {
             let source = resolve(Some(&build_dir), &dir);
             steps.push(Step::Copy {
@@ -491,35 +486,42 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     }
 
     /// Python-style apps: packages installed from the deps stage (wheels through a bind mount,
-    /// or a whole virtualenv), then the sources.
-    fn python_like(&mut self, workdir: &Option<String>, steps: &mut Vec<Step>) -> bool {
+    /// or a whole virtualenv), then the app folder from the build stage.
+    fn python_like(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
         let pm = self.planner.pm;
         let mut uses_mounts = false;
+        let app_dir = side.app_dir.clone().filter(|d| d != "/");
         if let Some(venv) = pm.venv.as_deref() {
             let venv = resolve(self.deps_workdir.as_deref(), venv);
-            steps.push(Step::Copy {
-                from: Some("deps".into()),
-                chown: None,
-                sources: vec![venv.clone()],
-                dest: venv.clone(),
+            let inside_app = app_dir
+                .as_deref()
+                .is_some_and(|d| venv.starts_with(&format!("{}/", d.trim_end_matches('/'))));
+            if !inside_app {
+                steps.push(Step::Copy {
+                    from: Some("deps".into()),
+                    chown: None,
+                    sources: vec![venv.clone()],
+                    dest: venv.clone(),
+                });
+            }
+            let on_path = self.planner.original.body_with("ENV").any(|e| {
+                e.inst
+                    .key_values()
+                    .iter()
+                    .any(|(k, v)| *k == "PATH" && v.contains(&format!("{venv}/bin")))
             });
-            steps.push(Step::Env {
-                name: "PATH".into(),
-                value: format!("{venv}/bin:$PATH"),
-            });
+            if !on_path {
+                steps.push(Step::Env {
+                    name: "PATH".into(),
+                    value: format!("{venv}/bin:$PATH"),
+                });
+            }
             self.planner.decide(
-                format!("runtime gets the virtualenv {venv} from deps"),
-                format!(
-                    "{} installs into it; the runtime needs neither {} nor compilers",
-                    pm.name, pm.name
-                ),
+                format!("runtime gets the virtualenv {venv} from the build side"),
+                format!("{} installs into it; the runtime needs neither {} nor compilers", pm.name, pm.name),
                 0.85,
             );
-        } else if let Some(install) = pm
-            .runtime_install
-            .as_deref()
-            .and_then(|s| self.planner.render(s))
-        {
+        } else if let Some(install) = pm.runtime_install.as_deref().and_then(|s| self.planner.render(s)) {
             let wheels = self
                 .planner
                 .input
@@ -529,9 +531,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .clone()
                 .unwrap_or_else(|| "/wheels".into());
             steps.push(Step::Run {
-                mounts: vec![format!(
-                    "type=bind,from=deps,source={wheels},target={wheels}"
-                )],
+                mounts: vec![format!("type=bind,from=deps,source={wheels},target={wheels}")],
                 command: install,
             });
             uses_mounts = true;
@@ -541,13 +541,29 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 0.9,
             );
         }
-        steps.push(Step::Copy {
-            from: None,
-            chown: None,
-            sources: vec![".".into()],
-            dest: workdir.as_ref().map_or(".".into(), |_| ".".into()),
-        });
+        self.app_files(side, steps);
         uses_mounts
+    }
+
+    /// The app's own files for an interpreted app: the build stage's app folder (sources plus
+    /// whatever the build generated), or the original source COPYs when there is no folder.
+    fn app_files(&mut self, side: &BuildSide, steps: &mut Vec<Step>) {
+        match side.app_dir.clone().filter(|d| d != "/") {
+            Some(dir) => {
+                steps.push(Step::Copy {
+                    from: Some("build".into()),
+                    chown: None,
+                    sources: vec![dir.clone()],
+                    dest: dir.clone(),
+                });
+                self.planner.decide(
+                    format!("runtime copies the app folder {dir} from the build stage"),
+                    "sources and build outputs, without the toolchain",
+                    0.8,
+                );
+            }
+            None => steps.extend(side.source_copies.iter().cloned()),
+        }
     }
 
     /// Compiled apps: the artifact the build produced.
@@ -795,11 +811,15 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
                 !base.is_empty() && start.words.iter().any(|w| w.ends_with(base))
             });
-            if outside || named {
+            let already = steps
+                .iter()
+                .any(|s| matches!(s, Step::Kept { line, .. } if *line == inst.start_line));
+            if (outside || named) && !already {
                 steps.push(Step::Kept {
                     line: inst.start_line,
                     text: entry.text.clone(),
                     add_flags: Vec::new(),
+                    blank_before: false,
                 });
                 self.planner.decide(
                     format!("runtime keeps the COPY at line {}", inst.start_line),
@@ -874,7 +894,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         units: &[Unit<'p>],
         start: &StartCommand,
         rule: Option<&crate::profile::EntrypointRule>,
-        artifact: Option<&str>,
+        artifact: Option<&(String, String)>,
         workdir: &Option<String>,
         steps: &mut Vec<Step>,
     ) {
@@ -912,7 +932,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         &mut self,
         start: &StartCommand,
         rule: Option<&crate::profile::EntrypointRule>,
-        artifact: Option<&str>,
+        artifact: Option<&(String, String)>,
         workdir: &Option<String>,
     ) -> Option<Vec<String>> {
         if let Some(rule) = rule
@@ -926,7 +946,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     args.extend(rest.iter().filter(|w| !w.starts_with("--release")).cloned());
                     continue;
                 }
-                let filled = part.replace("{artifact}", artifact.unwrap_or(""));
+                let filled = part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
                 args.push(self.planner.render(&filled).unwrap_or(filled));
             }
             self.planner.decide(
@@ -940,11 +960,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
             return Some(args);
         }
-        let artifact = artifact?;
+        let (source, artifact) = artifact?;
         let glob_word = start
             .words
             .iter()
-            .position(|w| w.contains('*') && glob(&resolve(workdir.as_deref(), w), artifact));
+            .position(|w| w.contains('*') && glob(&resolve(workdir.as_deref(), w), source));
         if let Some(i) = glob_word {
             let mut args = start.words.clone();
             args[i] = artifact.to_string();
