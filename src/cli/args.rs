@@ -117,7 +117,8 @@ pub struct RewriteArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// The build context folder. By default, the Dockerfile's folder.
+    /// The build context folder. By default it is inferred from the COPY/ADD sources, starting at
+    /// the Dockerfile's folder.
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
 

@@ -2,7 +2,7 @@
 
 use super::args::{DetectArgs, SimpleFormat};
 use super::exit::ExitStatus;
-use super::input::{self, Loaded, Stdin, display_path};
+use super::input::{self, Loaded, Reported, Stdin, display_path};
 use super::walk::{self, Input};
 use crate::detect::{self, FileReport};
 use crate::profile::Registry;
@@ -79,12 +79,12 @@ struct FailedRow<'a> {
     confidence: f64,
     context: Option<String>,
     evidence: Vec<String>,
-    error: ErrorJson<'a>,
+    error: ErrorJson,
 }
 
 #[derive(Debug, Serialize)]
-struct ErrorJson<'a> {
-    message: &'a str,
+struct ErrorJson {
+    message: String,
     line: Option<usize>,
     col: Option<usize>,
 }
@@ -123,8 +123,8 @@ pub fn run(
 
     let mut status = ExitStatus::Success;
     for (_, row) in &rows {
-        if let Row::Failed { error, .. } = row {
-            writeln!(err, "{error}")?;
+        if let Row::Failed { path, error } = row {
+            writeln!(err, "{}", Reported::new(path, error).line(path))?;
             status = ExitStatus::Error;
         }
     }
@@ -149,20 +149,23 @@ pub fn run(
 fn json_row(row: &Row) -> JsonRow<'_> {
     match row {
         Row::Found(report) => JsonRow::Found(report),
-        Row::Failed { path, error } => JsonRow::Failed(FailedRow {
-            path,
-            profile: None,
-            package_manager: None,
-            versions: Default::default(),
-            confidence: 0.0,
-            context: None,
-            evidence: Vec::new(),
-            error: ErrorJson {
-                message: &error.message,
-                line: error.position.map(|p| p.0),
-                col: error.position.map(|p| p.1),
-            },
-        }),
+        Row::Failed { path, error } => {
+            let reported = Reported::new(path, error);
+            JsonRow::Failed(FailedRow {
+                path,
+                profile: None,
+                package_manager: None,
+                versions: Default::default(),
+                confidence: 0.0,
+                context: None,
+                evidence: Vec::new(),
+                error: ErrorJson {
+                    line: reported.position.map(|p| p.0),
+                    col: reported.position.map(|p| p.1),
+                    message: reported.message,
+                },
+            })
+        }
     }
 }
 

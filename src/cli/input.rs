@@ -111,3 +111,71 @@ fn relabel(mut error: Error, name: &str) -> Error {
     error.path = Some(PathBuf::from(name));
     error
 }
+
+/// An error as reported for the input called `name`: its message and, when the error points
+/// into that input, its line and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    pub message: String,
+    pub position: Option<(usize, usize)>,
+}
+
+impl Reported {
+    /// An error about the input itself (no path, or the input's) keeps its position; an error
+    /// about another file (a template, a profile) names that file in the message instead.
+    pub fn new(name: &str, error: &Error) -> Reported {
+        let about_input = error
+            .path
+            .as_deref()
+            .is_none_or(|path| display_path(path) == name);
+        if about_input {
+            Reported {
+                message: error.message.clone(),
+                position: error.position,
+            }
+        } else {
+            Reported {
+                message: error.to_string(),
+                position: None,
+            }
+        }
+    }
+
+    /// `name:line:col: message`, or `name: message`.
+    pub fn line(&self, name: &str) -> String {
+        match self.position {
+            Some((line, col)) => format!("{name}:{line}:{col}: {}", self.message),
+            None => format!("{name}: {}", self.message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_about_other_files_name_them() {
+        let own = Error::new(ErrorKind::Parse, "bad")
+            .with_path("a/Dockerfile")
+            .at(2, 3);
+        assert_eq!(
+            Reported::new("a/Dockerfile", &own).line("a/Dockerfile"),
+            "a/Dockerfile:2:3: bad"
+        );
+        let anonymous = Error::new(ErrorKind::Internal, "oops").at(4, 1);
+        assert_eq!(
+            Reported::new("a/Dockerfile", &anonymous).line("a/Dockerfile"),
+            "a/Dockerfile:4:1: oops"
+        );
+        let template = Error::new(ErrorKind::Profile, "undefined")
+            .with_path("Dockerfile.j2")
+            .at(14, 1);
+        let reported = Reported::new("a/Dockerfile", &template);
+        assert_eq!(reported.position, None);
+        assert_eq!(
+            reported.line("a/Dockerfile"),
+            "a/Dockerfile: Dockerfile.j2:14:1: undefined"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use super::args::{Format, Mode, RewriteArgs};
 use super::backend;
 use super::exit::ExitStatus;
-use super::input::{self, Loaded, Stdin, display_path};
+use super::input::{self, Loaded, Reported, Stdin, display_path};
 use super::walk::{self, Input};
 use crate::pipeline::{self, Decision, Outcome, Status, Warning};
 use crate::{Error, ErrorKind};
@@ -232,12 +232,12 @@ struct JsonFile<'a> {
     decisions: &'a [Decision],
     warnings: &'a [Warning],
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<JsonError<'a>>,
+    error: Option<JsonError>,
 }
 
 #[derive(Debug, Serialize)]
-struct JsonError<'a> {
-    message: &'a str,
+struct JsonError {
+    message: String,
     line: Option<usize>,
     col: Option<usize>,
 }
@@ -295,21 +295,24 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 warnings: &done.outcome.warnings,
                 error: None,
             },
-            Err(error) => JsonFile {
-                path: &report.name,
-                status: "error",
-                reason: None,
-                profile: None,
-                dockerfile: None,
-                diff: None,
-                decisions: &[],
-                warnings: &[],
-                error: Some(JsonError {
-                    message: &error.message,
-                    line: error.position.map(|p| p.0),
-                    col: error.position.map(|p| p.1),
-                }),
-            },
+            Err(error) => {
+                let reported = Reported::new(&report.name, error);
+                JsonFile {
+                    path: &report.name,
+                    status: "error",
+                    reason: None,
+                    profile: None,
+                    dockerfile: None,
+                    diff: None,
+                    decisions: &[],
+                    warnings: &[],
+                    error: Some(JsonError {
+                        line: reported.position.map(|p| p.0),
+                        col: reported.position.map(|p| p.1),
+                        message: reported.message,
+                    }),
+                }
+            }
         })
         .collect();
     let document = JsonReport {
@@ -334,17 +337,7 @@ fn write_errors(reports: &[FileReport], err: &mut dyn Write) -> io::Result<()> {
 
 /// `path:line:col: message`, with the path as the user wrote it.
 fn error_line(report: &FileReport, error: &Error) -> String {
-    if error.path.is_some() {
-        error.to_string()
-    } else {
-        Error {
-            kind: error.kind,
-            path: Some(PathBuf::from(&report.name)),
-            position: error.position,
-            message: error.message.clone(),
-        }
-        .to_string()
-    }
+    Reported::new(&report.name, error).line(&report.name)
 }
 
 fn write_text(
@@ -390,8 +383,13 @@ fn write_text(
     }
     if !args.quiet {
         let summary = summary_line(&Summary::of(reports), mode);
-        // Diffs keep stdout a clean patch; the summary goes with the notes on stderr.
-        if mode == Mode::Diff || show_diff || reports.iter().any(|r| r.key == Input::Stdin) {
+        // Diffs keep stdout a clean patch (and stdin's output a clean file): the summary goes
+        // with the notes on stderr. So does "no Dockerfiles found", which is not a result.
+        if mode == Mode::Diff
+            || show_diff
+            || reports.is_empty()
+            || reports.iter().any(|r| r.key == Input::Stdin)
+        {
             writeln!(err, "{summary}")?;
         } else {
             writeln!(out, "{summary}")?;
