@@ -19,7 +19,11 @@ pub struct ContextChoice {
 
 /// Infer the build context for a Dockerfile on disk (see the module docs). `--context` should
 /// bypass this entirely.
-pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<&Path>) -> ContextChoice {
+pub fn infer_context(
+    dockerfile_path: &Path,
+    df: &Dockerfile,
+    repo_root: Option<&Path>,
+) -> ContextChoice {
     let start = match dockerfile_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -28,13 +32,20 @@ pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<
         .instructions
         .iter()
         .flat_map(copy_sources)
-        .map(|s| s.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/').to_string())
+        .map(|s| {
+            s.trim_start_matches("./")
+                .trim_start_matches('/')
+                .trim_end_matches('/')
+                .to_string()
+        })
         .filter(|s| !s.is_empty() && s != "." && !s.contains('$'))
         .collect();
     if sources.is_empty() {
         return ContextChoice {
             dir: start,
-            evidence: vec!["context: the Dockerfile's folder (no COPY/ADD source names a path)".into()],
+            evidence: vec![
+                "context: the Dockerfile's folder (no COPY/ADD source names a path)".into(),
+            ],
         };
     }
     let count = |dir: &Path| sources.iter().filter(|s| exists(dir, s)).count();
@@ -42,16 +53,22 @@ pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<
     if here == sources.len() {
         return ContextChoice {
             dir: start,
-            evidence: vec![format!("context: the Dockerfile's folder (all {here} COPY/ADD sources exist there)")],
+            evidence: vec![format!(
+                "context: the Dockerfile's folder (all {here} COPY/ADD sources exist there)"
+            )],
         };
     }
     let repo_root = repo_root.and_then(|r| std::path::absolute(r).ok());
     let mut best: Option<(usize, PathBuf)> = None;
     let mut candidate = start.clone();
     for _ in 0..64 {
-        let Ok(abs) = std::path::absolute(&candidate) else { break };
+        let Ok(abs) = std::path::absolute(&candidate) else {
+            break;
+        };
         let at_boundary = match &repo_root {
-            Some(root) => normalise(&abs) == normalise(root) || !normalise(&abs).starts_with(normalise(root)),
+            Some(root) => {
+                normalise(&abs) == normalise(root) || !normalise(&abs).starts_with(normalise(root))
+            }
             None => abs.join(".git").exists(),
         };
         if candidate != start {
@@ -60,8 +77,8 @@ pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<
                 return ContextChoice {
                     dir: tidy(&candidate),
                     evidence: vec![format!(
-                        "context: {} (the COPY/ADD sources do not all exist next to the Dockerfile, {here} of {}; all exist from this ancestor)",
-                        tidy(&candidate).display(),
+                        "context: {} from the Dockerfile's folder (only {here} of its {} COPY/ADD sources exist next to it; all exist from this ancestor)",
+                        hops(&candidate, &start),
                         sources.len()
                     )],
                 };
@@ -78,8 +95,8 @@ pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<
     match best {
         Some((n, dir)) => ContextChoice {
             evidence: vec![format!(
-                "context: {} ({n} of {} COPY/ADD sources exist from this ancestor, {here} next to the Dockerfile)",
-                tidy(&dir).display(),
+                "context: {} from the Dockerfile's folder ({n} of {} COPY/ADD sources exist from this ancestor, {here} next to the Dockerfile)",
+                hops(&dir, &start),
                 sources.len()
             )],
             dir: tidy(&dir),
@@ -92,6 +109,14 @@ pub fn infer_context(dockerfile_path: &Path, df: &Dockerfile, repo_root: Option<
             )],
         },
     }
+}
+
+/// How far up `ancestor` is from `start`, as `..`, `../..`, ...
+fn hops(ancestor: &Path, start: &Path) -> String {
+    let n = ancestor
+        .strip_prefix(start)
+        .map_or(0, |rest| rest.components().count());
+    vec![".."; n.max(1)].join("/")
 }
 
 /// `a/b/../..` → `.`; `a/b/..` → `a`; leaves leading `..` alone.
@@ -130,7 +155,9 @@ fn exists(dir: &Path, source: &str) -> bool {
         let mut next = Vec::new();
         for base in &current {
             if is_glob(part) {
-                let Ok(entries) = std::fs::read_dir(base) else { continue };
+                let Ok(entries) = std::fs::read_dir(base) else {
+                    continue;
+                };
                 for e in entries.flatten() {
                     if glob(part, &e.file_name().to_string_lossy()) {
                         next.push(e.path());

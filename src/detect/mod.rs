@@ -34,7 +34,9 @@ pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
 use crate::profile::pattern::{capture, glob, has_hole, path_matches};
-use crate::profile::{CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image};
+use crate::profile::{
+    CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
+};
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
 use probe::{ContextFile, ProbeEnv, source_names};
@@ -146,7 +148,8 @@ impl Facts {
 
     /// Whether a boolean fact is set (any non-empty value other than `false`).
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+        self.get(name)
+            .is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
     }
 
     /// Fill `{name}` placeholders from the facts; `None` when one does not resolve.
@@ -155,7 +158,11 @@ impl Facts {
     }
 
     /// Like [`Facts::render`], also resolving `{versions.<tool>}`.
-    pub fn render_with(&self, template: &str, versions: &BTreeMap<String, String>) -> Option<String> {
+    pub fn render_with(
+        &self,
+        template: &str,
+        versions: &BTreeMap<String, String>,
+    ) -> Option<String> {
         let mut out = String::new();
         let mut rest = template;
         while let Some(start) = rest.find('{') {
@@ -178,8 +185,7 @@ impl Facts {
         fn text(v: &ProbeValue) -> Option<String> {
             match v {
                 ProbeValue::Text(t) => Some(t.clone()),
-                ProbeValue::List(l) => l.first().cloned(),
-                ProbeValue::Map(_) => None,
+                ProbeValue::List(_) | ProbeValue::Map(_) => None,
             }
         }
         fn truthy(v: &ProbeValue) -> bool {
@@ -324,7 +330,11 @@ fn substitute_args(text: &str, args: &BTreeMap<String, String>) -> String {
                     Some((n, d)) => (n, Some(d)),
                     None => (expr, None),
                 };
-                let value = args.get(name).filter(|v| !v.is_empty()).cloned().or(default.map(str::to_string));
+                let value = args
+                    .get(name)
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+                    .or(default.map(str::to_string));
                 out.push_str(&value.unwrap_or_default());
                 rest = &inner[end + 1..];
                 continue;
@@ -357,7 +367,11 @@ fn normalise_source(s: &str) -> String {
             break;
         }
     }
-    if s == "." { String::new() } else { s.to_string() }
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The COPY/ADD sources of an instruction (no `--from`), as written.
@@ -405,7 +419,12 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                     let raw = substitute_args(image, &global_args);
                     if !stage_names.contains(&raw.to_ascii_lowercase()) && raw != "scratch" {
                         let (name, tag) = split_image(&raw);
-                        obs.images.push(SeenImage { raw, name, tag, from: true });
+                        obs.images.push(SeenImage {
+                            raw,
+                            name,
+                            tag,
+                            from: true,
+                        });
                     }
                 }
                 if let Some(stage) = ins.stage_name() {
@@ -430,7 +449,10 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                             obs.packages.push((pkg, family));
                         }
                     }
-                    obs.run.push(SeenCommand { text: words.join(" "), words });
+                    obs.run.push(SeenCommand {
+                        text: words.join(" "),
+                        words,
+                    });
                 }
             }
             "CMD" | "ENTRYPOINT" => {
@@ -439,22 +461,33 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                     _ => shell::simple_commands(&ins.arguments, prefixes),
                 };
                 for words in commands {
-                    obs.start.push(SeenCommand { text: words.join(" "), words });
+                    obs.start.push(SeenCommand {
+                        text: words.join(" "),
+                        words,
+                    });
                 }
             }
             "COPY" | "ADD" => {
                 if let Some(from) = ins.flag("from") {
                     let from = substitute_args(from, &global_args);
-                    let is_stage = stage_names.contains(&from.to_ascii_lowercase()) || from.chars().all(|c| c.is_ascii_digit());
+                    let is_stage = stage_names.contains(&from.to_ascii_lowercase())
+                        || from.chars().all(|c| c.is_ascii_digit());
                     if !is_stage {
                         let (name, tag) = split_image(&from);
-                        obs.images.push(SeenImage { raw: from, name, tag, from: false });
+                        obs.images.push(SeenImage {
+                            raw: from,
+                            name,
+                            tag,
+                            from: false,
+                        });
                     }
                     continue;
                 }
                 for source in copy_sources(ins) {
                     let s = normalise_source(&source);
-                    let is_dir = s.is_empty() || source.ends_with('/') || (!crate::profile::pattern::is_glob(&s) && ctx.is_dir(&s));
+                    let is_dir = s.is_empty()
+                        || source.ends_with('/')
+                        || (!crate::profile::pattern::is_glob(&s) && ctx.is_dir(&s));
                     if is_dir {
                         obs.dir_sources.push(s.trim_end_matches('/').to_string());
                     } else {
@@ -512,13 +545,15 @@ impl Tally {
     fn add_dockerfile(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.dockerfile += weight;
-            self.evidence.push(format!("{what} (+{})", fmt_weight(weight)));
+            self.evidence
+                .push(format!("{what} (+{})", fmt_weight(weight)));
         }
     }
     fn add_context(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.context += weight;
-            self.evidence.push(format!("{what} (+{})", fmt_weight(weight)));
+            self.evidence
+                .push(format!("{what} (+{})", fmt_weight(weight)));
         }
     }
     fn total(&self) -> f64 {
@@ -527,14 +562,24 @@ impl Tally {
 }
 
 fn fmt_weight(w: f64) -> String {
-    if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w}") }
+    if w.fract() == 0.0 {
+        format!("{w:.0}")
+    } else {
+        format!("{w}")
+    }
 }
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn score_images(rules: &[ImageRule], images: &[SeenImage], from_only: bool, tally: &mut Tally, label: &str) {
+fn score_images(
+    rules: &[ImageRule],
+    images: &[SeenImage],
+    from_only: bool,
+    tally: &mut Tally,
+    label: &str,
+) {
     for rule in rules {
         if let Some(img) = images
             .iter()
@@ -548,10 +593,19 @@ fn score_images(rules: &[ImageRule], images: &[SeenImage], from_only: bool, tall
 }
 
 /// Command rules: per simple command, only the rules with the most words count; each rule once.
-fn score_commands(rules: &[&CommandRule], commands: &[SeenCommand], kw: &str, counted: &mut BTreeSet<String>, tally: &mut Tally, label: &str) {
+fn score_commands(
+    rules: &[&CommandRule],
+    commands: &[SeenCommand],
+    kw: &str,
+    counted: &mut BTreeSet<String>,
+    tally: &mut Tally,
+    label: &str,
+) {
     for cmd in commands {
         let matching: Vec<&&CommandRule> = rules.iter().filter(|r| r.matches(&cmd.words)).collect();
-        let Some(best) = matching.iter().map(|r| r.len()).max() else { continue };
+        let Some(best) = matching.iter().map(|r| r.len()).max() else {
+            continue;
+        };
         for rule in matching.into_iter().filter(|r| r.len() == best) {
             if counted.insert(rule.command.clone()) {
                 tally.add_dockerfile(rule.weight, format!("{kw} {}{label}", truncate(&cmd.text)));
@@ -570,7 +624,14 @@ fn truncate(s: &str) -> String {
     }
 }
 
-fn score_files(rules: &[FileRule], obs: &Observed, files: &[ContextFile], full_depth: usize, tally: &mut Tally, label: &str) {
+fn score_files(
+    rules: &[FileRule],
+    obs: &Observed,
+    files: &[ContextFile],
+    full_depth: usize,
+    tally: &mut Tally,
+    label: &str,
+) {
     for rule in rules {
         if let Some(src) = obs.sources.iter().find(|s| source_names(s, &rule.path)) {
             tally.add_dockerfile(rule.copied, format!("COPY {src}{label}"));
@@ -606,7 +667,12 @@ fn score_files(rules: &[FileRule], obs: &Observed, files: &[ContextFile], full_d
 }
 
 /// Score one profile against the observations.
-fn score_profile(p: &Profile, obs: &Observed, files: &[ContextFile], system: &SystemRules) -> Tally {
+fn score_profile(
+    p: &Profile,
+    obs: &Observed,
+    files: &[ContextFile],
+    system: &SystemRules,
+) -> Tally {
     let mut t = Tally::default();
     score_images(&p.detect.images, &obs.images, true, &mut t, "");
     let mut counted = BTreeSet::new();
@@ -617,17 +683,36 @@ fn score_profile(p: &Profile, obs: &Observed, files: &[ContextFile], system: &Sy
     let start_kw = "CMD/ENTRYPOINT";
     score_commands(&rules, &obs.start, start_kw, &mut counted_start, &mut t, "");
     for rule in &p.detect.packages {
-        if let Some((pkg, _)) = obs.packages.iter().find(|(pkg, _)| glob(&rule.package, pkg)) {
+        if let Some((pkg, _)) = obs
+            .packages
+            .iter()
+            .find(|(pkg, _)| glob(&rule.package, pkg))
+        {
             t.add_dockerfile(rule.weight, format!("installs package {pkg}"));
         }
     }
-    score_files(&p.detect.files, obs, files, system.scoring.full_depth, &mut t, "");
+    score_files(
+        &p.detect.files,
+        obs,
+        files,
+        system.scoring.full_depth,
+        &mut t,
+        "",
+    );
     t
 }
 
 /// Score the package managers of the winning profile. Returns (index, tally) best first.
-fn score_package_managers(p: &Profile, obs: &Observed, files: &[ContextFile], env: &ProbeEnv<'_>, full_depth: usize) -> Vec<(usize, Tally)> {
-    let mut tallies: Vec<(usize, Tally)> = (0..p.package_managers.len()).map(|i| (i, Tally::default())).collect();
+fn score_package_managers(
+    p: &Profile,
+    obs: &Observed,
+    files: &[ContextFile],
+    env: &ProbeEnv<'_>,
+    full_depth: usize,
+) -> Vec<(usize, Tally)> {
+    let mut tallies: Vec<(usize, Tally)> = (0..p.package_managers.len())
+        .map(|i| (i, Tally::default()))
+        .collect();
     // Command rules compete across package managers: per simple command the longest rules win.
     let all_rules: Vec<(usize, &CommandRule)> = p
         .package_managers
@@ -637,12 +722,19 @@ fn score_package_managers(p: &Profile, obs: &Observed, files: &[ContextFile], en
         .collect();
     let mut counted: BTreeSet<(usize, String)> = BTreeSet::new();
     for cmd in &obs.run {
-        let matching: Vec<&(usize, &CommandRule)> = all_rules.iter().filter(|(_, r)| r.matches(&cmd.words)).collect();
-        let Some(best) = matching.iter().map(|(_, r)| r.len()).max() else { continue };
+        let matching: Vec<&(usize, &CommandRule)> = all_rules
+            .iter()
+            .filter(|(_, r)| r.matches(&cmd.words))
+            .collect();
+        let Some(best) = matching.iter().map(|(_, r)| r.len()).max() else {
+            continue;
+        };
         for (i, rule) in matching.into_iter().filter(|(_, r)| r.len() == best) {
             if counted.insert((*i, rule.command.clone())) {
                 let name = &p.package_managers[*i].name;
-                tallies[*i].1.add_dockerfile(rule.weight, format!("RUN {} [{name}]", truncate(&cmd.text)));
+                tallies[*i]
+                    .1
+                    .add_dockerfile(rule.weight, format!("RUN {} [{name}]", truncate(&cmd.text)));
             }
         }
     }
@@ -653,7 +745,10 @@ fn score_package_managers(p: &Profile, obs: &Observed, files: &[ContextFile], en
         score_files(&pm.evidence.files, obs, files, full_depth, t, &label);
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
-                t.add_context(probe.weight.unwrap_or(0.0), format!("{origin}: {}{label}", probe.name));
+                t.add_context(
+                    probe.weight.unwrap_or(0.0),
+                    format!("{origin}: {}{label}", probe.name),
+                );
             }
         }
     }
@@ -672,13 +767,21 @@ fn score_package_managers(p: &Profile, obs: &Observed, files: &[ContextFile], en
     tallies
 }
 
-fn flavor_of(name: &str, tag: Option<&str>, system: &SystemRules) -> (Option<String>, Option<String>) {
+fn flavor_of(
+    name: &str,
+    tag: Option<&str>,
+    system: &SystemRules,
+) -> (Option<String>, Option<String>) {
     if let Some(tag) = tag {
         for word in tag.split('-') {
             for f in system.flavors.iter().filter(|f| f.word.is_some()) {
                 let pattern = f.word.as_deref().unwrap_or_default();
                 if let Some(c) = capture(pattern, word) {
-                    let release = if has_hole(pattern) { Some(c) } else { f.release.clone() };
+                    let release = if has_hole(pattern) {
+                        Some(c)
+                    } else {
+                        f.release.clone()
+                    };
                     return (Some(f.family.clone()), release);
                 }
             }
@@ -737,15 +840,26 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         facts: Facts::default(),
     };
     if ctx.truncated() {
-        detection.evidence.push(format!("the context {} was only partly scanned (size caps)", ctx.describe()));
+        detection.evidence.push(format!(
+            "the context {} was only partly scanned (size caps)",
+            ctx.describe()
+        ));
     }
 
     let Some((winner, tally)) = ranked.first() else {
-        let images: Vec<&str> = obs.images.iter().filter(|i| i.from).map(|i| i.raw.as_str()).collect();
+        let images: Vec<&str> = obs
+            .images
+            .iter()
+            .filter(|i| i.from)
+            .map(|i| i.raw.as_str())
+            .collect();
         detection.reason = Some(if images.is_empty() {
             "no toolchain evidence: no FROM image, command or manifest matches a profile".into()
         } else {
-            format!("no toolchain evidence: FROM {} and no command or manifest matches a profile", images.join(", "))
+            format!(
+                "no toolchain evidence: FROM {} and no command or manifest matches a profile",
+                images.join(", ")
+            )
         });
         if let Some(img) = obs.images.iter().find(|i| i.from) {
             detection.facts.builder_image = Some(img.raw.clone());
@@ -783,7 +897,12 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let closeness = 1.0 - 0.25 * (runner_up / w);
     detection.confidence = round2(share * strength * closeness);
     detection.profile = Some(winner.name.clone());
-    detection.evidence.extend(tally.evidence.iter().map(|e| format!("{}: {e}", winner.name)));
+    detection.evidence.extend(
+        tally
+            .evidence
+            .iter()
+            .map(|e| format!("{}: {e}", winner.name)),
+    );
 
     // The builder image: the FROM the winner's image rules like best, else the first FROM.
     let builder = obs
@@ -837,9 +956,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             ));
         }
     } else {
-        detection
-            .evidence
-            .push(format!("no package-manager evidence: {} is the default for {}", pm.name, winner.name));
+        detection.evidence.push(format!(
+            "no package-manager evidence: {} is the default for {}",
+            pm.name, winner.name
+        ));
     }
     if let Some((p, t)) = ranked.get(1) {
         detection.evidence.push(format!(
@@ -856,7 +976,9 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             continue;
         }
         if let Some((ProbeValue::Text(v), origin)) = env.eval(probe) {
-            detection.evidence.push(format!("{} {v} from {origin}", probe.name));
+            detection
+                .evidence
+                .push(format!("{} {v} from {origin}", probe.name));
             detection.versions.insert(probe.name.clone(), v);
         }
     }
@@ -874,9 +996,18 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         }
     }
     let existing = |pattern: &str| -> Vec<String> {
-        let mut found: Vec<String> = files.iter().filter(|f| path_matches(pattern, &f.path)).map(|f| f.path.clone()).collect();
+        let mut found: Vec<String> = files
+            .iter()
+            .filter(|f| path_matches(pattern, &f.path))
+            .map(|f| f.path.clone())
+            .collect();
         if found.is_empty() {
-            found.extend(obs.sources.iter().filter(|s| source_names(s, pattern) && !crate::profile::pattern::is_glob(s)).cloned());
+            found.extend(
+                obs.sources
+                    .iter()
+                    .filter(|s| source_names(s, pattern) && !crate::profile::pattern::is_glob(s))
+                    .cloned(),
+            );
         }
         found
     };
@@ -890,7 +1021,9 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     facts.lockfiles.sort();
     facts.has_lockfile = !facts.lockfiles.is_empty();
     if !pm.lockfiles.is_empty() && !facts.has_lockfile {
-        detection.evidence.push(format!("no lockfile ({})", pm.lockfiles.join(", ")));
+        detection
+            .evidence
+            .push(format!("no lockfile ({})", pm.lockfiles.join(", ")));
     }
     for manifest in &pm.manifests {
         for f in files.iter().filter(|f| path_matches(manifest, &f.path)) {
@@ -900,10 +1033,26 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         }
     }
     facts.manifests.sort();
+    // The wrapper counts when a command runs it, or when no command runs the plain executable
+    // and the context holds the wrapper.
     if let Some(wrapper) = &pm.wrapper {
-        let in_context = existing(wrapper).into_iter().min_by_key(|p| (p.matches('/').count(), p.clone()));
-        let in_run = obs.run.iter().any(|c| c.words.first() == Some(wrapper));
-        facts.wrapper = in_context.or_else(|| in_run.then(|| wrapper.clone()));
+        let runs = |name: &str| {
+            obs.run
+                .iter()
+                .chain(&obs.start)
+                .any(|c| c.words.first().is_some_and(|w| w == name))
+        };
+        let in_context = existing(wrapper)
+            .into_iter()
+            .min_by_key(|p| (p.matches('/').count(), p.clone()));
+        let uses_executable = pm.executable.as_deref().is_some_and(runs);
+        facts.wrapper = if runs(wrapper) {
+            in_context.or_else(|| Some(wrapper.clone()))
+        } else if uses_executable {
+            None
+        } else {
+            in_context
+        };
     }
     facts.exe = match (&facts.wrapper, &pm.executable) {
         (Some(w), _) => Some(format!("./{}", w.rsplit('/').next().unwrap_or(w))),
@@ -911,6 +1060,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         (None, None) => None,
     };
     detection.facts = facts;
-    detection.evidence.extend(env.notes.borrow().iter().cloned());
+    detection
+        .evidence
+        .extend(env.notes.borrow().iter().cloned());
     detection
 }

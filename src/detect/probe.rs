@@ -75,8 +75,13 @@ impl<'a> ProbeEnv<'a> {
         if let Some(hit) = self.cache.borrow().get(path) {
             return hit.clone();
         }
-        let text = self.ctx.read(path).map(|t| t.trim_start_matches('\u{feff}').to_string());
-        self.cache.borrow_mut().insert(path.to_string(), text.clone());
+        let text = self
+            .ctx
+            .read(path)
+            .map(|t| t.trim_start_matches('\u{feff}').to_string());
+        self.cache
+            .borrow_mut()
+            .insert(path.to_string(), text.clone());
         text
     }
 
@@ -117,7 +122,8 @@ impl<'a> ProbeEnv<'a> {
         if probe.dockerfile {
             for line in self.dockerfile_lines {
                 let value = if let Some(needle) = &probe.contains {
-                    line.contains(needle.as_str()).then(|| ProbeValue::Text("true".into()))
+                    line.contains(needle.as_str())
+                        .then(|| ProbeValue::Text("true".into()))
                 } else {
                     Some(ProbeValue::Text(line.clone()))
                 };
@@ -128,10 +134,18 @@ impl<'a> ProbeEnv<'a> {
             return None;
         }
         let pattern = probe.path.as_deref()?;
-        for file in self.candidates(pattern, &probe.exclude).into_iter().take(MAX_FILES_PER_PROBE) {
+        for file in self
+            .candidates(pattern, &probe.exclude)
+            .into_iter()
+            .take(MAX_FILES_PER_PROBE)
+        {
             if let Some(sibling) = &probe.sibling {
                 let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
-                let target = if dir.is_empty() { sibling.clone() } else { format!("{dir}/{sibling}") };
+                let target = if dir.is_empty() {
+                    sibling.clone()
+                } else {
+                    format!("{dir}/{sibling}")
+                };
                 if !self.ctx.exists(&target) {
                     continue;
                 }
@@ -291,7 +305,10 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
     };
     let steps: Vec<&str> = elements.split('/').filter(|s| !s.is_empty()).collect();
     let root = doc.root_element();
-    if !steps.first().is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name())) {
+    if !steps
+        .first()
+        .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
+    {
         return None;
     }
     let mut nodes = vec![root];
@@ -313,7 +330,11 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
 
 /// Whether a context path glob or a literal COPY source names `rule_path` (a rule's glob).
 pub fn source_names(source: &str, rule_path: &str) -> bool {
-    let base = source.trim_end_matches('/').rsplit('/').next().unwrap_or(source);
+    let base = source
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(source);
     if path_matches(rule_path, source) {
         return true;
     }

@@ -5,7 +5,9 @@
 use crate::profile::Installer;
 
 /// Shell keywords that may precede a command.
-const KEYWORDS: &[&str] = &["!", "{", "}", "do", "done", "elif", "else", "fi", "if", "then", "while", "until", "for"];
+const KEYWORDS: &[&str] = &[
+    "!", "{", "}", "do", "done", "elif", "else", "fi", "if", "then", "while", "until", "for",
+];
 
 /// Split shell text into simple commands (their words), looking through `prefixes` (`sudo`,
 /// `env`, ...) and into `sh -c '...'`. The command name is reduced to its basename.
@@ -24,7 +26,12 @@ pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
     out
 }
 
-fn push_command(mut words: Vec<String>, prefixes: &[String], out: &mut Vec<Vec<String>>, depth: usize) {
+fn push_command(
+    mut words: Vec<String>,
+    prefixes: &[String],
+    out: &mut Vec<Vec<String>>,
+    depth: usize,
+) {
     loop {
         let Some(first) = words.first() else { return };
         let base = first.rsplit('/').next().unwrap_or(first).to_string();
@@ -32,11 +39,17 @@ fn push_command(mut words: Vec<String>, prefixes: &[String], out: &mut Vec<Vec<S
             words.remove(0);
             continue;
         }
-        if prefixes.iter().any(|p| *p == base) {
+        if prefixes.contains(&base) {
             words.remove(0);
             // `sh -c 'cmd'` / `bash -lc 'cmd'`: look inside.
-            if let Some(pos) = words.iter().position(|w| w.starts_with('-') && w.contains('c') && !w.starts_with("--")) {
-                if pos + 1 < words.len() && words[..pos].iter().all(|w| w.starts_with('-')) && depth < 4 {
+            if let Some(pos) = words
+                .iter()
+                .position(|w| w.starts_with('-') && w.contains('c') && !w.starts_with("--"))
+            {
+                if pos + 1 < words.len()
+                    && words[..pos].iter().all(|w| w.starts_with('-'))
+                    && depth < 4
+                {
                     for segment in split_segments(&words[pos + 1]) {
                         push_command(segment, prefixes, out, depth + 1);
                     }
@@ -83,11 +96,10 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
         match c {
             '\\' => match chars.next() {
                 Some('\n') => {}
-                Some('\r') => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
+                Some('\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
                 }
+                Some('\r') => {}
                 Some(n) => {
                     word.push(n);
                     in_word = true;
@@ -204,7 +216,10 @@ mod tests {
     use super::*;
 
     fn prefixes() -> Vec<String> {
-        ["sudo", "env", "sh", "bash", "exec"].iter().map(|s| s.to_string()).collect()
+        ["sudo", "env", "sh", "bash", "exec"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -231,11 +246,15 @@ mod tests {
                 options_with_value: vec![],
             },
         ];
-        let words: Vec<String> = "apk add --no-cache --virtual .build-deps gcc musl-dev=1.2 rust cargo"
-            .split_whitespace()
-            .map(String::from)
+        let words: Vec<String> =
+            "apk add --no-cache --virtual .build-deps gcc musl-dev=1.2 rust cargo"
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+        let pkgs: Vec<String> = installed_packages(&words, &installers)
+            .into_iter()
+            .map(|p| p.0)
             .collect();
-        let pkgs: Vec<String> = installed_packages(&words, &installers).into_iter().map(|p| p.0).collect();
         assert_eq!(pkgs, ["gcc", "musl-dev", "rust", "cargo"]);
         let words: Vec<String> = "apt-get -y install --no-install-recommends python3 python3-pip"
             .split_whitespace()

@@ -126,12 +126,22 @@ impl Registry {
             .get_or_init(|| {
                 let files: Vec<(PathBuf, String)> = BUILTIN_FILES
                     .iter()
-                    .map(|(name, text)| (PathBuf::from("language-profiles").join(name), text.to_string()))
+                    .map(|(name, text)| {
+                        (
+                            PathBuf::from("language-profiles").join(name),
+                            text.to_string(),
+                        )
+                    })
                     .collect();
                 Registry::from_files(&files).map_err(|e| e.to_string())
             })
             .as_ref()
-            .map_err(|e| Error::new(ErrorKind::Profile, format!("built-in profiles are invalid: {e}")))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Profile,
+                    format!("built-in profiles are invalid: {e}"),
+                )
+            })
     }
 
     /// The built-in profiles, plus the `*.yaml`/`*.yml` files of `extra_dir` that add profiles or
@@ -139,7 +149,12 @@ impl Registry {
     pub fn load(extra_dir: Option<&Path>) -> Result<Registry> {
         let mut files: Vec<(PathBuf, String)> = BUILTIN_FILES
             .iter()
-            .map(|(name, text)| (PathBuf::from("language-profiles").join(name), text.to_string()))
+            .map(|(name, text)| {
+                (
+                    PathBuf::from("language-profiles").join(name),
+                    text.to_string(),
+                )
+            })
             .collect();
         if let Some(dir) = extra_dir {
             let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
@@ -176,7 +191,12 @@ impl Registry {
                 profiles.insert(profile.name.clone(), profile);
             }
         }
-        let system = system.ok_or_else(|| Error::new(ErrorKind::Profile, "no _system.yaml among the profile files"))?;
+        let system = system.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Profile,
+                "no _system.yaml among the profile files",
+            )
+        })?;
         for profile in profiles.values_mut() {
             merge_system(profile, &system);
         }
@@ -237,10 +257,16 @@ fn parse_yaml<T: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<T
 
 /// serde-saphyr renders a snippet under the message; keep the message itself.
 fn first_line_message(rendered: &str) -> String {
-    let line = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or(rendered).trim();
+    let line = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(rendered)
+        .trim();
     // Drop a leading "line N column M: " if the renderer added one; we print our own.
     let line = match line.split_once(": ") {
-        Some((head, rest)) if head.contains("line") && head.chars().any(|c| c.is_ascii_digit()) => rest,
+        Some((head, rest)) if head.contains("line") && head.chars().any(|c| c.is_ascii_digit()) => {
+            rest
+        }
         _ => line,
     };
     line.trim_start_matches("error: ").to_string()
@@ -261,26 +287,49 @@ fn invalid(path: &Path, text: &str, needle: &str, message: String) -> Error {
 /// Checks serde cannot express: cross references and required combinations.
 fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
     if p.name.trim().is_empty() {
-        return Err(invalid(path, text, "name:", "the profile name is empty".into()));
+        return Err(invalid(
+            path,
+            text,
+            "name:",
+            "the profile name is empty".into(),
+        ));
     }
     if p.description.trim().is_empty() {
-        return Err(invalid(path, text, "description:", format!("profile {} has no description", p.name)));
+        return Err(invalid(
+            path,
+            text,
+            "description:",
+            format!("profile {} has no description", p.name),
+        ));
     }
     if p.package_managers.is_empty() {
-        return Err(invalid(path, text, "package_managers:", format!("profile {} has no package manager", p.name)));
+        return Err(invalid(
+            path,
+            text,
+            "package_managers:",
+            format!("profile {} has no package manager", p.name),
+        ));
     }
     if p.package_manager(&p.default_package_manager).is_none() {
         return Err(invalid(
             path,
             text,
             "default_package_manager:",
-            format!("default_package_manager `{}` is not one of the package managers", p.default_package_manager),
+            format!(
+                "default_package_manager `{}` is not one of the package managers",
+                p.default_package_manager
+            ),
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for pm in &p.package_managers {
         if !seen.insert(pm.name.as_str()) {
-            return Err(invalid(path, text, &format!("name: {}", pm.name), format!("package manager `{}` is defined twice", pm.name)));
+            return Err(invalid(
+                path,
+                text,
+                &format!("name: {}", pm.name),
+                format!("package manager `{}` is defined twice", pm.name),
+            ));
         }
         for probe in &pm.evidence.probes {
             if probe.weight.is_none() {
@@ -288,19 +337,32 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
                     path,
                     text,
                     &format!("name: {}", probe.name),
-                    format!("package manager `{}`: evidence probe `{}` needs a weight", pm.name, probe.name),
+                    format!(
+                        "package manager `{}`: evidence probe `{}` needs a weight",
+                        pm.name, probe.name
+                    ),
                 ));
             }
         }
     }
-    for probe in p.versions.iter().chain(&p.facts).chain(p.package_managers.iter().flat_map(|pm| &pm.evidence.probes)) {
-        let sources = usize::from(probe.path.is_some()) + usize::from(probe.image.is_some()) + usize::from(probe.dockerfile);
+    for probe in p
+        .versions
+        .iter()
+        .chain(&p.facts)
+        .chain(p.package_managers.iter().flat_map(|pm| &pm.evidence.probes))
+    {
+        let sources = usize::from(probe.path.is_some())
+            + usize::from(probe.image.is_some())
+            + usize::from(probe.dockerfile);
         let readers = usize::from(probe.toml.is_some())
             + usize::from(probe.json.is_some())
             + usize::from(probe.xml.is_some())
             + usize::from(probe.stem)
             + usize::from(probe.contains.is_some());
-        if sources != 1 || readers > 1 || (readers == 0 && probe.pattern.is_none() && probe.image.is_none()) {
+        if sources != 1
+            || readers > 1
+            || (readers == 0 && probe.pattern.is_none() && probe.image.is_none())
+        {
             return Err(invalid(
                 path,
                 text,
@@ -323,7 +385,15 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
         .chain(p.detect.files.iter().flat_map(|r| [r.copied, r.present]));
     for w in weights {
         if !w.is_finite() || w < 0.0 {
-            return Err(invalid(path, text, "weight", format!("profile {}: weights must be finite and >= 0 (found {w})", p.name)));
+            return Err(invalid(
+                path,
+                text,
+                "weight",
+                format!(
+                    "profile {}: weights must be finite and >= 0 (found {w})",
+                    p.name
+                ),
+            ));
         }
     }
     Ok(())
@@ -339,7 +409,10 @@ fn append_unique(into: &mut Vec<String>, from: &[String]) {
 
 /// Append the shared lists to a profile's own (the profile's entries come first and win).
 fn merge_system(profile: &mut Profile, system: &SystemRules) {
-    append_unique(&mut profile.system_packages.build_only, &system.system_packages.build_only);
+    append_unique(
+        &mut profile.system_packages.build_only,
+        &system.system_packages.build_only,
+    );
     for rule in &system.system_packages.runtime {
         let dup = profile
             .system_packages

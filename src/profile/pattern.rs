@@ -93,7 +93,9 @@ fn tokenize(pattern: &str) -> Vec<Token<'_>> {
         let end = rest
             .char_indices()
             .skip(1)
-            .find(|(i, c)| *c == '*' || (*c == '{' && holes.iter().any(|(t, _)| rest[*i..].starts_with(t))))
+            .find(|(i, c)| {
+                *c == '*' || (*c == '{' && holes.iter().any(|(t, _)| rest[*i..].starts_with(t)))
+            })
             .map_or(rest.len(), |(i, _)| i);
         out.push(Token::Lit(&rest[..end]));
         rest = &rest[end..];
@@ -153,18 +155,27 @@ fn hole_ends(hole: Hole, text: &str) -> Vec<usize> {
     ends
 }
 
-fn run<'t>(tokens: &[Token<'_>], text: &'t str, captured: &mut Option<&'t str>, budget: &mut usize) -> bool {
+fn run<'t>(
+    tokens: &[Token<'_>],
+    text: &'t str,
+    captured: &mut Option<&'t str>,
+    budget: &mut usize,
+) -> bool {
     if *budget == 0 {
         return false;
     }
     *budget -= 1;
     match tokens.first() {
         None => text.is_empty(),
-        Some(Token::Lit(l)) => text.strip_prefix(l).is_some_and(|r| run(&tokens[1..], r, captured, budget)),
+        Some(Token::Lit(l)) => text
+            .strip_prefix(l)
+            .is_some_and(|r| run(&tokens[1..], r, captured, budget)),
         Some(Token::Star) => {
             let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
             offsets.push(text.len());
-            offsets.into_iter().any(|i| run(&tokens[1..], &text[i..], captured, budget))
+            offsets
+                .into_iter()
+                .any(|i| run(&tokens[1..], &text[i..], captured, budget))
         }
         Some(Token::Hole(h)) => {
             for end in hole_ends(*h, text) {
@@ -200,16 +211,40 @@ mod tests {
     fn captures() {
         assert_eq!(capture("{version}*", "18-alpine").as_deref(), Some("18"));
         assert_eq!(capture("{version}*", "3.11-slim").as_deref(), Some("3.11"));
-        assert_eq!(capture("*openjdk-{version}*", "3.8.6-openjdk-17-slim").as_deref(), Some("17"));
-        assert_eq!(capture("*jdk{version}*", "jdk17-alpine").as_deref(), Some("17"));
-        assert_eq!(capture("*{version}*", ">=18.0.0").as_deref(), Some("18.0.0"));
+        assert_eq!(
+            capture("*openjdk-{version}*", "3.8.6-openjdk-17-slim").as_deref(),
+            Some("17")
+        );
+        assert_eq!(
+            capture("*jdk{version}*", "jdk17-alpine").as_deref(),
+            Some("17")
+        );
+        assert_eq!(
+            capture("*{version}*", ">=18.0.0").as_deref(),
+            Some("18.0.0")
+        );
         assert_eq!(capture("net{version}", "net8.0").as_deref(), Some("8.0"));
-        assert_eq!(capture("module *{name}", "module github.com/x/api").as_deref(), Some("api"));
-        assert_eq!(capture("module {name}", "module api").as_deref(), Some("api"));
-        assert_eq!(capture("*rootProject.name*'{value}'*", "rootProject.name = 'demo'").as_deref(), Some("demo"));
-        assert_eq!(capture("go {version}", "go 1.21.5").as_deref(), Some("1.21.5"));
+        assert_eq!(
+            capture("module *{name}", "module github.com/x/api").as_deref(),
+            Some("api")
+        );
+        assert_eq!(
+            capture("module {name}", "module api").as_deref(),
+            Some("api")
+        );
+        assert_eq!(
+            capture("*rootProject.name*'{value}'*", "rootProject.name = 'demo'").as_deref(),
+            Some("demo")
+        );
+        assert_eq!(
+            capture("go {version}", "go 1.21.5").as_deref(),
+            Some("1.21.5")
+        );
         assert_eq!(capture("go {version}", "go 1."), None);
-        assert_eq!(capture("*alpine*", "1.22-alpine3.19").as_deref(), Some("1.22-alpine3.19"));
+        assert_eq!(
+            capture("*alpine*", "1.22-alpine3.19").as_deref(),
+            Some("1.22-alpine3.19")
+        );
         assert_eq!(capture("{version}", "lts/hydrogen"), None);
     }
 }

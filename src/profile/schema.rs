@@ -10,8 +10,8 @@
 //! version as `{versions.<tool>}`), plus the ones documented on each field.
 
 use crate::detect::Facts;
-use crate::profile::pattern::{capture, glob};
 pub use crate::profile::pattern::path_matches;
+use crate::profile::pattern::{capture, glob};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -124,7 +124,10 @@ impl ImageRule {
     /// Whether a normalised image name and tag match this rule.
     pub fn matches(&self, name: &str, tag: Option<&str>) -> bool {
         image_name_matches(&self.image, name)
-            && self.tag.as_deref().is_none_or(|t| tag.is_some_and(|tag| glob(t, tag)))
+            && self
+                .tag
+                .as_deref()
+                .is_none_or(|t| tag.is_some_and(|tag| glob(t, tag)))
     }
 }
 
@@ -133,7 +136,8 @@ pub fn image_name_matches(pattern: &str, name: &str) -> bool {
     if glob(pattern, name) {
         return true;
     }
-    name.match_indices('/').any(|(i, _)| glob(pattern, &name[i + 1..]))
+    name.match_indices('/')
+        .any(|(i, _)| glob(pattern, &name[i + 1..]))
 }
 
 /// A command rule. `command` is whitespace-separated glob words: the first is matched against
@@ -273,7 +277,8 @@ pub struct PackageManager {
 impl PackageManager {
     /// Whether `name` is this package manager's name or one of its aliases (case-insensitive).
     pub fn is_called(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        self.name.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
     }
 
     /// The environment variables that apply given the facts.
@@ -467,7 +472,11 @@ impl Artifacts {
     /// The artifact rule for a build command. A rule whose `path` uses `{value}` only applies when
     /// `has_option` says one of its options is present. Among the rest: most command words
     /// first, then rules whose option is present, then file order.
-    pub fn best_command_rule(&self, words: &[String], has_option: impl Fn(&str) -> bool) -> Option<&ArtifactRule> {
+    pub fn best_command_rule(
+        &self,
+        words: &[String],
+        has_option: impl Fn(&str) -> bool,
+    ) -> Option<&ArtifactRule> {
         best_rule(&self.commands, words, has_option)
     }
 
@@ -477,7 +486,11 @@ impl Artifacts {
     }
 }
 
-fn best_rule<'r>(rules: &'r [ArtifactRule], words: &[String], has_option: impl Fn(&str) -> bool) -> Option<&'r ArtifactRule> {
+fn best_rule<'r>(
+    rules: &'r [ArtifactRule],
+    words: &[String],
+    has_option: impl Fn(&str) -> bool,
+) -> Option<&'r ArtifactRule> {
     let mut best: Option<(usize, bool, &ArtifactRule)> = None;
     for rule in rules {
         if !command_matches(&rule.command, words) {
@@ -637,7 +650,11 @@ impl Profile {
         let fill = |template: &str, captured: Option<String>| -> Option<String> {
             let version = captured.or_else(|| fallback_version.clone());
             let mut s = template.to_string();
-            for (key, val) in [("{tag}", tag.clone()), ("{version}", version), ("{release}", release.clone())] {
+            for (key, val) in [
+                ("{tag}", tag.clone()),
+                ("{version}", version),
+                ("{release}", release.clone()),
+            ] {
                 if s.contains(key) {
                     s = s.replace(key, &val?);
                 }
@@ -655,7 +672,9 @@ impl Profile {
                 None => None,
                 Some(pattern) => {
                     let Some(t) = tag.as_deref() else { continue };
-                    let Some(c) = capture(pattern, t) else { continue };
+                    let Some(c) = capture(pattern, t) else {
+                        continue;
+                    };
                     crate::profile::pattern::has_hole(pattern).then_some(c)
                 }
             };
@@ -669,7 +688,11 @@ impl Profile {
     /// What a build-time system package becomes at run time: `Some(Install(x))` when the map
     /// names a runtime package, `Some(Drop)` when it is build-only, `None` when unknown (keep it).
     /// Entries for `family` (`debian`, `alpine`) win over family-less ones.
-    pub fn runtime_package_for(&self, package: &str, family: Option<&str>) -> Option<RuntimePackage> {
+    pub fn runtime_package_for(
+        &self,
+        package: &str,
+        family: Option<&str>,
+    ) -> Option<RuntimePackage> {
         let rules = &self.system_packages.runtime;
         let family_first = rules
             .iter()
@@ -680,10 +703,17 @@ impl Profile {
                 if rule.runtime.is_empty() {
                     return Some(RuntimePackage::Drop);
                 }
-                return Some(RuntimePackage::Install(rule.runtime.replacen('*', &star, 1)));
+                return Some(RuntimePackage::Install(
+                    rule.runtime.replacen('*', &star, 1),
+                ));
             }
         }
-        if self.system_packages.build_only.iter().any(|p| glob(p, package)) {
+        if self
+            .system_packages
+            .build_only
+            .iter()
+            .any(|p| glob(p, package))
+        {
             return Some(RuntimePackage::Drop);
         }
         None
@@ -741,7 +771,10 @@ pub fn split_image(image: &str) -> (String, Option<String>) {
     let image = image.split('@').next().unwrap_or(image);
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match image[last_slash..].find(':') {
-        Some(i) => (&image[..last_slash + i], Some(image[last_slash + i + 1..].to_string())),
+        Some(i) => (
+            &image[..last_slash + i],
+            Some(image[last_slash + i + 1..].to_string()),
+        ),
         None => (image, None),
     };
     let mut name = name.to_ascii_lowercase();
