@@ -442,7 +442,12 @@ impl<'p, 'a> Planner<'p, 'a> {
         if !saw_install {
             self.add_missing_install(units, first_source, manifests_copied, side);
         }
-        if let Some(install) = self.pm.runtime_install.as_deref().and_then(|c| self.render(c)) {
+        if let Some(install) = self
+            .pm
+            .runtime_install
+            .as_deref()
+            .and_then(|c| self.render(c))
+        {
             self.decide(
                 format!("the build stage installs the wheels built in deps (`{install}`)"),
                 "the build and test steps run the app with its dependencies",
@@ -477,7 +482,10 @@ impl<'p, 'a> Planner<'p, 'a> {
         if !manifests_copied && !self.copy_manifests(units, first_source, &mut side.deps) {
             self.decide(
                 "no dependency install step in deps",
-                format!("none of {} is in the build context", self.pm.manifests.join(", ")),
+                format!(
+                    "none of {} is in the build context",
+                    self.pm.manifests.join(", ")
+                ),
                 0.6,
             );
             return;
@@ -499,15 +507,19 @@ impl<'p, 'a> Planner<'p, 'a> {
     fn push_env(&mut self, deps: &mut Vec<Step>) {
         let facts = &self.input.detection.facts;
         for (name, value) in self.pm.env_for(facts) {
-            let already = self.original.body_with("ENV").any(|e| {
-                e.inst.key_values().iter().any(|(k, _)| *k == name)
-            });
+            let already = self
+                .original
+                .body_with("ENV")
+                .any(|e| e.inst.key_values().iter().any(|(k, _)| *k == name));
             if already {
                 continue;
             }
             self.decide(
                 format!("set {name}={value} for the build"),
-                format!("the {} profile needs it to build (e.g. a static binary when there is no cgo)", self.pm.name),
+                format!(
+                    "the {} profile needs it to build (e.g. a static binary when there is no cgo)",
+                    self.pm.name
+                ),
                 0.85,
             );
             deps.push(Step::Env { name, value });
@@ -587,11 +599,12 @@ impl<'p, 'a> Planner<'p, 'a> {
             _ => (String::new(), "./".to_string()),
         };
         let ctx = self.input.ctx;
-        let mut sources = Vec::new();
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
         for pattern in &self.pm.manifests {
             let full = format!("{prefix}{pattern}");
             if ctx.is_dir(&full) {
-                sources.push(full);
+                dirs.push(full);
                 continue;
             }
             for file in ctx.files() {
@@ -599,26 +612,41 @@ impl<'p, 'a> Planner<'p, 'a> {
                     && !rest.contains('/')
                     && crate::profile::pattern::glob(pattern, rest)
                 {
-                    sources.push(file.clone());
+                    files.push(file.clone());
                 }
             }
         }
-        sources.sort();
-        sources.dedup();
-        if sources.is_empty() {
+        files.sort();
+        files.dedup();
+        dirs.sort();
+        dirs.dedup();
+        if files.is_empty() && dirs.is_empty() {
             return false;
         }
+        let all: Vec<String> = files.iter().chain(dirs.iter()).cloned().collect();
         self.decide(
-            format!("deps copies only {} before installing", sources.join(", ")),
+            format!("deps copies only {} before installing", all.join(", ")),
             "the original copied the whole context first, so every code change reinstalled the dependencies",
             0.9,
         );
-        deps.push(Step::Copy {
-            from: None,
-            chown: None,
-            sources,
-            dest,
-        });
+        if !files.is_empty() {
+            deps.push(Step::Copy {
+                from: None,
+                chown: None,
+                sources: files,
+                dest: dest.clone(),
+            });
+        }
+        // A folder copied with others would be flattened into the destination: one COPY each.
+        for dir in dirs {
+            let name = dir.rsplit('/').next().unwrap_or(&dir).to_string();
+            deps.push(Step::Copy {
+                from: None,
+                chown: None,
+                sources: vec![dir],
+                dest: format!("{dest}{name}/"),
+            });
+        }
         true
     }
 
@@ -641,7 +669,8 @@ impl<'p, 'a> Planner<'p, 'a> {
             self.decide(
                 format!(
                     "the dependency install{} uses a BuildKit cache mount ({})",
-                    unit.map(|u| format!(" at line {}", u.line())).unwrap_or_default(),
+                    unit.map(|u| format!(" at line {}", u.line()))
+                        .unwrap_or_default(),
                     self.pm.cache.deps.join(", ")
                 ),
                 "downloads are reused across builds without landing in a layer",
@@ -679,7 +708,10 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// The arguments of the original install after its recognised words
     /// (`pip install -r requirements/prod.txt` → `-r requirements/prod.txt`).
     fn install_args(&self, unit: &Unit<'_>) -> String {
-        let text = unit.part.clone().unwrap_or_else(|| run_text(unit.entry.inst));
+        let text = unit
+            .part
+            .clone()
+            .unwrap_or_else(|| run_text(unit.entry.inst));
         for command in shell::commands(&text) {
             let words = crate::profile::schema::normalise_command(&command.words);
             let best = self
@@ -792,9 +824,11 @@ fn class_name(class: Class) -> &'static str {
 
 /// Whether the instruction already mounts a cache.
 fn has_cache_mount(unit: &Unit<'_>) -> bool {
-    unit.entry.inst.flags.iter().any(|f| {
-        f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache"))
-    })
+    unit.entry
+        .inst
+        .flags
+        .iter()
+        .any(|f| f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache")))
 }
 
 /// The index just after the last word a command rule matched, when it matches.
@@ -817,7 +851,9 @@ fn copy_destination_dir(unit: &Unit<'_>) -> Option<String> {
     let inst = unit.entry.inst;
     let dest = inst.values.last()?;
     let single_source = inst.values.len() == 2;
-    let is_dir = dest.ends_with('/') || dest == "." || single_source && matches!(inst.values[0].as_str(), "." | "./");
+    let is_dir = dest.ends_with('/')
+        || dest == "."
+        || single_source && matches!(inst.values[0].as_str(), "." | "./");
     is_dir.then(|| resolve(unit.entry.workdir.as_deref(), dest))
 }
 

@@ -40,6 +40,8 @@ pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
     builder_image: String,
     deps_workdir: Option<String>,
     build_workdir: Option<String>,
+    /// The build stage writes the artifact somewhere else than the original did.
+    artifact_moved: bool,
 }
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -49,6 +51,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             builder_image: builder_image.to_string(),
             deps_workdir: side.deps_workdir.clone(),
             build_workdir: side.build_workdir.clone(),
+            artifact_moved: false,
         }
     }
 
@@ -518,10 +521,17 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
             self.planner.decide(
                 format!("runtime gets the virtualenv {venv} from the build side"),
-                format!("{} installs into it; the runtime needs neither {} nor compilers", pm.name, pm.name),
+                format!(
+                    "{} installs into it; the runtime needs neither {} nor compilers",
+                    pm.name, pm.name
+                ),
                 0.85,
             );
-        } else if let Some(install) = pm.runtime_install.as_deref().and_then(|s| self.planner.render(s)) {
+        } else if let Some(install) = pm
+            .runtime_install
+            .as_deref()
+            .and_then(|s| self.planner.render(s))
+        {
             let wheels = self
                 .planner
                 .input
@@ -531,7 +541,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .clone()
                 .unwrap_or_else(|| "/wheels".into());
             steps.push(Step::Run {
-                mounts: vec![format!("type=bind,from=deps,source={wheels},target={wheels}")],
+                mounts: vec![format!(
+                    "type=bind,from=deps,source={wheels},target={wheels}"
+                )],
                 command: install,
             });
             uses_mounts = true;
@@ -733,13 +745,56 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .map(|t| format!("type=cache,target={t}"))
             .collect();
         side.uses_cache_mounts |= !mounts.is_empty();
-        self.planner.decide(
-            format!("build stage runs `{command}`"),
-            format!("to {what} ({output}) for the runtime stage"),
-            0.8,
-        );
-        side.build.push(Step::Run { mounts, command });
+        let step = Step::Run {
+            mounts,
+            command: command.clone(),
+        };
+        self.artifact_moved = true;
+        // A build that produced no artifact restage can name (a Debug `dotnet build`) is
+        // replaced by the profile's build rather than run twice.
+        let replaced = if what.starts_with("build") {
+            self.last_build_step(side)
+        } else {
+            None
+        };
+        match replaced {
+            Some((index, line)) => {
+                self.planner.decide(
+                    format!("build stage runs `{command}` instead of line {line}"),
+                    format!("to {what} ({output}) for the runtime stage"),
+                    0.8,
+                );
+                side.build[index] = step;
+            }
+            None => {
+                self.planner.decide(
+                    format!("build stage runs `{command}`"),
+                    format!("to {what} ({output}) for the runtime stage"),
+                    0.8,
+                );
+                side.build.push(step);
+            }
+        }
         Ok(output)
+    }
+
+    /// The last original build command kept in the build stage: (index in the stage, line).
+    fn last_build_step(&self, side: &BuildSide) -> Option<(usize, usize)> {
+        let build_lines: Vec<usize> = self
+            .planner
+            .placements
+            .iter()
+            .filter(|p| p.class == Class::Build)
+            .map(|p| p.line)
+            .collect();
+        side.build
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, step)| match step {
+                Step::Kept { line, .. } if build_lines.contains(line) => Some((i, *line)),
+                _ => None,
+            })
     }
 
     /// Folders the app reads at run time (templates/, static/, ...) that exist in the context.
@@ -872,12 +927,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             (Some(user), _) => user,
             (None, "distroless") => "nonroot".to_string(),
             _ => {
+                // Not `app`: newer .NET images already have a user called that.
                 steps.push(Step::CreateUser {
                     family: family.to_string(),
-                    name: "app".into(),
+                    name: "appuser".into(),
                     uid: 10001,
                 });
-                "app".to_string()
+                "appuser".to_string()
             }
         };
         self.planner.decide(
@@ -946,7 +1002,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     args.extend(rest.iter().filter(|w| !w.starts_with("--release")).cloned());
                     continue;
                 }
-                let filled = part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
+                let filled =
+                    part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
                 args.push(self.planner.render(&filled).unwrap_or(filled));
             }
             self.planner.decide(
@@ -961,6 +1018,29 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return Some(args);
         }
         let (source, artifact) = artifact?;
+        if self.artifact_moved
+            && let Some(name) = self
+                .planner
+                .input
+                .profile
+                .artifacts
+                .name_for(&self.planner.input.detection.facts)
+            && let Some(i) = start.words.iter().position(|w| {
+                w.rsplit('/').next() == Some(name.as_str()) && !w.starts_with(artifact.as_str())
+            })
+        {
+            let mut args = start.words.clone();
+            args[i] = format!("{}/{name}", artifact.trim_end_matches('/'));
+            self.planner.decide(
+                format!(
+                    "start command uses {} instead of `{}`",
+                    args[i], start.words[i]
+                ),
+                "the build stage now publishes the app to a fixed folder",
+                0.85,
+            );
+            return Some(args);
+        }
         let glob_word = start
             .words
             .iter()
