@@ -557,9 +557,9 @@ fn entrypoints_translate_build_at_start_commands() {
         .as_ref()
         .unwrap()
         .iter()
-        .map(|t| f.render(t).unwrap())
+        .map(|t| f.render(&t.replace("{artifact}", "/app")).unwrap())
         .collect();
-    assert_eq!(exec, ["dotnet", "Api.dll"]);
+    assert_eq!(exec, ["dotnet", "/app/Api.dll"]);
     assert!(
         dotnet
             .entrypoint_for(&words("dotnet ef database update"))
