@@ -9,3 +9,4 @@ mod cli;
 mod profiles;
 mod detect;
 mod verify;
+mod rewrite;

