@@ -12,7 +12,7 @@ use crate::validate::{self, Expectations};
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use crate::plan::{Decision, Plan, Warning};
+pub use crate::plan::{Decision, NewFile, Plan, Warning};
 
 /// Options for one rewrite.
 #[derive(Clone, Debug, Default)]
@@ -34,14 +34,6 @@ pub enum Status {
     Rewritten,
     Unchanged,
     Skipped,
-}
-
-/// A file restage proposes to add beside the Dockerfile (e.g. `.dockerignore`), relative to the
-/// build context.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NewFile {
-    pub path: String,
-    pub content: String,
 }
 
 /// The result of rewriting one Dockerfile.
@@ -186,7 +178,7 @@ impl Engine {
             dockerfile: output,
             decisions: plan.decisions.clone(),
             warnings: plan.warnings.clone(),
-            new_files: Vec::new(),
+            new_files: plan.new_files.clone(),
             detection: Some(detection),
             plan: Some(plan),
         })

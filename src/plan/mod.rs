@@ -3,11 +3,12 @@
 //! anything that might change behaviour.
 
 pub mod classify;
+mod dockerignore;
 mod model;
 pub mod original;
 mod planner;
 mod runtime;
 pub mod shell;
 
-pub use model::{Class, Decision, Placement, Plan, Stage, Step, Warning};
+pub use model::{Class, Decision, NewFile, Placement, Plan, Stage, Step, Warning};
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

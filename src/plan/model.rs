@@ -24,6 +24,15 @@ pub struct Plan {
     pub classification: Vec<Placement>,
     pub decisions: Vec<Decision>,
     pub warnings: Vec<Warning>,
+    /// Files to create beside the Dockerfile (a proposed `.dockerignore`).
+    pub new_files: Vec<NewFile>,
+}
+
+/// A file restage proposes to add, relative to the build context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewFile {
+    pub path: String,
+    pub content: String,
 }
 
 /// One stage of the output.

@@ -178,6 +178,33 @@ impl<'p, 'a> Planner<'p, 'a> {
         let runtime =
             RuntimeBuilder::new(self, &builder_image, &side).build(&runtime_units, &mut side)?;
 
+        let source_lines: Vec<usize> = side
+            .source_copies
+            .iter()
+            .filter_map(|s| match s {
+                Step::Kept { line, .. } => Some(*line),
+                _ => None,
+            })
+            .collect();
+        let runtime_gets_sources = runtime.steps.iter().any(|s| match s {
+            Step::Kept { line, .. } => source_lines.contains(line),
+            Step::Copy {
+                from: Some(stage),
+                sources,
+                ..
+            } => stage == "build" && side.app_dir.as_ref().is_some_and(|d| sources.contains(d)),
+            _ => false,
+        });
+        let (dockerignore, ignore_warnings) =
+            super::dockerignore::review(self.input, runtime_gets_sources);
+        self.warnings.extend(ignore_warnings);
+        if dockerignore.is_some() {
+            self.decide(
+                "proposed a .dockerignore",
+                "the context has none, and every stage receives the whole context",
+                0.8,
+            );
+        }
         let platform = from.inst.flag("platform").map(str::to_string);
         let mut stages = vec![
             Stage {
@@ -242,6 +269,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             classification: std::mem::take(&mut self.placements),
             decisions: std::mem::take(&mut self.decisions),
             warnings: std::mem::take(&mut self.warnings),
+            new_files: dockerignore.into_iter().collect(),
         })
     }
 
