@@ -249,6 +249,51 @@ mod tests {
         assert!(docker("**", "anything/at/all"));
     }
 
+    /// The obvious backtracking matcher over the same tokens, as a reference.
+    fn reference(tokens: &[Token], path: &[char]) -> bool {
+        let Some((first, rest)) = tokens.split_first() else {
+            return path.is_empty();
+        };
+        let one = |ok: bool| ok && reference(rest, &path[1..]);
+        match first {
+            Token::Char(c) => !path.is_empty() && one(path[0] == *c),
+            Token::AnyOne => !path.is_empty() && one(path[0] != '/'),
+            Token::Class { negated, ranges } => {
+                !path.is_empty()
+                    && one(ranges
+                        .iter()
+                        .any(|&(lo, hi)| lo <= path[0] && path[0] <= hi)
+                        != *negated)
+            }
+            Token::Star => (0..=path.len())
+                .take_while(|&n| n == 0 || path[n - 1] != '/')
+                .any(|n| reference(rest, &path[n..])),
+            Token::DeepAll => (0..=path.len()).any(|n| reference(rest, &path[n..])),
+            Token::DeepDirs => {
+                reference(rest, path)
+                    || (1..=path.len()).any(|n| path[n - 1] == '/' && reference(rest, &path[n..]))
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn automaton_agrees_with_backtracking(
+            pattern in "(a|b|/|\\*|\\*\\*|\\?|\\[a-b\\]|\\[\\^a\\]){0,7}",
+            path in "[ab/]{0,8}",
+        ) {
+            let compiled = Pattern::compile(&pattern, true).unwrap();
+            let chars: Vec<char> = path.chars().collect();
+            proptest::prop_assert_eq!(
+                compiled.matches(&path),
+                reference(&compiled.tokens, &chars),
+                "{} vs {}", pattern, path
+            );
+            let go = Pattern::compile(&pattern, false).unwrap();
+            proptest::prop_assert_eq!(go.matches(&path), reference(&go.tokens, &chars));
+        }
+    }
+
     #[test]
     fn no_exponential_backtracking() {
         let pattern = "*a*a*a*a*a*a*a*a*a*a*a*a*b";

@@ -461,3 +461,23 @@ fn dockerignore_rules() {
     assert!(!flip.is_excluded("b.md"));
     assert!(DockerIgnore::parse("").is_empty());
 }
+
+#[test]
+fn the_default_cap_is_twenty_thousand_files() {
+    assert_eq!(Limits::default().max_files, 20_000);
+    assert_eq!(Limits::default().max_file_size, 1024 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    for d in 0..41 {
+        let sub = dir.path().join(format!("d{d:02}"));
+        fs::create_dir(&sub).unwrap();
+        for f in 0..500 {
+            fs::File::create(sub.join(format!("{f:03}"))).unwrap();
+        }
+    }
+    let ctx = FsContext::new(dir.path());
+    assert_eq!(ctx.files().len(), 20_000);
+    assert!(ctx.truncated());
+    // The walk is in name order, so the first 40 folders are in and the last is out.
+    assert_eq!(ctx.files().first().map(String::as_str), Some("d00/000"));
+    assert_eq!(ctx.files().last().map(String::as_str), Some("d39/499"));
+}
