@@ -604,6 +604,19 @@ fn facts_name_the_artifacts() {
         )]),
     );
     assert_eq!(d.facts.binary.as_deref(), Some("tool"));
+    // ... unless the Dockerfile names the binary it builds.
+    let two_bins =
+        "[package]\nname = \"pkg\"\n\n[[bin]]\nname = \"api\"\n\n[[bin]]\nname = \"worker\"\n";
+    let d = run(
+        "FROM rust:1.80\nCOPY . .\nRUN cargo build --release --bin worker\n",
+        &ctx(&[("Cargo.toml", two_bins)]),
+    );
+    assert_eq!(d.facts.binary.as_deref(), Some("worker"));
+    let d = run(
+        "FROM rust:1.80\nCOPY . .\nRUN cargo build --release --bins\nCMD [\"/src/target/release/worker\"]\n",
+        &ctx(&[("Cargo.toml", two_bins)]),
+    );
+    assert_eq!(d.facts.binary.as_deref(), Some("worker"));
     assert!(!d.facts.has_lockfile);
     assert!(
         d.evidence.iter().any(|e| e.starts_with("no lockfile")),
