@@ -14,9 +14,9 @@
 //! The oracles are Python tools from tests/requirements.txt; when they are missing the tests fail
 //! with the command to install them, they are never skipped.
 
-use crate::syntax_differential::{OracleFile, manifest_dir, run_oracle};
+use crate::syntax_differential::{OracleFile, OracleInstruction, manifest_dir, run_oracle};
 use restage::pipeline::{self, Engine, Options, Outcome, Status};
-use restage::source::{FsContext, MemoryContext};
+use restage::source::{DockerIgnore, FsContext, MemoryContext};
 use restage::{Error, ErrorKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -455,91 +455,279 @@ fn run_hadolint(paths: &[PathBuf]) -> BTreeMap<String, Lint> {
     })
 }
 
-/// What the oracles say about one rewritten file.
-struct Verdict<'a> {
-    run: &'a Run,
-    buildkit: &'a OracleFile,
-    lint_in: &'a Lint,
-    lint_out: &'a Lint,
+/// What the oracles say about one rewritten file and its input.
+struct Verdict {
+    /// Index into [`runs`].
+    run: usize,
+    buildkit_in: OracleFile,
+    buildkit_out: OracleFile,
+    lint_in: Lint,
+    lint_out: Lint,
 }
 
-/// Write every rewritten output and its input to a temporary folder, then run BuildKit's parser
-/// on the outputs and hadolint on both, one Python process each.
-fn with_oracles(check: impl FnOnce(Vec<Verdict<'_>>)) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let rewritten: Vec<&Run> = runs().iter().filter(|r| r.rewritten().is_some()).collect();
-    let mut inputs = Vec::new();
-    let mut outputs = Vec::new();
-    for run in &rewritten {
-        let input = dir.path().join(format!("{}.in.Dockerfile", run.case.name));
-        let output = dir.path().join(format!("{}.out.Dockerfile", run.case.name));
-        std::fs::write(&input, &run.case.text).expect("write input");
-        std::fs::write(&output, &run.rewritten().unwrap().dockerfile).expect("write output");
-        inputs.push(input);
-        outputs.push(output);
+impl Verdict {
+    fn run(&self) -> &'static Run {
+        &runs()[self.run]
     }
-    let buildkit = run_oracle(&outputs);
-    let lint = run_hadolint(&[inputs.clone(), outputs.clone()].concat());
-    let key = |p: &PathBuf| p.display().to_string();
-    let get = |p: &PathBuf| {
-        lint.get(&key(p))
-            .unwrap_or_else(|| panic!("hadolint said nothing about {}", p.display()))
-    };
-    let verdicts = rewritten
-        .iter()
-        .zip(inputs.iter().zip(&outputs))
-        .map(|(run, (input, output))| Verdict {
-            run,
-            buildkit: buildkit
-                .get(&key(output))
-                .unwrap_or_else(|| panic!("BuildKit said nothing about {}", output.display())),
-            lint_in: get(input),
-            lint_out: get(output),
-        })
-        .collect();
-    check(verdicts);
+}
+
+/// Every rewritten output and its input, written to a temporary folder and given to BuildKit's
+/// parser and to hadolint, one Python process each; computed once.
+fn verdicts() -> &'static [Verdict] {
+    static VERDICTS: OnceLock<Vec<Verdict>> = OnceLock::new();
+    VERDICTS.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut pairs = Vec::new();
+        for (index, run) in runs().iter().enumerate() {
+            let Some(outcome) = run.rewritten() else {
+                continue;
+            };
+            let input = dir.path().join(format!("{}.in.Dockerfile", run.case.name));
+            let output = dir.path().join(format!("{}.out.Dockerfile", run.case.name));
+            std::fs::write(&input, &run.case.text).expect("write input");
+            std::fs::write(&output, &outcome.dockerfile).expect("write output");
+            pairs.push((index, input, output));
+        }
+        let paths: Vec<PathBuf> = pairs
+            .iter()
+            .flat_map(|(_, input, output)| [input.clone(), output.clone()])
+            .collect();
+        let mut buildkit = run_oracle(&paths);
+        let mut lint = run_hadolint(&paths);
+        let mut take = |p: &PathBuf| {
+            let key = p.display().to_string();
+            let parsed = buildkit
+                .remove(&key)
+                .unwrap_or_else(|| panic!("BuildKit said nothing about {key}"));
+            let linted = lint
+                .remove(&key)
+                .unwrap_or_else(|| panic!("hadolint said nothing about {key}"));
+            (parsed, linted)
+        };
+        pairs
+            .iter()
+            .map(|(run, input, output)| {
+                let (buildkit_in, lint_in) = take(input);
+                let (buildkit_out, lint_out) = take(output);
+                Verdict {
+                    run: *run,
+                    buildkit_in,
+                    buildkit_out,
+                    lint_in,
+                    lint_out,
+                }
+            })
+            .collect()
+    })
 }
 
 #[test]
 fn rewritten_outputs_parse_with_buildkit_and_add_no_hadolint_errors() {
-    with_oracles(|verdicts| {
-        assert!(
-            verdicts.len() >= MIN_CASES * 3 / 4,
-            "only {} rewritten outputs to check",
-            verdicts.len()
-        );
-        let mut misses = Vec::new();
-        for v in &verdicts {
-            let shown = &v.run.case.shown;
-            if !v.buildkit.ok {
+    let verdicts = verdicts();
+    assert!(
+        verdicts.len() >= MIN_CASES * 3 / 4,
+        "only {} rewritten outputs to check",
+        verdicts.len()
+    );
+    let mut misses = Vec::new();
+    for v in verdicts {
+        let shown = &v.run().case.shown;
+        if !v.buildkit_out.ok {
+            misses.push(format!(
+                "{shown}: BuildKit rejects the output: {}",
+                v.buildkit_out.error.as_deref().unwrap_or("?")
+            ));
+        } else {
+            let froms = keyword(&v.buildkit_out, "FROM").count();
+            if froms < 2 {
                 misses.push(format!(
-                    "{shown}: BuildKit rejects the output: {}",
-                    v.buildkit.error.as_deref().unwrap_or("?")
-                ));
-            } else {
-                let froms = v
-                    .buildkit
-                    .instructions
-                    .iter()
-                    .filter(|i| i.keyword == "FROM")
-                    .count();
-                if froms < 2 {
-                    misses.push(format!(
-                        "{shown}: the output has {froms} FROM (at least 2 expected)"
-                    ));
-                }
-            }
-            if v.lint_out.error > v.lint_in.error {
-                misses.push(format!(
-                    "{shown}: hadolint errors went from {} to {}; output errors: {}",
-                    v.lint_in.error,
-                    v.lint_out.error,
-                    v.lint_out.errors().join("; ")
+                    "{shown}: the output has {froms} FROM (at least 2 expected)"
                 ));
             }
         }
-        assert_no_misses("BuildKit / hadolint", &misses);
-    });
+        if v.lint_out.error > v.lint_in.error {
+            misses.push(format!(
+                "{shown}: hadolint errors went from {} to {}; output errors: {}",
+                v.lint_in.error,
+                v.lint_out.error,
+                v.lint_out.errors().join("; ")
+            ));
+        }
+    }
+    assert_no_misses("BuildKit / hadolint", &misses);
+}
+
+fn keyword<'a>(
+    file: &'a OracleFile,
+    keyword: &'a str,
+) -> impl Iterator<Item = &'a OracleInstruction> + 'a {
+    file.instructions
+        .iter()
+        .filter(move |i| i.keyword == keyword)
+}
+
+/// What BuildKit's parse of an output says about its structure, as a list of problems:
+/// - every `COPY --from` / `RUN --mount=...,from=` names an earlier stage or an image;
+/// - the last stage does not start from an earlier stage (the runtime starts from an image);
+/// - every EXPOSE port of the input is exposed by the last stage;
+/// - when the input has a CMD or ENTRYPOINT, the last stage has one.
+fn structure_problems(input: &OracleFile, output: &OracleFile) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut stages: Vec<String> = Vec::new();
+    let mut last_stage_from = String::new();
+    let mut last_stage = Vec::new();
+    for instruction in &output.instructions {
+        if instruction.keyword == "FROM" {
+            last_stage_from = instruction.values.first().cloned().unwrap_or_default();
+            if let [_, as_kw, name] = instruction.values.as_slice()
+                && as_kw.eq_ignore_ascii_case("as")
+            {
+                stages.push(name.to_ascii_lowercase());
+            }
+            last_stage.clear();
+            continue;
+        }
+        last_stage.push(instruction);
+        let refs = instruction.flags.iter().filter_map(|flag| {
+            let flag = flag.trim_start_matches('-');
+            if let Some(from) = flag.strip_prefix("from=") {
+                return Some(from.to_string());
+            }
+            let mount = flag.strip_prefix("mount=")?;
+            mount
+                .split(',')
+                .find_map(|kv| kv.strip_prefix("from="))
+                .map(str::to_string)
+        });
+        for from in refs {
+            let known = stages.contains(&from.to_ascii_lowercase());
+            let image = from.contains(['/', ':', '.']);
+            if !known && !image {
+                problems.push(format!(
+                    "line {}: `--from={from}` names no earlier stage",
+                    instruction.start_line
+                ));
+            }
+        }
+    }
+    if stages.contains(&last_stage_from.to_ascii_lowercase()) {
+        problems.push(format!(
+            "the last stage starts from the stage `{last_stage_from}`, not from an image"
+        ));
+    }
+    let exposed: Vec<&String> = last_stage
+        .iter()
+        .filter(|i| i.keyword == "EXPOSE")
+        .flat_map(|i| &i.values)
+        .collect();
+    for port in keyword(input, "EXPOSE").flat_map(|i| &i.values) {
+        if !exposed.contains(&port) {
+            problems.push(format!(
+                "EXPOSE {port} of the input is not in the last stage"
+            ));
+        }
+    }
+    let starts = |i: &&OracleInstruction| i.keyword == "CMD" || i.keyword == "ENTRYPOINT";
+    if input.instructions.iter().any(|i| starts(&i)) && !last_stage.iter().any(starts) {
+        problems.push("the input's CMD/ENTRYPOINT is not in the last stage".to_string());
+    }
+    problems
+}
+
+/// Paths a proposed `.dockerignore` excludes although the output copies them by name from the
+/// build context (issue 4: never exclude a file the Dockerfile copies by name).
+fn excluded_copy_sources(output: &OracleFile, new_files: &[pipeline::NewFile]) -> Vec<String> {
+    let Some(ignore) = new_files.iter().find(|f| f.path == ".dockerignore") else {
+        return Vec::new();
+    };
+    let ignore = DockerIgnore::parse(&ignore.content);
+    let mut excluded = Vec::new();
+    for copy in output
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "COPY" || i.keyword == "ADD")
+        .filter(|i| !i.flags.iter().any(|f| f.starts_with("--from")))
+    {
+        let sources = &copy.values[..copy.values.len().saturating_sub(1)];
+        for source in sources {
+            let path = source.trim_start_matches("./").trim_end_matches('/');
+            let named = !path.is_empty() && path != "." && !path.contains(['*', '?', '[', '$']);
+            if named && ignore.is_excluded(path) {
+                excluded.push(format!("line {}: {source}", copy.start_line));
+            }
+        }
+    }
+    excluded
+}
+
+#[test]
+fn rewritten_outputs_are_structurally_sound() {
+    let mut misses = Vec::new();
+    for v in verdicts() {
+        if !(v.buildkit_in.ok && v.buildkit_out.ok) {
+            continue; // reported by the BuildKit test
+        }
+        let run = v.run();
+        for problem in structure_problems(&v.buildkit_in, &v.buildkit_out) {
+            misses.push(format!("{}: {problem}", run.case.shown));
+        }
+        let outcome = run.rewritten().expect("verdicts are for rewritten files");
+        for source in excluded_copy_sources(&v.buildkit_out, &outcome.new_files) {
+            misses.push(format!(
+                "{}: the proposed .dockerignore excludes a file the output copies, {source}",
+                run.case.shown
+            ));
+        }
+    }
+    assert_no_misses("structure (from BuildKit's parse)", &misses);
+}
+
+/// The structure checks above are not vacuous: a broken output trips each of them.
+#[test]
+fn structure_checks_catch_broken_outputs() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let input = dir.path().join("in.Dockerfile");
+    let output = dir.path().join("out.Dockerfile");
+    std::fs::write(
+        &input,
+        "FROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nEXPOSE 8080 9090\nCMD [\"/app\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &output,
+        "FROM golang:1.22 AS build\nCOPY config.json ./\nRUN go build -o /app .\n\
+         FROM build AS runtime\nCOPY --from=builder /app /app\n\
+         RUN --mount=type=bind,from=deps,source=/w,target=/w true\nEXPOSE 8080\n",
+    )
+    .unwrap();
+    let parsed = run_oracle(&[input.clone(), output.clone()]);
+    let (input, output) = (
+        &parsed[&input.display().to_string()],
+        &parsed[&output.display().to_string()],
+    );
+    let problems = structure_problems(input, output);
+    let expected = [
+        "`--from=builder` names no earlier stage",
+        "`--from=deps` names no earlier stage",
+        "starts from the stage `build`",
+        "EXPOSE 9090",
+        "CMD/ENTRYPOINT",
+    ];
+    for want in expected {
+        assert!(
+            problems.iter().any(|p| p.contains(want)),
+            "no problem mentions {want:?}: {problems:?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{problems:?}");
+    let ignore = pipeline::NewFile {
+        path: ".dockerignore".into(),
+        content: ".git\nconfig.json\n".into(),
+    };
+    assert_eq!(
+        excluded_copy_sources(output, &[ignore]),
+        ["line 2: config.json"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
