@@ -682,6 +682,22 @@ fn rewritten_outputs_are_structurally_sound() {
     assert_no_misses("structure (from BuildKit's parse)", &misses);
 }
 
+/// The hadolint oracle counts errors per file, files without findings included.
+#[test]
+fn hadolint_oracle_counts_errors() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let bad = dir.path().join("bad.Dockerfile");
+    let clean = dir.path().join("clean.Dockerfile");
+    // DL3021: COPY with more than two arguments needs a destination ending in `/`.
+    std::fs::write(&bad, "FROM alpine:3.19\nCOPY a b c\n").unwrap();
+    std::fs::write(&clean, "FROM alpine:3.19\nCOPY a /a\n").unwrap();
+    let lint = run_hadolint(&[bad.clone(), clean.clone()]);
+    let bad = &lint[&bad.display().to_string()];
+    assert_eq!(bad.error, 1, "{bad:?}");
+    assert!(bad.errors()[0].starts_with("DL3021 line 2"), "{bad:?}");
+    assert_eq!(lint[&clean.display().to_string()].error, 0);
+}
+
 /// The structure checks above are not vacuous: a broken output trips each of them.
 #[test]
 fn structure_checks_catch_broken_outputs() {
