@@ -1,5 +1,19 @@
 //! The rewrite command (`restage [OPTIONS] [PATH]...`): find the files, rewrite them in parallel,
 //! then report in path order and pick the exit code.
+//!
+//! Where output goes (results on stdout, everything else on stderr):
+//! - default (diff): stdout is a patch `git apply` accepts (the Dockerfiles' diffs, then any new
+//!   files'); stderr gets, per file, why it was rewritten or skipped and its warnings, then a
+//!   summary line.
+//! - `--check`: stdout gets `Would rewrite: <path>` per file (or the diffs with `--diff`) and the
+//!   summary.
+//! - `--write`: stdout gets `Rewrote: <path>` / `Created: <path>` and the summary; with `-`, the
+//!   new text itself (like a formatter).
+//! - `--format json`: stdout is one document, `{"files": [...], "summary": {...}}`.
+//! - Errors, always on stderr: `path:line:col: message` (or `path: message`). `--quiet` drops
+//!   everything else except what was asked for (diffs, JSON, stdin's new text).
+//!
+//! Exit code: 2 if any input failed, else 1 if `--check` found a change, else 0.
 
 use super::args::{Format, Mode, RewriteArgs};
 use super::backend;
@@ -27,14 +41,43 @@ pub struct FileReport {
 #[derive(Debug)]
 pub struct Done {
     pub outcome: Outcome,
-    /// Whether anything would change (the Dockerfile text, or a new file to create).
-    pub changed: bool,
-    /// The unified diff of every change (Dockerfile first, then new files), uncoloured.
-    pub diff: String,
-    /// New files proposed by the outcome that do not exist yet, with where they would go.
-    pub new_files: Vec<(PathBuf, String)>,
+    /// Whether the Dockerfile's text changes.
+    pub text_changed: bool,
+    /// The Dockerfile's unified diff, uncoloured (empty when unchanged).
+    pub dockerfile_diff: String,
+    /// New files proposed by the outcome that do not exist yet and that no earlier file (in
+    /// path order) already proposed.
+    pub new_files: Vec<NewFileChange>,
     /// Whether this is stdin (`--write` then prints the result instead of writing).
     pub from_stdin: bool,
+}
+
+/// A file to create beside a Dockerfile (e.g. `.dockerignore`).
+#[derive(Clone, Debug)]
+pub struct NewFileChange {
+    /// Where it goes.
+    pub path: PathBuf,
+    /// How it is shown (`svc/.dockerignore`).
+    pub name: String,
+    pub content: String,
+    /// Its new-file diff.
+    pub diff: String,
+}
+
+impl Done {
+    /// Whether anything would change: the Dockerfile, or a file to create.
+    pub fn changed(&self) -> bool {
+        self.text_changed || !self.new_files.is_empty()
+    }
+
+    /// The whole patch: the Dockerfile's diff, then the new files'.
+    pub fn diff(&self) -> String {
+        let mut diff = self.dockerfile_diff.clone();
+        for file in &self.new_files {
+            diff.push_str(&file.diff);
+        }
+        diff
+    }
 }
 
 /// Run the rewrite command.
@@ -67,6 +110,7 @@ pub fn run(
         });
     }
     reports.sort_by(|a, b| a.key.cmp(&b.key));
+    settle_new_files(&mut reports, mode);
 
     let status = exit_status(&reports, mode);
     match args.format {
@@ -86,7 +130,7 @@ pub fn exit_status(reports: &[FileReport], mode: Mode) -> ExitStatus {
         .iter()
         .map(|report| match &report.result {
             Err(_) => ExitStatus::Error,
-            Ok(done) if done.changed && mode == Mode::Check => ExitStatus::Failure,
+            Ok(done) if done.changed() && mode == Mode::Check => ExitStatus::Failure,
             Ok(_) => ExitStatus::Success,
         })
         .fold(ExitStatus::Success, ExitStatus::worst)
@@ -147,14 +191,11 @@ fn apply_outcome(
     let rewritten = outcome.status == Status::Rewritten;
     let text_changed = rewritten && outcome.dockerfile != loaded.text;
     let from_stdin = loaded.path.is_none();
-    let mut diff = String::new();
-    if text_changed {
-        diff.push_str(&backend::diff(
-            &loaded.text,
-            &outcome.dockerfile,
-            &loaded.name,
-        ));
-    }
+    let dockerfile_diff = if text_changed {
+        backend::diff(&loaded.text, &outcome.dockerfile, &loaded.name)
+    } else {
+        String::new()
+    };
     let mut new_files = Vec::new();
     if rewritten && !from_stdin {
         for file in &outcome.new_files {
@@ -176,32 +217,62 @@ fn apply_outcome(
             if path.exists() {
                 continue;
             }
-            diff.push_str(&backend::new_file_diff(
-                &file.content,
-                &display_path(input_clean(&path)),
-            ));
-            new_files.push((path, file.content.clone()));
+            let name = display_path(input_clean(&path));
+            new_files.push(NewFileChange {
+                diff: backend::new_file_diff(&file.content, &name),
+                path,
+                name,
+                content: file.content.clone(),
+            });
         }
     }
-    let changed = text_changed || !new_files.is_empty();
 
-    if mode == Mode::Write && changed {
+    if mode == Mode::Write && text_changed {
         if let Some(path) = &loaded.path {
-            if text_changed {
-                backend::write(path, &outcome.dockerfile)?;
-            }
-            for (path, content) in &new_files {
-                backend::write(path, content)?;
-            }
+            backend::write(path, &outcome.dockerfile)?;
         }
     }
     Ok(Done {
         outcome,
-        changed,
-        diff,
+        text_changed,
+        dockerfile_diff,
         new_files,
         from_stdin,
     })
+}
+
+/// New files are settled after the parallel phase, in path order: when several Dockerfiles of
+/// one build context propose the same file, the first one gets it (so the patch creates it once
+/// and `--write` writes it once). In `--write` mode they are then created; a failure makes that
+/// input an error.
+fn settle_new_files(reports: &mut [FileReport], mode: Mode) {
+    let mut claimed = std::collections::BTreeSet::new();
+    for report in reports.iter_mut() {
+        let Ok(done) = &mut report.result else {
+            continue;
+        };
+        done.new_files
+            .retain(|file| claimed.insert(identity(&file.path)));
+        if mode != Mode::Write {
+            continue;
+        }
+        let failed = done
+            .new_files
+            .iter()
+            .find_map(|file| backend::write(&file.path, &file.content).err());
+        if let Some(error) = failed {
+            report.result = Err(error);
+        }
+    }
+}
+
+/// The same file however it was reached: the canonical folder plus the file name.
+fn identity(path: &Path) -> PathBuf {
+    let parent = input::parent_dir(path);
+    match (std::fs::canonicalize(&parent), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
 }
 
 fn input_clean(path: &Path) -> &Path {
@@ -228,7 +299,7 @@ struct JsonFile<'a> {
     reason: Option<&'a str>,
     profile: Option<&'a str>,
     dockerfile: Option<&'a str>,
-    diff: Option<&'a str>,
+    diff: Option<String>,
     decisions: &'a [Decision],
     warnings: &'a [Warning],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,7 +361,7 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 reason: done.outcome.reason.as_deref(),
                 profile: done.outcome.profile.as_deref(),
                 dockerfile: Some(&done.outcome.dockerfile),
-                diff: Some(&done.diff),
+                diff: Some(done.diff()),
                 decisions: &done.outcome.decisions,
                 warnings: &done.outcome.warnings,
                 error: None,
@@ -356,18 +427,20 @@ fn write_text(
             }
             Ok(done) => done,
         };
-        if done.changed {
+        if done.changed() {
             if mode == Mode::Write && done.from_stdin {
                 out.write_all(done.outcome.dockerfile.as_bytes())?;
             } else if show_diff {
-                backend::write_colored_diff(&done.diff, out)?;
+                backend::write_colored_diff(&done.diff(), out)?;
             } else if !args.quiet {
                 match mode {
                     Mode::Check => writeln!(out, "Would rewrite: {}", report.name)?,
                     Mode::Write => {
-                        writeln!(out, "Rewrote: {}", report.name)?;
-                        for (path, _) in &done.new_files {
-                            writeln!(out, "Created: {}", display_path(input_clean(path)))?;
+                        if done.text_changed {
+                            writeln!(out, "Rewrote: {}", report.name)?;
+                        }
+                        for file in &done.new_files {
+                            writeln!(out, "Created: {}", file.name)?;
                         }
                     }
                     Mode::Diff => {}
@@ -406,7 +479,7 @@ fn write_why(report: &FileReport, done: &Done, err: &mut dyn Write) -> io::Resul
             let reason = outcome.reason.as_deref().unwrap_or("no reason given");
             writeln!(err, "{}: skipped: {reason}", report.name)?;
         }
-        Status::Rewritten if done.changed => {
+        Status::Rewritten if done.changed() => {
             let profile = outcome.profile.as_deref().unwrap_or("no profile");
             writeln!(err, "{}: rewritten ({profile})", report.name)?;
             for decision in &outcome.decisions {
@@ -487,6 +560,14 @@ mod tests {
         }
     }
 
+    fn report(input: &Loaded, done: Done) -> FileReport {
+        FileReport {
+            key: Input::File(input.path.clone().unwrap()),
+            name: input.name.clone(),
+            result: Ok(done),
+        }
+    }
+
     #[test]
     fn new_files_are_diffed_and_written_only_when_missing() {
         let dir = tempfile::tempdir().unwrap();
@@ -498,22 +579,65 @@ mod tests {
         );
 
         let done = apply_outcome(&input, dir.path(), proposed.clone(), Mode::Diff).unwrap();
-        assert!(done.changed);
+        assert!(done.changed());
         assert_eq!(done.new_files.len(), 1);
-        assert!(done.diff.contains("+++ b/Dockerfile"), "{}", done.diff);
-        assert!(done.diff.contains("new file mode 100644"), "{}", done.diff);
-        assert!(done.diff.contains("+target\n"), "{}", done.diff);
-        assert!(!done.diff.contains("replace me"), "{}", done.diff);
+        let diff = done.diff();
+        assert!(diff.contains("+++ b/"), "{diff}");
+        assert!(diff.contains("new file mode 100644"), "{diff}");
+        assert!(diff.contains("+target\n"), "{diff}");
+        assert!(!diff.contains("replace me"), "{diff}");
+        let mut reports = vec![report(&input, done)];
+        settle_new_files(&mut reports, Mode::Diff);
         assert!(
             !dir.path().join(".dockerignore").exists(),
             "diff mode writes nothing"
         );
 
-        apply_outcome(&input, dir.path(), proposed, Mode::Write).unwrap();
+        let done = apply_outcome(&input, dir.path(), proposed, Mode::Write).unwrap();
+        let mut reports = vec![report(&input, done)];
+        settle_new_files(&mut reports, Mode::Write);
+        assert!(reports[0].result.is_ok());
         let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
         assert_eq!(read("Dockerfile"), "FROM a AS build\n");
         assert_eq!(read(".dockerignore"), "target\n");
         assert_eq!(read(".existing"), "keep me\n");
+    }
+
+    #[test]
+    fn a_new_file_proposed_twice_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = loaded(dir.path(), "FROM a\n");
+        let mut second = first.clone();
+        second.name = "Dockerfile.prod".into();
+        second.path = Some(dir.path().join("Dockerfile.prod"));
+        std::fs::write(second.path.as_ref().unwrap(), "FROM a\n").unwrap();
+        let proposed = outcome("FROM b\n", &[(".dockerignore", ".git\n")]);
+        let mut reports = vec![
+            report(
+                &first,
+                apply_outcome(&first, dir.path(), proposed.clone(), Mode::Diff).unwrap(),
+            ),
+            report(
+                &second,
+                // Reached through another spelling of the same folder.
+                apply_outcome(&second, &dir.path().join("."), proposed, Mode::Diff).unwrap(),
+            ),
+        ];
+        settle_new_files(&mut reports, Mode::Diff);
+        let diffs: Vec<String> = reports
+            .iter()
+            .map(|r| r.result.as_ref().unwrap().diff())
+            .collect();
+        let creations: usize = diffs
+            .iter()
+            .map(|d| d.matches("new file mode").count())
+            .sum();
+        assert_eq!(creations, 1, "{diffs:?}");
+        assert!(diffs[0].contains("new file mode"));
+        assert!(
+            reports[1].result.as_ref().unwrap().changed(),
+            "its own text still changes"
+        );
     }
 
     #[test]
@@ -527,8 +651,9 @@ mod tests {
             Mode::Check,
         )
         .unwrap();
-        assert!(done.changed);
-        assert!(!done.diff.contains("+++ b/Dockerfile"));
+        assert!(done.changed());
+        assert!(!done.text_changed);
+        assert!(done.dockerfile_diff.is_empty());
         assert!(
             !dir.path().join(".dockerignore").exists(),
             "check mode writes nothing"
@@ -561,8 +686,8 @@ mod tests {
         let mut skipped = outcome("FROM b\n", &[(".dockerignore", "x\n")]);
         skipped.status = Status::Skipped;
         let done = apply_outcome(&input, dir.path(), skipped, Mode::Write).unwrap();
-        assert!(!done.changed);
-        assert!(done.diff.is_empty());
+        assert!(!done.changed());
+        assert!(done.diff().is_empty());
         assert!(!dir.path().join(".dockerignore").exists());
         assert_eq!(
             std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),

@@ -732,10 +732,15 @@ fn write_then_check_is_clean() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
+    // A proposed .dockerignore is created beside each Dockerfile (none existed).
     assert_eq!(
         stdout,
-        "Rewrote: a/Dockerfile\nRewrote: b/Dockerfile\n2 files rewritten, 0 unchanged\n"
+        "Rewrote: a/Dockerfile\nCreated: a/.dockerignore\n\
+         Rewrote: b/Dockerfile\nCreated: b/.dockerignore\n\
+         2 files rewritten, 0 unchanged\n"
     );
+    let ignore = std::fs::read_to_string(dir.path().join("a/.dockerignore")).unwrap();
+    assert!(!ignore.is_empty());
     let after = std::fs::read_to_string(dir.path().join("a/Dockerfile")).unwrap();
     assert_ne!(after, before);
     assert!(after.contains(" AS runtime"), "{after}");
@@ -766,11 +771,12 @@ fn default_diff_applies_with_git_apply_and_changes_nothing() {
     );
     let dir = tempfile::tempdir().unwrap();
     go_project(dir.path(), "svc");
-    write_file(dir.path(), "svc/Dockerfile.crlf", "");
     // A CRLF copy without a final newline, beside the LF one.
     let lf = std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap();
     let crlf = lf.trim_end().replace('\n', "\r\n");
     std::fs::write(dir.path().join("svc/Dockerfile.crlf"), &crlf).unwrap();
+    // A second Dockerfile in the same context: a proposed .dockerignore is created once.
+    std::fs::write(dir.path().join("svc/Dockerfile.prod"), &lf).unwrap();
 
     let output = restage().current_dir(dir.path()).output().unwrap();
     assert_eq!(
@@ -813,7 +819,13 @@ fn default_diff_applies_with_git_apply_and_changes_nothing() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
-    for file in ["svc/Dockerfile", "svc/Dockerfile.crlf"] {
+    assert!(text.matches("new file mode").count() <= 1, "{text}");
+    for file in [
+        "svc/Dockerfile",
+        "svc/Dockerfile.crlf",
+        "svc/Dockerfile.prod",
+        "svc/.dockerignore",
+    ] {
         assert_eq!(
             std::fs::read(applied.path().join(file)).unwrap(),
             std::fs::read(dir.path().join(file)).unwrap(),
