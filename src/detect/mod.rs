@@ -22,9 +22,13 @@
 //! the profile's order of package managers as the last tie-break; without any evidence the
 //! profile's `default_package_manager` is used and the evidence says so.
 //!
-//! **Confidence** = share × strength × closeness, rounded to two decimals: share is the winner's
-//! part of all positive totals, strength is `min(1, total / scoring.strong_score)`, closeness is
-//! `1 − 0.25 × runner-up / winner`.
+//! **Confidence** = share × strength × closeness, rounded to two decimals. Other profiles count
+//! only with their *distinct* evidence: their total minus the evidence lines they share with the
+//! winner (same observation, same weight; a JDK base image is evidence for both Java profiles
+//! but does not tell them apart). share is the winner's total over itself plus the others'
+//! distinct totals, strength is `min(1, total / scoring.strong_score)`, closeness is
+//! `1 − 0.25 × distinct runner-up / winner`. When the winner's own distinct evidence is no more
+//! than the runner-up's (a dead heat), the confidence is at most 0.5.
 
 mod context;
 mod probe;
@@ -539,25 +543,43 @@ struct Tally {
     dockerfile: f64,
     context: f64,
     evidence: Vec<String>,
+    /// Each evidence line with its weight, for [`Tally::overlap`].
+    weighted: Vec<(String, f64)>,
 }
 
 impl Tally {
     fn add_dockerfile(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.dockerfile += weight;
-            self.evidence
-                .push(format!("{what} (+{})", fmt_weight(weight)));
+            self.push(weight, what);
         }
     }
     fn add_context(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.context += weight;
-            self.evidence
-                .push(format!("{what} (+{})", fmt_weight(weight)));
+            self.push(weight, what);
         }
+    }
+    fn push(&mut self, weight: f64, what: String) {
+        self.evidence
+            .push(format!("{what} (+{})", fmt_weight(weight)));
+        self.weighted.push((what, weight));
     }
     fn total(&self) -> f64 {
         self.dockerfile + self.context
+    }
+    /// The weight of the evidence two profiles share line for line (same observation, same
+    /// weight): a JDK base image says "Java" but not "Maven or Gradle".
+    fn overlap(&self, other: &Tally) -> f64 {
+        let mut rest: Vec<&(String, f64)> = other.weighted.iter().collect();
+        let mut shared = 0.0;
+        for line in &self.weighted {
+            if let Some(i) = rest.iter().position(|o| *o == line) {
+                shared += line.1;
+                rest.swap_remove(i);
+            }
+        }
+        shared
     }
 }
 
@@ -888,14 +910,24 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         return detection;
     }
 
-    // Confidence.
+    // Confidence: other profiles count only with the evidence they do not share with the winner.
     let w = tally.total();
-    let runner_up = ranked.get(1).map_or(0.0, |(_, t)| t.total());
-    let sum: f64 = ranked.iter().map(|(_, t)| t.total()).sum();
-    let share = w / sum;
+    let distinct: Vec<f64> = ranked[1..]
+        .iter()
+        .map(|(_, t)| (t.total() - tally.overlap(t)).max(0.0))
+        .collect();
+    let share = w / (w + distinct.iter().sum::<f64>());
     let strength = (w / system.scoring.strong_score.max(1.0)).min(1.0);
+    let runner_up = distinct.first().copied().unwrap_or(0.0);
     let closeness = 1.0 - 0.25 * (runner_up / w);
-    detection.confidence = round2(share * strength * closeness);
+    let mut confidence = share * strength * closeness;
+    if let Some((_, second)) = ranked.get(1) {
+        // A dead heat once shared evidence is set aside: no better than a coin toss.
+        if w - tally.overlap(second) <= runner_up {
+            confidence = confidence.min(0.5);
+        }
+    }
+    detection.confidence = round2(confidence);
     detection.profile = Some(winner.name.clone());
     detection.evidence.extend(
         tally
