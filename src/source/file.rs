@@ -60,10 +60,33 @@ impl SourceFile {
         file.take(max_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|err| Error::io(path, &err))?;
+        if bytes.len() as u64 > max_bytes {
+            // A file that grew, or a stream such as a FIFO: its full size is unknown.
+            return Err(too_large_stream(max_bytes).with_path(path));
+        }
         let mut source = Self::from_bytes_with_limit(path.display().to_string(), bytes, max_bytes)
             .map_err(|err| err.with_path(path))?;
         source.path = Some(path.to_path_buf());
         Ok(source)
+    }
+
+    /// Read a stream (e.g. stdin) named `name` in messages, reading at most one byte past
+    /// `max_bytes` however long the stream is, then check it like [`SourceFile::from_bytes`].
+    pub fn from_reader(
+        name: impl Into<String>,
+        reader: impl Read,
+        max_bytes: u64,
+    ) -> Result<Self, Error> {
+        let name = name.into();
+        let mut bytes = Vec::new();
+        reader
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|err| Error::io(name.as_str(), &err))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large_stream(max_bytes).with_path(name));
+        }
+        Self::from_bytes_with_limit(name, bytes, max_bytes)
     }
 
     /// Check `bytes` read from elsewhere (stdin, a library caller), named `name` in messages,
@@ -149,6 +172,13 @@ fn too_large(len: u64, max: u64) -> Error {
             len,
             human_size(max)
         ),
+    )
+}
+
+fn too_large_stream(max: u64) -> Error {
+    Error::new(
+        ErrorKind::Input,
+        format!("file too large (over the limit of {})", human_size(max)),
     )
 }
 

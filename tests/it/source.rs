@@ -97,6 +97,13 @@ fn size_cap_applies_to_bytes_and_files() {
         "{err}"
     );
     assert!(SourceFile::from_bytes_with_limit("ok", vec![b'#'; 100], 100).is_ok());
+    // A stream is read only up to the cap (an endless one included).
+    let endless = std::io::repeat(b'#');
+    let err = SourceFile::from_reader("-", endless, 1000).unwrap_err();
+    assert_eq!(err.message, "file too large (over the limit of 1000 bytes)");
+    assert_eq!(err.path.as_deref(), Some(Path::new("-")));
+    let ok = SourceFile::from_reader("-", &b"FROM a\n"[..], 1000).unwrap();
+    assert_eq!(ok.text(), "FROM a\n");
 
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("Dockerfile");
