@@ -77,7 +77,15 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
     .into_iter()
     .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
     .filter(|(_, rule)| command_matches(rule, &words))
-    .max_by_key(|(_, rule)| rule.split_whitespace().count());
+    // The rule with the most words wins; on a tie the earlier list (setup before install,
+    // install before build) does, so `npm install -g serve` is setup.
+    .fold(
+        None,
+        |best: Option<(Class, &String)>, (class, rule)| match best {
+            Some((_, b)) if b.split_whitespace().count() >= rule.split_whitespace().count() => best,
+            _ => Some((class, rule)),
+        },
+    );
     if let Some((class, _)) = best {
         return Some(class);
     }

@@ -103,6 +103,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         decisions: Vec::new(),
         warnings: Vec::new(),
         placements: Vec::new(),
+        synthesized_manifests: Vec::new(),
     };
     planner.run(&from)
 }
@@ -114,6 +115,8 @@ pub(crate) struct Planner<'p, 'a> {
     pub decisions: Vec<Decision>,
     pub warnings: Vec<Warning>,
     pub placements: Vec<Placement>,
+    /// Manifest COPY steps the planner wrote itself (the original had only `COPY . .`).
+    pub synthesized_manifests: Vec<Step>,
 }
 
 /// The steps of the three build-side stages while they are assembled.
@@ -132,6 +135,12 @@ pub(crate) struct BuildSide {
     pub source_copies: Vec<Step>,
     /// Where the sources land (the first source COPY's destination), when it is a folder.
     pub app_dir: Option<String>,
+    /// The steps that copy the dependency manifests into deps.
+    pub manifest_copies: Vec<Step>,
+    /// What the original dependency install needed besides the manifests: its secret mounts
+    /// (`type=secret,id=npm_token`) and its environment prefix (`NPM_TOKEN=$(cat ...)`).
+    pub install_secrets: Vec<String>,
+    pub install_env: Vec<String>,
 }
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -405,6 +414,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                     }
                     if unit.class == Class::DependencyManifests {
                         manifests_copied = true;
+                        side.manifest_copies.push(unit.step(Vec::new()));
                     }
                     if unit.class == Class::DependencyInstall {
                         if !manifests_copied {
@@ -421,6 +431,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                             self.push_env(&mut side.deps);
                         }
                         saw_install = true;
+                        record_install_needs(unit, side);
                         let step = self.install_step(Some(unit), side);
                         side.deps.push(step);
                     } else {
@@ -470,6 +481,8 @@ impl<'p, 'a> Planner<'p, 'a> {
         if !saw_install {
             self.add_missing_install(units, first_source, manifests_copied, side);
         }
+        side.manifest_copies
+            .extend(std::mem::take(&mut self.synthesized_manifests));
         if let Some(install) = self
             .pm
             .runtime_install
@@ -657,6 +670,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             "the original copied the whole context first, so every code change reinstalled the dependencies",
             0.9,
         );
+        let first_new = deps.len();
         if !files.is_empty() {
             deps.push(Step::Copy {
                 from: None,
@@ -675,6 +689,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 dest: format!("{dest}{name}/"),
             });
         }
+        self.synthesized_manifests = deps[first_new..].to_vec();
         true
     }
 
@@ -847,6 +862,26 @@ fn class_name(class: Class) -> &'static str {
         Class::DependencyManifests => "dependency manifests",
         Class::DependencyInstall => "dependency install",
         _ => "setup",
+    }
+}
+
+/// Remember the secret mounts and environment prefix of an original install, which a second
+/// install (production dependencies in runtime) needs too.
+fn record_install_needs(unit: &Unit<'_>, side: &mut BuildSide) {
+    for flag in &unit.entry.inst.flags {
+        if flag.name == "mount"
+            && let Some(value) = &flag.value
+            && value.contains("type=secret")
+        {
+            side.install_secrets.push(value.clone());
+        }
+    }
+    let text = unit
+        .part
+        .clone()
+        .unwrap_or_else(|| run_text(unit.entry.inst));
+    for command in shell::commands(&text) {
+        side.install_env.extend(command.env);
     }
 }
 

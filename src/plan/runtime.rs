@@ -77,6 +77,17 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Workdir { path: dir.clone() });
         }
 
+        if let Some(setup) = rule.as_ref().and_then(|r| r.runtime_setup.clone()) {
+            self.planner.decide(
+                format!("runtime runs `{setup}`"),
+                "the start command needs it and it was part of the builder image",
+                0.8,
+            );
+            steps.push(Step::Run {
+                mounts: Vec::new(),
+                command: setup,
+            });
+        }
         let kind = self.planner.input.profile.artifacts.kind.clone();
         let mut artifact_paths: Option<(String, String)> = None;
         match kind.as_str() {
@@ -99,17 +110,6 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
         }
         self.runtime_copies(units, &start, &mut steps);
-        if let Some(setup) = rule.as_ref().and_then(|r| r.runtime_setup.clone()) {
-            self.planner.decide(
-                format!("runtime runs `{setup}`"),
-                "the start command needs it and it was part of the builder image",
-                0.8,
-            );
-            steps.push(Step::Run {
-                mounts: Vec::new(),
-                command: setup,
-            });
-        }
         self.user(units, &image, &family, &mut steps);
         self.metadata(
             units,
@@ -185,9 +185,16 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let Some(script) = ctx.read(path) else {
                 continue;
             };
+            let prefixes = &self.planner.input.registry.system().command_prefixes;
             for line in script.lines() {
                 for command in shell::commands(line) {
-                    if let Some(rule) = profile.entrypoint_for(&command.words)
+                    let words: Vec<String> = command
+                        .words
+                        .iter()
+                        .skip_while(|w| prefixes.contains(w))
+                        .cloned()
+                        .collect();
+                    if let Some(rule) = profile.entrypoint_for(&words)
                         && rule.needs_toolchain
                     {
                         return Err(Skip(format!(
@@ -374,19 +381,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             });
             return Ok(false);
         }
-        let manifests = self.manifest_sources();
-        if manifests.is_empty() {
+        if side.manifest_copies.is_empty() {
             return Err(Skip(
                 "the runtime needs the dependency manifests, and none is in the build context"
                     .into(),
             ));
         }
-        steps.push(Step::Copy {
-            from: None,
-            chown: None,
-            sources: manifests,
-            dest: "./".into(),
-        });
+        steps.extend(side.manifest_copies.iter().cloned());
         if let Some(setup) = pm.setup.as_deref().and_then(|s| self.planner.render(s)) {
             steps.push(Step::Run {
                 mounts: Vec::new(),
@@ -398,15 +399,21 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .as_deref()
             .and_then(|s| self.planner.render(s))
             .unwrap_or_default();
-        steps.push(Step::Run {
-            mounts: pm
-                .cache
-                .deps
-                .iter()
-                .map(|t| format!("type=cache,target={t}"))
-                .collect(),
-            command: install.clone(),
-        });
+        let mut mounts: Vec<String> = pm
+            .cache
+            .deps
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        mounts.extend(side.install_secrets.iter().cloned());
+        let command = side
+            .install_env
+            .iter()
+            .cloned()
+            .chain(std::iter::once(install.clone()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        steps.push(Step::Run { mounts, command });
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),
             "devDependencies are needed to build and test, not to run",
@@ -472,20 +479,6 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return None;
         }
         Some(dirs)
-    }
-
-    /// The dependency manifests that exist at the context root.
-    fn manifest_sources(&self) -> Vec<String> {
-        let ctx = self.planner.input.ctx;
-        let mut out: Vec<String> = ctx
-            .files()
-            .iter()
-            .filter(|f| !f.contains('/'))
-            .filter(|f| self.planner.pm.manifests.iter().any(|m| glob(m, f)))
-            .cloned()
-            .collect();
-        out.sort();
-        out
     }
 
     /// Python-style apps: packages installed from the deps stage (wheels through a bind mount,

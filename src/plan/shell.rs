@@ -66,7 +66,16 @@ pub fn commands(line: &str) -> Vec<Command> {
             if words.is_empty() {
                 return;
             }
-            let all = std::mem::take(words);
+            let mut all = std::mem::take(words);
+            // Shell keywords that start a compound command are not the program (`until dotnet ef`).
+            let keywords = all
+                .iter()
+                .take_while(|w| RESERVED.contains(&w.as_str()))
+                .count();
+            all.drain(..keywords);
+            if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
+                return;
+            }
             let split = all
                 .iter()
                 .position(|w| !is_assignment(w))
@@ -109,6 +118,35 @@ pub fn commands(line: &str) -> Vec<Command> {
                             }
                         }
                         _ => word.push(c),
+                    }
+                }
+            }
+            '$' if chars.peek().is_some_and(|&(_, c)| c == '(') => {
+                // `$(...)` is part of the word, however many commands it holds.
+                in_word = true;
+                word.push('$');
+                let mut depth = 0;
+                for (_, c) in chars.by_ref() {
+                    word.push(c);
+                    match c {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            '`' => {
+                in_word = true;
+                word.push('`');
+                for (_, c) in chars.by_ref() {
+                    word.push(c);
+                    if c == '`' {
+                        break;
                     }
                 }
             }
@@ -159,6 +197,14 @@ pub fn commands(line: &str) -> Vec<Command> {
     out
 }
 
+/// Words that close a compound command and run nothing.
+const CLOSERS: &[&str] = &["done", "fi", "}", "esac"];
+
+/// Reserved words that may stand before a command.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
+];
+
 fn is_assignment(word: &str) -> bool {
     match word.split_once('=') {
         Some((name, _)) => {
@@ -201,6 +247,16 @@ mod tests {
             c.text,
             "CGO_ENABLED=0 GOOS=linux go build -o /out/app ./cmd/server"
         );
+    }
+
+    #[test]
+    fn substitutions_and_keywords() {
+        let cmds = commands(
+            "NPM_TOKEN=$(cat /run/secrets/t) npm ci && until dotnet ef database update; do sleep 1; done",
+        );
+        assert_eq!(cmds[0].env, vec!["NPM_TOKEN=$(cat /run/secrets/t)"]);
+        assert_eq!(cmds[0].words, vec!["npm", "ci"]);
+        assert_eq!(cmds[1].words[..2], ["dotnet".to_string(), "ef".to_string()]);
     }
 
     #[test]
