@@ -570,8 +570,10 @@ fn keyword<'a>(
 /// - every `COPY --from` / `RUN --mount=...,from=` names an earlier stage or an image;
 /// - the last stage does not start from an earlier stage (the runtime starts from an image);
 /// - every EXPOSE port of the input is exposed by the last stage;
-/// - when the input has a CMD or ENTRYPOINT, the last stage has one.
+/// - when the input has a CMD or ENTRYPOINT, the last stage has one;
+/// - the `test` stage does not skip the tests (`-x test`, `-DskipTests`, `maven.test.skip`).
 fn structure_problems(input: &OracleFile, output: &OracleFile) -> Vec<String> {
+    const SKIPS_TESTS: &[&str] = &["-x test", "skipTests", "maven.test.skip"];
     let mut problems = Vec::new();
     let mut stages: Vec<String> = Vec::new();
     let mut last_stage_from = String::new();
@@ -588,6 +590,16 @@ fn structure_problems(input: &OracleFile, output: &OracleFile) -> Vec<String> {
             continue;
         }
         last_stage.push(instruction);
+        let in_test_stage = stages.last().is_some_and(|s| s == "test");
+        if in_test_stage && instruction.keyword == "RUN" {
+            let command = instruction.values.join(" ");
+            if SKIPS_TESTS.iter().any(|skip| command.contains(skip)) {
+                problems.push(format!(
+                    "line {}: the test stage skips the tests: {command}",
+                    instruction.start_line
+                ));
+            }
+        }
         let refs = instruction.flags.iter().filter_map(|flag| {
             let flag = flag.trim_start_matches('-');
             if let Some(from) = flag.strip_prefix("from=") {
@@ -712,6 +724,7 @@ fn structure_checks_catch_broken_outputs() {
     std::fs::write(
         &output,
         "FROM golang:1.22 AS build\nCOPY config.json ./\nRUN go build -o /app .\n\
+         FROM build AS test\nRUN ./gradlew build -x test\n\
          FROM build AS runtime\nCOPY --from=builder /app /app\n\
          RUN --mount=type=bind,from=deps,source=/w,target=/w true\nEXPOSE 8080\n",
     )
@@ -728,6 +741,7 @@ fn structure_checks_catch_broken_outputs() {
         "starts from the stage `build`",
         "EXPOSE 9090",
         "CMD/ENTRYPOINT",
+        "the test stage skips the tests",
     ];
     for want in expected {
         assert!(
