@@ -95,11 +95,19 @@ pub fn run(
         file_name: None,
         ..pipeline::Options::default()
     };
+    // Profiles and templates are loaded once for all files.
+    let engine = match pipeline::Engine::load(&options) {
+        Ok(engine) => engine,
+        Err(error) => {
+            writeln!(err, "{error}")?;
+            return Ok(ExitStatus::Error);
+        }
+    };
 
     let mut reports: Vec<FileReport> = discovered
         .inputs
         .par_iter()
-        .map(|input| process(input, stdin, args, mode, &options))
+        .map(|input| process(input, stdin, args, mode, &engine, &options))
         .collect();
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
@@ -141,13 +149,14 @@ fn process(
     stdin: Option<&Stdin>,
     args: &RewriteArgs,
     mode: Mode,
+    engine: &pipeline::Engine,
     options: &pipeline::Options,
 ) -> FileReport {
     let name = input::input_name(input, stdin);
     let result = input::load(input, stdin).and_then(|loaded| {
         let mut options = options.clone();
         options.file_name = Some(loaded.name.clone());
-        rewrite_one(&loaded, args.context.as_deref(), mode, &options)
+        rewrite_one(&loaded, args.context.as_deref(), mode, engine, &options)
     });
     FileReport {
         key: input.clone(),
@@ -160,6 +169,7 @@ fn rewrite_one(
     loaded: &Loaded,
     context: Option<&Path>,
     mode: Mode,
+    engine: &pipeline::Engine,
     options: &pipeline::Options,
 ) -> Result<Done, Error> {
     let tree = crate::syntax::parse(&loaded.text);
@@ -170,12 +180,14 @@ fn rewrite_one(
     }
     let context_dir = super::detect::choose_context(loaded, &tree, context).dir;
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
-    let outcome = pipeline::rewrite(&loaded.text, &ctx, options).map_err(|mut e| {
-        if e.path.is_none() {
-            e.path = Some(PathBuf::from(&loaded.name));
-        }
-        e
-    })?;
+    let outcome = engine
+        .rewrite(&loaded.text, &ctx, options)
+        .map_err(|mut e| {
+            if e.path.is_none() {
+                e.path = Some(PathBuf::from(&loaded.name));
+            }
+            e
+        })?;
 
     apply_outcome(loaded, &context_dir, outcome, mode)
 }
