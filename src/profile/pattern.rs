@@ -10,37 +10,52 @@
 //!   input when the pattern has no hole.
 
 /// Whether `text` matches the glob `pattern` (see the module docs).
+///
+/// Patterns may come from a Dockerfile (COPY sources), so matching is memoised: at most
+/// `pattern.len() × text.len()` steps, and inputs over 4 KiB never match.
 pub fn glob(pattern: &str, text: &str) -> bool {
-    glob_bytes(pattern.as_bytes(), text.as_bytes())
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    if p.len() > 4096 || t.len() > 4096 {
+        return false;
+    }
+    if !p.contains(&b'*') && !p.contains(&b'?') {
+        return p == t;
+    }
+    let mut memo = vec![None; (p.len() + 1) * (t.len() + 1)];
+    glob_at(p, t, 0, 0, &mut memo)
 }
 
-fn glob_bytes(p: &[u8], t: &[u8]) -> bool {
-    match p.first() {
-        None => t.is_empty(),
-        Some(b'*') => {
-            if p.get(1) == Some(&b'*') {
-                let rest = &p[2..];
-                // `**/` may also match nothing at all.
-                if rest.first() == Some(&b'/') && glob_bytes(&rest[1..], t) {
-                    return true;
-                }
-                (0..=t.len()).any(|i| glob_bytes(rest, &t[i..]))
-            } else {
-                let rest = &p[1..];
-                for i in 0..=t.len() {
-                    if glob_bytes(rest, &t[i..]) {
-                        return true;
-                    }
-                    if i < t.len() && t[i] == b'/' {
-                        break;
-                    }
-                }
-                false
-            }
-        }
-        Some(b'?') => !t.is_empty() && t[0] != b'/' && glob_bytes(&p[1..], &t[1..]),
-        Some(&c) => t.first() == Some(&c) && glob_bytes(&p[1..], &t[1..]),
+fn glob_at(p: &[u8], t: &[u8], pi: usize, ti: usize, memo: &mut [Option<bool>]) -> bool {
+    let key = pi * (t.len() + 1) + ti;
+    if let Some(hit) = memo[key] {
+        return hit;
     }
+    let result = match p.get(pi) {
+        None => ti == t.len(),
+        Some(b'*') if p.get(pi + 1) == Some(&b'*') => {
+            let rest = pi + 2;
+            // `**/` may also match nothing at all.
+            (p.get(rest) == Some(&b'/') && glob_at(p, t, rest + 1, ti, memo))
+                || (ti..=t.len()).any(|i| glob_at(p, t, rest, i, memo))
+        }
+        Some(b'*') => {
+            let mut matched = false;
+            for i in ti..=t.len() {
+                if glob_at(p, t, pi + 1, i, memo) {
+                    matched = true;
+                    break;
+                }
+                if i < t.len() && t[i] == b'/' {
+                    break;
+                }
+            }
+            matched
+        }
+        Some(b'?') => ti < t.len() && t[ti] != b'/' && glob_at(p, t, pi + 1, ti + 1, memo),
+        Some(&c) => t.get(ti) == Some(&c) && glob_at(p, t, pi + 1, ti + 1, memo),
+    };
+    memo[key] = Some(result);
+    result
 }
 
 /// Whether a path glob matches a relative path: a pattern without `/` matches the file name at
@@ -205,6 +220,17 @@ mod tests {
         assert!(glob("package*.json", "package-lock.json"));
         assert!(!glob("node", "nodejs"));
         assert!(glob("?ode", "node"));
+    }
+
+    #[test]
+    fn pathological_globs_stay_fast() {
+        let pattern = format!("{}x", "*".repeat(40));
+        let text = "a".repeat(300);
+        let start = std::time::Instant::now();
+        assert!(!glob(&pattern, &text));
+        assert!(!glob(&format!("{}x", "**/*".repeat(20)), &"a/".repeat(150)));
+        assert!(start.elapsed().as_secs() < 2);
+        assert!(glob(&"*a".repeat(20), &"a".repeat(300)));
     }
 
     #[test]

@@ -798,3 +798,42 @@ fn the_build_context_is_inferred_from_copy_sources() {
     let choice = infer_context(&file, &df, Some(root));
     assert_eq!(tidy(&choice.dir), tidy(&root.join("docker")));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the Dockerfile and manifests hold, detection answers without panicking, with a
+    /// confidence in 0..1 and a reason exactly when there is no profile.
+    #[test]
+    fn detection_never_panics(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::string::string_regex("(FROM|from) [a-z./:${}_-]{0,30}( AS [a-z]{1,5})?").unwrap(),
+                proptest::string::string_regex("RUN [a-z0-9 &|;'\\\"=./*-]{0,60}").unwrap(),
+                proptest::string::string_regex("(COPY|ADD)( --from=[a-z:/]{1,12})? [a-z*?./{}-]{0,20} [a-z./]{0,10}").unwrap(),
+                proptest::string::string_regex("(CMD|ENTRYPOINT) \\[\"[a-z./ -]{0,20}\"\\]").unwrap(),
+                proptest::string::string_regex("ARG [A-Z_]{1,8}=[a-z0-9.]{0,6}").unwrap(),
+            ],
+            0..8,
+        ),
+        manifest in "[{}\\[\\]\":,a-z0-9 <>/=.\n-]{0,80}",
+    ) {
+        let text = lines.join("\n");
+        let c = ctx(&[
+            ("package.json", manifest.as_str()),
+            ("Cargo.toml", manifest.as_str()),
+            ("pom.xml", manifest.as_str()),
+            ("app.csproj", manifest.as_str()),
+            ("go.mod", manifest.as_str()),
+            ("pyproject.toml", manifest.as_str()),
+        ]);
+        let d = run(&text, &c);
+        proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+        proptest::prop_assert_eq!(d.profile.is_none(), d.reason.is_some());
+        proptest::prop_assert_eq!(d.profile.is_none(), d.package_manager.is_none());
+        if let Some(p) = &d.profile {
+            proptest::prop_assert!(registry().get(p).is_some());
+            proptest::prop_assert_eq!(d.scores[0].profile.as_str(), p.as_str());
+        }
+    }
+}
