@@ -541,10 +541,17 @@ fn big_dockerfile(instructions: usize) -> String {
 fn broken_pipe_exits_0_quietly() {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), "Dockerfile", &big_dockerfile(3000));
+    // Enough projects that their diffs overflow a pipe buffer.
+    for i in 0..120 {
+        go_project(dir.path(), &format!("projects/p{i:03}"));
+    }
     for args in [
         &["parse", "--format", "json", "Dockerfile"][..],
         &["parse", "Dockerfile"],
         &["--format", "json", "Dockerfile"],
+        &["--quiet", "projects"],
+        &["--check", "--diff", "--quiet", "projects"],
+        &["--format", "json", "projects"],
     ] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
             .current_dir(dir.path())
