@@ -210,9 +210,9 @@ case "$1" in
       prev=$a
     done
     case "$t" in
-      *after*) cp "$f" "$LOG/after.Dockerfile"; echo "STEP 1/9: FROM golang:1.19 AS build"
+      *after*) /bin/cp "$f" "$LOG/after.Dockerfile"; echo "STEP 1/9: FROM golang:1.19 AS build"
                if [ {fail} = 1 ]; then echo "Error: building at STEP 9: exit status 1" >&2; exit 1; fi ;;
-      *) cp "$f" "$LOG/before.Dockerfile" ;;
+      *) /bin/cp "$f" "$LOG/before.Dockerfile" ;;
     esac
     exit 0 ;;
   image)
