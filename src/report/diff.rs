@@ -23,6 +23,15 @@ const DEADLINE: Duration = Duration::from_secs(2);
 
 /// The diff that turns `old` into `new`, for the file at `path` (shown as `a/<path>` and
 /// `b/<path>`). Empty when the texts are equal.
+///
+/// ```
+/// let diff = restage::report::unified_diff("Dockerfile", "FROM a\nCMD x\n", "FROM b\nCMD x\n");
+/// assert_eq!(
+///     diff,
+///     "diff --git a/Dockerfile b/Dockerfile\n--- a/Dockerfile\n+++ b/Dockerfile\n\
+///      @@ -1,2 +1,2 @@\n-FROM a\n+FROM b\n CMD x\n"
+/// );
+/// ```
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();

@@ -48,6 +48,17 @@ impl Edit {
 /// Edits may be added in any order. Two insertions at the same offset are allowed and keep the
 /// order in which they were added; an insertion at the start or end of a replaced range is
 /// allowed too. Any other overlap is an error.
+///
+/// ```
+/// use restage::text::EditSet;
+/// let text = "FROM golang:1.22\nRUN go build\n";
+/// let mut edits = EditSet::new();
+/// edits.replace(0..16, "FROM golang:1.22 AS build").insert(text.len(), "FROM scratch\n");
+/// assert_eq!(
+///     edits.apply(text).unwrap(),
+///     "FROM golang:1.22 AS build\nRUN go build\nFROM scratch\n"
+/// );
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EditSet {
     pub edits: Vec<Edit>,
