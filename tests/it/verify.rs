@@ -328,3 +328,21 @@ fn a_rewrite_that_does_not_build_exits_1() {
     let calls = fs::read_to_string(log.path().join("calls")).unwrap();
     assert!(!calls.contains("rmi"), "--keep-images keeps them: {calls}");
 }
+
+#[test]
+fn the_binary_without_engines_exits_2() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("restage")
+        .unwrap()
+        .args(["verify", examples().join("go-basic").to_str().unwrap()])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("restage verify: no container engine found"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
