@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 /// The chosen build context and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ContextChoice {
+    /// The chosen context folder.
     pub dir: PathBuf,
+    /// One line saying which folder and why.
     pub evidence: Vec<String>,
 }
 

@@ -73,11 +73,13 @@ pub struct Detection {
 /// One profile's score.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProfileScore {
+    /// The profile name.
     pub profile: String,
     /// Evidence from the Dockerfile itself (FROM, RUN, packages, start commands, COPY names).
     pub dockerfile: f64,
     /// Evidence from context files the Dockerfile does not name.
     pub context: f64,
+    /// `dockerfile + context`.
     pub total: f64,
 }
 
@@ -254,13 +256,21 @@ impl Facts {
 /// `{"files": [FileReport, ...]}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FileReport {
+    /// The Dockerfile, as given on the command line.
     pub path: String,
+    /// The detected profile, `null` when none.
     pub profile: Option<String>,
+    /// The package manager of that profile.
     pub package_manager: Option<String>,
+    /// Versions seen (tool → version).
     pub versions: BTreeMap<String, String>,
+    /// 0..1.
     pub confidence: f64,
+    /// The build context used (given with `--context`, or inferred).
     pub context: String,
+    /// Why, line by line.
     pub evidence: Vec<String>,
+    /// Why the profile is `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

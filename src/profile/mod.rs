@@ -66,14 +66,18 @@ pub struct Installer {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Flavor {
+    /// Capture pattern on one `-`-separated word of the tag.
     #[serde(default)]
     pub word: Option<String>,
+    /// Glob on the normalised image name.
     #[serde(default)]
     pub image: Option<String>,
+    /// The distro family (`debian`, `ubuntu`, `alpine`, `rhel`).
     pub family: String,
     /// A fixed release (`bookworm`); a `{version}` hole in `word` captures it instead.
     #[serde(default)]
     pub release: Option<String>,
+    /// For `image` rules: the tag is the release (`ubuntu:22.04` → `22.04`).
     #[serde(default)]
     pub release_from_tag: bool,
 }

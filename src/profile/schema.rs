@@ -147,7 +147,9 @@ pub fn image_name_matches(pattern: &str, name: &str) -> bool {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CommandRule {
+    /// Glob words; see above.
     pub command: String,
+    /// Points added (once per Dockerfile) when the rule matches.
     pub weight: f64,
 }
 
@@ -188,7 +190,9 @@ pub fn command_matches(rule: &str, words: &[String]) -> bool {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PackageRule {
+    /// Glob on the package name as installed (`dotnet-sdk-*`).
     pub package: String,
+    /// Points added when a RUN installs a matching package.
     pub weight: f64,
 }
 
@@ -198,6 +202,7 @@ pub struct PackageRule {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FileRule {
+    /// Glob on the context path (or COPY source).
     pub path: String,
     /// Points when the Dockerfile COPYs/ADDs the file by name or glob (Dockerfile evidence; it
     /// counts even when the context is not available).
@@ -325,10 +330,14 @@ pub struct CacheMounts {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRule {
+    /// The variable name.
     pub name: String,
+    /// Its value.
     pub value: String,
+    /// Only when this boolean fact is true.
     #[serde(default)]
     pub when: Option<String>,
+    /// Only when this boolean fact is false.
     #[serde(default)]
     pub unless: Option<String>,
 }
@@ -363,26 +372,37 @@ fn condition_holds(when: Option<&str>, unless: Option<&str>, facts: &Facts) -> b
 pub struct Probe {
     /// The tool (in `versions`) or fact (in `facts`) this probe fills; a label in evidence.
     pub name: String,
+    /// Read context files matching this glob.
     #[serde(default)]
     pub path: Option<String>,
+    /// Read the tag of images whose name matches this glob (the builder first).
     #[serde(default)]
     pub image: Option<String>,
+    /// Read the Dockerfile, one `KEYWORD arguments` line per instruction.
     #[serde(default)]
     pub dockerfile: bool,
+    /// A dotted TOML key (`package.name`, `bin.0.name`).
     #[serde(default)]
     pub toml: Option<String>,
+    /// A JSON pointer (`/engines/node`).
     #[serde(default)]
     pub json: Option<String>,
+    /// An XML path of local names from the root, optionally ending in `@attribute`.
     #[serde(default)]
     pub xml: Option<String>,
+    /// The file name without its extension.
     #[serde(default)]
     pub stem: bool,
+    /// True when the text contains this string.
     #[serde(default)]
     pub contains: Option<String>,
+    /// A capture pattern applied to the value (or to each line when there is no reader).
     #[serde(default)]
     pub pattern: Option<String>,
+    /// Yields `value` (default `"true"`) only when the value equals this.
     #[serde(default)]
     pub equals: Option<String>,
+    /// A constant that replaces whatever was found.
     #[serde(default)]
     pub value: Option<String>,
     /// Only files next to which this relative path exists (`src/main.rs`).
@@ -445,10 +465,12 @@ pub struct Artifacts {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactRule {
+    /// Command words, matched like a [`CommandRule`].
     pub command: String,
     /// Options whose value replaces `{value}` (or, for output rules, the default folder).
     #[serde(default)]
     pub option: Vec<String>,
+    /// The output path template.
     pub path: String,
 }
 
@@ -573,6 +595,7 @@ pub struct SystemPackages {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuntimePackageRule {
+    /// Glob on the build-time package (`libpq-dev`, `openjdk-*-jdk`).
     pub build: String,
     /// The runtime package; empty when nothing is needed at run time.
     pub runtime: String,
