@@ -107,7 +107,17 @@ pub fn run(
     let mut rows: Vec<(Input, Row)> = discovered
         .inputs
         .par_iter()
-        .map(|input| (input.clone(), detect_one(input, stdin, args, &registry)))
+        .map(|input| {
+            let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                detect_one(input, stdin, args, &registry)
+            }))
+            .unwrap_or_else(|panic| {
+                let path = input::input_name(input, stdin);
+                let error = input::panic_error(&path, panic.as_ref());
+                Row::Failed { path, error }
+            });
+            (input.clone(), row)
+        })
         .collect();
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();

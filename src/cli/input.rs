@@ -112,6 +112,20 @@ fn relabel(mut error: Error, name: &str) -> Error {
     error
 }
 
+/// The error for an input whose processing panicked (a bug in restage).
+pub fn panic_error(name: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Error::new(
+        ErrorKind::Internal,
+        format!("internal error (a bug in restage, please report it): {what}"),
+    )
+    .with_path(name)
+}
+
 /// An error as reported for the input called `name`: its message and, when the error points
 /// into that input, its line and column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +167,17 @@ impl Reported {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panics_become_internal_errors() {
+        let payload = std::panic::catch_unwind(|| panic!("index out of bounds")).unwrap_err();
+        let error = panic_error("a/Dockerfile", payload.as_ref());
+        assert_eq!(error.kind, ErrorKind::Internal);
+        assert_eq!(
+            error.to_string(),
+            "a/Dockerfile: internal error (a bug in restage, please report it): index out of bounds"
+        );
+    }
 
     #[test]
     fn errors_about_other_files_name_them() {

@@ -153,11 +153,15 @@ fn process(
     options: &pipeline::Options,
 ) -> FileReport {
     let name = input::input_name(input, stdin);
-    let result = input::load(input, stdin).and_then(|loaded| {
-        let mut options = options.clone();
-        options.file_name = Some(loaded.name.clone());
-        rewrite_one(&loaded, args.context.as_deref(), mode, engine, &options)
-    });
+    // A bug on one file must not take the others down: a panic becomes that file's error.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        input::load(input, stdin).and_then(|loaded| {
+            let mut options = options.clone();
+            options.file_name = Some(loaded.name.clone());
+            rewrite_one(&loaded, args.context.as_deref(), mode, engine, &options)
+        })
+    }))
+    .unwrap_or_else(|panic| Err(input::panic_error(&name, panic.as_ref())));
     FileReport {
         key: input.clone(),
         name,
