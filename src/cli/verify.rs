@@ -721,7 +721,12 @@ fn table(dockerfile: &Path, kind: EngineKind, before: &Side, after: &Side) -> St
             before.size.map_or("-".into(), human),
             match (before.size, after.size) {
                 (Some(b), Some(a)) if b > 0 => {
-                    format!("{} ({:.0}%)", human(a), a as f64 * 100.0 / b as f64)
+                    let pct = a as f64 * 100.0 / b as f64;
+                    if pct < 10.0 {
+                        format!("{} ({pct:.1}%)", human(a))
+                    } else {
+                        format!("{} ({pct:.0}%)", human(a))
+                    }
                 }
                 (_, Some(a)) => human(a),
                 _ => "-".into(),
@@ -805,5 +810,12 @@ mod tests {
         assert!(t.contains("78.0 MB (27%)"), "{t}");
         assert!(t.contains("31.2 s"), "{t}");
         assert!(t.contains("13.0 s"), "{t}");
+        let tiny = Side {
+            size: Some(2_100_000),
+            ..Side::default()
+        };
+        let t = table(Path::new("Dockerfile"), EngineKind::Buildah, &before, &tiny);
+        assert!(t.contains("2.1 MB (0.7%)"), "{t}");
+        assert!(t.contains("failed"), "no build time: {t}");
     }
 }
