@@ -120,8 +120,10 @@ fn stdin_name(cli: &Cli) -> Option<std::path::PathBuf> {
 }
 
 fn read_stdin(stdin: &mut dyn Read, name: Option<std::path::PathBuf>) -> Stdin {
+    // One byte past the cap is enough for SourceFile to say the input is too large.
+    let cap = crate::source::DEFAULT_MAX_FILE_SIZE.saturating_add(1);
     let mut bytes = Vec::new();
-    let bytes = match stdin.read_to_end(&mut bytes) {
+    let bytes = match stdin.take(cap).read_to_end(&mut bytes) {
         Ok(_) => Ok(bytes),
         Err(error) => Err(format!("cannot read stdin: {error}")),
     };
@@ -191,6 +193,18 @@ mod tests {
         );
         assert_eq!(status, ExitStatus::Error);
         assert!(String::from_utf8_lossy(&err).contains("disk full"));
+    }
+
+    #[test]
+    fn oversized_stdin_is_an_input_error() {
+        let mut endless = io::repeat(b'#');
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = run(["restage", "parse", "-"], &mut endless, &mut out, &mut err);
+        assert_eq!(status, ExitStatus::Error);
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.starts_with("-: "), "{err}");
+        assert!(out.is_empty());
     }
 
     #[test]
