@@ -837,3 +837,33 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn prebuilt_jars_tell_maven_from_gradle_by_their_folder() {
+    let maven = run(
+        "FROM eclipse-temurin:17-jre\nCOPY target/*.jar /app/app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app/app.jar\"]\n",
+        &MemoryContext::new(),
+    );
+    assert_eq!(
+        maven.profile.as_deref(),
+        Some("java-maven"),
+        "{:?}",
+        maven.scores
+    );
+    let gradle = run(
+        "FROM eclipse-temurin:17-jre\nCOPY build/libs/app.jar /app/app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app/app.jar\"]\n",
+        &MemoryContext::new(),
+    );
+    assert_eq!(
+        gradle.profile.as_deref(),
+        Some("java-gradle"),
+        "{:?}",
+        gradle.scores
+    );
+    // Only the shared JDK image and `java`: a coin toss, and the confidence says so.
+    let unsure = run(
+        "FROM openjdk:17\nCOPY app.jar /app.jar\nCMD [\"java\",\"-jar\",\"/app.jar\"]\n",
+        &MemoryContext::new(),
+    );
+    assert!(unsure.confidence <= 0.5, "{}", unsure.confidence);
+}
