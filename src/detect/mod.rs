@@ -447,38 +447,32 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
             }
             "RUN" => {
                 let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command(&ins.values, prefixes),
+                    Some(Form::Exec) => shell::exec_command_shown(&ins.values, prefixes),
                     _ => {
                         let mut text = ins.arguments.clone();
                         for h in &ins.heredocs {
                             text.push('\n');
                             text.push_str(&h.content);
                         }
-                        shell::simple_commands(&text, prefixes)
+                        shell::simple_commands_shown(&text, prefixes)
                     }
                 };
-                for words in commands {
+                for (words, shown) in commands {
                     for (pkg, family) in shell::installed_packages(&words, &system.installers) {
                         if !obs.packages.iter().any(|(p, _)| *p == pkg) {
                             obs.packages.push((pkg, family));
                         }
                     }
-                    obs.run.push(SeenCommand {
-                        text: words.join(" "),
-                        words,
-                    });
+                    obs.run.push(SeenCommand { text: shown, words });
                 }
             }
             "CMD" | "ENTRYPOINT" => {
                 let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command(&ins.values, prefixes),
-                    _ => shell::simple_commands(&ins.arguments, prefixes),
+                    Some(Form::Exec) => shell::exec_command_shown(&ins.values, prefixes),
+                    _ => shell::simple_commands_shown(&ins.arguments, prefixes),
                 };
-                for words in commands {
-                    obs.start.push(SeenCommand {
-                        text: words.join(" "),
-                        words,
-                    });
+                for (words, shown) in commands {
+                    obs.start.push(SeenCommand { text: shown, words });
                 }
             }
             "COPY" | "ADD" => {

@@ -12,6 +12,22 @@ const KEYWORDS: &[&str] = &[
 /// Split shell text into simple commands (their words), looking through `prefixes` (`sudo`,
 /// `env`, ...) and into `sh -c '...'`. The command name is reduced to its basename.
 pub fn simple_commands(text: &str, prefixes: &[String]) -> Vec<Vec<String>> {
+    simple_commands_shown(text, prefixes)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
+}
+
+/// Treat `words` as one simple command (exec form), with the same prefix handling.
+pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
+    exec_command_shown(words, prefixes)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
+}
+
+/// Like [`simple_commands`], each with the command as written (name not reduced) for messages.
+pub fn simple_commands_shown(text: &str, prefixes: &[String]) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     for segment in split_segments(text) {
         push_command(segment, prefixes, &mut out, 0);
@@ -19,8 +35,8 @@ pub fn simple_commands(text: &str, prefixes: &[String]) -> Vec<Vec<String>> {
     out
 }
 
-/// Treat `words` as one simple command (exec form), with the same prefix handling.
-pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
+/// Like [`exec_command`], each with the command as written.
+pub fn exec_command_shown(words: &[String], prefixes: &[String]) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     push_command(words.to_vec(), prefixes, &mut out, 0);
     out
@@ -29,7 +45,7 @@ pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
 fn push_command(
     mut words: Vec<String>,
     prefixes: &[String],
-    out: &mut Vec<Vec<String>>,
+    out: &mut Vec<(Vec<String>, String)>,
     depth: usize,
 ) {
     loop {
@@ -62,8 +78,9 @@ fn push_command(
             }
             continue;
         }
+        let shown = words.join(" ");
         words[0] = base;
-        out.push(words);
+        out.push((words, shown));
         return;
     }
 }
