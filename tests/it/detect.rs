@@ -867,3 +867,26 @@ fn prebuilt_jars_tell_maven_from_gradle_by_their_folder() {
     );
     assert!(unsure.confidence <= 0.5, "{}", unsure.confidence);
 }
+
+#[test]
+fn thresholds_come_from_the_shared_rules_file() {
+    let system = restage::profile::BUILTIN_FILES
+        .iter()
+        .find(|(n, _)| *n == "_system.yaml")
+        .unwrap()
+        .1
+        .replace("min_score: 4", "min_score: 1000");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("_system.yaml"), system).unwrap();
+    let strict = Registry::load(Some(dir.path())).unwrap();
+    let df = restage::syntax::parse("FROM node:20\nCOPY package.json ./\nRUN npm install\n");
+    let d = detect(&df, &MemoryContext::new(), &strict);
+    assert_eq!(d.profile, None);
+    assert!(
+        d.reason.as_deref().is_some_and(|r| r.contains("too weak")),
+        "{:?}",
+        d.reason
+    );
+    let d = detect(&df, &MemoryContext::new(), registry());
+    assert_eq!(d.profile.as_deref(), Some("node"));
+}
