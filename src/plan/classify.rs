@@ -76,7 +76,7 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
     ]
     .into_iter()
     .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
-    .filter(|(_, rule)| command_matches(rule, &words))
+    .filter(|(_, rule)| rule_matches(rule, &words))
     // The rule with the most words wins; on a tie the earlier list (setup before install,
     // install before build) does, so `npm install -g serve` is setup.
     .fold(
@@ -93,6 +93,18 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
         return None;
     }
     Some(Class::Other)
+}
+
+/// A recognise rule: command words as for `CommandRule`, where a word written `!word` must not
+/// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not).
+pub fn rule_matches(rule: &str, words: &[String]) -> bool {
+    let (negative, positive): (Vec<&str>, Vec<&str>) =
+        rule.split_whitespace().partition(|w| w.starts_with('!'));
+    command_matches(&positive.join(" "), words)
+        && !negative.iter().any(|n| {
+            let n = &n[1..];
+            words.iter().any(|w| crate::profile::pattern::glob(n, w))
+        })
 }
 
 /// Split a RUN command line into class groups. Neutral commands join the next group (or the

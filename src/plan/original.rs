@@ -54,9 +54,9 @@ impl<'a> Original<'a> {
         let mut blank = false;
         for item in &df.items {
             match *item {
-                Item::Bom { range } | Item::Directive { range } => {
-                    out.directives.push(with_eol(df.slice(range), eol))
-                }
+                // The BOM stays glued to whatever line follows it.
+                Item::Bom { range } => out.directives.push(df.slice(range).to_string()),
+                Item::Directive { range } => out.directives.push(with_eol(df.slice(range), eol)),
                 Item::Comment { range } => pending.push(range),
                 Item::Blank { .. } => {
                     if pending.is_empty() {

@@ -54,10 +54,19 @@ impl Unit<'_> {
     /// The step that carries this unit: the original bytes, or a new RUN for a split part.
     pub fn step(&self, add_flags: Vec<String>) -> Step {
         match &self.part {
+            // A part of a split RUN keeps the original's mounts (a secret the command reads).
             Some(command) => Step::Run {
                 mounts: add_flags
                     .into_iter()
                     .filter_map(|f| f.strip_prefix("mount=").map(str::to_string))
+                    .chain(
+                        self.entry
+                            .inst
+                            .flags
+                            .iter()
+                            .filter(|f| f.name == "mount")
+                            .filter_map(|f| f.value.clone()),
+                    )
                     .collect(),
                 command: command.clone(),
             },
@@ -68,13 +77,6 @@ impl Unit<'_> {
                 blank_before: self.entry.blank_before,
             },
         }
-    }
-
-    /// The shell text this unit runs (RUN only).
-    pub fn command(&self) -> String {
-        self.part
-            .clone()
-            .unwrap_or_else(|| run_text(self.entry.inst))
     }
 }
 
@@ -141,6 +143,8 @@ pub(crate) struct BuildSide {
     /// (`type=secret,id=npm_token`) and its environment prefix (`NPM_TOKEN=$(cat ...)`).
     pub install_secrets: Vec<String>,
     pub install_env: Vec<String>,
+    /// The working directory where the sources were copied (tests run there).
+    pub source_workdir: Option<String>,
 }
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -353,6 +357,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut build_workdir: Option<String> = None;
         let mut build_started = false;
         let mut saw_install = false;
+        let mut pending_setup: Vec<Step> = Vec::new();
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
@@ -416,6 +421,15 @@ impl<'p, 'a> Planner<'p, 'a> {
                         manifests_copied = true;
                         side.manifest_copies.push(unit.step(Vec::new()));
                     }
+                    if unit.class == Class::PackageManagerSetup
+                        && !before_source
+                        && !manifests_copied
+                    {
+                        // `chmod +x mvnw` after `COPY . .`: wait until the manifests are in.
+                        pending_setup.push(unit.step(Vec::new()));
+                        self.place(unit, &["deps"]);
+                        continue;
+                    }
                     if unit.class == Class::DependencyInstall {
                         if !manifests_copied {
                             if !self.copy_manifests(units, first_source, &mut side.deps) {
@@ -427,6 +441,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                             }
                             manifests_copied = true;
                         }
+                        side.deps.append(&mut pending_setup);
                         if !saw_install {
                             self.push_env(&mut side.deps);
                         }
@@ -459,6 +474,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                             unit,
                         );
                         if unit.class == Class::SourceCopy {
+                            if side.source_copies.is_empty() {
+                                side.source_workdir = build_workdir.clone();
+                            }
                             side.source_copies.push(unit.step(Vec::new()));
                             if side.app_dir.is_none() {
                                 side.app_dir = copy_destination_dir(unit);
@@ -479,8 +497,15 @@ impl<'p, 'a> Planner<'p, 'a> {
             build_workdir = deps_workdir.clone();
         }
         if !saw_install {
-            self.add_missing_install(units, first_source, manifests_copied, side);
+            self.add_missing_install(
+                units,
+                first_source,
+                manifests_copied,
+                &mut pending_setup,
+                side,
+            );
         }
+        side.deps.append(&mut pending_setup);
         side.manifest_copies
             .extend(std::mem::take(&mut self.synthesized_manifests));
         if let Some(install) = self
@@ -515,9 +540,18 @@ impl<'p, 'a> Planner<'p, 'a> {
         units: &[Unit<'p>],
         first_source: Option<usize>,
         manifests_copied: bool,
+        pending_setup: &mut Vec<Step>,
         side: &mut BuildSide,
     ) {
         if self.pm.install.trim().is_empty() {
+            return;
+        }
+        if self.input.detection.facts.workspace {
+            self.decide(
+                "no separate dependency download in deps",
+                "a workspace needs every member's manifest and sources to resolve; the build uses the cache mounts instead",
+                0.7,
+            );
             return;
         }
         if !manifests_copied && !self.copy_manifests(units, first_source, &mut side.deps) {
@@ -531,6 +565,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             );
             return;
         }
+        side.deps.append(pending_setup);
         self.push_env(&mut side.deps);
         let step = self.install_step(None, side);
         if let Step::Run { command, .. } = &step {
@@ -725,7 +760,11 @@ impl<'p, 'a> Planner<'p, 'a> {
             Some(unit) if !replaces => unit.step(mounts),
             _ => {
                 let args = unit.map(|u| self.install_args(u)).unwrap_or_default();
-                let template = self.pm.install.replace("{args}", &args);
+                let install = match &self.pm.install_without_lockfile {
+                    Some(without) if !self.input.detection.facts.has_lockfile => without,
+                    _ => &self.pm.install,
+                };
+                let template = install.replace("{args}", &args);
                 let command = self.render(&template).unwrap_or(template);
                 if let Some(unit) = unit {
                     self.decide(
@@ -772,6 +811,8 @@ impl<'p, 'a> Planner<'p, 'a> {
         String::new()
     }
 
+    /// The test stage: the original's test commands, or the profile's, with the build's cache
+    /// mounts and the install's secrets, run where the sources are.
     fn test_stage(&mut self, test_units: &[Unit<'p>], side: &mut BuildSide) {
         if self.input.options.no_test_stage {
             for unit in test_units {
@@ -780,9 +821,28 @@ impl<'p, 'a> Planner<'p, 'a> {
             }
             return;
         }
+        let mut mounts: Vec<String> = self
+            .pm
+            .cache
+            .build
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        mounts.extend(side.install_secrets.iter().cloned());
+        if side.source_workdir.is_some() && side.source_workdir != side.build_workdir {
+            side.test.push(Step::Workdir {
+                path: side.source_workdir.clone().unwrap_or_default(),
+            });
+        }
         if !test_units.is_empty() {
             for unit in test_units {
-                side.test.push(unit.step(Vec::new()));
+                let flags = if has_cache_mount(unit) {
+                    Vec::new()
+                } else {
+                    mounts.iter().map(|m| format!("mount={m}")).collect()
+                };
+                side.uses_cache_mounts |= !flags.is_empty();
+                side.test.push(unit.step(flags));
                 self.place(unit, &["test"]);
             }
             self.decide(
@@ -793,6 +853,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             return;
         }
         let Some(test) = self.pm.test.as_deref().and_then(|t| self.render(t)) else {
+            side.test.clear();
             return;
         };
         self.decide(
@@ -803,13 +864,6 @@ impl<'p, 'a> Planner<'p, 'a> {
             ),
             0.8,
         );
-        let mounts: Vec<String> = self
-            .pm
-            .cache
-            .build
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
         side.uses_cache_mounts |= !mounts.is_empty();
         side.test.push(Step::Run {
             mounts,
@@ -838,11 +892,6 @@ impl<'p, 'a> Planner<'p, 'a> {
             .executable
             .clone()
             .unwrap_or_else(|| self.pm.name.clone())
-    }
-
-    /// Resolve a path used by an instruction against its working directory.
-    pub fn resolve(&self, unit: &Unit<'_>, path: &str) -> String {
-        resolve(unit.entry.workdir.as_deref(), path)
     }
 }
 

@@ -42,6 +42,10 @@ pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
     build_workdir: Option<String>,
     /// The build stage writes the artifact somewhere else than the original did.
     artifact_moved: bool,
+    /// The runtime keeps the builder's base image (a distro-installed toolchain).
+    same_base: bool,
+    /// The runtime image's distro family (`debian`, `alpine`, `distroless`, ...).
+    family: String,
 }
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -52,6 +56,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             deps_workdir: side.deps_workdir.clone(),
             build_workdir: side.build_workdir.clone(),
             artifact_moved: false,
+            same_base: false,
+            family: String::new(),
         }
     }
 
@@ -61,6 +67,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
         let family = image_family(&image);
+        self.family = family.clone();
+        self.refuse_shell_without_shell(units)?;
         let workdir = self.planner.original.final_workdir().map(str::to_string);
         let mut steps: Vec<Step> = Vec::new();
         let mut uses_mounts = false;
@@ -256,6 +264,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     "the toolchain was installed through the distro, so the runtime keeps the base image and drops the build-only packages",
                     0.75,
                 );
+                self.same_base = true;
                 self.builder_image.clone()
             }
         }
@@ -355,7 +364,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .placements
                 .iter()
                 .any(|p| p.class == Class::Build);
-        let full = needs_dev || pm.install_production.is_none() || (has_build && outputs.is_none());
+        let no_lockfile = !self.planner.input.detection.facts.has_lockfile;
+        let full = needs_dev
+            || no_lockfile
+            || pm.install_production.is_none()
+            || (has_build && outputs.is_none());
         let build_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
         if full {
             let why = if needs_dev {
@@ -364,6 +377,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     start.words.join(" "),
                     rule.as_ref().map_or("", |r| r.note.as_str())
                 )
+            } else if no_lockfile {
+                "there is no lockfile, so a second, production-only install could resolve different versions".to_string()
             } else if has_build && outputs.is_none() {
                 "restage cannot tell where the build script writes its output".to_string()
             } else {
@@ -578,9 +593,26 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         start: &StartCommand,
         workdir: &Option<String>,
     ) -> Result<Artifact, Skip> {
-        let source = match self.artifact_from_build(side) {
-            Some(path) => path,
-            None => self.add_build(side)?,
+        let from_rules = self.artifact_from_build(side);
+        let source = match (
+            self.artifact_named_by_start(start, workdir, side),
+            from_rules,
+        ) {
+            (Some(named), Some(rule))
+                if named == rule || named.starts_with(&format!("{rule}/")) =>
+            {
+                rule
+            }
+            (Some(named), _) => {
+                self.planner.decide(
+                    format!("the artifact is {named}"),
+                    "the start command runs it, and the build produces it",
+                    0.85,
+                );
+                named
+            }
+            (None, Some(rule)) => rule,
+            (None, None) => self.add_build(side)?,
         };
         // Keep the path when the start command names it; otherwise the profile's runtime path.
         let referenced = start.words.iter().any(|w| {
@@ -611,6 +643,45 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             from_stage: "build".into(),
             source,
             dest,
+        })
+    }
+
+    /// A file the start command runs that the build produced (`java -jar build/libs/x-all.jar`,
+    /// `./bin/server`): the most reliable name of the artifact. Only for single-file artifacts,
+    /// and only when the original builds in the build stage.
+    fn artifact_named_by_start(
+        &self,
+        start: &StartCommand,
+        workdir: &Option<String>,
+        side: &BuildSide,
+    ) -> Option<String> {
+        let kind = self.planner.input.profile.artifacts.kind.as_str();
+        if !matches!(kind, "binary" | "jar") {
+            return None;
+        }
+        let builds = self
+            .planner
+            .placements
+            .iter()
+            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        if !builds {
+            return None;
+        }
+        let app_dir = side
+            .app_dir
+            .clone()
+            .or_else(|| self.build_workdir.clone())?;
+        let app_prefix = format!("{}/", app_dir.trim_end_matches('/'));
+        let ctx = self.planner.input.ctx;
+        start.words.iter().enumerate().find_map(|(i, word)| {
+            // A bare program name is looked up on PATH, not in the working directory.
+            let path_lookup = i == 0 && !word.contains('/');
+            if path_lookup || word.starts_with('-') || word.contains(['*', '$', '=']) {
+                return None;
+            }
+            let resolved = resolve(workdir.as_deref(), word);
+            let relative = resolved.strip_prefix(&app_prefix)?;
+            (!ctx.exists(relative) && word.contains(['/', '.'])).then_some(resolved)
         })
     }
 
@@ -915,7 +986,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
             return;
         }
-        let known = self.planner.input.profile.runtime_images.user.clone();
+        // The profile's user exists in the images it maps to, not in a distro base image.
+        let known = if self.same_base {
+            None
+        } else {
+            self.planner.input.profile.runtime_images.user.clone()
+        };
         let name = match (known, family) {
             (Some(user), _) => user,
             (None, "distroless") => "nonroot".to_string(),
@@ -964,6 +1040,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                         // ENTRYPOINT + CMD were combined; the translation replaces both.
                         steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
                     }
+                    push_comments(&unit.entry.text, steps);
                     steps.push(Step::Exec {
                         keyword: inst.keyword.clone(),
                         args: translated,
@@ -971,8 +1048,49 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     continue;
                 }
             }
+            if is_start
+                && self.family == "distroless"
+                && inst.form == Some(Form::Shell)
+                && let Some(words) = simple_command_words(&inst.arguments)
+            {
+                push_comments(&unit.entry.text, steps);
+                self.planner.decide(
+                    format!("line {}: {} in exec form", unit.line(), inst.keyword),
+                    "the distroless runtime has no shell to run the shell form",
+                    0.9,
+                );
+                steps.push(Step::Exec {
+                    keyword: inst.keyword.clone(),
+                    args: words,
+                });
+                continue;
+            }
             steps.push(unit.step(Vec::new()));
         }
+    }
+
+    /// A shell-form start command that needs a real shell cannot run on a shell-less image.
+    fn refuse_shell_without_shell(&self, units: &[Unit<'p>]) -> Result<(), Skip> {
+        if self.family != "distroless" {
+            return Ok(());
+        }
+        for unit in units {
+            let inst = unit.entry.inst;
+            let is_start = inst.is("CMD") || inst.is("ENTRYPOINT") || inst.is("HEALTHCHECK");
+            if is_start
+                && inst.form == Some(Form::Shell)
+                && !inst.arguments.is_empty()
+                && simple_command_words(&inst.arguments).is_none()
+                && !inst.is("HEALTHCHECK")
+            {
+                return Err(Skip(format!(
+                    "line {}: the start command `{}` needs a shell, and the distroless runtime has none",
+                    unit.line(),
+                    inst.arguments
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A translated start command, when the profile has a rule or an exec-form glob needs
@@ -1011,6 +1129,24 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return Some(args);
         }
         let (source, artifact) = artifact?;
+        let base = artifact.rsplit('/').next().unwrap_or(artifact);
+        let on_path = ["/usr/local/bin/", "/usr/bin/", "/bin/"]
+            .iter()
+            .any(|dir| artifact.strip_prefix(dir) == Some(base));
+        if let Some(program) = start.words.first()
+            && !program.contains('/')
+            && program == base
+            && !on_path
+        {
+            let mut args = start.words.clone();
+            args[0] = artifact.to_string();
+            self.planner.decide(
+                format!("start command runs {artifact} by its full path"),
+                format!("`{program}` was found on the builder's PATH, which the runtime image does not have"),
+                0.85,
+            );
+            return Some(args);
+        }
         if self.artifact_moved
             && let Some(name) = self
                 .planner
@@ -1023,7 +1159,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             })
         {
             let mut args = start.words.clone();
-            args[i] = format!("{}/{name}", artifact.trim_end_matches('/'));
+            args[i] = if artifact.ends_with(&name) {
+                artifact.to_string()
+            } else {
+                format!("{}/{name}", artifact.trim_end_matches('/'))
+            };
             self.planner.decide(
                 format!(
                     "start command uses {} instead of `{}`",
@@ -1050,6 +1190,34 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         None
     }
+}
+
+/// Copy the comment lines above an instruction whose own text is replaced.
+fn push_comments(text: &str, steps: &mut Vec<Step>) {
+    let comments: String = text
+        .split_inclusive('\n')
+        .take_while(|line| line.trim_start().starts_with('#'))
+        .collect();
+    if !comments.is_empty() {
+        steps.push(Step::Kept {
+            line: 0,
+            text: comments,
+            add_flags: Vec::new(),
+            blank_before: false,
+        });
+    }
+}
+
+/// The words of a shell command that needs no shell: one command, no expansions, operators
+/// or redirections.
+fn simple_command_words(text: &str) -> Option<Vec<String>> {
+    if text.contains([
+        '$', '`', '*', '?', '>', '<', '|', '&', ';', '~', '(', ')', '\\', '\'', '"',
+    ]) {
+        return None;
+    }
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    (!words.is_empty() && !words[0].contains('=')).then_some(words)
 }
 
 /// The distro family of a runtime image (`alpine`, `distroless`, `debian`).
