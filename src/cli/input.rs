@@ -69,6 +69,17 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
     match input {
         Input::File(path) => {
             let name = display_path(path);
+            // Opening a FIFO would block until a writer comes; devices and sockets are no
+            // Dockerfiles either. Streams come through `-`.
+            if let Ok(meta) = std::fs::metadata(path) {
+                if !meta.is_file() && !meta.is_dir() {
+                    return Err(Error::new(
+                        ErrorKind::Input,
+                        "not a regular file (a FIFO, socket or device); pipe it to `restage -` instead",
+                    )
+                    .with_path(&name));
+                }
+            }
             let text = SourceFile::read(path)
                 .map_err(|e| relabel(e, &name))?
                 .into_text();
@@ -167,6 +178,22 @@ impl Reported {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_refused_without_opening_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("Dockerfile");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let error = load(&Input::File(fifo.clone()), None).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Input);
+        assert!(error.to_string().starts_with(&display_path(&fifo)));
+        assert!(error.message.contains("not a regular file"));
+    }
 
     #[test]
     fn panics_become_internal_errors() {
