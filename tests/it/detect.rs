@@ -890,3 +890,14 @@ fn thresholds_come_from_the_shared_rules_file() {
     let d = detect(&df, &MemoryContext::new(), registry());
     assert_eq!(d.profile.as_deref(), Some("node"));
 }
+
+#[test]
+fn cgo_modules_in_go_mod_count_as_cgo() {
+    let go_mod = "module notes\n\ngo 1.21\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n";
+    let d = run(
+        "FROM golang:1.21-alpine\nRUN apk add --no-cache gcc musl-dev\nCOPY . .\nRUN go build -o notes .\n",
+        &ctx(&[("go.mod", go_mod), ("main.go", "package main\n")]),
+    );
+    assert!(d.facts.uses_cgo);
+    assert_eq!(d.runtime_image(registry()).as_deref(), Some("alpine:3"));
+}
