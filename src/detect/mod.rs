@@ -321,7 +321,7 @@ struct Observed {
     images: Vec<SeenImage>,
     run: Vec<SeenCommand>,
     start: Vec<SeenCommand>,
-    /// (package, family, installing command text)
+    /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
     sources: Vec<String>,
@@ -872,6 +872,13 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         ));
     }
 
+    // Without a profile, the facts still name the (first) base image and its distro.
+    if let Some(img) = obs.images.iter().find(|i| i.from) {
+        detection.facts.builder_image = Some(img.raw.clone());
+        let (family, release) = flavor_of(&img.name, img.tag.as_deref(), system);
+        detection.facts.image_family = family;
+        detection.facts.image_release = release;
+    }
     let Some((winner, tally)) = ranked.first() else {
         let images: Vec<&str> = obs
             .images
@@ -887,16 +894,15 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 images.join(", ")
             )
         });
-        if let Some(img) = obs.images.iter().find(|i| i.from) {
-            detection.facts.builder_image = Some(img.raw.clone());
-            let (family, release) = flavor_of(&img.name, img.tag.as_deref(), system);
-            detection.facts.image_family = family;
-            detection.facts.image_release = release;
-        }
         return detection;
     };
     if tally.dockerfile <= 0.0 {
-        detection.evidence = tally.evidence.clone();
+        detection.evidence.extend(
+            tally
+                .evidence
+                .iter()
+                .map(|e| format!("{}: {e}", winner.name)),
+        );
         detection.reason = Some(format!(
             "only stray context files point to {}; the Dockerfile neither uses its toolchain nor copies its manifests",
             winner.name
@@ -904,7 +910,12 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         return detection;
     }
     if tally.total() < system.scoring.min_score {
-        detection.evidence = tally.evidence.clone();
+        detection.evidence.extend(
+            tally
+                .evidence
+                .iter()
+                .map(|e| format!("{}: {e}", winner.name)),
+        );
         detection.reason = Some(format!(
             "evidence too weak: {} scores {} (at least {} needed)",
             winner.name,
