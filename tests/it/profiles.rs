@@ -435,6 +435,24 @@ fn runtime_images_carry_tags_and_versions_over() {
     );
     assert_eq!(map("rust", "rust:1.80-alpine", &plain, &none), "alpine:3");
     assert_eq!(map("rust", "alpine:3.20", &plain, &none), "alpine:3.20");
+    assert_eq!(
+        map("rust", "clux/muslrust:stable", &plain, &none),
+        "alpine:3"
+    );
+    assert_eq!(
+        map("node", "mhart/alpine-node:16", &plain, &none),
+        "node:16-alpine"
+    );
+    assert_eq!(
+        map(
+            "python",
+            "ghcr.io/astral-sh/uv:python3.12-bookworm-slim",
+            &plain,
+            &none
+        ),
+        "python:3.12-slim"
+    );
+    assert_eq!(map("python", "pypy", &plain, &none), "pypy:3-slim");
 }
 
 #[test]
@@ -779,5 +797,33 @@ fn merged_profiles_include_the_shared_lists() {
             "{}",
             p.name
         );
+    }
+}
+
+#[test]
+fn every_recognised_builder_image_maps_to_a_tagged_runtime_image() {
+    let none = BTreeMap::new();
+    for p in builtin().iter() {
+        for rule in &p.detect.images {
+            if restage::profile::pattern::is_glob(&rule.image) {
+                continue;
+            }
+            let tag = match &rule.tag {
+                Some(t) => t.replacen('*', "2.0-", 1).replace('*', ""),
+                None => "1.0".to_string(),
+            };
+            for builder in [format!("{}:{tag}", rule.image), rule.image.clone()] {
+                let image = p
+                    .runtime_image_for(&builder, &Facts::default(), &none)
+                    .unwrap_or_else(|| panic!("{}: {builder} maps to nothing", p.name));
+                let last = image.rsplit('/').next().unwrap();
+                assert!(
+                    !image.contains('{')
+                        && last.split_once(':').is_some_and(|(_, t)| !t.is_empty()),
+                    "{}: {builder} maps to {image}",
+                    p.name
+                );
+            }
+        }
     }
 }
