@@ -10,3 +10,4 @@ mod profiles;
 mod detect;
 mod verify;
 mod rewrite;
+mod hostile;

@@ -1,0 +1,122 @@
+//! In-process benchmarks: parse, detect, plan+render and the whole pipeline on one realistic
+//! file per profile, and the scaling of parse and the whole pipeline with file size.
+//!
+//! Inputs (fixture cases as `MemoryContext`s, generated files) are built once, outside the timed
+//! loops. Figures are recorded in BENCHMARKS.md.
+
+mod common;
+
+use common::{CASES, generated_dockerfile, load_case, node_context};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use restage::detect;
+use restage::pipeline::{Engine, Options, Status};
+use restage::plan::{self, PlanInput, PlanOptions};
+use restage::render::TextStyle;
+use restage::syntax;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn engine() -> (Engine, Options) {
+    let opts = Options::default();
+    (Engine::load(&opts).expect("built-in engine"), opts)
+}
+
+fn parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse");
+    let (text, _) = load_case("node-npm-ci-basic");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("realistic", |b| b.iter(|| syntax::parse(black_box(&text))));
+    let big = generated_dockerfile(2_000);
+    assert_eq!(syntax::parse(&big).instructions.len(), 2_000);
+    group.throughput(Throughput::Bytes(big.len() as u64));
+    group.bench_function("2000-instructions", |b| {
+        b.iter(|| syntax::parse(black_box(&big)))
+    });
+    group.finish();
+}
+
+fn per_profile(c: &mut Criterion) {
+    let (engine, opts) = engine();
+    let options = PlanOptions::default();
+    for &(profile, case) in CASES {
+        let (text, ctx) = load_case(case);
+        let df = syntax::parse(&text);
+        assert!(df.errors.is_empty(), "{case}: {:?}", df.errors);
+        let detection = detect::detect(&df, &ctx, &engine.registry);
+        assert_eq!(detection.profile.as_deref(), Some(profile), "{case}");
+        let prof = engine.registry.get(profile).expect("profile");
+        let input = PlanInput {
+            df: &df,
+            detection: &detection,
+            profile: prof,
+            registry: &engine.registry,
+            ctx: &ctx,
+            options: &options,
+        };
+        let style = TextStyle {
+            crlf: df.uses_crlf(),
+            final_newline: text.ends_with('\n'),
+        };
+        plan::plan(&input).expect("plan");
+        let outcome = engine.rewrite(&text, &ctx, &opts).expect("rewrite");
+        assert_eq!(outcome.status, Status::Rewritten, "{case}");
+
+        let mut group = c.benchmark_group(format!("profile/{profile}"));
+        group.bench_function("parse", |b| b.iter(|| syntax::parse(black_box(&text))));
+        group.bench_function("detect", |b| {
+            b.iter(|| detect::detect(black_box(&df), &ctx, &engine.registry))
+        });
+        group.bench_function("plan+render", |b| {
+            b.iter(|| {
+                let plan = plan::plan(black_box(&input)).expect("plan");
+                engine.templates.render(&plan, style).expect("render")
+            })
+        });
+        group.bench_function("pipeline", |b| {
+            b.iter(|| {
+                engine
+                    .rewrite(black_box(&text), &ctx, &opts)
+                    .expect("rewrite")
+            })
+        });
+        group.finish();
+    }
+}
+
+fn scaling(c: &mut Criterion) {
+    let (engine, opts) = engine();
+    let ctx = node_context();
+    let mut group = c.benchmark_group("scaling");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4));
+    for n in [100usize, 1_000, 10_000] {
+        let text = generated_dockerfile(n);
+        let df = syntax::parse(&text);
+        assert_eq!(df.instructions.len(), n);
+        assert!(df.errors.is_empty(), "{:?}", df.errors.first());
+        assert_eq!(df.to_string(), text);
+        let outcome = engine.rewrite(&text, &ctx, &opts).expect("rewrite");
+        assert_eq!(
+            outcome.status,
+            Status::Rewritten,
+            "{n}: {:?}",
+            outcome.reason
+        );
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("parse", n), &text, |b, text| {
+            b.iter(|| syntax::parse(black_box(text)))
+        });
+        group.bench_with_input(BenchmarkId::new("pipeline", n), &text, |b, text| {
+            b.iter(|| {
+                engine
+                    .rewrite(black_box(text), &ctx, &opts)
+                    .expect("rewrite")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse, per_profile, scaling);
+criterion_main!(benches);
