@@ -401,6 +401,24 @@ impl<'p, 'a> Planner<'p, 'a> {
                         self.place(unit, &["build"]);
                     }
                 }
+                // A second install after the sources came in installs the project itself
+                // (`uv sync` without `--no-install-project`): it needs the sources, so it stays
+                // in build.
+                Class::DependencyInstall if !before_source && saw_install => {
+                    if !build_started {
+                        build_workdir = deps_workdir.clone();
+                    }
+                    build_started = true;
+                    self.ensure_workdir(&mut side.build, &mut build_workdir, &unit_workdir, unit);
+                    let mounts = self.build_mounts(unit, side);
+                    side.build.push(unit.step(mounts));
+                    self.place(unit, &["build"]);
+                    self.decide(
+                        format!("line {} stays in build", unit.line()),
+                        "an install after the sources are copied installs the project itself",
+                        0.75,
+                    );
+                }
                 Class::SystemPackages
                 | Class::PackageManagerSetup
                 | Class::DependencyManifests

@@ -508,8 +508,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .as_deref()
                 .is_some_and(|d| venv.starts_with(&format!("{}/", d.trim_end_matches('/'))));
             if !inside_app {
+                // From build: a project install after the sources adds to the virtualenv.
                 steps.push(Step::Copy {
-                    from: Some("deps".into()),
+                    from: Some("build".into()),
                     chown: None,
                     sources: vec![venv.clone()],
                     dest: venv.clone(),
