@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the stand-ins for the official language images from tests/e2e/images/*, tagged with the
 # official names (listed in tests/e2e/standins.txt). Needs the engine from setup-engine.sh (sourced
-# first, so CONTAINERS_STORAGE_CONF/CONTAINERS_CONF point at the e2e storage). Layer-cached: a rerun
-# with unchanged Dockerfiles takes seconds.
+# first, so CONTAINERS_STORAGE_CONF/CONTAINERS_CONF point at the e2e storage). Keyed: an image whose
+# label restage.e2e.key matches the hash of its build context, target and parent images is kept
+# as is (so the suite may prune intermediate layers between examples), otherwise it is rebuilt.
 set -euo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_CACHE=${E2E_CACHE:-/var/cache/restage-e2e}
@@ -33,9 +34,24 @@ while read -r dir target tags; do
   targs=()
   [ "$target" != - ] && targs=(--target "$target")
   log="$E2E_CACHE/logs/standin-$dir-$target.log"
+  # the key: the context's files, the target, and the IDs of the images it starts FROM
+  parents=""
+  for from in $(awk 'toupper($1)=="FROM"{print $2}' "$ctx/Dockerfile"); do
+    [ "$from" = scratch ] && continue
+    parents="$parents $from=$(podman image inspect --format '{{.Id}}' "$from" 2>/dev/null || true)"
+  done
+  key=$( { (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum); echo "$target $parents"; } \
+         | sha256sum | cut -c1-16)
+  have=$(podman image inspect --format '{{index .Labels "restage.e2e.key"}}' "$first" 2>/dev/null || true)
+  if [ "$have" = "$key" ]; then
+    for t in $tags; do buildah tag "$first" "$t" >/dev/null || standin_die "tagging $t"; done
+    echo "e2e stand-ins: $first up to date" >&2
+    continue
+  fi
   echo "e2e stand-ins: $first" >&2
   start=$(date +%s)
-  if ! buildah bud --isolation chroot --layers --pull=never "${targs[@]}" -t "$first" "$ctx" >"$log" 2>&1; then
+  if ! buildah bud --isolation chroot --layers --pull=never "${targs[@]}" --label "restage.e2e.key=$key" \
+       -t "$first" "$ctx" >"$log" 2>&1; then
     tail -20 "$log" >&2
     standin_die "building $first from tests/e2e/images/$dir (log: $log)"
   fi
