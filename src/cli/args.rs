@@ -41,6 +41,92 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// Build the original and the rewrite with a local container engine and compare them.
     Verify(super::verify::VerifyArgs),
+    /// Print the effective configuration for a path (.restage.yaml, pragmas, flags).
+    Config(ConfigArgs),
+    /// Print a shell completion script (e.g. `restage completions bash > /etc/bash_completion.d/restage`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from these definitions: `restage manpage > restage.1`.
+    #[command(hide = true)]
+    Manpage,
+}
+
+/// `restage config [PATH]`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// A Dockerfile or folder; the configuration that applies to it is shown. Defaults to the
+    /// current folder.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// Use this configuration file instead of looking for .restage.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// As for the rewrite: leave out or keep the test stage.
+    #[command(flatten)]
+    pub overrides: Overrides,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Text)]
+    pub format: SimpleFormat,
+}
+
+/// `restage completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The flags that override the configuration file and the pragmas.
+#[derive(Clone, Debug, Default, Args)]
+pub struct Overrides {
+    /// Emit the test stage (overrides `test_stage` in .restage.yaml and pragmas).
+    #[arg(long, overrides_with = "no_test_stage")]
+    pub test_stage: bool,
+
+    /// Leave out the test stage.
+    #[arg(long)]
+    pub no_test_stage: bool,
+}
+
+impl Overrides {
+    /// `Some(true)` for `--test-stage`, `Some(false)` for `--no-test-stage` (the last one wins).
+    pub fn test_stage(&self) -> Option<bool> {
+        if self.no_test_stage {
+            Some(false)
+        } else if self.test_stage {
+            Some(true)
+        } else {
+            None
+        }
+    }
+}
+
+/// The kind of runtime image.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    /// A Debian slim image.
+    Slim,
+    /// A distroless image.
+    Distroless,
+    /// An Alpine image.
+    Alpine,
+}
+
+impl Flavour {
+    /// The name used in files and flags.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::Slim => "slim",
+            Flavour::Distroless => "distroless",
+            Flavour::Alpine => "alpine",
+        }
+    }
 }
 
 /// What the rewrite does with its results.
@@ -61,6 +147,13 @@ pub enum Format {
     Text,
     /// One JSON document: `{"files": [...], "summary": {...}}`.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning: one `restage/single-stage` result per file that
+    /// would change (at its FROM line), `restage/parse-error` results for files that do not
+    /// parse.
+    Sarif,
+    /// GitHub Actions annotations: `::warning file=…,line=…,col=…::…` per file that would
+    /// change, `::error …` per file that failed.
+    Github,
 }
 
 /// Output format of `parse`, `detect` and `profiles`.
@@ -134,13 +227,22 @@ pub struct RewriteArgs {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
 
-    /// Print nothing but errors (diffs and JSON, when asked for, are still printed).
+    /// Print nothing but errors (diffs, JSON, SARIF and annotations, when asked for, are still
+    /// printed).
     #[arg(long, short)]
     pub quiet: bool,
 
     /// When to use colour.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+
+    /// Use this configuration file for every input, instead of the .restage.yaml found by
+    /// walking up from each file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
 }
 
 impl RewriteArgs {

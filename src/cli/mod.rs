@@ -7,8 +7,10 @@
 
 pub mod args;
 mod backend;
+pub mod config;
 mod detect;
 mod exit;
+mod generated;
 mod input;
 mod parse;
 mod profiles;
@@ -55,6 +57,9 @@ where
             1 => ExitStatus::Failure,
             _ => ExitStatus::Error,
         }),
+        Some(Command::Config(args)) => config::run_command(args, &mut out, &mut err),
+        Some(Command::Completions(args)) => generated::completions(args.shell, &mut out),
+        Some(Command::Manpage) => generated::manpage(&mut out),
     };
     finish(result, &mut err)
 }
@@ -97,7 +102,10 @@ fn color_of(cli: &Cli) -> ColorWhen {
         Some(Command::Parse(args)) => args.color,
         Some(Command::Detect(args)) => args.color,
         Some(Command::Profiles(args)) => args.color,
-        Some(Command::Verify(_)) => ColorWhen::Auto,
+        Some(Command::Verify(_))
+        | Some(Command::Config(_))
+        | Some(Command::Completions(_))
+        | Some(Command::Manpage) => ColorWhen::Auto,
     }
 }
 
@@ -107,7 +115,7 @@ fn needs_stdin(cli: &Cli) -> bool {
         None => cli.rewrite.paths.iter().any(dash),
         Some(Command::Parse(args)) => dash(&args.file),
         Some(Command::Detect(args)) => args.paths.iter().any(dash),
-        Some(Command::Profiles(_)) | Some(Command::Verify(_)) => false,
+        _ => false,
     }
 }
 
@@ -115,7 +123,7 @@ fn stdin_name(cli: &Cli) -> Option<std::path::PathBuf> {
     match &cli.command {
         None => cli.rewrite.stdin_filename.clone(),
         Some(Command::Detect(args)) => args.stdin_filename.clone(),
-        Some(Command::Parse(_)) | Some(Command::Profiles(_)) | Some(Command::Verify(_)) => None,
+        _ => None,
     }
 }
 

@@ -17,10 +17,12 @@
 
 use super::args::{Format, Mode, RewriteArgs};
 use super::backend;
+use super::config::Resolver;
 use super::exit::ExitStatus;
 use super::input::{self, Loaded, Reported, Stdin, display_path};
 use super::walk::{self, Input};
 use crate::pipeline::{self, Decision, Outcome, Status, Warning};
+use crate::report::{Finding, FindingKind, Region};
 use crate::{Error, ErrorKind};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -50,6 +52,8 @@ pub struct Done {
     pub new_files: Vec<NewFileChange>,
     /// Whether this is stdin (`--write` then prints the result instead of writing).
     pub from_stdin: bool,
+    /// The original FROM line (for SARIF and annotations).
+    pub from_region: Option<Region>,
 }
 
 /// A file to create beside a Dockerfile (e.g. `.dockerignore`).
@@ -104,10 +108,11 @@ pub fn run(
         }
     };
 
+    let resolver = Resolver::new(args.config.as_deref());
     let mut reports: Vec<FileReport> = discovered
         .inputs
         .par_iter()
-        .map(|input| process(input, stdin, args, mode, &engine, &options))
+        .map(|input| process(input, stdin, args, mode, &engine, &options, &resolver))
         .collect();
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
@@ -127,6 +132,23 @@ pub fn run(
             write_errors(&reports, err)?;
         }
         Format::Text => write_text(&reports, args, mode, out, err)?,
+        Format::Sarif | Format::Github => {
+            let findings = findings(&reports);
+            if args.format == Format::Sarif {
+                let tool = crate::report::sarif::Tool {
+                    name: "restage",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                };
+                crate::report::sarif::write_sarif(out, &tool, &findings)?;
+            } else {
+                crate::report::github::write_annotations(out, &findings)?;
+            }
+            write_errors(&reports, err)?;
+            if !args.quiet {
+                writeln!(err, "{}", summary_line(&Summary::of(&reports), mode))?;
+            }
+        }
     }
     out.flush()?;
     Ok(status)
@@ -144,6 +166,80 @@ pub fn exit_status(reports: &[FileReport], mode: Mode) -> ExitStatus {
         .fold(ExitStatus::Success, ExitStatus::worst)
 }
 
+/// Where the SARIF rules point for help.
+const INFORMATION_URI: &str = "https://crates.io/crates/restage";
+
+/// One finding per file that would change (or changed), and per failed input.
+pub fn findings(reports: &[FileReport]) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for report in reports {
+        match &report.result {
+            Ok(done) if done.changed() => found.push(Finding {
+                path: report.name.clone(),
+                kind: FindingKind::SingleStage,
+                region: done.from_region,
+                message: why_message(done),
+            }),
+            Ok(_) => {}
+            Err(error) => {
+                let reported = Reported::new(&report.name, error);
+                let kind = if error.kind == ErrorKind::Parse && reported.position.is_some() {
+                    FindingKind::ParseError
+                } else {
+                    FindingKind::Failure
+                };
+                found.push(Finding {
+                    path: report.name.clone(),
+                    kind,
+                    region: reported.position.map(|(l, c)| Region::point(l, c)),
+                    message: reported.message,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The message of a rewrite finding: what restage would do, then its decisions and warnings,
+/// one per line.
+fn why_message(done: &Done) -> String {
+    let outcome = &done.outcome;
+    let stages: Vec<&str> = outcome
+        .plan
+        .as_ref()
+        .map(|p| p.stages.iter().map(|s| s.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut message = if done.text_changed {
+        let mut head = "Single-stage Dockerfile: restage would split it into stages".to_string();
+        if !stages.is_empty() {
+            head.push_str(&format!(" ({})", stages.join(", ")));
+        }
+        if let Some(profile) = &outcome.profile {
+            head.push_str(&format!(" with the {profile} profile"));
+        }
+        head.push('.');
+        head
+    } else {
+        "restage would add files beside this Dockerfile.".to_string()
+    };
+    for decision in &outcome.decisions {
+        message.push_str(&format!("\n- {}: {}", decision.what, decision.why));
+    }
+    for file in &done.new_files {
+        message.push_str(&format!("\n- create {}", file.name));
+    }
+    for warning in &outcome.warnings {
+        match warning.line {
+            Some(line) => {
+                message.push_str(&format!("\n- warning (line {line}): {}", warning.message))
+            }
+            None => message.push_str(&format!("\n- warning: {}", warning.message)),
+        }
+    }
+    message.push_str("\nRun `restage --write` on the file to apply, or `restage` to see the diff.");
+    message
+}
+
 fn process(
     input: &Input,
     stdin: Option<&Stdin>,
@@ -151,6 +247,7 @@ fn process(
     mode: Mode,
     engine: &pipeline::Engine,
     options: &pipeline::Options,
+    resolver: &Resolver,
 ) -> FileReport {
     let name = input::input_name(input, stdin);
     // A bug on one file must not take the others down: a panic becomes that file's error.
@@ -158,7 +255,7 @@ fn process(
         input::load(input, stdin).and_then(|loaded| {
             let mut options = options.clone();
             options.file_name = Some(loaded.name.clone());
-            rewrite_one(&loaded, args.context.as_deref(), mode, engine, &options)
+            rewrite_one(&loaded, args, mode, engine, &options, resolver)
         })
     }))
     .unwrap_or_else(|panic| Err(input::panic_error(&name, panic.as_ref())));
@@ -171,29 +268,82 @@ fn process(
 
 fn rewrite_one(
     loaded: &Loaded,
-    context: Option<&Path>,
+    args: &RewriteArgs,
     mode: Mode,
     engine: &pipeline::Engine,
     options: &pipeline::Options,
+    resolver: &Resolver,
 ) -> Result<Done, Error> {
+    let name_it = |mut e: Error| {
+        if e.path.is_none() {
+            e.path = Some(PathBuf::from(&loaded.name));
+        }
+        e
+    };
     let tree = crate::syntax::parse(&loaded.text);
     if let Some(first) = tree.errors.first() {
         return Err(Error::new(ErrorKind::Parse, first.message.clone())
             .with_path(&loaded.name)
             .at(first.line, first.col));
     }
-    let context_dir = super::detect::choose_context(loaded, &tree, context).dir;
+    let settings = resolver
+        .settings(
+            &loaded.dir,
+            loaded.located_at.as_deref(),
+            &tree,
+            &loaded.text,
+            &args.overrides,
+        )
+        .map_err(name_it)?;
+    let context_dir = super::detect::choose_context(loaded, &tree, args.context.as_deref()).dir;
+    let from_region = from_region(&tree, &loaded.text);
+    if let Some(reason) = settings.ignored {
+        let outcome = Outcome {
+            status: Status::Skipped,
+            reason: Some(reason),
+            profile: None,
+            dockerfile: loaded.text.clone(),
+            decisions: Vec::new(),
+            warnings: Vec::new(),
+            new_files: Vec::new(),
+            detection: None,
+            plan: None,
+        };
+        return apply_outcome(loaded, &context_dir, outcome, mode);
+    }
+    let mut options = options.clone();
+    options.no_test_stage = !settings.test_stage.value;
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
-    let outcome = engine
-        .rewrite(&loaded.text, &ctx, options)
-        .map_err(|mut e| {
-            if e.path.is_none() {
-                e.path = Some(PathBuf::from(&loaded.name));
-            }
-            e
-        })?;
+    let mut outcome = engine
+        .rewrite(&loaded.text, &ctx, &options)
+        .map_err(name_it)?;
+    if outcome.status == Status::Rewritten {
+        for message in settings.unapplied(outcome.profile.as_deref()) {
+            outcome.warnings.push(Warning {
+                message,
+                line: None,
+            });
+        }
+    }
+    let mut done = apply_outcome(loaded, &context_dir, outcome, mode)?;
+    done.from_region = from_region;
+    Ok(done)
+}
 
-    apply_outcome(loaded, &context_dir, outcome, mode)
+/// The region of the (first) FROM instruction, up to the end of its last line.
+fn from_region(tree: &crate::syntax::Dockerfile, text: &str) -> Option<Region> {
+    let from = tree.stages().next()?;
+    let index = crate::text::LineIndex::new(text);
+    let start = index.line_col(from.keyword_range.start);
+    let body = &text[from.range.start..from.range.end];
+    let end_offset = from.range.start + body.trim_end_matches(['\n', '\r']).len();
+    let end = index.line_col(end_offset);
+    Some(Region {
+        start_line: start.line,
+        start_column: start.col,
+        end_line: end.line,
+        end_column: end.col,
+    })
 }
 
 /// Turn an [`Outcome`] into what to show, and in `--write` mode write it: the Dockerfile when
@@ -254,6 +404,7 @@ fn apply_outcome(
         dockerfile_diff,
         new_files,
         from_stdin,
+        from_region: None,
     })
 }
 
