@@ -161,17 +161,17 @@ impl Loaded {
     /// Read and check a configuration file. Errors name `file:line:col`.
     pub fn read(path: &Path) -> Result<Loaded, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let name = PathBuf::from(shown(path));
         let file: ConfigFile = serde_saphyr::from_str(&text).map_err(|e| {
-            let message = e.to_string();
-            let message = message.lines().next().unwrap_or("invalid configuration");
-            let mut error = Error::new(ErrorKind::Usage, message.to_string()).with_path(path);
+            let mut error =
+                Error::new(ErrorKind::Usage, yaml_message(&e.to_string())).with_path(&name);
             if let Some(at) = e.location() {
                 error = error.at(at.line() as usize, at.column() as usize);
             }
             error
         })?;
         check(&file, &text).map_err(|(message, line)| {
-            let error = Error::new(ErrorKind::Usage, message).with_path(path);
+            let error = Error::new(ErrorKind::Usage, message).with_path(&name);
             match line {
                 Some(line) => error.at(line, 1),
                 None => error,
@@ -206,6 +206,24 @@ impl Loaded {
             _ => None,
         }
     }
+}
+
+/// The first line of a YAML error, without the `error: line N column M:` the renderer adds
+/// (the position is reported as `file:line:col`).
+fn yaml_message(rendered: &str) -> String {
+    let mut line = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid configuration")
+        .trim();
+    line = line.strip_prefix("error: ").unwrap_or(line);
+    if let Some((head, rest)) = line.split_once(": ")
+        && head.starts_with("line ")
+        && head.chars().any(|c| c.is_ascii_digit())
+    {
+        line = rest;
+    }
+    line.to_string()
 }
 
 /// Checks serde cannot express: the only bare string in `images` is `"..."`. Returns the message and the line of the offending key when it can be found.
@@ -373,6 +391,15 @@ fn parse_flavour(value: &str) -> Option<Flavour> {
     }
 }
 
+/// A path as shown: relative to the current folder when it is under it.
+fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    match cwd.as_deref().map(|cwd| path.strip_prefix(cwd)) {
+        Ok(Ok(rest)) if !rest.as_os_str().is_empty() => display_path(rest),
+        _ => display_path(path),
+    }
+}
+
 /// A configuration file found: loaded, or why it could not be.
 type Found = Result<Arc<Loaded>, Arc<Error>>;
 
@@ -439,7 +466,7 @@ impl Resolver {
         let config = self.for_dir(dir).transpose().map_err(|e| copy_error(&e))?;
         let pragmas = pragmas(df, text)?;
         let mut settings = Settings {
-            config: config.as_ref().map(|c| display_path(&c.path)),
+            config: config.as_ref().map(|c| shown(&c.path)),
             test_stage: Sourced {
                 value: true,
                 from: Source::Default,
@@ -465,10 +492,8 @@ impl Resolver {
                 Some(std::fs::canonicalize(&parent).ok()?.join(name))
             });
             if let Some(pattern) = absolute.and_then(|path| config.ignored(&path)) {
-                settings.ignored = Some(format!(
-                    "ignored by `{pattern}` in {}",
-                    display_path(&config.path)
-                ));
+                settings.ignored =
+                    Some(format!("ignored by `{pattern}` in {}", shown(&config.path)));
             }
         }
         if let Some(value) = pragmas.test_stage {

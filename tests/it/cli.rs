@@ -2,13 +2,16 @@
 //!
 //! Two kinds of tests:
 //! - CLI cases as files, under `tests/cli/<case>/`, run by [`cli_cases`]:
-//!   - `cmd`: the arguments, split like a shell does (single and double quotes);
+//!   - `cmd`: the arguments, split like a shell does (single and double quotes). Several lines
+//!     are several runs in the same folder, in order: the earlier ones must exit 0, and the
+//!     expectations below are about the last one;
 //!   - `files/` (optional): copied to a fresh temporary folder, the working directory. A path
 //!     component `dot_x` is copied as `.x`, so `.gitignore` files in cases do not hide fixture
 //!     files from git;
 //!   - `stdin` (optional): fed to standard input;
 //!   - `stdout`, `stderr`: the exact expected output (a missing file means the stream must be
-//!     empty); or `stdout.contains` / `stderr.contains`: lines that must each appear;
+//!     empty); or `stdout.contains` / `stderr.contains`: lines that must each appear; and
+//!     `stdout.lacks` / `stderr.lacks`: lines that must not appear;
 //!   - `status`: the exit code (0 when missing);
 //!   - `after/` (optional): files that must exist, with these contents, after the run.
 //! - Tests here with assert_cmd for what files cannot express (a broken pipe, JSON checks).
@@ -136,8 +139,15 @@ fn check_stream(case: &Path, stream: &str, actual: &str, problems: &mut Vec<Stri
                 problems.push(format!("{stream} lacks {line:?}\n--- actual\n{actual}"));
             }
         }
-    } else if !actual.is_empty() {
+    } else if !actual.is_empty() && !case.join(format!("{stream}.lacks")).is_file() {
         problems.push(format!("{stream} should be empty\n--- actual\n{actual}"));
+    }
+    if let Some(lines) = read_optional(&case.join(format!("{stream}.lacks"))) {
+        for line in lines.lines().filter(|l| !l.is_empty()) {
+            if actual.contains(line) {
+                problems.push(format!("{stream} has {line:?}\n--- actual\n{actual}"));
+            }
+        }
     }
 }
 
@@ -147,8 +157,24 @@ fn run_case(case: &Path) -> Vec<String> {
     if case.join("files").is_dir() {
         copy_tree(&case.join("files"), work.path());
     }
+    let mut lines: Vec<&str> = cmd.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last = lines.pop().expect("a command in cmd");
+    for earlier in lines {
+        let output = restage()
+            .current_dir(work.path())
+            .args(split_args(earlier))
+            .output()
+            .unwrap();
+        if output.status.code() != Some(0) {
+            return vec![format!(
+                "`{earlier}` exited {:?}\n--- stderr\n{}",
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            )];
+        }
+    }
     let mut command = restage();
-    command.current_dir(work.path()).args(split_args(&cmd));
+    command.current_dir(work.path()).args(split_args(last));
     match std::fs::read(case.join("stdin")) {
         Ok(bytes) => command.write_stdin(bytes),
         Err(_) => command.write_stdin(Vec::new()),
