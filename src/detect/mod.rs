@@ -793,7 +793,9 @@ fn score_package_managers(
     tallies
 }
 
-fn flavor_of(
+/// The distro family and release of an image (`alpine`, `debian`/`bookworm`, `distroless`),
+/// from the shared flavour rules: tag words first, then the image name.
+pub fn flavor_of(
     name: &str,
     tag: Option<&str>,
     system: &SystemRules,

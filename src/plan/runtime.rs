@@ -66,7 +66,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         self.refuse_toolchain_at_start(&start)?;
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
-        let family = image_family(&image);
+        let (name, tag) = split_image(&image);
+        let family =
+            crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
+                .0
+                .unwrap_or_else(|| "debian".into());
         self.family = family.clone();
         self.refuse_shell_without_shell(units)?;
         let workdir = self.planner.original.final_workdir().map(str::to_string);
@@ -1219,18 +1223,4 @@ fn simple_command_words(text: &str) -> Option<Vec<String>> {
     }
     let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
     (!words.is_empty() && !words[0].contains('=')).then_some(words)
-}
-
-/// The distro family of a runtime image (`alpine`, `distroless`, `debian`).
-fn image_family(image: &str) -> String {
-    let lower = image.to_ascii_lowercase();
-    if lower.contains("distroless") {
-        "distroless".into()
-    } else if lower.contains("alpine") {
-        "alpine".into()
-    } else if lower.contains("ubi") || lower.contains("fedora") || lower.contains("amazonlinux") {
-        "rhel".into()
-    } else {
-        "debian".into()
-    }
 }
