@@ -221,12 +221,7 @@ fn expectations<'a>(df: &Dockerfile, plan: &Plan) -> Expectations<'a> {
             .iter()
             .any(|st| matches!(st, plan::Step::Exec { .. }))
     });
-    let last_args = |kw: &str| {
-        body()
-            .filter(|i| i.is(kw))
-            .next_back()
-            .map(|i| i.arguments.clone())
-    };
+    let last_args = |kw: &str| body().rfind(|i| i.is(kw)).map(|i| i.arguments.clone());
     Expectations {
         exposed_ports: body()
             .filter(|i| i.is("EXPOSE"))
