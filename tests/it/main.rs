@@ -1,13 +1,13 @@
 //! The one integration test binary. Each module is one area.
+mod cli;
+mod detect;
 mod diff;
-mod text;
+mod hostile;
+mod profiles;
+mod rewrite;
+mod source;
 mod syntax_differential;
 mod syntax_roundtrip;
-mod write;
-mod source;
-mod cli;
-mod profiles;
-mod detect;
+mod text;
 mod verify;
-mod rewrite;
-mod hostile;
+mod write;
