@@ -89,6 +89,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Workdir { path: dir.clone() });
         }
 
+        self.tools_for_start(&start, rule.as_ref(), &mut steps);
         if let Some(setup) = rule.as_ref().and_then(|r| r.runtime_setup.clone()) {
             self.planner.decide(
                 format!("runtime runs `{setup}`"),
@@ -1071,6 +1072,52 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 continue;
             }
             steps.push(unit.step(Vec::new()));
+        }
+    }
+
+    /// A tool the start command runs that the original installed globally (`npm install -g
+    /// http-server`, `pip install gunicorn`) is installed in runtime too, the same way.
+    fn tools_for_start(
+        &mut self,
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+        steps: &mut Vec<Step>,
+    ) {
+        let Some(program) = start.words.first() else {
+            return;
+        };
+        if rule.is_some_and(|r| r.runtime_setup.is_some() || r.exec.is_some())
+            || program.contains('/')
+        {
+            return;
+        }
+        let original = self.planner.original;
+        for entry in &original.body {
+            if !entry.inst.is("RUN") {
+                continue;
+            }
+            let text = super::classify::run_text(entry.inst);
+            for command in shell::commands(&text) {
+                let class = super::classify::classify_command(&command, self.planner.input.profile);
+                let installs_it = class == Some(Class::PackageManagerSetup)
+                    && command
+                        .words
+                        .iter()
+                        .skip(1)
+                        .any(|w| w.split(['@', '=']).next() == Some(program.as_str()));
+                if installs_it {
+                    self.planner.decide(
+                        format!("runtime runs `{}` too", command.text),
+                        format!("the start command runs `{program}`, which the original installed that way"),
+                        0.8,
+                    );
+                    steps.push(Step::Run {
+                        mounts: Vec::new(),
+                        command: command.text.clone(),
+                    });
+                    return;
+                }
+            }
         }
     }
 
