@@ -1059,3 +1059,350 @@ fn profiles_list_and_show() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cobol"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// CI formats, configuration, generated files
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The official schema's `language` patterns (of `run` and `toolComponent`) have a stray
+    // `]` (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`), no valid ECMA-262 regex, so the
+    // meta-schema check of jsonschema refuses the whole schema. Escape that one character in
+    // memory (the file stays verbatim); restage never writes `language`.
+    fn fix(value: &mut serde_json::Value, fixed: &mut usize) {
+        const STRAY: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    if key == "pattern" && child == STRAY {
+                        *child = serde_json::json!(STRAY.replace("]?$", "\\]?$"));
+                        *fixed += 1;
+                    } else {
+                        fix(child, fixed);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| fix(v, fixed)),
+            _ => {}
+        }
+    }
+    let mut fixed = 0;
+    fix(&mut schema, &mut fixed);
+    assert_eq!(fixed, 2, "the two `language` patterns");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the official SARIF schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, log: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    go_project(dir.path(), "with space");
+    write_file(
+        dir.path(),
+        "bad/Dockerfile",
+        "FROM alpine\nRUN <<EOF\necho hi\n",
+    );
+    write_file(
+        dir.path(),
+        "clean/Dockerfile",
+        "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+    );
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--check", "--format", "sarif", ".", "missing/Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let log = json_of(&output.stdout);
+    let errors = schema_errors(&validator, &log);
+    assert!(errors.is_empty(), "{errors:#?}\n{log:#}");
+
+    let run = &log["runs"][0];
+    assert_eq!(log["version"], "2.1.0");
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "restage");
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let rule_ids: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids, ["restage/single-stage", "restage/parse-error"]);
+
+    let results = run["results"].as_array().unwrap();
+    let by_uri = |uri: &str| {
+        results
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri)
+            .unwrap_or_else(|| panic!("no result for {uri}: {results:#?}"))
+    };
+    assert_eq!(
+        results.len(),
+        3,
+        "two rewrites and one parse error: {results:#?}"
+    );
+    let svc = by_uri("svc/Dockerfile");
+    assert_eq!(svc["ruleId"], "restage/single-stage");
+    assert_eq!(svc["level"], "warning");
+    assert_eq!(
+        svc["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 17})
+    );
+    let message = svc["message"]["text"].as_str().unwrap();
+    assert!(message.contains("go profile"), "{message}");
+    assert!(
+        message.contains("runtime image"),
+        "the decisions: {message}"
+    );
+    by_uri("with%20space/Dockerfile");
+    let bad = by_uri("bad/Dockerfile");
+    assert_eq!(bad["ruleId"], "restage/parse-error");
+    assert_eq!(bad["level"], "error");
+    assert_eq!(
+        bad["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    // A missing file is a failure of the run, not a result.
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "missing/Dockerfile"
+    );
+
+    // A clean run is valid too, with no results.
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--check", "--format", "sarif", "clean"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let log = json_of(&output.stdout);
+    assert!(schema_errors(&validator, &log).is_empty());
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn the_schema_check_catches_invalid_sarif() {
+    // The validation above means something: a log missing what SARIF requires is refused.
+    let validator = sarif_validator();
+    let bad = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {}}, "results": [{"message": {"text": "x"}, "level": "loud"}]}]
+    });
+    let errors = schema_errors(&validator, &bad);
+    assert!(errors.len() >= 2, "{errors:#?}");
+}
+
+#[test]
+fn broken_pipe_in_ci_formats_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..60 {
+        go_project(dir.path(), &format!("projects/p{i:03}"));
+    }
+    for format in ["sarif", "github"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restage"))
+            .current_dir(dir.path())
+            .args(["--check", "--quiet", "--format", format, "projects"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn stdin_filename_names_the_input_and_its_context() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    let text = std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap();
+    std::fs::remove_file(dir.path().join("svc/Dockerfile")).unwrap();
+    write_file(dir.path(), "svc/.restage.yaml", "test_stage: false\n");
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--stdin-filename", "svc/Dockerfile", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let diff = String::from_utf8_lossy(&output.stdout);
+    assert!(diff.contains("--- a/svc/Dockerfile\n"), "{diff}");
+    assert!(
+        !diff.contains("AS test"),
+        "the config beside --stdin-filename applies: {diff}"
+    );
+    let why = String::from_utf8_lossy(&output.stderr);
+    assert!(why.starts_with("svc/Dockerfile: rewritten (go)"), "{why}");
+
+    // Without --stdin-filename, stdin is `-` and its context the current folder.
+    let output = restage()
+        .current_dir(dir.path().join("svc"))
+        .args(["--check", "--format", "github", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("::warning file=-,line=1,"));
+}
+
+#[test]
+fn quiet_leaves_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    write_file(dir.path(), "bad/Dockerfile", "# escape=x\nFROM a\n");
+    for args in [
+        &["--check", "--quiet", "."][..],
+        &["--write", "--quiet", "svc"],
+    ] {
+        let output = restage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if args[0] == "--check" {
+            assert_eq!(output.status.code(), Some(2));
+            assert_eq!(
+                stderr,
+                "bad/Dockerfile:1:1: invalid escape token 'x' does not match ` or \\\n"
+            );
+        } else {
+            assert_eq!(output.status.code(), Some(0));
+            assert!(stderr.is_empty(), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, needle) in [
+        ("bash", "_restage()"),
+        ("zsh", "#compdef restage"),
+        ("fish", "complete -c restage"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[restage]"),
+    ] {
+        let output = restage().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(script.contains(needle), "{shell}: {script}");
+        assert!(script.contains("--check"), "{shell}");
+        if matches!(shell, "bash" | "zsh" | "fish") {
+            assert!(script.contains("sarif"), "{shell}: the format values");
+        }
+    }
+    let output = restage().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// The man page, generated from the clap definitions into target/man/restage.1.
+#[test]
+fn man_page_is_generated_from_the_clap_definitions() {
+    let output = restage().arg("manpage").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH restage"),
+        "{page}"
+    );
+    assert!(page.contains(".TH restage 1"), "{page}");
+    for needle in [
+        "\\-\\-check",
+        "\\-\\-format",
+        "sarif",
+        "\\-\\-config",
+        "Exit codes",
+    ] {
+        assert!(page.contains(needle), "the page lacks {needle}");
+    }
+    // Hidden from --help, but there.
+    let help = restage().arg("--help").output().unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("manpage"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let man = target.join("man");
+    std::fs::create_dir_all(&man).unwrap();
+    std::fs::write(man.join("restage.1"), &page).unwrap();
+}
+
+#[test]
+fn config_command_shows_where_settings_come_from() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    write_file(
+        dir.path(),
+        ".restage.yaml",
+        "test_stage: false\nignore: [legacy/]\n",
+    );
+    write_file(dir.path(), "legacy/Dockerfile", "FROM alpine\n");
+    let show = |args: &[&str]| {
+        let output = restage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        json_of(&output.stdout)
+    };
+    let json = show(&["config", "--format", "json", "svc/Dockerfile"]);
+    assert_eq!(json["config"], ".restage.yaml");
+    assert_eq!(
+        json["test_stage"],
+        serde_json::json!({"value": false, "from": "config_file"})
+    );
+    assert!(json.get("ignored").is_none());
+    let json = show(&["config", "--format", "json", "--test-stage", "svc"]);
+    assert_eq!(json["test_stage"]["from"], "flag");
+    let json = show(&["config", "--format", "json", "legacy/Dockerfile"]);
+    assert_eq!(json["ignored"], "ignored by `legacy/` in .restage.yaml");
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["config", "--config", "nope.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("nope.yaml: "));
+}
