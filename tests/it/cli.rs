@@ -1406,3 +1406,77 @@ fn config_command_shows_where_settings_come_from() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("nope.yaml: "));
 }
+
+fn yaml_file(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn pre_commit_hooks_run_the_check() {
+    let hooks = yaml_file(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_array().unwrap();
+    let check = hooks.iter().find(|h| h["id"] == "restage-check").unwrap();
+    assert_eq!(check["language"], "rust");
+    assert_eq!(check["entry"], "restage --check");
+    for hook in hooks {
+        for key in ["id", "name", "entry", "language", "files"] {
+            assert!(hook[key].is_string(), "{key} in {hook}");
+        }
+        // pre-commit appends the file names to the entry: it must be a valid command line.
+        let entry = hook["entry"].as_str().unwrap();
+        let mut argv: Vec<&str> = entry.split_whitespace().collect();
+        assert_eq!(argv[0], "restage");
+        argv.extend(["Dockerfile", "svc/api.Dockerfile"]);
+        let cli = <restage::cli::Cli as clap::Parser>::try_parse_from(&argv).unwrap();
+        assert!(cli.command.is_none(), "{entry}");
+    }
+    // The hook and the folder walk agree on what a Dockerfile is, on the names both know.
+    let files = check["files"].as_str().unwrap();
+    assert!(files.contains("Containerfile") && files.contains("Dockerfile\\."));
+    assert_eq!(check["exclude"], "\\.dockerignore$");
+}
+
+#[test]
+fn the_action_checks_with_sarif_and_uploads_it() {
+    let action = yaml_file("action.yml");
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("cargo install --locked --path"))
+    );
+    assert!(
+        runs.iter().any(
+            |r| r.contains("restage --check --format sarif") && r.contains("> \"$SARIF_FILE\"")
+        )
+    );
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .expect("an upload-sarif step");
+    assert_eq!(upload["with"]["sarif_file"], "${{ inputs.sarif-file }}");
+    for step in steps.iter().filter(|s| s["run"].is_string()) {
+        assert_eq!(step["shell"], "bash", "composite run steps need a shell");
+        // Inputs reach scripts through the environment, never spliced into the script.
+        assert!(!step["run"].as_str().unwrap().contains("${{"), "{step}");
+    }
+    for input in [
+        "paths",
+        "args",
+        "sarif-file",
+        "upload-sarif",
+        "fail-on-findings",
+    ] {
+        assert!(
+            action["inputs"][input]["description"].is_string(),
+            "{input}"
+        );
+    }
+}
