@@ -31,10 +31,11 @@
 //! (the pipeline handles it); `# restage: runtime=distroless, test_stage=false` sets options
 //! for that file. Pragmas stay in the output (the pipeline keeps comments).
 //!
-//! What is applied today: `test_stage` (file, pragma, flags) and `ignore`. `runtime`, `images`
-//! and `commands` are parsed, validated and shown by `restage config` (commands expanded against
-//! the profile's), but the pipeline does not take them yet: a rewrite that would need them says
-//! so with a warning.
+//! What is applied: `test_stage` (file, pragma, flags), `ignore`, and the profile overrides
+//! `images` and `commands` (see [`super::engines`]; `restage config` shows the commands expanded
+//! against the profile's). The runtime flavour (`runtime`, file or pragma) is parsed, validated
+//! and shown, but the pipeline has no option for it yet: a rewrite it would affect carries a
+//! warning saying so.
 
 use super::args::{ConfigArgs, Flavour, Overrides, SimpleFormat};
 use super::exit::ExitStatus;
@@ -303,12 +304,6 @@ impl Settings {
                     "profiles.{name}.runtime: {} {not_yet}",
                     runtime.name()
                 ));
-            }
-            if settings.images.is_some() {
-                notes.push(format!("profiles.{name}.images {not_yet}"));
-            }
-            if !settings.commands.is_empty() {
-                notes.push(format!("profiles.{name}.commands {not_yet}"));
             }
         }
         notes

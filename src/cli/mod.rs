@@ -9,6 +9,7 @@ pub mod args;
 mod backend;
 pub mod config;
 mod detect;
+mod engines;
 mod exit;
 mod generated;
 mod input;

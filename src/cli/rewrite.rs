@@ -18,6 +18,7 @@
 use super::args::{Format, Mode, RewriteArgs};
 use super::backend;
 use super::config::Resolver;
+use super::engines::Engines;
 use super::exit::ExitStatus;
 use super::input::{self, Loaded, Reported, Stdin, display_path};
 use super::walk::{self, Input};
@@ -109,10 +110,11 @@ pub fn run(
     };
 
     let resolver = Resolver::new(args.config.as_deref());
+    let engines = Engines::new(&engine, &options);
     let mut reports: Vec<FileReport> = discovered
         .inputs
         .par_iter()
-        .map(|input| process(input, stdin, args, mode, &engine, &options, &resolver))
+        .map(|input| process(input, stdin, args, mode, &engines, &options, &resolver))
         .collect();
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
@@ -245,7 +247,7 @@ fn process(
     stdin: Option<&Stdin>,
     args: &RewriteArgs,
     mode: Mode,
-    engine: &pipeline::Engine,
+    engines: &Engines<'_>,
     options: &pipeline::Options,
     resolver: &Resolver,
 ) -> FileReport {
@@ -255,7 +257,7 @@ fn process(
         input::load(input, stdin).and_then(|loaded| {
             let mut options = options.clone();
             options.file_name = Some(loaded.name.clone());
-            rewrite_one(&loaded, args, mode, engine, &options, resolver)
+            rewrite_one(&loaded, args, mode, engines, &options, resolver)
         })
     }))
     .unwrap_or_else(|panic| Err(input::panic_error(&name, panic.as_ref())));
@@ -270,7 +272,7 @@ fn rewrite_one(
     loaded: &Loaded,
     args: &RewriteArgs,
     mode: Mode,
-    engine: &pipeline::Engine,
+    engines: &Engines<'_>,
     options: &pipeline::Options,
     resolver: &Resolver,
 ) -> Result<Done, Error> {
@@ -314,10 +316,33 @@ fn rewrite_one(
     let mut options = options.clone();
     options.no_test_stage = !settings.test_stage.value;
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
-    let mut outcome = engine
-        .rewrite(&loaded.text, &ctx, &options)
+    let origin = settings.config.clone().unwrap_or_default();
+    let mut outcome = engines
+        .with(&settings.profiles, &origin, |engine| {
+            engine.rewrite(&loaded.text, &ctx, &options)
+        })?
         .map_err(name_it)?;
     if outcome.status == Status::Rewritten {
+        if let Some(overridden) = outcome
+            .profile
+            .as_deref()
+            .and_then(|p| settings.profiles.get(p))
+        {
+            let mut what = Vec::new();
+            if overridden.images.is_some() {
+                what.push("runtime images");
+            }
+            if !overridden.commands.is_empty() {
+                what.push("commands");
+            }
+            if !what.is_empty() {
+                outcome.decisions.push(Decision {
+                    what: format!("{} from {origin}", what.join(" and ")),
+                    why: "the configuration file overrides the profile's".into(),
+                    confidence: 1.0,
+                });
+            }
+        }
         for message in settings.unapplied(outcome.profile.as_deref()) {
             outcome.warnings.push(Warning {
                 message,
