@@ -1480,3 +1480,44 @@ fn the_action_checks_with_sarif_and_uploads_it() {
         );
     }
 }
+
+#[test]
+fn pragmas_stay_in_the_output_and_a_second_check_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    go_project(dir.path(), "svc");
+    let path = dir.path().join("svc/Dockerfile");
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("# restage: test_stage=false, runtime=slim\n\n{original}"),
+    )
+    .unwrap();
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--write", "svc"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.contains("\n# restage: test_stage=false, runtime=slim\n"),
+        "{written}"
+    );
+    assert!(!written.contains("AS test"), "{written}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the pragma `runtime=slim` is not applied"),
+        "{stderr}"
+    );
+    let output = restage()
+        .current_dir(dir.path())
+        .args(["--check", "svc"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
