@@ -89,8 +89,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Workdir { path: dir.clone() });
         }
 
-        self.tools_for_start(&start, rule.as_ref(), &mut steps);
-        if let Some(setup) = rule.as_ref().and_then(|r| r.runtime_setup.clone()) {
+        let installs_dependencies = self.planner.input.profile.artifacts.kind == "output-dirs";
+        let has_tool =
+            self.tools_for_start(&start, rule.as_ref(), installs_dependencies, &mut steps);
+        if let Some(setup) = rule
+            .as_ref()
+            .and_then(|r| r.runtime_setup.clone())
+            .filter(|_| !has_tool)
+        {
             self.planner.decide(
                 format!("runtime runs `{setup}`"),
                 "the start command needs it and it was part of the builder image",
@@ -408,12 +414,6 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             ));
         }
         steps.extend(side.manifest_copies.iter().cloned());
-        if let Some(setup) = pm.setup.as_deref().and_then(|s| self.planner.render(s)) {
-            steps.push(Step::Run {
-                mounts: Vec::new(),
-                command: setup,
-            });
-        }
         let install = pm
             .install_production
             .as_deref()
@@ -1075,50 +1075,65 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
     }
 
-    /// A tool the start command runs that the original installed globally (`npm install -g
-    /// http-server`, `pip install gunicorn`) is installed in runtime too, the same way.
+    /// The original's setup commands that the runtime needs too, the same way: the tool the
+    /// start command runs (`npm install -g http-server`), and, when the runtime installs
+    /// dependencies itself (`all`), the package manager (`npm i -g pnpm@8`, `corepack enable`).
     fn tools_for_start(
         &mut self,
         start: &StartCommand,
         rule: Option<&crate::profile::EntrypointRule>,
+        all: bool,
         steps: &mut Vec<Step>,
-    ) {
-        let Some(program) = start.words.first() else {
-            return;
-        };
-        if rule.is_some_and(|r| r.runtime_setup.is_some() || r.exec.is_some())
-            || program.contains('/')
-        {
-            return;
+    ) -> bool {
+        let translated = rule.is_some_and(|r| r.exec.is_some());
+        let program = start
+            .words
+            .first()
+            .filter(|p| !p.contains('/') && !translated)
+            .cloned();
+        let mut installed_program = false;
+        if program.is_none() && !all {
+            return false;
         }
-        let original = self.planner.original;
-        for entry in &original.body {
+        let mut replayed: Vec<String> = Vec::new();
+        for entry in &self.planner.original.body {
             if !entry.inst.is("RUN") {
                 continue;
             }
             let text = super::classify::run_text(entry.inst);
             for command in shell::commands(&text) {
                 let class = super::classify::classify_command(&command, self.planner.input.profile);
-                let installs_it = class == Some(Class::PackageManagerSetup)
-                    && command
+                if class != Some(Class::PackageManagerSetup) || replayed.contains(&command.text) {
+                    continue;
+                }
+                let installs_program = program.as_deref().is_some_and(|p| {
+                    command
                         .words
                         .iter()
                         .skip(1)
-                        .any(|w| w.split(['@', '=']).next() == Some(program.as_str()));
-                if installs_it {
-                    self.planner.decide(
-                        format!("runtime runs `{}` too", command.text),
-                        format!("the start command runs `{program}`, which the original installed that way"),
-                        0.8,
-                    );
-                    steps.push(Step::Run {
-                        mounts: Vec::new(),
-                        command: command.text.clone(),
-                    });
-                    return;
+                        .any(|w| w.split(['@', '=']).next() == Some(p))
+                });
+                if !(all || installs_program) {
+                    continue;
                 }
+                self.planner.decide(
+                    format!("runtime runs `{}` too", command.text),
+                    if installs_program {
+                        "the start command needs the tool it installs"
+                    } else {
+                        "the runtime installs production dependencies with the same package manager"
+                    },
+                    0.8,
+                );
+                installed_program |= installs_program;
+                replayed.push(command.text.clone());
+                steps.push(Step::Run {
+                    mounts: Vec::new(),
+                    command: command.text.clone(),
+                });
             }
         }
+        installed_program
     }
 
     /// A shell-form start command that needs a real shell cannot run on a shell-less image.
