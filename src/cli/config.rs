@@ -421,6 +421,15 @@ impl Resolver {
         }
     }
 
+    /// The error reading `--config FILE`, if it could not be read: a usage error for the whole
+    /// run rather than one per input.
+    pub fn explicit_error(&self) -> Option<&Error> {
+        match &self.explicit {
+            Some(Err(error)) => Some(error),
+            _ => None,
+        }
+    }
+
     /// The configuration for a Dockerfile in `dir` (any spelling; it is made canonical).
     pub fn for_dir(&self, dir: &Path) -> Option<Found> {
         if let Some(explicit) = &self.explicit {

@@ -110,6 +110,10 @@ pub fn run(
     };
 
     let resolver = Resolver::new(args.config.as_deref());
+    if let Some(error) = resolver.explicit_error() {
+        writeln!(err, "restage: --config: {error}")?;
+        return Ok(ExitStatus::Error);
+    }
     let engines = Engines::new(&engine, &options);
     let mut reports: Vec<FileReport> = discovered
         .inputs
