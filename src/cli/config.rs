@@ -457,6 +457,13 @@ impl Resolver {
         found
     }
 
+    /// Why the Dockerfile at `file` (in `dir`) is skipped, when an `ignore` glob of its
+    /// configuration matches it. Checked before anything else: an ignored file is not parsed.
+    pub fn ignored(&self, dir: &Path, file: Option<&Path>) -> Result<Option<String>, Error> {
+        let config = self.for_dir(dir).transpose().map_err(|e| copy_error(&e))?;
+        Ok(config.and_then(|config| ignored_by(&config, file)))
+    }
+
     /// The settings for one Dockerfile: `dir` its folder, `file` its path when it has one (or
     /// stdin's `--stdin-filename`), `df`/`text` the parsed file.
     pub fn settings(
@@ -490,15 +497,7 @@ impl Resolver {
                 };
             }
             settings.profiles = config.file.profiles.clone();
-            let absolute = file.and_then(|f| {
-                let parent = super::input::parent_dir(f);
-                let name = f.file_name()?;
-                Some(std::fs::canonicalize(&parent).ok()?.join(name))
-            });
-            if let Some(pattern) = absolute.and_then(|path| config.ignored(&path)) {
-                settings.ignored =
-                    Some(format!("ignored by `{pattern}` in {}", shown(&config.path)));
-            }
+            settings.ignored = ignored_by(config, file);
         }
         if let Some(value) = pragmas.test_stage {
             settings.test_stage = Sourced {
@@ -514,6 +513,15 @@ impl Resolver {
         }
         Ok(settings)
     }
+}
+
+/// The reason `file` is skipped under `config`, if one of its `ignore` globs matches.
+fn ignored_by(config: &Loaded, file: Option<&Path>) -> Option<String> {
+    let file = file?;
+    let parent = super::input::parent_dir(file);
+    let absolute = std::fs::canonicalize(&parent).ok()?.join(file.file_name()?);
+    let pattern = config.ignored(&absolute)?;
+    Some(format!("ignored by `{pattern}` in {}", shown(&config.path)))
 }
 
 // ---------------------------------------------------------------------------------------------

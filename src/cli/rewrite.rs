@@ -286,6 +286,24 @@ fn rewrite_one(
         }
         e
     };
+    let skipped = |reason: String| Outcome {
+        status: Status::Skipped,
+        reason: Some(reason),
+        profile: None,
+        dockerfile: loaded.text.clone(),
+        decisions: Vec::new(),
+        warnings: Vec::new(),
+        new_files: Vec::new(),
+        detection: None,
+        plan: None,
+    };
+    // An ignored file is not even parsed (it may be a template, or broken on purpose).
+    if let Some(reason) = resolver
+        .ignored(&loaded.dir, loaded.located_at.as_deref())
+        .map_err(name_it)?
+    {
+        return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
+    }
     let tree = crate::syntax::parse(&loaded.text);
     if let Some(first) = tree.errors.first() {
         return Err(Error::new(ErrorKind::Parse, first.message.clone())
@@ -303,20 +321,7 @@ fn rewrite_one(
         .map_err(name_it)?;
     let context_dir = super::detect::choose_context(loaded, &tree, args.context.as_deref()).dir;
     let from_region = from_region(&tree, &loaded.text);
-    if let Some(reason) = settings.ignored {
-        let outcome = Outcome {
-            status: Status::Skipped,
-            reason: Some(reason),
-            profile: None,
-            dockerfile: loaded.text.clone(),
-            decisions: Vec::new(),
-            warnings: Vec::new(),
-            new_files: Vec::new(),
-            detection: None,
-            plan: None,
-        };
-        return apply_outcome(loaded, &context_dir, outcome, mode);
-    }
+
     let mut options = options.clone();
     options.no_test_stage = !settings.test_stage.value;
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
