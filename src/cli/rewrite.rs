@@ -305,6 +305,13 @@ fn rewrite_one(
         return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
     }
     let tree = crate::syntax::parse(&loaded.text);
+    // Like an ignore glob, `# restage: ignore` skips a file even when it does not parse.
+    if !tree.errors.is_empty()
+        && super::config::pragmas(&tree, &loaded.text).is_ok_and(|p| p.ignore)
+    {
+        let reason = "the file has a `# restage: ignore` comment".to_string();
+        return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
+    }
     if let Some(first) = tree.errors.first() {
         return Err(Error::new(ErrorKind::Parse, first.message.clone())
             .with_path(&loaded.name)
