@@ -305,10 +305,9 @@ fn rewrite_one(
         return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
     }
     let tree = crate::syntax::parse(&loaded.text);
-    // Like an ignore glob, `# restage: ignore` skips a file even when it does not parse.
-    if !tree.errors.is_empty()
-        && super::config::pragmas(&tree, &loaded.text).is_ok_and(|p| p.ignore)
-    {
+    // Like an ignore glob, `# restage: ignore` skips a file even when it does not parse, and
+    // also beside other pragmas (`# restage: ignore, runtime=alpine`).
+    if super::config::pragmas(&tree, &loaded.text).is_ok_and(|p| p.ignore) {
         let reason = "the file has a `# restage: ignore` comment".to_string();
         return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
     }
