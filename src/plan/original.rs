@@ -71,6 +71,12 @@ impl<'a> Original<'a> {
                 Item::Instruction { index, range } => {
                     let inst = &df.instructions[index];
                     let mut text = String::new();
+                    if inst.is("FROM") && !seen_from {
+                        // The FROM line itself is regenerated: its comments (pragmas included)
+                        // stay above the first stage.
+                        out.header_comments
+                            .extend(pending.drain(..).map(|r| with_eol(df.slice(r), eol)));
+                    }
                     for comment in pending.drain(..) {
                         text.push_str(&with_eol(df.slice(comment), eol));
                     }
@@ -176,6 +182,13 @@ mod tests {
         assert_eq!(o.body[0].text, "# go to app\nWORKDIR /app\n");
         assert_eq!(o.body[2].workdir.as_deref(), Some("/app/build/libs"));
         assert_eq!(o.trailer, vec!["# end\n"]);
+    }
+
+    #[test]
+    fn comments_above_from_stay_in_the_header() {
+        let df = parse("# restage: test_stage=false\nFROM a\nRUN x\n");
+        let o = Original::new(&df);
+        assert_eq!(o.header_comments, vec!["# restage: test_stage=false\n"]);
     }
 
     #[test]
