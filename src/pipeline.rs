@@ -171,13 +171,19 @@ impl Engine {
                 opts,
             ));
         }
+        // What restage could not look at is part of what it concluded from.
+        let mut warnings = plan.warnings.clone();
+        warnings.extend(ctx.limit_notes().into_iter().map(|message| Warning {
+            message,
+            line: None,
+        }));
         Ok(Outcome {
             status: Status::Rewritten,
             reason: None,
             profile: Some(profile.name.clone()),
             dockerfile: output,
             decisions: plan.decisions.clone(),
-            warnings: plan.warnings.clone(),
+            warnings,
             new_files: plan.new_files.clone(),
             detection: Some(detection),
             plan: Some(plan),
