@@ -25,6 +25,11 @@ pub struct Options {
     pub file_name: Option<String>,
     /// Leave out the test stage.
     pub no_test_stage: bool,
+    /// The runtime flavour asked for (`slim`, `alpine`, `distroless`), for whatever profile
+    /// applies (a `# restage: runtime=...` pragma).
+    pub runtime_flavour: Option<String>,
+    /// The runtime flavour asked for per profile (`.restage.yaml`); the pragma wins.
+    pub runtime_flavours: std::collections::BTreeMap<String, String>,
 }
 
 /// What happened to one file.
@@ -133,6 +138,10 @@ impl Engine {
         };
         let options = PlanOptions {
             no_test_stage: opts.no_test_stage,
+            runtime_flavour: opts
+                .runtime_flavour
+                .clone()
+                .or_else(|| opts.runtime_flavours.get(&profile.name).cloned()),
         };
         let input = PlanInput {
             df: &df,

@@ -285,30 +285,7 @@ pub struct Settings {
     pub profiles: BTreeMap<String, ProfileSettings>,
 }
 
-impl Settings {
-    /// Settings the pipeline cannot apply yet for `profile`, as warning messages.
-    pub fn unapplied(&self, profile: Option<&str>) -> Vec<String> {
-        let mut notes = Vec::new();
-        let not_yet =
-            "is not applied by this version of restage (the pipeline has no option for it yet)";
-        if let Some(runtime) = &self.runtime {
-            notes.push(format!(
-                "the pragma `runtime={}` {not_yet}",
-                runtime.value.name()
-            ));
-        }
-        if let Some(settings) = profile.and_then(|p| self.profiles.get(p).map(|s| (p, s))) {
-            let (name, settings) = settings;
-            if let Some(runtime) = settings.runtime {
-                notes.push(format!(
-                    "profiles.{name}.runtime: {} {not_yet}",
-                    runtime.name()
-                ));
-            }
-        }
-        notes
-    }
-}
+impl Settings {}
 
 /// Pragmas found in a Dockerfile's header comments.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -330,6 +330,15 @@ fn rewrite_one(
 
     let mut options = options.clone();
     options.no_test_stage = !settings.test_stage.value;
+    options.runtime_flavour = settings
+        .runtime
+        .as_ref()
+        .map(|r| r.value.name().to_string());
+    options.runtime_flavours = settings
+        .profiles
+        .iter()
+        .filter_map(|(name, p)| p.runtime.map(|f| (name.clone(), f.name().to_string())))
+        .collect();
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
     let origin = settings.config.clone().unwrap_or_default();
     let mut outcome = engines
@@ -357,12 +366,6 @@ fn rewrite_one(
                     confidence: 1.0,
                 });
             }
-        }
-        for message in settings.unapplied(outcome.profile.as_deref()) {
-            outcome.warnings.push(Warning {
-                message,
-                line: None,
-            });
         }
     }
     let mut done = apply_outcome(loaded, &context_dir, outcome, mode)?;

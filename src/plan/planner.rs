@@ -30,6 +30,8 @@ pub struct PlanInput<'a> {
 pub struct PlanOptions {
     /// Leave out the `test` stage.
     pub no_test_stage: bool,
+    /// The runtime flavour asked for (`slim`, `alpine`, `distroless`).
+    pub runtime_flavour: Option<String>,
 }
 
 /// Why a file cannot be rewritten faithfully; the file is then left alone.

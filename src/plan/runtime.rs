@@ -246,6 +246,30 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .images
             .iter()
             .any(|rule| crate::profile::schema::image_name_matches(&rule.image, &name));
+        if let Some(flavour) = input.options.runtime_flavour.as_deref() {
+            match profile.runtime_image_of_flavour(
+                &self.builder_image,
+                &input.detection.facts,
+                &input.detection.versions,
+                flavour,
+            ) {
+                Some(image) => {
+                    self.planner.decide(
+                        format!("runtime image {image}"),
+                        format!("the {flavour} runtime flavour was asked for"),
+                        0.9,
+                    );
+                    return image;
+                }
+                None => self.planner.warn(
+                    format!(
+                        "the {} profile has no {flavour} runtime that is safe for {}; the default runtime is used",
+                        profile.name, self.builder_image
+                    ),
+                    None,
+                ),
+            }
+        }
         let mapped = profile.runtime_image_for(
             &self.builder_image,
             &input.detection.facts,

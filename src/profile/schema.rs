@@ -573,6 +573,10 @@ pub struct RuntimeImageRule {
     /// A boolean fact that must be false (`uses_cgo`).
     #[serde(default)]
     pub unless: Option<String>,
+    /// A flavour the user may ask for (`slim`, `alpine`, `distroless`): the rule applies only
+    /// then, and before the others. Give it only where the app keeps working (same libc).
+    #[serde(default)]
+    pub flavour: Option<String>,
     /// The runtime image template; always with a tag.
     pub runtime: String,
 }
@@ -659,6 +663,28 @@ impl Profile {
         facts: &Facts,
         versions: &BTreeMap<String, String>,
     ) -> Option<String> {
+        self.runtime_image_with(builder_image, facts, versions, None)
+    }
+
+    /// The runtime image of a flavour (`alpine`), when one of the profile's flavour rules
+    /// applies to this builder; `None` when the profile offers no safe image of that flavour.
+    pub fn runtime_image_of_flavour(
+        &self,
+        builder_image: &str,
+        facts: &Facts,
+        versions: &BTreeMap<String, String>,
+        flavour: &str,
+    ) -> Option<String> {
+        self.runtime_image_with(builder_image, facts, versions, Some(flavour))
+    }
+
+    fn runtime_image_with(
+        &self,
+        builder_image: &str,
+        facts: &Facts,
+        versions: &BTreeMap<String, String>,
+        flavour: Option<&str>,
+    ) -> Option<String> {
         let (name, tag) = split_image(builder_image);
         let ri = &self.runtime_images;
         let fallback_version = ri
@@ -685,7 +711,7 @@ impl Profile {
             facts.render_with(&s, versions)
         };
         for rule in &ri.rules {
-            if !image_name_matches(&rule.builder, &name) {
+            if rule.flavour.as_deref() != flavour || !image_name_matches(&rule.builder, &name) {
                 continue;
             }
             if !condition_holds(rule.when.as_deref(), rule.unless.as_deref(), facts) {
@@ -705,7 +731,10 @@ impl Profile {
                 return Some(image);
             }
         }
-        fill(&ri.default, None)
+        match flavour {
+            Some(_) => None,
+            None => fill(&ri.default, None),
+        }
     }
 
     /// What a build-time system package becomes at run time: `Some(Install(x))` when the map
