@@ -384,6 +384,8 @@ python3 -m json.tool "$OUT/report.json" >/dev/null || die "report.json is not va
   echo
   echo "Generated $(date -u +%Y-%m-%d) by \`tests/e2e/run.sh\`: $(buildah --version | head -1), $(podman --version), $E2E_DRIVER storage."
   echo "Base images are local stand-ins built from Debian packages (see tests/e2e/images/), so sizes differ from the official images."
+  echo "Each example starts from a clean layer cache; the rewrite is built second, so it may reuse the original's identical leading layers (as it would on a developer's machine)."
+  echo "The cached rebuild follows a one-line change to a source file (EDIT in tests/e2e/cases/<example>.conf)."
   echo
   echo "| example | original | rewritten | ratio | build (orig → new) | cached rebuild after a source change (orig → new) | same behaviour / test stage / deps reused | pass |"
   echo "|---|---:|---:|---:|---|---|---|---|"
