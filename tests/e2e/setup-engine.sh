@@ -22,9 +22,9 @@ mkdir -p "$E2E_CACHE/base" "$E2E_CACHE/conf" "$E2E_CACHE/storage" || e2e_die "ca
 # 1. engine packages -----------------------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"
-PKGS="buildah podman runc fuse-overlayfs slirp4netns uidmap debootstrap curl"
+PKGS="buildah podman runc fuse-overlayfs slirp4netns uidmap debootstrap curl python3"
 missing=""
-for bin in buildah podman runc debootstrap curl; do
+for bin in buildah podman runc debootstrap curl python3; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 if [ -n "$missing" ]; then
