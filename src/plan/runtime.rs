@@ -33,6 +33,17 @@ struct StartCommand {
     words: Vec<String>,
     line: Option<usize>,
     keyword: String,
+    /// How many of `words` come from ENTRYPOINT when a CMD follows them (0 otherwise).
+    entrypoint_len: usize,
+    /// The line of the CMD whose words follow the ENTRYPOINT's.
+    cmd_line: Option<usize>,
+}
+
+/// A start command rewritten for the runtime.
+struct Translation {
+    args: Vec<String>,
+    /// Word for word (paths replaced), so an ENTRYPOINT + CMD pair can stay a pair.
+    same_shape: bool,
 }
 
 pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
@@ -166,6 +177,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if start.words.is_empty() {
                 start.line = Some(inst.start_line);
                 start.keyword = kw.to_string();
+            } else {
+                start.entrypoint_len = start.words.len();
+                start.cmd_line = Some(inst.start_line);
             }
             start.words.extend(words);
         }
@@ -644,13 +658,26 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             (None, Some(rule)) => rule,
             (None, None) => self.add_build(side)?,
         };
-        // Keep the path when the start command names it; otherwise the profile's runtime path.
-        let referenced = start.words.iter().any(|w| {
-            let resolved = resolve(workdir.as_deref(), w);
-            resolved == source
-                || source.starts_with(&format!("{resolved}/"))
-                || resolved.starts_with(&format!("{source}/"))
-        });
+        // Keep the path when the start command names it (as a path, a glob, inside a `sh -c`
+        // string, or by name from a PATH folder); otherwise the profile's runtime path.
+        let base = source.rsplit('/').next().unwrap_or(&source).to_string();
+        let on_path = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin"]
+            .iter()
+            .any(|dir| {
+                source.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) == Some(base.as_str())
+            });
+        let referenced = start
+            .words
+            .iter()
+            .flat_map(|w| w.split_whitespace())
+            .any(|w| {
+                let resolved = resolve(workdir.as_deref(), w);
+                resolved == source
+                    || source.starts_with(&format!("{resolved}/"))
+                    || resolved.starts_with(&format!("{source}/"))
+                    || (w.contains('*') && glob(&resolved, &source))
+                    || (on_path && w == base)
+            });
         let dest = if referenced {
             source.clone()
         } else {
@@ -1065,12 +1092,50 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
             let is_start = inst.is("CMD") || inst.is("ENTRYPOINT");
             if is_start && Some(unit.line()) == last_start_line {
-                if let Some(translated) = self.translate(start, rule, artifact, workdir) {
+                if let Some(translation) = self.translate(start, rule, artifact, workdir) {
+                    push_comments(&unit.entry.text, steps);
+                    let n = start.entrypoint_len;
+                    if translation.same_shape && n > 0 && n < translation.args.len() {
+                        // Keep ENTRYPOINT and CMD apart: `docker run image ARGS` still replaces CMD.
+                        let (entry, cmd) = translation.args.split_at(n);
+                        for (keyword, line, args) in [
+                            ("ENTRYPOINT", start.line, entry),
+                            ("CMD", start.cmd_line, cmd),
+                        ] {
+                            let original = if keyword == "ENTRYPOINT" {
+                                &start.words[..n]
+                            } else {
+                                &start.words[n..]
+                            };
+                            if args == original {
+                                continue;
+                            }
+                            let exec = Step::Exec {
+                                keyword: keyword.into(),
+                                args: args.to_vec(),
+                            };
+                            match steps.iter().position(
+                                |s| matches!(s, Step::Kept { line: l, .. } if Some(*l) == line),
+                            ) {
+                                Some(i) => steps[i] = exec,
+                                None if Some(unit.line()) == line => {
+                                    steps.push(exec);
+                                }
+                                None => {}
+                            }
+                        }
+                        if !steps.iter().any(
+                            |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword),
+                        ) {
+                            steps.push(unit.step(Vec::new()));
+                        }
+                        continue;
+                    }
+                    let translated = translation.args;
                     if !start.keyword.is_empty() && start.keyword != inst.keyword {
                         // ENTRYPOINT + CMD were combined; the translation replaces both.
                         steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
                     }
-                    push_comments(&unit.entry.text, steps);
                     steps.push(Step::Exec {
                         keyword: inst.keyword.clone(),
                         args: translated,
@@ -1192,7 +1257,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         rule: Option<&crate::profile::EntrypointRule>,
         artifact: Option<&(String, String)>,
         workdir: &Option<String>,
-    ) -> Option<Vec<String>> {
+    ) -> Option<Translation> {
         if let Some(rule) = rule
             && let Some(exec) = &rule.exec
         {
@@ -1217,7 +1282,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 rule.note.clone(),
                 0.85,
             );
-            return Some(args);
+            return Some(Translation {
+                args,
+                same_shape: false,
+            });
         }
         let (source, artifact) = artifact?;
         let base = artifact.rsplit('/').next().unwrap_or(artifact);
@@ -1236,7 +1304,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 format!("`{program}` was found on the builder's PATH, which the runtime image does not have"),
                 0.85,
             );
-            return Some(args);
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
         }
         if self.artifact_moved
             && let Some(name) = self
@@ -1263,7 +1334,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 "the build stage now publishes the app to a fixed folder",
                 0.85,
             );
-            return Some(args);
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
         }
         let glob_word = start
             .words
@@ -1277,7 +1351,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 "exec form does not expand globs, so the original pointed at a file that does not exist",
                 0.9,
             );
-            return Some(args);
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
         }
         None
     }
