@@ -122,23 +122,57 @@ pub const BUILTIN_FILES: &[(&str, &str)] = builtin!(
 
 const SYSTEM_FILE: &str = "_system.yaml";
 
+/// The embedded profiles converted to JSON by build.rs (`BUILTIN_JSON`), parsed at start-up far
+/// faster than the YAML.
+mod builtin_json {
+    include!(concat!(env!("OUT_DIR"), "/builtin_profiles.rs"));
+}
+
+/// A profile file's text: YAML as written, or the JSON build.rs made of an embedded one (with
+/// its YAML, for error positions).
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Yaml(&'a str),
+    Json { json: &'a str, yaml: &'a str },
+}
+
+impl<'a> Text<'a> {
+    fn yaml(self) -> &'a str {
+        match self {
+            Text::Yaml(yaml) | Text::Json { yaml, .. } => yaml,
+        }
+    }
+
+    fn parse<T: for<'de> Deserialize<'de>>(self, path: &Path) -> Result<T> {
+        match self {
+            Text::Yaml(yaml) => parse_yaml(path, yaml),
+            Text::Json { json, .. } => serde_json::from_str(json).map_err(|e| {
+                Error::new(ErrorKind::Profile, format!("embedded profile: {e}")).with_path(path)
+            }),
+        }
+    }
+}
+
+/// The embedded files, each with its JSON form.
+fn builtin_texts() -> Vec<(PathBuf, Text<'static>)> {
+    BUILTIN_FILES
+        .iter()
+        .map(|(name, yaml)| {
+            let text = match builtin_json::BUILTIN_JSON.iter().find(|(n, _)| n == name) {
+                Some((_, json)) => Text::Json { json, yaml },
+                None => Text::Yaml(yaml),
+            };
+            (PathBuf::from("language-profiles").join(name), text)
+        })
+        .collect()
+}
+
 impl Registry {
     /// The built-in registry, parsed once.
     pub fn builtin() -> Result<&'static Registry> {
         static BUILTIN: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
         BUILTIN
-            .get_or_init(|| {
-                let files: Vec<(PathBuf, String)> = BUILTIN_FILES
-                    .iter()
-                    .map(|(name, text)| {
-                        (
-                            PathBuf::from("language-profiles").join(name),
-                            text.to_string(),
-                        )
-                    })
-                    .collect();
-                Registry::from_files(&files).map_err(|e| e.to_string())
-            })
+            .get_or_init(|| Registry::from_texts(&builtin_texts()).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| {
                 Error::new(
@@ -151,7 +185,39 @@ impl Registry {
     /// The built-in profiles, plus the `*.yaml`/`*.yml` files of `extra_dir` that add profiles or
     /// override them by name (and `_system.yaml`, which replaces the shared rules).
     pub fn load(extra_dir: Option<&Path>) -> Result<Registry> {
-        let mut files: Vec<(PathBuf, String)> = BUILTIN_FILES
+        let Some(dir) = extra_dir else {
+            return Registry::builtin().cloned();
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        paths.sort();
+        let mut extra = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+            extra.push((path, text));
+        }
+        let mut texts = builtin_texts();
+        texts.extend(extra.iter().map(|(p, t)| (p.clone(), Text::Yaml(t))));
+        Registry::from_texts(&texts)
+    }
+
+    /// Build a registry from (path, text) pairs, later files overriding earlier ones by name.
+    /// Exactly one file named `_system.yaml` is required overall (a later one replaces it).
+    pub fn from_files(files: &[(PathBuf, String)]) -> Result<Registry> {
+        let texts: Vec<(PathBuf, Text<'_>)> = files
+            .iter()
+            .map(|(p, t)| (p.clone(), Text::Yaml(t)))
+            .collect();
+        Registry::from_texts(&texts)
+    }
+
+    /// The registry from the YAML of the embedded files alone (what build.rs's JSON must match).
+    #[doc(hidden)]
+    pub fn builtin_from_yaml() -> Result<Registry> {
+        let files: Vec<(PathBuf, String)> = BUILTIN_FILES
             .iter()
             .map(|(name, text)| {
                 (
@@ -160,24 +226,10 @@ impl Registry {
                 )
             })
             .collect();
-        if let Some(dir) = extra_dir {
-            let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
-            let mut paths: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                .collect();
-            paths.sort();
-            for path in paths {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
-                files.push((path, text));
-            }
-        }
         Registry::from_files(&files)
     }
 
-    /// Build a registry from (path, text) pairs, later files overriding earlier ones by name.
-    /// Exactly one file named `_system.yaml` is required overall (a later one replaces it).
-    pub fn from_files(files: &[(PathBuf, String)]) -> Result<Registry> {
+    fn from_texts(files: &[(PathBuf, Text<'_>)]) -> Result<Registry> {
         let mut profiles = BTreeMap::new();
         let mut origins = BTreeMap::new();
         let mut system: Option<SystemRules> = None;
@@ -187,10 +239,10 @@ impl Registry {
                 n == SYSTEM_FILE || n == "_system.yml"
             });
             if is_system {
-                system = Some(parse_yaml(path, text)?);
+                system = Some(text.parse(path)?);
             } else {
-                let profile: Profile = parse_yaml(path, text)?;
-                validate_profile(&profile, path, text)?;
+                let profile: Profile = text.parse(path)?;
+                validate_profile(&profile, path, text.yaml())?;
                 origins.insert(profile.name.clone(), path.display().to_string());
                 profiles.insert(profile.name.clone(), profile);
             }

@@ -827,3 +827,15 @@ fn every_recognised_builder_image_maps_to_a_tagged_runtime_image() {
         }
     }
 }
+
+/// build.rs embeds the profiles as JSON for a fast start-up; the YAML stays the source of truth.
+#[test]
+fn embedded_json_matches_the_yaml() {
+    let from_json = Registry::builtin().expect("embedded profiles load");
+    let from_yaml = Registry::builtin_from_yaml().expect("YAML profiles load");
+    assert_eq!(from_json.system(), from_yaml.system());
+    let json: Vec<_> = from_json.iter().collect();
+    let yaml: Vec<_> = from_yaml.iter().collect();
+    assert_eq!(json.len(), 7);
+    assert_eq!(json, yaml);
+}
