@@ -7,7 +7,7 @@
 use super::model::Class;
 use super::shell::{self, Command};
 use crate::profile::Profile;
-use crate::profile::schema::{command_matches, normalise_command, path_matches};
+use crate::profile::schema::{normalise_command, path_matches};
 use crate::syntax::Instruction;
 
 /// Commands that never decide the class of a RUN on their own (they go with their neighbours).
@@ -98,13 +98,20 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 /// A recognise rule: command words as for `CommandRule`, where a word written `!word` must not
 /// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not).
 pub fn rule_matches(rule: &str, words: &[String]) -> bool {
-    let (negative, positive): (Vec<&str>, Vec<&str>) =
-        rule.split_whitespace().partition(|w| w.starts_with('!'));
-    command_matches(&positive.join(" "), words)
-        && !negative.iter().any(|n| {
-            let n = &n[1..];
-            words.iter().any(|w| crate::profile::pattern::glob(n, w))
-        })
+    let glob = crate::profile::pattern::glob;
+    let mut positive = rule.split_whitespace().filter(|w| !w.starts_with('!'));
+    let (Some(first), Some(name)) = (positive.next(), words.first()) else {
+        return false;
+    };
+    if !glob(first, name) {
+        return false;
+    }
+    let mut rest = words[1..].iter();
+    positive.all(|rule_word| rest.any(|w| glob(rule_word, w)))
+        && !rule
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix('!'))
+            .any(|n| words.iter().any(|w| glob(n, w)))
 }
 
 /// Split a RUN command line into class groups. Neutral commands join the next group (or the

@@ -21,6 +21,21 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     if !p.contains(&b'*') && !p.contains(&b'?') {
         return p == t;
     }
+    // Cheap answers first: the literal text before the first wildcard must start the text, and
+    // a single `*` (no `?`, no `**`) is a prefix/suffix test.
+    let literal = p
+        .iter()
+        .position(|&c| c == b'*' || c == b'?')
+        .unwrap_or(p.len());
+    if !t.starts_with(&p[..literal]) {
+        return false;
+    }
+    if !p.contains(&b'?') && p.iter().filter(|&&c| c == b'*').count() == 1 {
+        let (prefix, suffix) = (&p[..literal], &p[literal + 1..]);
+        return t.len() >= prefix.len() + suffix.len()
+            && t.ends_with(suffix)
+            && !t[prefix.len()..t.len() - suffix.len()].contains(&b'/');
+    }
     let mut memo = vec![None; (p.len() + 1) * (t.len() + 1)];
     glob_at(p, t, 0, 0, &mut memo)
 }
