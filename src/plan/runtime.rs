@@ -750,12 +750,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         for step in &side.build {
             let (text, workdir) = match step {
                 Step::Kept { line, .. } => {
-                    let entry = self
-                        .planner
-                        .original
-                        .body
-                        .iter()
-                        .find(|e| e.inst.start_line == *line)?;
+                    let body = &self.planner.original.body;
+                    // The body is in line order: a binary search keeps this linear overall.
+                    let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line) else {
+                        continue;
+                    };
+                    let entry = &body[index];
                     if !entry.inst.is("RUN") {
                         continue;
                     }
@@ -764,7 +764,6 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 Step::Run { command, .. } => (command.clone(), self.build_workdir.clone()),
                 _ => continue,
             };
-            let _ = text.len();
             for command in shell::commands(&text) {
                 let words = normalise_command(&command.words);
                 let Some(rule) =
