@@ -277,7 +277,6 @@ fn megabyte_long_lines_are_kept_byte_for_byte() {
 }
 
 #[test]
-#[ignore = "src/plan/original.rs: comment lines directly above FROM are attached to the FROM entry and dropped when FROM is re-emitted"]
 fn comment_directly_above_from_is_kept() {
     let text = format!("# keep me: the top comment\n{GO_DOCKERFILE}");
     let (_dir, file) = go_project(text.as_bytes());
@@ -736,7 +735,6 @@ fn context_with_100000_files_hits_the_cap_and_finishes() {
 }
 
 #[test]
-#[ignore = "src/pipeline.rs: the rewrite outcome does not report Context::limit_notes (file-count cap, oversized manifests) as warnings"]
 fn context_cap_is_reported_by_the_rewrite() {
     let (_dir, file) = hundred_thousand_files();
     let output = restage()
