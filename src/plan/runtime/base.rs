@@ -1,0 +1,213 @@
+//! The runtime image, its system packages, and the user it runs as.
+
+use super::*;
+
+impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// The runtime image from the profile's map; a toolchain installed through the distro keeps
+    /// the distro image.
+    pub(super) fn runtime_image(&mut self) -> String {
+        let input = self.planner.input;
+        let profile = input.profile;
+        let (name, _) = split_image(&self.builder_image);
+        let official = profile
+            .detect
+            .images
+            .iter()
+            .any(|rule| crate::profile::schema::image_name_matches(&rule.image, &name));
+        if let Some(flavour) = input.options.runtime_flavour.as_deref() {
+            match profile.runtime_image_of_flavour(
+                &self.builder_image,
+                &input.detection.facts,
+                &input.detection.versions,
+                flavour,
+            ) {
+                Some(image) => {
+                    self.planner.decide(
+                        format!("runtime image {image}"),
+                        format!("the {flavour} runtime flavour was asked for"),
+                        0.9,
+                    );
+                    return image;
+                }
+                None => self.planner.warn(
+                    format!(
+                        "the {} profile has no {flavour} runtime that is safe for {}; the default runtime is used",
+                        profile.name, self.builder_image
+                    ),
+                    None,
+                ),
+            }
+        }
+        let mapped = profile.runtime_image_for(
+            &self.builder_image,
+            &input.detection.facts,
+            &input.detection.versions,
+        );
+        match mapped {
+            Some(image)
+                if official
+                    || profile.runtime_images.rules.iter().any(|r| {
+                        r.builder != "**"
+                            && crate::profile::schema::image_name_matches(&r.builder, &name)
+                    }) =>
+            {
+                self.planner.decide(
+                    format!("runtime image {image}"),
+                    format!(
+                        "mapped from the builder image {} by the {} profile",
+                        self.builder_image, profile.name
+                    ),
+                    0.9,
+                );
+                image
+            }
+            _ => {
+                self.planner.decide(
+                    format!("runtime image {} (the same base image)", self.builder_image),
+                    "the toolchain was installed through the distro, so the runtime keeps the base image and drops the build-only packages",
+                    0.75,
+                );
+                self.same_base = true;
+                self.builder_image.clone()
+            }
+        }
+    }
+
+    /// System packages the runtime needs: the original's installs, build-only ones dropped or
+    /// mapped to their runtime libraries.
+    pub(super) fn runtime_packages(&mut self, family: &str, steps: &mut Vec<Step>) {
+        let input = self.planner.input;
+        let installers = &input.registry.system().installers;
+        let mut installs: Vec<(String, String)> = Vec::new();
+        for entry in &self.planner.original.body {
+            if !entry.inst.is("RUN") {
+                continue;
+            }
+            for command in shell::commands(&crate::plan::classify::run_text(entry.inst)) {
+                let words = normalise_command(&command.words);
+                installs.extend(crate::detect::shell::installed_packages(&words, installers));
+            }
+        }
+        if installs.is_empty() {
+            return;
+        }
+        let mut keep = Vec::new();
+        let mut dropped = Vec::new();
+        for (package, pkg_family) in &installs {
+            match input.profile.runtime_package_for(package, Some(family)) {
+                Some(RuntimePackage::Drop) => dropped.push(package.clone()),
+                Some(RuntimePackage::Install(runtime)) => {
+                    if runtime != *package {
+                        self.planner.decide(
+                            format!("runtime installs {runtime} instead of {package}"),
+                            format!("{package} is only needed to build; {runtime} is what the app loads at run time"),
+                            0.85,
+                        );
+                    }
+                    keep.push(runtime)
+                }
+                None => keep.push(package.clone()),
+            }
+            let _ = pkg_family;
+        }
+        keep.sort();
+        keep.dedup();
+        if !dropped.is_empty() {
+            dropped.sort();
+            dropped.dedup();
+            self.planner.decide(
+                format!("runtime leaves out {}", dropped.join(", ")),
+                "build-only system packages stay in the deps and build stages",
+                0.85,
+            );
+        }
+        if keep.is_empty() {
+            return;
+        }
+        if family == "distroless" {
+            self.planner.warn(
+                format!(
+                    "the distroless runtime cannot install {}; check the app does not need them",
+                    keep.join(", ")
+                ),
+                None,
+            );
+            return;
+        }
+        let manager = match family {
+            "alpine" => "apk",
+            "rhel" => "microdnf",
+            _ => "apt",
+        };
+        steps.push(Step::Packages {
+            manager: manager.to_string(),
+            packages: keep,
+        });
+    }
+
+    /// Run as a non-root user unless the original chose a user or needs root.
+    pub(super) fn user(
+        &mut self,
+        units: &[Unit<'p>],
+        image: &str,
+        family: &str,
+        steps: &mut Vec<Step>,
+    ) {
+        let has_user = units.iter().any(|u| u.entry.inst.is("USER"));
+        for unit in units.iter().filter(|u| u.class == Class::UserSetup) {
+            steps.push(unit.step(Vec::new()));
+        }
+        if has_user {
+            return;
+        }
+        let low_port = self.planner.original.body_with("EXPOSE").any(|e| {
+            e.inst.values.iter().any(|p| {
+                p.split('/')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n < 1024)
+            })
+        });
+        if low_port {
+            self.planner.decide(
+                "runtime keeps running as root",
+                "the app listens on a port below 1024, which needs root",
+                0.7,
+            );
+            return;
+        }
+        if image.contains("nonroot") {
+            self.planner.decide(
+                "runtime runs as the image's nonroot user",
+                "the runtime image is built for it",
+                0.9,
+            );
+            return;
+        }
+        // The profile's user exists in the images it maps to, not in a distro base image.
+        let known = if self.same_base {
+            None
+        } else {
+            self.planner.input.profile.runtime_images.user.clone()
+        };
+        let name = match (known, family) {
+            (Some(user), _) => user,
+            (None, "distroless") => "nonroot".to_string(),
+            _ => {
+                // Not `app`: newer .NET images already have a user called that.
+                steps.push(Step::CreateUser {
+                    family: family.to_string(),
+                    name: "appuser".into(),
+                    uid: 10001,
+                });
+                "appuser".to_string()
+            }
+        };
+        self.planner.decide(
+            format!("runtime runs as the non-root user {name}"),
+            "the original ran as root with no visible reason; files stay root-owned and read-only to the app",
+            0.8,
+        );
+        steps.push(Step::User { name });
+    }
+}

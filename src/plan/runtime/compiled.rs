@@ -1,0 +1,393 @@
+//! Apps that run a built artifact (a binary, a jar, a published folder): which file the build
+//! produced, how it reaches the runtime, and the files the app reads beside it.
+
+use super::*;
+
+impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// Compiled apps: the artifact the build produced.
+    pub(super) fn compiled_artifact(
+        &mut self,
+        side: &mut BuildSide,
+        start: &StartCommand,
+        workdir: &Option<String>,
+    ) -> Result<Artifact, Skip> {
+        let from_rules = self.artifact_from_build(side);
+        let source = match (
+            self.artifact_named_by_start(start, workdir, side),
+            from_rules,
+        ) {
+            (Some(named), Some(rule))
+                if named == rule || named.starts_with(&format!("{rule}/")) =>
+            {
+                rule
+            }
+            (Some(named), _) => {
+                self.planner.decide(
+                    format!("the artifact is {named}"),
+                    "the start command runs it, and the build produces it",
+                    0.85,
+                );
+                named
+            }
+            (None, Some(rule)) => rule,
+            (None, None) => self.add_build(side)?,
+        };
+        // Keep the path when the start command names it (as a path, a glob, inside a `sh -c`
+        // string, or by name from a PATH folder); otherwise the profile's runtime path.
+        let base = source.rsplit('/').next().unwrap_or(&source).to_string();
+        let on_path = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin"]
+            .iter()
+            .any(|dir| {
+                source.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) == Some(base.as_str())
+            });
+        let referenced = start
+            .words
+            .iter()
+            .flat_map(|w| w.split_whitespace())
+            .any(|w| {
+                let resolved = resolve(workdir.as_deref(), w);
+                resolved == source
+                    || source.starts_with(&format!("{resolved}/"))
+                    || resolved.starts_with(&format!("{source}/"))
+                    || (w.contains('*') && glob(&resolved, &source))
+                    || (on_path && w == base)
+            });
+        let dest = if referenced {
+            source.clone()
+        } else {
+            self.planner
+                .input
+                .profile
+                .artifacts
+                .runtime_path
+                .as_deref()
+                .and_then(|p| self.planner.render(p))
+                .map(|p| resolve(workdir.as_deref(), &p))
+                .unwrap_or_else(|| source.clone())
+        };
+        self.planner.decide(
+            format!("runtime copies {source} from the build stage to {dest}"),
+            "the artifact is all the app needs from the toolchain",
+            0.85,
+        );
+        Ok(Artifact {
+            from_stage: "build".into(),
+            source,
+            dest,
+        })
+    }
+
+    /// A file the start command runs that the build produced (`java -jar build/libs/x-all.jar`,
+    /// `./bin/server`): the most reliable name of the artifact. Only for single-file artifacts,
+    /// and only when the original builds in the build stage.
+    pub(super) fn artifact_named_by_start(
+        &self,
+        start: &StartCommand,
+        workdir: &Option<String>,
+        side: &BuildSide,
+    ) -> Option<String> {
+        let kind = self.planner.input.profile.artifacts.kind.as_str();
+        if !matches!(kind, "binary" | "jar") {
+            return None;
+        }
+        let builds = self
+            .planner
+            .placements
+            .iter()
+            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        if !builds {
+            return None;
+        }
+        let app_dir = side
+            .app_dir
+            .clone()
+            .or_else(|| self.build_workdir.clone())?;
+        let app_prefix = format!("{}/", app_dir.trim_end_matches('/'));
+        let ctx = self.planner.input.ctx;
+        start.words.iter().enumerate().find_map(|(i, word)| {
+            // A bare program name is looked up on PATH, not in the working directory.
+            let path_lookup = i == 0 && !word.contains('/');
+            if path_lookup || word.starts_with('-') || word.contains(['*', '$', '=']) {
+                return None;
+            }
+            let resolved = resolve(workdir.as_deref(), word);
+            let relative = resolved.strip_prefix(&app_prefix)?;
+            (!ctx.exists(relative) && word.contains(['/', '.'])).then_some(resolved)
+        })
+    }
+
+    /// The artifact path named by the original build commands (`go build -o main`,
+    /// `cargo build --release`), through the profile's artifact rules.
+    pub(super) fn artifact_from_build(&self, side: &BuildSide) -> Option<String> {
+        let artifacts = &self.planner.input.profile.artifacts;
+        let mut found = None;
+        for step in &side.build {
+            let (text, workdir) = match step {
+                Step::Kept { line, .. } => {
+                    let body = &self.planner.original.body;
+                    // The body is in line order: a binary search keeps this linear overall.
+                    let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line) else {
+                        continue;
+                    };
+                    let entry = &body[index];
+                    if !entry.inst.is("RUN") {
+                        continue;
+                    }
+                    (
+                        crate::plan::classify::run_text(entry.inst),
+                        entry.workdir.clone(),
+                    )
+                }
+                Step::Run { command, .. } => (command.clone(), self.build_workdir.clone()),
+                _ => continue,
+            };
+            for command in shell::commands(&text) {
+                let words = normalise_command(&command.words);
+                let Some(rule) =
+                    artifacts.best_command_rule(&words, |o| command.option_value(&[o]).is_some())
+                else {
+                    continue;
+                };
+                let value = rule
+                    .option
+                    .iter()
+                    .find_map(|o| command.option_value(&[o.as_str()]))
+                    .map(str::to_string);
+                let arg = command
+                    .positional()
+                    .skip(rule.command.split_whitespace().count())
+                    .last()
+                    .filter(|a| !matches!(*a, "." | "./..." | "./"))
+                    .map(|a| {
+                        a.trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(a)
+                            .to_string()
+                    });
+                let mut template = rule.path.clone();
+                if let Some(v) = &value {
+                    template = template.replace("{value}", v);
+                }
+                if let Some(a) = &arg {
+                    template = template.replace("{arg}", a);
+                }
+                if let Some(name) = artifacts.name_for(&self.planner.input.detection.facts) {
+                    template = template.replace("{artifact_name}", &name);
+                }
+                if template.contains("{arg}") {
+                    template = template.replace("{arg}", "{binary}");
+                }
+                if let Some(path) = self.planner.render(&template) {
+                    found = Some(resolve(workdir.as_deref(), &path));
+                }
+            }
+        }
+        found
+    }
+
+    /// No build command names the artifact: add the profile's build (and collect) command.
+    pub(super) fn add_build(&mut self, side: &mut BuildSide) -> Result<String, Skip> {
+        let profile = self.planner.input.profile;
+        let pm = self.planner.pm;
+        let output = profile
+            .artifacts
+            .build_output
+            .as_deref()
+            .and_then(|p| self.planner.render(p))
+            .ok_or_else(|| Skip("restage cannot tell which file the build produces (no artifact name in the manifests)".into()))?;
+        let has_build = self
+            .planner
+            .placements
+            .iter()
+            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        let command = if has_build {
+            profile
+                .artifacts
+                .collect
+                .as_deref()
+                .and_then(|c| self.planner.render(c))
+        } else {
+            None
+        };
+        let (command, what) = match command {
+            Some(c) => (c, "collect the artifact at a fixed path"),
+            None => {
+                let build = pm
+                    .build
+                    .as_deref()
+                    .and_then(|b| self.planner.render(b))
+                    .ok_or_else(|| {
+                        Skip(format!(
+                            "{} has no build command to produce the artifact",
+                            pm.name
+                        ))
+                    })?;
+                let build = match profile
+                    .artifacts
+                    .collect
+                    .as_deref()
+                    .and_then(|c| self.planner.render(c))
+                {
+                    Some(collect) if !build.contains(&output) => format!("{build} && {collect}"),
+                    _ => build,
+                };
+                (build, "build the artifact at a fixed path")
+            }
+        };
+        let mounts: Vec<String> = pm
+            .cache
+            .build
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        side.uses_cache_mounts |= !mounts.is_empty();
+        let step = Step::Run {
+            mounts,
+            command: command.clone(),
+        };
+        self.artifact_moved = true;
+        // A build that produced no artifact restage can name (a Debug `dotnet build`) is
+        // replaced by the profile's build rather than run twice.
+        let replaced = if what.starts_with("build") {
+            self.last_build_step(side)
+        } else {
+            None
+        };
+        match replaced {
+            Some((index, line)) => {
+                self.planner.decide(
+                    format!("build stage runs `{command}` instead of line {line}"),
+                    format!("to {what} ({output}) for the runtime stage"),
+                    0.8,
+                );
+                side.build[index] = step;
+            }
+            None => {
+                self.planner.decide(
+                    format!("build stage runs `{command}`"),
+                    format!("to {what} ({output}) for the runtime stage"),
+                    0.8,
+                );
+                side.build.push(step);
+            }
+        }
+        Ok(output)
+    }
+
+    /// The last original build command kept in the build stage: (index in the stage, line).
+    pub(super) fn last_build_step(&self, side: &BuildSide) -> Option<(usize, usize)> {
+        let build_lines: Vec<usize> = self
+            .planner
+            .placements
+            .iter()
+            .filter(|p| p.class == Class::Build)
+            .map(|p| p.line)
+            .collect();
+        side.build
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, step)| match step {
+                Step::Kept { line, .. } if build_lines.contains(line) => Some((i, *line)),
+                _ => None,
+            })
+    }
+
+    /// Folders the app reads at run time (templates/, static/, ...) that exist in the context.
+    pub(super) fn runtime_files(&mut self, workdir: &Option<String>, steps: &mut Vec<Step>) {
+        let input = self.planner.input;
+        let ctx = input.ctx;
+        let mut names: Vec<&String> = input.profile.runtime_files.iter().collect();
+        names.extend(input.registry.system().runtime_files.iter());
+        names.sort();
+        names.dedup();
+        let mut copied = Vec::new();
+        for name in names {
+            if ctx.exists(name) {
+                let dest = if ctx.is_dir(name) {
+                    format!("./{name}/")
+                } else {
+                    format!("./{name}")
+                };
+                steps.push(Step::Copy {
+                    from: None,
+                    chown: None,
+                    sources: vec![name.clone()],
+                    dest,
+                });
+                copied.push(name.clone());
+            }
+        }
+        if !copied.is_empty() {
+            let _ = workdir;
+            self.planner.decide(
+                format!("runtime copies {} from the context", copied.join(", ")),
+                "the app may read these at run time; when in doubt they are copied",
+                0.7,
+            );
+        }
+    }
+
+    /// COPY instructions whose files the runtime uses: a script the start command runs, or
+    /// files copied to an absolute path outside the app folder (config, certificates).
+    pub(super) fn runtime_copies(
+        &mut self,
+        units: &[Unit<'p>],
+        start: &StartCommand,
+        steps: &mut Vec<Step>,
+    ) {
+        let _ = units;
+        let app_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
+        let original = self.planner.original;
+        for entry in &original.body {
+            let inst = entry.inst;
+            if !(inst.is("COPY") || inst.is("ADD"))
+                || inst.flag("from").is_some()
+                || inst.values.len() < 2
+            {
+                continue;
+            }
+            if crate::validate::copies_whole_context(inst) {
+                continue;
+            }
+            let sources = &inst.values[..inst.values.len() - 1];
+            if sources
+                .iter()
+                .all(|s| is_manifest(s, self.planner.input.profile))
+            {
+                continue;
+            }
+            let dest = resolve(
+                entry.workdir.as_deref(),
+                &inst.values[inst.values.len() - 1],
+            );
+            let outside = dest != app_dir
+                && !dest.starts_with(&format!("{}/", app_dir.trim_end_matches('/')));
+            let named = sources.iter().any(|s| {
+                let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
+                !base.is_empty() && start.words.iter().any(|w| w.ends_with(base))
+            });
+            let already = steps
+                .iter()
+                .any(|s| matches!(s, Step::Kept { line, .. } if *line == inst.start_line));
+            if (outside || named) && !already {
+                steps.push(Step::Kept {
+                    line: inst.start_line,
+                    text: entry.text.clone(),
+                    add_flags: Vec::new(),
+                    blank_before: false,
+                });
+                self.planner.decide(
+                    format!("runtime keeps the COPY at line {}", inst.start_line),
+                    if named {
+                        "the start command uses what it copies"
+                    } else {
+                        "it installs files outside the app folder"
+                    },
+                    0.75,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Apps that run from their sources (Node, Python): dependencies installed or copied into the
+//! runtime, then the app's files and build output.
+
+use super::*;
+
+impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// Node-style apps: production dependencies installed in runtime, the sources from the
+    /// context, and the build output from the build stage.
+    pub(super) fn node_like(
+        &mut self,
+        start: &StartCommand,
+        rule: &Option<crate::profile::EntrypointRule>,
+        workdir: &Option<String>,
+        steps: &mut Vec<Step>,
+        side: &BuildSide,
+    ) -> Result<bool, Skip> {
+        let needs_dev = rule.as_ref().is_some_and(|r| r.needs_dev_dependencies);
+        let pm = self.planner.pm;
+        let outputs = self.build_outputs(side);
+        let has_build = side
+            .build
+            .iter()
+            .any(|s| matches!(s, Step::Kept { .. } | Step::Run { .. }))
+            && self
+                .planner
+                .placements
+                .iter()
+                .any(|p| p.class == Class::Build);
+        let no_lockfile = !self.planner.input.detection.facts.has_lockfile;
+        let full = needs_dev
+            || no_lockfile
+            || pm.install_production.is_none()
+            || (has_build && outputs.is_none());
+        let build_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
+        if full {
+            let why = if needs_dev {
+                format!(
+                    "the start command `{}` needs devDependencies: {}",
+                    start.words.join(" "),
+                    rule.as_ref().map_or("", |r| r.note.as_str())
+                )
+            } else if no_lockfile {
+                "there is no lockfile, so a second, production-only install could resolve different versions".to_string()
+            } else if has_build && outputs.is_none() {
+                "restage cannot tell where the build script writes its output".to_string()
+            } else {
+                format!("{} has no production-only install", pm.name)
+            };
+            self.planner.warn(
+                format!("runtime keeps the whole app folder with all node_modules (devDependencies included): {why}"),
+                start.line,
+            );
+            steps.push(Step::Copy {
+                from: Some("build".into()),
+                chown: None,
+                sources: vec![build_dir.clone()],
+                dest: workdir.clone().unwrap_or_else(|| build_dir.clone()),
+            });
+            return Ok(false);
+        }
+        if side.manifest_copies.is_empty() {
+            return Err(Skip(
+                "the runtime needs the dependency manifests, and none is in the build context"
+                    .into(),
+            ));
+        }
+        steps.extend(side.manifest_copies.iter().cloned());
+        let install = pm
+            .install_production
+            .as_deref()
+            .and_then(|s| self.planner.render(s))
+            .unwrap_or_default();
+        let mut mounts: Vec<String> = pm
+            .cache
+            .deps
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        mounts.extend(side.install_secrets.iter().cloned());
+        let command = side
+            .install_env
+            .iter()
+            .cloned()
+            .chain(std::iter::once(install.clone()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        steps.push(Step::Run { mounts, command });
+        self.planner.decide(
+            format!("runtime installs production dependencies only (`{install}`)"),
+            "devDependencies are needed to build and test, not to run",
+            0.85,
+        );
+        steps.extend(side.source_copies.iter().cloned());
+        for dir in outputs.unwrap_or_default() {
+            let source = resolve(Some(&build_dir), &dir);
+            steps.push(Step::Copy {
+                from: Some("build".into()),
+                chown: None,
+                sources: vec![source],
+                dest: format!("./{dir}"),
+            });
+            self.planner.decide(
+                format!("runtime copies the build output {dir}/ from the build stage"),
+                "it is what the build script produces",
+                0.8,
+            );
+        }
+        Ok(!self.planner.pm.cache.deps.is_empty())
+    }
+
+    /// The folders the build writes, from the profile's output rules matched against the build
+    /// commands and the package.json build script. `None` when a build runs but no rule
+    /// matches.
+    pub(super) fn build_outputs(&self, side: &BuildSide) -> Option<Vec<String>> {
+        let profile = self.planner.input.profile;
+        let facts = &self.planner.input.detection.facts;
+        let mut texts: Vec<String> = facts.scripts.get("build").cloned().into_iter().collect();
+        for step in &side.build {
+            if let Step::Kept { text, .. } | Step::Run { command: text, .. } = step {
+                texts.push(text.clone());
+            }
+        }
+        let mut dirs = Vec::new();
+        for text in &texts {
+            for command in shell::commands(text) {
+                let words = normalise_command(&command.words);
+                if let Some(rule) = profile.artifacts.best_output_rule(&words) {
+                    let dir = rule
+                        .option
+                        .iter()
+                        .find_map(|o| command.option_value(&[o.as_str()]))
+                        .map(str::to_string)
+                        .unwrap_or_else(|| rule.path.clone());
+                    dirs.push(
+                        dir.trim_start_matches("./")
+                            .trim_end_matches('/')
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        dirs.sort();
+        dirs.dedup();
+        let builds = self
+            .planner
+            .placements
+            .iter()
+            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        if builds && dirs.is_empty() {
+            return None;
+        }
+        Some(dirs)
+    }
+
+    /// Python-style apps: packages installed from the deps stage (wheels through a bind mount,
+    /// or a whole virtualenv), then the app folder from the build stage.
+    pub(super) fn python_like(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
+        let pm = self.planner.pm;
+        let mut uses_mounts = false;
+        let app_dir = side.app_dir.clone().filter(|d| d != "/");
+        if let Some(venv) = pm.venv.as_deref() {
+            let venv = resolve(self.deps_workdir.as_deref(), venv);
+            let inside_app = app_dir
+                .as_deref()
+                .is_some_and(|d| venv.starts_with(&format!("{}/", d.trim_end_matches('/'))));
+            if !inside_app {
+                // From build: a project install after the sources adds to the virtualenv.
+                steps.push(Step::Copy {
+                    from: Some("build".into()),
+                    chown: None,
+                    sources: vec![venv.clone()],
+                    dest: venv.clone(),
+                });
+            }
+            let on_path = self.planner.original.body_with("ENV").any(|e| {
+                e.inst
+                    .key_values()
+                    .iter()
+                    .any(|(k, v)| *k == "PATH" && v.contains(&format!("{venv}/bin")))
+            });
+            if !on_path {
+                steps.push(Step::Env {
+                    name: "PATH".into(),
+                    value: format!("{venv}/bin:$PATH"),
+                });
+            }
+            self.planner.decide(
+                format!("runtime gets the virtualenv {venv} from the build side"),
+                format!(
+                    "{} installs into it; the runtime needs neither {} nor compilers",
+                    pm.name, pm.name
+                ),
+                0.85,
+            );
+        } else if let Some(install) = pm
+            .runtime_install
+            .as_deref()
+            .and_then(|s| self.planner.render(s))
+        {
+            let wheels = self
+                .planner
+                .input
+                .profile
+                .artifacts
+                .build_output
+                .clone()
+                .unwrap_or_else(|| "/wheels".into());
+            steps.push(Step::Run {
+                mounts: vec![format!(
+                    "type=bind,from=deps,source={wheels},target={wheels}"
+                )],
+                command: install,
+            });
+            uses_mounts = true;
+            self.planner.decide(
+                format!("runtime installs the wheels built in deps from a bind mount of {wheels}"),
+                "compilers and -dev packages stay in deps, and no wheel file lands in a runtime layer",
+                0.9,
+            );
+        }
+        self.app_files(side, steps);
+        uses_mounts
+    }
+
+    /// The app's own files for an interpreted app: the build stage's app folder (sources plus
+    /// whatever the build generated), or the original source COPYs when there is no folder.
+    pub(super) fn app_files(&mut self, side: &BuildSide, steps: &mut Vec<Step>) {
+        match side.app_dir.clone().filter(|d| d != "/") {
+            Some(dir) => {
+                steps.push(Step::Copy {
+                    from: Some("build".into()),
+                    chown: None,
+                    sources: vec![dir.clone()],
+                    dest: dir.clone(),
+                });
+                self.planner.decide(
+                    format!("runtime copies the app folder {dir} from the build stage"),
+                    "sources and build outputs, without the toolchain",
+                    0.8,
+                );
+            }
+            None => steps.extend(side.source_copies.iter().cloned()),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The runtime stage: the runtime image, its system packages, a non-root user, the artifacts
+//! from the build stage, the files the app reads, and the original's runtime metadata.
+
+mod base;
+mod compiled;
+mod interpreted;
+mod start;
+
+use super::classify::is_manifest;
+use super::model::{Class, Step};
+use super::original::resolve;
+use super::planner::{BuildSide, Planner, Skip, Unit};
+use super::shell;
+use crate::profile::RuntimePackage;
+use crate::profile::pattern::glob;
+use crate::profile::schema::{normalise_command, split_image};
+use crate::syntax::Form;
+
+/// The finished runtime stage.
+pub(crate) struct RuntimeStage {
+    pub image: String,
+    pub steps: Vec<Step>,
+    /// Whether a RUN uses `--mount` (cache or bind), which needs BuildKit syntax.
+    pub uses_mounts: bool,
+}
+
+/// Where an artifact comes from in the build stage and goes in the runtime stage.
+#[derive(Clone, Debug)]
+struct Artifact {
+    from_stage: String,
+    source: String,
+    dest: String,
+}
+
+/// The start command of the original, as words, and where it was written.
+#[derive(Clone, Debug, Default)]
+struct StartCommand {
+    words: Vec<String>,
+    line: Option<usize>,
+    keyword: String,
+    /// How many of `words` come from ENTRYPOINT when a CMD follows them (0 otherwise).
+    entrypoint_len: usize,
+    /// The line of the CMD whose words follow the ENTRYPOINT's.
+    cmd_line: Option<usize>,
+}
+
+/// A start command rewritten for the runtime.
+struct Translation {
+    args: Vec<String>,
+    /// Word for word (paths replaced), so an ENTRYPOINT + CMD pair can stay a pair.
+    same_shape: bool,
+}
+
+pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
+    planner: &'r mut Planner<'p, 'a>,
+    builder_image: String,
+    deps_workdir: Option<String>,
+    build_workdir: Option<String>,
+    /// The build stage writes the artifact somewhere else than the original did.
+    artifact_moved: bool,
+    /// The runtime keeps the builder's base image (a distro-installed toolchain).
+    same_base: bool,
+    /// The runtime image's distro family (`debian`, `alpine`, `distroless`, ...).
+    family: String,
+}
+
+impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    pub fn new(planner: &'r mut Planner<'p, 'a>, builder_image: &str, side: &BuildSide) -> Self {
+        Self {
+            planner,
+            builder_image: builder_image.to_string(),
+            deps_workdir: side.deps_workdir.clone(),
+            build_workdir: side.build_workdir.clone(),
+            artifact_moved: false,
+            same_base: false,
+            family: String::new(),
+        }
+    }
+
+    pub fn build(mut self, units: &[Unit<'p>], side: &mut BuildSide) -> Result<RuntimeStage, Skip> {
+        let start = self.start_command(units);
+        self.refuse_toolchain_at_start(&start)?;
+        let rule = self.entrypoint_rule(&start);
+        let image = self.runtime_image();
+        let (name, tag) = split_image(&image);
+        let family =
+            crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
+                .0
+                .unwrap_or_else(|| "debian".into());
+        self.family = family.clone();
+        self.refuse_shell_without_shell(units)?;
+        let workdir = self.planner.original.final_workdir().map(str::to_string);
+        let mut steps: Vec<Step> = Vec::new();
+        let mut uses_mounts = false;
+
+        // ARG and ENV first: later instructions may use them.
+        for unit in units
+            .iter()
+            .filter(|u| u.entry.inst.is("ARG") || u.entry.inst.is("ENV"))
+        {
+            steps.push(unit.step(Vec::new()));
+        }
+        self.runtime_packages(&family, &mut steps);
+        if let Some(dir) = &workdir {
+            steps.push(Step::Workdir { path: dir.clone() });
+        }
+
+        let installs_dependencies = self.planner.input.profile.artifacts.kind == "output-dirs";
+        let has_tool =
+            self.tools_for_start(&start, rule.as_ref(), installs_dependencies, &mut steps);
+        if let Some(setup) = rule
+            .as_ref()
+            .and_then(|r| r.runtime_setup.clone())
+            .filter(|_| !has_tool)
+        {
+            self.planner.decide(
+                format!("runtime runs `{setup}`"),
+                "the start command needs it and it was part of the builder image",
+                0.8,
+            );
+            steps.push(Step::Run {
+                mounts: Vec::new(),
+                command: setup,
+            });
+        }
+        let kind = self.planner.input.profile.artifacts.kind.clone();
+        let mut artifact_paths: Option<(String, String)> = None;
+        match kind.as_str() {
+            "output-dirs" => {
+                uses_mounts |= self.node_like(&start, &rule, &workdir, &mut steps, side)?;
+            }
+            "python-env" => {
+                uses_mounts |= self.python_like(side, &mut steps);
+            }
+            _ => {
+                let artifact = self.compiled_artifact(side, &start, &workdir)?;
+                steps.push(Step::Copy {
+                    from: Some(artifact.from_stage.clone()),
+                    chown: None,
+                    sources: vec![artifact.source.clone()],
+                    dest: artifact.dest.clone(),
+                });
+                self.runtime_files(&workdir, &mut steps);
+                artifact_paths = Some((artifact.source, artifact.dest));
+            }
+        }
+        self.runtime_copies(units, &start, &mut steps);
+        self.user(units, &image, &family, &mut steps);
+        self.metadata(
+            units,
+            &start,
+            rule.as_ref(),
+            artifact_paths.as_ref(),
+            &workdir,
+            &mut steps,
+        );
+        Ok(RuntimeStage {
+            image,
+            steps,
+            uses_mounts,
+        })
+    }
+}

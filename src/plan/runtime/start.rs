@@ -1,0 +1,420 @@
+//! The start command: what the original runs, whether the runtime can run it without the
+//! toolchain, and its translation (`go run` → the binary, paths that moved).
+
+use super::*;
+
+impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// The last CMD and ENTRYPOINT of the original, combined as the shell would see them.
+    pub(super) fn start_command(&self, units: &[Unit<'p>]) -> StartCommand {
+        let last = |kw: &str| units.iter().rev().find(|u| u.entry.inst.is(kw));
+        let mut start = StartCommand::default();
+        for (kw, unit) in [("ENTRYPOINT", last("ENTRYPOINT")), ("CMD", last("CMD"))] {
+            let Some(unit) = unit else { continue };
+            let inst = unit.entry.inst;
+            let words = match inst.form {
+                Some(Form::Exec) => inst.values.clone(),
+                _ => shell::commands(&inst.arguments)
+                    .into_iter()
+                    .next()
+                    .map(|c| c.words)
+                    .unwrap_or_default(),
+            };
+            if words.is_empty() {
+                continue;
+            }
+            if start.words.is_empty() {
+                start.line = Some(inst.start_line);
+                start.keyword = kw.to_string();
+            } else {
+                start.entrypoint_len = start.words.len();
+                start.cmd_line = Some(inst.start_line);
+            }
+            start.words.extend(words);
+        }
+        start
+    }
+
+    /// A start command (or a script it runs) that needs the SDK at run time cannot be kept
+    /// working without the toolchain: leave the file alone and say why.
+    pub(super) fn refuse_toolchain_at_start(&self, start: &StartCommand) -> Result<(), Skip> {
+        let profile = self.planner.input.profile;
+        if let Some(rule) = profile.entrypoint_for(&start.words)
+            && rule.needs_toolchain
+        {
+            return Err(Skip(format!(
+                "the start command `{}` needs the toolchain at run time: {}",
+                start.words.join(" "),
+                rule.note
+            )));
+        }
+        let ctx = self.planner.input.ctx;
+        for word in &start.words {
+            let name = word.rsplit('/').next().unwrap_or(word);
+            if !(name.ends_with(".sh")
+                || name.starts_with("entrypoint")
+                || name.starts_with("docker-entrypoint"))
+            {
+                continue;
+            }
+            let Some(path) = ctx
+                .files()
+                .iter()
+                .find(|f| f.rsplit('/').next() == Some(name))
+            else {
+                continue;
+            };
+            let Some(script) = ctx.read(path) else {
+                continue;
+            };
+            let prefixes = &self.planner.input.registry.system().command_prefixes;
+            for line in script.lines() {
+                for command in shell::commands(line) {
+                    let words: Vec<String> = command
+                        .words
+                        .iter()
+                        .skip_while(|w| prefixes.contains(w))
+                        .cloned()
+                        .collect();
+                    if let Some(rule) = profile.entrypoint_for(&words)
+                        && rule.needs_toolchain
+                    {
+                        return Err(Skip(format!(
+                            "the start script {path} runs `{}`, which needs the toolchain at run time: {}",
+                            command.text, rule.note
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn entrypoint_rule(
+        &self,
+        start: &StartCommand,
+    ) -> Option<crate::profile::EntrypointRule> {
+        self.planner
+            .input
+            .profile
+            .entrypoint_for(&start.words)
+            .cloned()
+    }
+
+    /// The original's runtime metadata in order; start commands translated where needed.
+    pub(super) fn metadata(
+        &mut self,
+        units: &[Unit<'p>],
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+        artifact: Option<&(String, String)>,
+        workdir: &Option<String>,
+        steps: &mut Vec<Step>,
+    ) {
+        let last_start_line = units
+            .iter()
+            .filter(|u| u.entry.inst.is("CMD") || u.entry.inst.is("ENTRYPOINT"))
+            .map(|u| u.line())
+            .max();
+        for unit in units.iter().filter(|u| u.class == Class::RuntimeMetadata) {
+            let inst = unit.entry.inst;
+            if inst.is("USER") && steps.iter().any(|s| matches!(s, Step::User { .. })) {
+                continue;
+            }
+            let is_start = inst.is("CMD") || inst.is("ENTRYPOINT");
+            if is_start && Some(unit.line()) == last_start_line {
+                if let Some(translation) = self.translate(start, rule, artifact, workdir) {
+                    push_comments(&unit.entry.text, steps);
+                    let n = start.entrypoint_len;
+                    if translation.same_shape && n > 0 && n < translation.args.len() {
+                        // Keep ENTRYPOINT and CMD apart: `docker run image ARGS` still replaces CMD.
+                        let (entry, cmd) = translation.args.split_at(n);
+                        for (keyword, line, args) in [
+                            ("ENTRYPOINT", start.line, entry),
+                            ("CMD", start.cmd_line, cmd),
+                        ] {
+                            let original = if keyword == "ENTRYPOINT" {
+                                &start.words[..n]
+                            } else {
+                                &start.words[n..]
+                            };
+                            if args == original {
+                                continue;
+                            }
+                            let exec = Step::Exec {
+                                keyword: keyword.into(),
+                                args: args.to_vec(),
+                            };
+                            match steps.iter().position(
+                                |s| matches!(s, Step::Kept { line: l, .. } if Some(*l) == line),
+                            ) {
+                                Some(i) => steps[i] = exec,
+                                None if Some(unit.line()) == line => {
+                                    steps.push(exec);
+                                }
+                                None => {}
+                            }
+                        }
+                        if !steps.iter().any(
+                            |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword),
+                        ) {
+                            steps.push(unit.step(Vec::new()));
+                        }
+                        continue;
+                    }
+                    let translated = translation.args;
+                    if !start.keyword.is_empty() && start.keyword != inst.keyword {
+                        // ENTRYPOINT + CMD were combined; the translation replaces both.
+                        steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
+                    }
+                    steps.push(Step::Exec {
+                        keyword: inst.keyword.clone(),
+                        args: translated,
+                    });
+                    continue;
+                }
+            }
+            if is_start
+                && self.family == "distroless"
+                && inst.form == Some(Form::Shell)
+                && let Some(words) = simple_command_words(&inst.arguments)
+            {
+                push_comments(&unit.entry.text, steps);
+                self.planner.decide(
+                    format!("line {}: {} in exec form", unit.line(), inst.keyword),
+                    "the distroless runtime has no shell to run the shell form",
+                    0.9,
+                );
+                steps.push(Step::Exec {
+                    keyword: inst.keyword.clone(),
+                    args: words,
+                });
+                continue;
+            }
+            steps.push(unit.step(Vec::new()));
+        }
+    }
+
+    /// The original's setup commands that the runtime needs too, the same way: the tool the
+    /// start command runs (`npm install -g http-server`), and, when the runtime installs
+    /// dependencies itself (`all`), the package manager (`npm i -g pnpm@8`, `corepack enable`).
+    pub(super) fn tools_for_start(
+        &mut self,
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+        all: bool,
+        steps: &mut Vec<Step>,
+    ) -> bool {
+        let translated = rule.is_some_and(|r| r.exec.is_some());
+        let program = start
+            .words
+            .first()
+            .filter(|p| !p.contains('/') && !translated)
+            .cloned();
+        let mut installed_program = false;
+        if program.is_none() && !all {
+            return false;
+        }
+        let mut replayed: Vec<String> = Vec::new();
+        for entry in &self.planner.original.body {
+            if !entry.inst.is("RUN") {
+                continue;
+            }
+            let text = crate::plan::classify::run_text(entry.inst);
+            for command in shell::commands(&text) {
+                let class =
+                    crate::plan::classify::classify_command(&command, self.planner.input.profile);
+                if class != Some(Class::PackageManagerSetup) || replayed.contains(&command.text) {
+                    continue;
+                }
+                let installs_program = program.as_deref().is_some_and(|p| {
+                    command
+                        .words
+                        .iter()
+                        .skip(1)
+                        .any(|w| w.split(['@', '=']).next() == Some(p))
+                });
+                if !(all || installs_program) {
+                    continue;
+                }
+                self.planner.decide(
+                    format!("runtime runs `{}` too", command.text),
+                    if installs_program {
+                        "the start command needs the tool it installs"
+                    } else {
+                        "the runtime installs production dependencies with the same package manager"
+                    },
+                    0.8,
+                );
+                installed_program |= installs_program;
+                replayed.push(command.text.clone());
+                steps.push(Step::Run {
+                    mounts: Vec::new(),
+                    command: command.text.clone(),
+                });
+            }
+        }
+        installed_program
+    }
+
+    /// A shell-form start command that needs a real shell cannot run on a shell-less image.
+    pub(super) fn refuse_shell_without_shell(&self, units: &[Unit<'p>]) -> Result<(), Skip> {
+        if self.family != "distroless" {
+            return Ok(());
+        }
+        for unit in units {
+            let inst = unit.entry.inst;
+            let is_start = inst.is("CMD") || inst.is("ENTRYPOINT") || inst.is("HEALTHCHECK");
+            if is_start
+                && inst.form == Some(Form::Shell)
+                && !inst.arguments.is_empty()
+                && simple_command_words(&inst.arguments).is_none()
+                && !inst.is("HEALTHCHECK")
+            {
+                return Err(Skip(format!(
+                    "line {}: the start command `{}` needs a shell, and the distroless runtime has none",
+                    unit.line(),
+                    inst.arguments
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A translated start command, when the profile has a rule or an exec-form glob needs
+    /// fixing.
+    pub(super) fn translate(
+        &mut self,
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+        artifact: Option<&(String, String)>,
+        workdir: &Option<String>,
+    ) -> Option<Translation> {
+        if let Some(rule) = rule
+            && let Some(exec) = &rule.exec
+        {
+            let matched = rule.command.split_whitespace().count();
+            let rest: Vec<String> = start.words.iter().skip(matched).cloned().collect();
+            let mut args = Vec::new();
+            for part in exec {
+                if part == "{rest}" {
+                    args.extend(rest.iter().filter(|w| !w.starts_with("--release")).cloned());
+                    continue;
+                }
+                let filled =
+                    part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
+                args.push(self.planner.render(&filled).unwrap_or(filled));
+            }
+            self.planner.decide(
+                format!(
+                    "start command `{}` becomes `{}`",
+                    start.words.join(" "),
+                    args.join(" ")
+                ),
+                rule.note.clone(),
+                0.85,
+            );
+            return Some(Translation {
+                args,
+                same_shape: false,
+            });
+        }
+        let (source, artifact) = artifact?;
+        let base = artifact.rsplit('/').next().unwrap_or(artifact);
+        let on_path = ["/usr/local/bin/", "/usr/bin/", "/bin/"]
+            .iter()
+            .any(|dir| artifact.strip_prefix(dir) == Some(base));
+        if let Some(program) = start.words.first()
+            && !program.contains('/')
+            && program == base
+            && !on_path
+        {
+            let mut args = start.words.clone();
+            args[0] = artifact.to_string();
+            self.planner.decide(
+                format!("start command runs {artifact} by its full path"),
+                format!("`{program}` was found on the builder's PATH, which the runtime image does not have"),
+                0.85,
+            );
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
+        }
+        if self.artifact_moved
+            && let Some(name) = self
+                .planner
+                .input
+                .profile
+                .artifacts
+                .name_for(&self.planner.input.detection.facts)
+            && let Some(i) = start.words.iter().position(|w| {
+                w.rsplit('/').next() == Some(name.as_str()) && !w.starts_with(artifact.as_str())
+            })
+        {
+            let mut args = start.words.clone();
+            args[i] = if artifact.ends_with(&name) {
+                artifact.to_string()
+            } else {
+                format!("{}/{name}", artifact.trim_end_matches('/'))
+            };
+            self.planner.decide(
+                format!(
+                    "start command uses {} instead of `{}`",
+                    args[i], start.words[i]
+                ),
+                "the build stage now publishes the app to a fixed folder",
+                0.85,
+            );
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
+        }
+        let glob_word = start
+            .words
+            .iter()
+            .position(|w| w.contains('*') && glob(&resolve(workdir.as_deref(), w), source));
+        if let Some(i) = glob_word {
+            let mut args = start.words.clone();
+            args[i] = artifact.to_string();
+            self.planner.decide(
+                format!("start command uses {artifact} instead of `{}`", start.words[i]),
+                "exec form does not expand globs, so the original pointed at a file that does not exist",
+                0.9,
+            );
+            return Some(Translation {
+                args,
+                same_shape: true,
+            });
+        }
+        None
+    }
+}
+
+/// Copy the comment lines above an instruction whose own text is replaced.
+fn push_comments(text: &str, steps: &mut Vec<Step>) {
+    let comments: String = text
+        .split_inclusive('\n')
+        .take_while(|line| line.trim_start().starts_with('#'))
+        .collect();
+    if !comments.is_empty() {
+        steps.push(Step::Kept {
+            line: 0,
+            text: comments,
+            add_flags: Vec::new(),
+            blank_before: false,
+        });
+    }
+}
+
+/// The words of a shell command that needs no shell: one command, no expansions, operators
+/// or redirections.
+fn simple_command_words(text: &str) -> Option<Vec<String>> {
+    if text.contains([
+        '$', '`', '*', '?', '>', '<', '|', '&', ';', '~', '(', ')', '\\', '\'', '"',
+    ]) {
+        return None;
+    }
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    (!words.is_empty() && !words[0].contains('=')).then_some(words)
+}
