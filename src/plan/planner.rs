@@ -165,6 +165,14 @@ impl<'p, 'a> Planner<'p, 'a> {
         });
     }
 
+    /// Whether an original build command was placed in the build stage (not a cache trick
+    /// that ran in deps before the sources came in).
+    pub fn builds_in_build_stage(&self) -> bool {
+        self.placements
+            .iter()
+            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"))
+    }
+
     fn place(&mut self, unit: &Unit<'_>, stages: &[&str]) {
         if let Some(last) = self.placements.last_mut()
             && last.line == unit.line()

@@ -90,11 +90,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         if !matches!(kind, "binary" | "jar") {
             return None;
         }
-        let builds = self
-            .planner
-            .placements
-            .iter()
-            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        let builds = self.planner.builds_in_build_stage();
         if !builds {
             return None;
         }
@@ -196,11 +192,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .as_deref()
             .and_then(|p| self.planner.render(p))
             .ok_or_else(|| Skip("restage cannot tell which file the build produces (no artifact name in the manifests)".into()))?;
-        let has_build = self
-            .planner
-            .placements
-            .iter()
-            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        let has_build = self.planner.builds_in_build_stage();
         let command = if has_build {
             profile
                 .artifacts

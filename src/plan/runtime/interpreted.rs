@@ -141,11 +141,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         dirs.sort();
         dirs.dedup();
-        let builds = self
-            .planner
-            .placements
-            .iter()
-            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"));
+        let builds = self.planner.builds_in_build_stage();
         if builds && dirs.is_empty() {
             return None;
         }
