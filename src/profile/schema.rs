@@ -577,8 +577,94 @@ pub struct RuntimeImageRule {
     /// then, and before the others. Give it only where the app keeps working (same libc).
     #[serde(default)]
     pub flavour: Option<String>,
+    /// The lowest `{version}` the rule applies to, compared number by number (`11`: not `8` or
+    /// `1.8`). A rule with it never applies when the version is unknown or not numeric.
+    #[serde(default)]
+    pub min_version: Option<String>,
     /// The runtime image template; always with a tag.
     pub runtime: String,
+    /// What the build side makes for this runtime besides the app (a Java runtime linked with
+    /// `jlink` from the builder's JDK), and how the runtime takes it. Only applied when the
+    /// builder is one of the profile's toolchain images (`detect.images`).
+    #[serde(default)]
+    pub prepare: Option<RuntimePrepare>,
+}
+
+/// A runtime assembled on the build side: commands run in a build-side stage, the paths the
+/// runtime stage copies from it, and the environment it sets. For a runtime image that lacks
+/// something the toolchain image can make (a trimmed JRE on a slim base).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimePrepare {
+    /// The stage that runs `run`: `deps` (the default; before the dependency manifests are
+    /// copied, so neither a source nor a manifest change runs it again) or `build` (after the
+    /// build, for a command that needs the artifact).
+    #[serde(default)]
+    pub stage: PrepareStage,
+    /// A comment written above the commands, for whoever reads the Dockerfile.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Shell commands, one RUN each, taken as written (no placeholders, so `${VAR}` is safe).
+    pub run: Vec<String>,
+    /// Paths copied from that stage into the runtime, before anything else.
+    #[serde(default)]
+    pub copy: Vec<PathCopy>,
+    /// Environment variables the runtime sets after the copies (before the original's own ENV,
+    /// which therefore wins).
+    #[serde(default)]
+    pub env: Vec<EnvRule>,
+    /// Why, for the decisions.
+    pub note: String,
+}
+
+/// Where [`RuntimePrepare::run`] runs.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PrepareStage {
+    #[default]
+    Deps,
+    Build,
+}
+
+impl PrepareStage {
+    /// The stage name in the output.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrepareStage::Deps => "deps",
+            PrepareStage::Build => "build",
+        }
+    }
+}
+
+/// A path copied from a build-side stage into the runtime stage.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PathCopy {
+    /// The path in the build-side stage.
+    pub from: String,
+    /// Where it goes in the runtime stage.
+    pub to: String,
+}
+
+/// The runtime a profile picks for a builder: the image, and what the build side prepares for
+/// it (see [`RuntimeImageRule::prepare`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeChoice {
+    pub image: String,
+    pub prepare: Option<RuntimePrepare>,
+}
+
+/// Whether `version` is at least `min`, comparing the dot-separated numbers in order (missing
+/// parts count as 0). `None` when either is not numeric.
+pub fn version_at_least(version: &str, min: &str) -> Option<bool> {
+    fn parts(v: &str) -> Option<Vec<u64>> {
+        v.split('.').map(|p| p.parse::<u64>().ok()).collect()
+    }
+    let (mut v, mut m) = (parts(version)?, parts(min)?);
+    let len = v.len().max(m.len());
+    v.resize(len, 0);
+    m.resize(len, 0);
+    Some(v >= m)
 }
 
 /// Build-only packages and the runtime packages that replace them.
@@ -663,7 +749,8 @@ impl Profile {
         facts: &Facts,
         versions: &BTreeMap<String, String>,
     ) -> Option<String> {
-        self.runtime_image_with(builder_image, facts, versions, None)
+        self.runtime_choice(builder_image, facts, versions, None)
+            .map(|c| c.image)
     }
 
     /// The runtime image of a flavour (`alpine`), when one of the profile's flavour rules
@@ -675,16 +762,20 @@ impl Profile {
         versions: &BTreeMap<String, String>,
         flavour: &str,
     ) -> Option<String> {
-        self.runtime_image_with(builder_image, facts, versions, Some(flavour))
+        self.runtime_choice(builder_image, facts, versions, Some(flavour))
+            .map(|c| c.image)
     }
 
-    fn runtime_image_with(
+    /// The runtime for a builder image, with what the build side prepares for it: the first
+    /// rule of `flavour` that applies (`None` when there is none), or without a flavour the
+    /// first plain rule, else the default.
+    pub fn runtime_choice(
         &self,
         builder_image: &str,
         facts: &Facts,
         versions: &BTreeMap<String, String>,
         flavour: Option<&str>,
-    ) -> Option<String> {
+    ) -> Option<RuntimeChoice> {
         let (name, tag) = split_image(builder_image);
         let ri = &self.runtime_images;
         let fallback_version = ri
@@ -696,8 +787,7 @@ impl Profile {
             .image_release
             .clone()
             .or_else(|| ri.default_release.clone());
-        let fill = |template: &str, captured: Option<String>| -> Option<String> {
-            let version = captured.or_else(|| fallback_version.clone());
+        let fill = |template: &str, version: Option<String>| -> Option<String> {
             let mut s = template.to_string();
             for (key, val) in [
                 ("{tag}", tag.clone()),
@@ -727,13 +817,26 @@ impl Profile {
                     crate::profile::pattern::has_hole(pattern).then_some(c)
                 }
             };
-            if let Some(image) = fill(&rule.runtime, captured) {
-                return Some(image);
+            let version = captured.or_else(|| fallback_version.clone());
+            if let Some(min) = &rule.min_version {
+                let at_least = version.as_deref().and_then(|v| version_at_least(v, min));
+                if at_least != Some(true) {
+                    continue;
+                }
+            }
+            if let Some(image) = fill(&rule.runtime, version) {
+                return Some(RuntimeChoice {
+                    image,
+                    prepare: rule.prepare.clone(),
+                });
             }
         }
         match flavour {
             Some(_) => None,
-            None => fill(&ri.default, None),
+            None => fill(&ri.default, fallback_version.clone()).map(|image| RuntimeChoice {
+                image,
+                prepare: None,
+            }),
         }
     }
 

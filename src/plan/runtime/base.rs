@@ -15,20 +15,31 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .iter()
             .any(|rule| crate::profile::schema::image_name_matches(&rule.image, &name));
         if let Some(flavour) = input.options.runtime_flavour.as_deref() {
-            match profile.runtime_image_of_flavour(
+            let choice = profile.runtime_choice(
                 &self.builder_image,
                 &input.detection.facts,
                 &input.detection.versions,
-                flavour,
-            ) {
-                Some(image) => {
+                Some(flavour),
+            );
+            match choice {
+                // A runtime prepared from the toolchain needs the toolchain image it was
+                // written for, not a toolchain installed through the distro.
+                Some(choice) if choice.prepare.is_none() || official => {
                     self.planner.decide(
-                        format!("runtime image {image}"),
+                        format!("runtime image {}", choice.image),
                         format!("the {flavour} runtime flavour was asked for"),
                         0.9,
                     );
-                    return image;
+                    self.prepare = choice.prepare;
+                    return choice.image;
                 }
+                Some(_) => self.planner.warn(
+                    format!(
+                        "the {} profile's {flavour} runtime is made from its toolchain images, and {} is not one of them; the default runtime is used",
+                        profile.name, self.builder_image
+                    ),
+                    None,
+                ),
                 None => self.planner.warn(
                     format!(
                         "the {} profile has no {flavour} runtime that is safe for {}; the default runtime is used",
@@ -38,13 +49,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 ),
             }
         }
-        let mapped = profile.runtime_image_for(
+        let mapped = profile.runtime_choice(
             &self.builder_image,
             &input.detection.facts,
             &input.detection.versions,
+            None,
         );
         match mapped {
-            Some(image)
+            Some(RuntimeChoice { image, prepare })
                 if official
                     || profile.runtime_images.rules.iter().any(|r| {
                         r.builder != "**"
@@ -59,6 +71,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     ),
                     0.9,
                 );
+                // Only a toolchain image has what a prepared runtime is made from.
+                self.prepare = prepare.filter(|_| official);
                 image
             }
             _ => {

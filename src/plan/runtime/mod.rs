@@ -4,6 +4,7 @@
 mod base;
 mod compiled;
 mod interpreted;
+mod prepare;
 mod start;
 
 use super::classify::is_manifest;
@@ -11,9 +12,9 @@ use super::model::{Class, Step};
 use super::original::resolve;
 use super::planner::{BuildSide, Planner, Skip, Unit};
 use super::shell;
-use crate::profile::RuntimePackage;
 use crate::profile::pattern::glob;
 use crate::profile::schema::{normalise_command, split_image};
+use crate::profile::{RuntimeChoice, RuntimePackage, RuntimePrepare};
 use crate::syntax::Form;
 
 /// The finished runtime stage.
@@ -62,6 +63,8 @@ pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
     same_base: bool,
     /// The runtime image's distro family (`debian`, `alpine`, `distroless`, ...).
     family: String,
+    /// What the build side prepares for the runtime image (a jlinked Java runtime).
+    prepare: Option<RuntimePrepare>,
 }
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -74,6 +77,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             artifact_moved: false,
             same_base: false,
             family: String::new(),
+            prepare: None,
         }
     }
 
@@ -93,6 +97,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let mut steps: Vec<Step> = Vec::new();
         let mut uses_mounts = false;
 
+        // What the build side makes for the runtime comes first; the original's ENV may
+        // override its variables.
+        self.prepared_runtime(side, &mut steps);
         // ARG and ENV first: later instructions may use them.
         for unit in units
             .iter()
