@@ -3,6 +3,7 @@ mod cli;
 mod detect;
 mod diff;
 mod hostile;
+mod jlink;
 mod profiles;
 mod rewrite;
 mod source;
