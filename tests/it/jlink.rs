@@ -137,10 +137,11 @@ fn slim_links_a_java_runtime_in_deps_and_copies_it_onto_debian_slim() {
         .unwrap_or_else(|| panic!("no pom.xml copy in deps:\n{out}"));
     assert!(jlink < pom, "jlink must come before the pom copy:\n{out}");
     let deps_text = deps.join("\n");
-    // Every module but jdk.jlink, from the JDK itself; the builder's security files follow.
+    // Every module but the jlink and jpackage tools, from the JDK itself; the builder's security
+    // files follow.
     for needle in [
         "--list-modules",
-        "grep -vx jdk.jlink",
+        "grep -vx -e jdk.jlink -e jdk.jpackage",
         "--strip-java-debug-attributes",
         "--no-man-pages",
         "--no-header-files",
