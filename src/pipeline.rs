@@ -96,7 +96,17 @@ impl Engine {
 
     /// Rewrite one Dockerfile. Never prints, never exits.
     pub fn rewrite(&self, text: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
-        let df = syntax::parse(text);
+        self.rewrite_parsed(text, syntax::parse(text), ctx, opts)
+    }
+
+    /// [`Engine::rewrite`] on text already parsed into `df`.
+    fn rewrite_parsed(
+        &self,
+        text: &str,
+        df: Dockerfile,
+        ctx: &dyn Context,
+        opts: &Options,
+    ) -> Result<Outcome> {
         if let Some(e) = df.errors.first() {
             let mut error = Error::new(ErrorKind::Parse, e.message.clone()).at(e.line, e.col);
             if let Some(name) = &opts.file_name {
@@ -172,8 +182,10 @@ impl Engine {
         };
         let mut expect = expectations(&df, &plan);
         expect.is_dependency_install = Some(&is_install);
-        validate::validate(&output, &expect).map_err(|v| internal(v.to_string(), opts))?;
-        let again = self.rewrite(&output, ctx, opts)?;
+        let reparsed =
+            validate::validate(&output, &expect).map_err(|v| internal(v.to_string(), opts))?;
+        // Idempotence, on the tree validation already parsed.
+        let again = self.rewrite_parsed(&output, reparsed, ctx, opts)?;
         if again.status == Status::Rewritten || again.dockerfile != output {
             return Err(internal(
                 "invariant `idempotence` failed: restage would change its own output".into(),

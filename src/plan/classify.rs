@@ -5,7 +5,8 @@
 //! from the profile's `recognise` rules; system packages and user creation are distro knowledge.
 
 use super::model::Class;
-use super::shell::{self, Command};
+use super::original::Entry;
+use super::shell::Command;
 use crate::profile::Profile;
 use crate::profile::schema::{normalise_command, path_matches};
 use crate::syntax::Instruction;
@@ -114,12 +115,12 @@ pub fn rule_matches(rule: &str, words: &[String]) -> bool {
             .any(|n| words.iter().any(|w| glob(n, w)))
 }
 
-/// Split a RUN command line into class groups. Neutral commands join the next group (or the
-/// previous one at the end).
-pub fn run_parts(line: &str, profile: &Profile) -> RunParts {
+/// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
+/// the previous one at the end).
+pub fn run_parts(commands: &[Command], profile: &Profile) -> RunParts {
     let mut parts: Vec<(Class, Vec<Command>)> = Vec::new();
     let mut pending: Vec<Command> = Vec::new();
-    for command in shell::commands(line) {
+    for command in commands.iter().cloned() {
         match classify_command(&command, profile) {
             None => pending.push(command),
             Some(class) => {
@@ -140,23 +141,17 @@ pub fn run_parts(line: &str, profile: &Profile) -> RunParts {
     RunParts { parts }
 }
 
-/// The shell text of a RUN (exec form joined with spaces).
-pub fn run_text(inst: &Instruction) -> String {
-    match inst.exec_args() {
-        Some(args) => args.join(" "),
-        None => inst.arguments.clone(),
-    }
-}
-
-/// Classify an instruction of the stage body (not FROM).
-pub fn classify(inst: &Instruction, profile: &Profile) -> Class {
+/// Classify an instruction of the stage body (not FROM). A RUN is classified by its parts:
+/// use [`run_parts`] when the parts are needed too.
+pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
+    let inst = entry.inst;
     match inst.keyword.as_str() {
         "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
         "RUN" => {
-            let parts = run_parts(&run_text(inst), profile);
+            let parts = run_parts(&entry.commands, profile);
             parts.single().unwrap_or(Class::Other)
         }
         _ => Class::Other,

@@ -2,6 +2,7 @@
 //! stage, the stage's instructions with the comments written above each, and the working
 //! directory in effect at every instruction.
 
+use super::shell::{self, Command};
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
 
@@ -18,6 +19,9 @@ pub struct Entry<'a> {
     pub workdir: Option<String>,
     /// Whether a blank line separated it (and its comments) from what came before.
     pub blank_before: bool,
+    /// A RUN's simple commands (empty for other instructions): split once, read by every
+    /// step of the planner.
+    pub commands: Vec<Command>,
 }
 
 /// The parts of a single-stage Dockerfile.
@@ -90,6 +94,11 @@ impl<'a> Original<'a> {
                         text,
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
+                        commands: if inst.is("RUN") {
+                            shell::commands(&run_text(inst))
+                        } else {
+                            Vec::new()
+                        },
                     };
                     if inst.is("FROM") {
                         seen_from = true;
@@ -117,6 +126,14 @@ impl<'a> Original<'a> {
     /// The last working directory set in the body.
     pub fn final_workdir(&self) -> Option<&str> {
         self.body.last().and_then(|e| e.workdir.as_deref())
+    }
+}
+
+/// The shell text of a RUN (exec form joined with spaces).
+pub fn run_text(inst: &Instruction) -> String {
+    match inst.exec_args() {
+        Some(args) => args.join(" "),
+        None => inst.arguments.clone(),
     }
 }
 

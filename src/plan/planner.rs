@@ -5,15 +5,16 @@
 //! manifests; cache targets; the image and package maps; artifact rules; entrypoint
 //! translations. The code here is the same for every profile.
 
-use super::classify::{self, RunParts, run_text};
+use super::classify;
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
-use super::shell;
+use super::shell::{self, Command};
 use crate::detect::Detection;
 use crate::profile::{PackageManager, Profile, Registry};
 use crate::source::Context;
 use crate::syntax::Dockerfile;
+use std::borrow::Cow;
 
 /// Everything the planner looks at.
 pub struct PlanInput<'a> {
@@ -51,6 +52,14 @@ pub(crate) struct Unit<'a> {
 impl Unit<'_> {
     pub fn line(&self) -> usize {
         self.entry.inst.start_line
+    }
+
+    /// The simple commands of this unit: its part of a split RUN, or the whole RUN's.
+    pub fn commands(&self) -> Cow<'_, [Command]> {
+        match &self.part {
+            Some(text) => Cow::Owned(shell::commands(text)),
+            None => Cow::Borrowed(&self.entry.commands),
+        }
     }
 
     /// The step that carries this unit: the original bytes, or a new RUN for a split part.
@@ -301,16 +310,22 @@ impl<'p, 'a> Planner<'p, 'a> {
         let profile = self.input.profile;
         let mut units = Vec::new();
         for entry in &self.original.body {
-            let class = classify::classify(entry.inst, profile);
-            if !entry.inst.is("RUN") || class != Class::Other {
+            let parts = entry
+                .inst
+                .is("RUN")
+                .then(|| classify::run_parts(&entry.commands, profile));
+            let class = match &parts {
+                Some(parts) => parts.single().unwrap_or(Class::Other),
+                None => classify::classify(entry, profile),
+            };
+            let Some(parts) = parts.filter(|_| class == Class::Other) else {
                 units.push(Unit {
                     entry,
                     class,
                     part: None,
                 });
                 continue;
-            }
-            let parts: RunParts = classify::run_parts(&run_text(entry.inst), profile);
+            };
             if parts.parts.len() <= 1 {
                 units.push(Unit {
                     entry,
@@ -818,11 +833,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// The arguments of the original install after its recognised words
     /// (`pip install -r requirements/prod.txt` → `-r requirements/prod.txt`).
     fn install_args(&self, unit: &Unit<'_>) -> String {
-        let text = unit
-            .part
-            .clone()
-            .unwrap_or_else(|| run_text(unit.entry.inst));
-        for command in shell::commands(&text) {
+        for command in unit.commands().iter() {
             let words = crate::profile::schema::normalise_command(&command.words);
             let best = self
                 .input
@@ -953,12 +964,8 @@ fn record_install_needs(unit: &Unit<'_>, side: &mut BuildSide) {
             side.install_secrets.push(value.clone());
         }
     }
-    let text = unit
-        .part
-        .clone()
-        .unwrap_or_else(|| run_text(unit.entry.inst));
-    for command in shell::commands(&text) {
-        side.install_env.extend(command.env);
+    for command in unit.commands().iter() {
+        side.install_env.extend(command.env.iter().cloned());
     }
 }
 

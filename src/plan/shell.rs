@@ -52,149 +52,222 @@ impl Command {
 }
 
 /// Split a shell line into its simple commands.
+///
+/// Byte-wise: every character with a meaning here is ASCII, so runs of ordinary bytes are
+/// copied in one go (this runs for every RUN line, several times per file).
 pub fn commands(line: &str) -> Vec<Command> {
+    let b = line.as_bytes();
     let mut out = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut start = 0;
-    let bytes = line.as_bytes();
-    let mut chars = line.char_indices().peekable();
-    let mut operator = String::new();
-    let finish =
-        |words: &mut Vec<String>, start: usize, end: usize, op: &str, out: &mut Vec<Command>| {
-            if words.is_empty() {
-                return;
-            }
-            let mut all = std::mem::take(words);
-            // Shell keywords that start a compound command are not the program (`until dotnet ef`).
-            let keywords = all
-                .iter()
-                .take_while(|w| RESERVED.contains(&w.as_str()))
-                .count();
-            all.drain(..keywords);
-            if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
-                return;
-            }
-            let split = all
-                .iter()
-                .position(|w| !is_assignment(w))
-                .unwrap_or(all.len());
-            let (env, rest) = all.split_at(split);
-            out.push(Command {
-                words: rest.to_vec(),
-                env: env.to_vec(),
-                text: line[start..end].trim().to_string(),
-                joined_by: op.to_string(),
-            });
-        };
-    while let Some((i, ch)) = chars.next() {
-        match ch {
-            '\\' => {
+    let mut operator: &str = "";
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
                 in_word = true;
-                match chars.next() {
-                    Some((_, '\n')) => {}
-                    Some((_, c)) => word.push(c),
-                    None => {}
-                }
-            }
-            '\'' => {
-                in_word = true;
-                for (_, c) in chars.by_ref() {
-                    if c == '\'' {
-                        break;
+                match b.get(i + 1) {
+                    Some(b'\n') => i += 2,
+                    Some(_) => {
+                        let len = char_len(line, i + 1);
+                        word.push_str(&line[i + 1..i + 1 + len]);
+                        i += 1 + len;
                     }
-                    word.push(c);
+                    None => i += 1,
                 }
             }
-            '"' => {
+            b'\'' => {
                 in_word = true;
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => {
-                            if let Some((_, n)) = chars.next() {
-                                word.push(n);
+                let end = find_byte(b, i + 1, b'\'');
+                word.push_str(&line[i + 1..end]);
+                i = end + 1;
+            }
+            b'"' => {
+                in_word = true;
+                i += 1;
+                while i < b.len() {
+                    let stop = b[i..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\')
+                        .map_or(b.len(), |p| i + p);
+                    word.push_str(&line[i..stop]);
+                    i = stop;
+                    match b.get(i) {
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => {
+                            // A backslash keeps the next character, whatever it is.
+                            i += 1;
+                            if i < b.len() {
+                                let len = char_len(line, i);
+                                word.push_str(&line[i..i + len]);
+                                i += len;
                             }
                         }
-                        _ => word.push(c),
+                        None => {}
                     }
                 }
             }
-            '$' if chars.peek().is_some_and(|&(_, c)| c == '(') => {
+            b'$' if b.get(i + 1) == Some(&b'(') => {
                 // `$(...)` is part of the word, however many commands it holds.
                 in_word = true;
-                word.push('$');
                 let mut depth = 0;
-                for (_, c) in chars.by_ref() {
-                    word.push(c);
+                let mut end = b.len();
+                for (j, &c) in b.iter().enumerate().skip(i + 1) {
                     match c {
-                        '(' => depth += 1,
-                        ')' => {
+                        b'(' => depth += 1,
+                        b')' => {
                             depth -= 1;
                             if depth == 0 {
+                                end = j + 1;
                                 break;
                             }
                         }
                         _ => {}
                     }
                 }
+                word.push_str(&line[i..end]);
+                i = end;
             }
-            '`' => {
+            b'`' => {
                 in_word = true;
-                word.push('`');
-                for (_, c) in chars.by_ref() {
-                    word.push(c);
-                    if c == '`' {
-                        break;
-                    }
-                }
+                let end = (find_byte(b, i + 1, b'`') + 1).min(b.len());
+                word.push_str(&line[i..end]);
+                i = end;
             }
-            '&' | '|' | ';' | '\n' | '(' | ')' => {
+            c @ (b'&' | b'|' | b';' | b'\n' | b'(' | b')') => {
                 if in_word {
                     words.push(std::mem::take(&mut word));
                     in_word = false;
                 }
                 // `2>&1` and `&>` are redirections, not separators.
-                if ch == '&'
-                    && (i > 0 && bytes[i - 1] == b'>'
-                        || chars.peek().is_some_and(|&(_, c)| c == '>'))
-                {
+                if c == b'&' && (i > 0 && b[i - 1] == b'>' || b.get(i + 1) == Some(&b'>')) {
+                    i += 1;
                     continue;
                 }
-                finish(&mut words, start, i, &operator, &mut out);
-                operator = ch.to_string();
-                while chars.peek().is_some_and(|&(_, c)| c == ch) {
-                    chars.next();
-                    operator.push(ch);
-                }
-                start = chars.peek().map_or(line.len(), |&(j, _)| j);
+                finish(line, &mut words, start, i, operator, &mut out);
+                let run = b[i..].iter().take_while(|&&x| x == c).count();
+                operator = &line[i..i + run];
+                i += run;
+                start = i;
             }
-            c if c.is_whitespace() => {
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
                 if in_word {
                     words.push(std::mem::take(&mut word));
                     in_word = false;
                 }
+                i += 1;
             }
-            '#' if !in_word => {
-                // A comment runs to the end of the line.
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
+            b'#' if !in_word => {
+                // A comment runs to the end of the line, its line break included.
+                i = find_byte(b, i, b'\n') + 1;
+            }
+            c if c >= 0x80 => {
+                let len = char_len(line, i);
+                if line[i..i + len].chars().all(char::is_whitespace) {
+                    if in_word {
+                        words.push(std::mem::take(&mut word));
+                        in_word = false;
                     }
+                } else {
+                    in_word = true;
+                    word.push_str(&line[i..i + len]);
                 }
+                i += len;
             }
             _ => {
                 in_word = true;
-                word.push(ch);
+                let end = b[i..]
+                    .iter()
+                    .position(|&c| is_special(c))
+                    .map_or(b.len(), |p| i + p);
+                // `$` without `(` is ordinary: take it with the run.
+                let end = if end == i { i + 1 } else { end };
+                word.push_str(&line[i..end]);
+                i = end;
             }
         }
     }
     if in_word {
         words.push(word);
     }
-    finish(&mut words, start, line.len(), &operator, &mut out);
+    finish(line, &mut words, start, line.len(), operator, &mut out);
     out
+}
+
+/// Bytes that end a run of ordinary word bytes.
+fn is_special(c: u8) -> bool {
+    matches!(
+        c,
+        b'\\'
+            | b'\''
+            | b'"'
+            | b'$'
+            | b'`'
+            | b'&'
+            | b'|'
+            | b';'
+            | b'\n'
+            | b'('
+            | b')'
+            | b' '
+            | b'\t'
+            | b'\r'
+            | 0x0b
+            | 0x0c
+    ) || c >= 0x80
+}
+
+/// The index of the next `needle` at or after `from`, or the end.
+fn find_byte(b: &[u8], from: usize, needle: u8) -> usize {
+    b[from.min(b.len())..]
+        .iter()
+        .position(|&c| c == needle)
+        .map_or(b.len(), |p| from + p)
+}
+
+/// The length in bytes of the character starting at byte `i`.
+fn char_len(line: &str, i: usize) -> usize {
+    line[i..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// End one simple command: drop leading reserved words, split off `VAR=value` prefixes.
+fn finish(
+    line: &str,
+    words: &mut Vec<String>,
+    start: usize,
+    end: usize,
+    op: &str,
+    out: &mut Vec<Command>,
+) {
+    if words.is_empty() {
+        return;
+    }
+    let mut all = std::mem::take(words);
+    // Shell keywords that start a compound command are not the program (`until dotnet ef`).
+    let keywords = all
+        .iter()
+        .take_while(|w| RESERVED.contains(&w.as_str()))
+        .count();
+    all.drain(..keywords);
+    if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
+        return;
+    }
+    let split = all
+        .iter()
+        .position(|w| !is_assignment(w))
+        .unwrap_or(all.len());
+    let rest = all.split_off(split);
+    out.push(Command {
+        words: rest,
+        env: all,
+        text: line[start..end].trim().to_string(),
+        joined_by: op.to_string(),
+    });
 }
 
 /// Words that close a compound command and run nothing.
@@ -257,6 +330,169 @@ mod tests {
         assert_eq!(cmds[0].env, vec!["NPM_TOKEN=$(cat /run/secrets/t)"]);
         assert_eq!(cmds[0].words, vec!["npm", "ci"]);
         assert_eq!(cmds[1].words[..2], ["dotnet".to_string(), "ef".to_string()]);
+    }
+
+    mod reference {
+        use super::super::{CLOSERS, Command, RESERVED, is_assignment};
+
+        /// The first, char-by-char splitter: the reference the byte-wise one must agree with.
+        pub fn commands(line: &str) -> Vec<Command> {
+            let mut out = Vec::new();
+            let mut words: Vec<String> = Vec::new();
+            let mut word = String::new();
+            let mut in_word = false;
+            let mut start = 0;
+            let bytes = line.as_bytes();
+            let mut chars = line.char_indices().peekable();
+            let mut operator = String::new();
+            let finish = |words: &mut Vec<String>,
+                          start: usize,
+                          end: usize,
+                          op: &str,
+                          out: &mut Vec<Command>| {
+                if words.is_empty() {
+                    return;
+                }
+                let mut all = std::mem::take(words);
+                // Shell keywords that start a compound command are not the program (`until dotnet ef`).
+                let keywords = all
+                    .iter()
+                    .take_while(|w| RESERVED.contains(&w.as_str()))
+                    .count();
+                all.drain(..keywords);
+                if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
+                    return;
+                }
+                let split = all
+                    .iter()
+                    .position(|w| !is_assignment(w))
+                    .unwrap_or(all.len());
+                let (env, rest) = all.split_at(split);
+                out.push(Command {
+                    words: rest.to_vec(),
+                    env: env.to_vec(),
+                    text: line[start..end].trim().to_string(),
+                    joined_by: op.to_string(),
+                });
+            };
+            while let Some((i, ch)) = chars.next() {
+                match ch {
+                    '\\' => {
+                        in_word = true;
+                        match chars.next() {
+                            Some((_, '\n')) => {}
+                            Some((_, c)) => word.push(c),
+                            None => {}
+                        }
+                    }
+                    '\'' => {
+                        in_word = true;
+                        for (_, c) in chars.by_ref() {
+                            if c == '\'' {
+                                break;
+                            }
+                            word.push(c);
+                        }
+                    }
+                    '"' => {
+                        in_word = true;
+                        while let Some((_, c)) = chars.next() {
+                            match c {
+                                '"' => break,
+                                '\\' => {
+                                    if let Some((_, n)) = chars.next() {
+                                        word.push(n);
+                                    }
+                                }
+                                _ => word.push(c),
+                            }
+                        }
+                    }
+                    '$' if chars.peek().is_some_and(|&(_, c)| c == '(') => {
+                        // `$(...)` is part of the word, however many commands it holds.
+                        in_word = true;
+                        word.push('$');
+                        let mut depth = 0;
+                        for (_, c) in chars.by_ref() {
+                            word.push(c);
+                            match c {
+                                '(' => depth += 1,
+                                ')' => {
+                                    depth -= 1;
+                                    if depth == 0 {
+                                        break;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    '`' => {
+                        in_word = true;
+                        word.push('`');
+                        for (_, c) in chars.by_ref() {
+                            word.push(c);
+                            if c == '`' {
+                                break;
+                            }
+                        }
+                    }
+                    '&' | '|' | ';' | '\n' | '(' | ')' => {
+                        if in_word {
+                            words.push(std::mem::take(&mut word));
+                            in_word = false;
+                        }
+                        // `2>&1` and `&>` are redirections, not separators.
+                        if ch == '&'
+                            && (i > 0 && bytes[i - 1] == b'>'
+                                || chars.peek().is_some_and(|&(_, c)| c == '>'))
+                        {
+                            continue;
+                        }
+                        finish(&mut words, start, i, &operator, &mut out);
+                        operator = ch.to_string();
+                        while chars.peek().is_some_and(|&(_, c)| c == ch) {
+                            chars.next();
+                            operator.push(ch);
+                        }
+                        start = chars.peek().map_or(line.len(), |&(j, _)| j);
+                    }
+                    c if c.is_whitespace() => {
+                        if in_word {
+                            words.push(std::mem::take(&mut word));
+                            in_word = false;
+                        }
+                    }
+                    '#' if !in_word => {
+                        // A comment runs to the end of the line.
+                        for (_, c) in chars.by_ref() {
+                            if c == '\n' {
+                                break;
+                            }
+                        }
+                    }
+                    _ => {
+                        in_word = true;
+                        word.push(ch);
+                    }
+                }
+            }
+            if in_word {
+                words.push(word);
+            }
+            finish(&mut words, start, line.len(), &operator, &mut out);
+            out
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn byte_splitter_agrees_with_the_reference(
+            line in "([a-z=_ ]|[-&|;()\\n\\t'\"`$#>\\\\]|é|\u{a0}|\u{2003}){0,40}"
+        ) {
+            proptest::prop_assert_eq!(commands(&line), reference::commands(&line));
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if !entry.inst.is("RUN") {
                 continue;
             }
-            for command in shell::commands(&crate::plan::classify::run_text(entry.inst)) {
+            for command in &entry.commands {
                 let words = normalise_command(&command.words);
                 installs.extend(crate::detect::shell::installed_packages(&words, installers));
             }

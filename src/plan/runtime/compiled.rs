@@ -2,6 +2,7 @@
 //! produced, how it reaches the runtime, and the files the app reads beside it.
 
 use super::*;
+use std::borrow::Cow;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     /// Compiled apps: the artifact the build produced.
@@ -118,7 +119,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let artifacts = &self.planner.input.profile.artifacts;
         let mut found = None;
         for step in &side.build {
-            let (text, workdir) = match step {
+            let (commands, workdir) = match step {
                 Step::Kept { line, .. } => {
                     let body = &self.planner.original.body;
                     // The body is in line order: a binary search keeps this linear overall.
@@ -129,15 +130,15 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     if !entry.inst.is("RUN") {
                         continue;
                     }
-                    (
-                        crate::plan::classify::run_text(entry.inst),
-                        entry.workdir.clone(),
-                    )
+                    (Cow::Borrowed(&entry.commands[..]), entry.workdir.clone())
                 }
-                Step::Run { command, .. } => (command.clone(), self.build_workdir.clone()),
+                Step::Run { command, .. } => (
+                    Cow::Owned(shell::commands(command)),
+                    self.build_workdir.clone(),
+                ),
                 _ => continue,
             };
-            for command in shell::commands(&text) {
+            for command in commands.iter() {
                 let words = normalise_command(&command.words);
                 let Some(rule) =
                     artifacts.best_command_rule(&words, |o| command.option_value(&[o]).is_some())

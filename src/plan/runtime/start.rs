@@ -219,10 +219,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if !entry.inst.is("RUN") {
                 continue;
             }
-            let text = crate::plan::classify::run_text(entry.inst);
-            for command in shell::commands(&text) {
+            for command in &entry.commands {
                 let class =
-                    crate::plan::classify::classify_command(&command, self.planner.input.profile);
+                    crate::plan::classify::classify_command(command, self.planner.input.profile);
                 if class != Some(Class::PackageManagerSetup) || replayed.contains(&command.text) {
                     continue;
                 }
