@@ -104,6 +104,24 @@ pub enum Step {
     },
 }
 
+impl Step {
+    /// The step's kind as the templates name it (`kept`, `run`, `create_user`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Kept { .. } => "kept",
+            Step::Run { .. } => "run",
+            Step::Copy { .. } => "copy",
+            Step::Workdir { .. } => "workdir",
+            Step::Env { .. } => "env",
+            Step::User { .. } => "user",
+            Step::CreateUser { .. } => "create_user",
+            Step::Packages { .. } => "packages",
+            Step::Exec { .. } => "exec",
+            Step::Comment { .. } => "comment",
+        }
+    }
+}
+
 /// Where an original instruction went.
 #[derive(Clone, Debug, Serialize)]
 pub struct Placement {

@@ -4,10 +4,12 @@
 //! from a template. `--templates-dir` replaces templates by file name.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::plan::Plan;
+use crate::plan::{Plan, Stage, Step};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The templates compiled into the binary, by name.
@@ -47,9 +49,25 @@ pub struct TextStyle {
     pub final_newline: bool,
 }
 
+/// What templates see: the parts of the plan that are written out (not its classification,
+/// decisions or warnings), and which template renders each step kind.
+#[derive(Serialize)]
+struct RenderContext<'a> {
+    profile: &'a str,
+    package_manager: Option<&'a str>,
+    directives: &'a [Step],
+    header: &'a [Step],
+    add_syntax_directive: bool,
+    stages: &'a [Stage],
+    trailer: &'a [Step],
+    step_templates: BTreeMap<&'static str, String>,
+}
+
 /// A template set ready to render plans.
 pub struct Templates {
     env: Environment<'static>,
+    /// The names of every template loaded, to resolve profile overrides without failed lookups.
+    names: BTreeSet<String>,
 }
 
 impl Templates {
@@ -68,16 +86,39 @@ impl Templates {
         );
         env.add_filter("exec_form", exec_form);
         env.add_filter("insert_flags", insert_flags);
+        let mut names = BTreeSet::new();
         for (name, source) in EMBEDDED {
             env.add_template(name, source).map_err(template_error)?;
+            names.insert(name.to_string());
         }
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
+                names.insert(name.clone());
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
         }
-        Ok(Self { env })
+        Ok(Self { env, names })
+    }
+
+    /// For each step kind in the plan's stages, the template that renders it:
+    /// `<profile>/step/<kind>.j2` when it exists, else `step/<kind>.j2`.
+    fn step_templates(&self, plan: &Plan) -> BTreeMap<&'static str, String> {
+        let mut out = BTreeMap::new();
+        for step in plan.stages.iter().flat_map(|s| &s.steps) {
+            let kind = step.kind();
+            if out.contains_key(kind) {
+                continue;
+            }
+            let own = format!("{}/step/{kind}.j2", plan.profile);
+            let name = if self.names.contains(&own) {
+                own
+            } else {
+                format!("step/{kind}.j2")
+            };
+            out.insert(kind, name);
+        }
+        out
     }
 
     /// Render a plan into Dockerfile text in the original's line-ending style.
@@ -86,8 +127,18 @@ impl Templates {
             .env
             .get_template("Dockerfile.j2")
             .map_err(template_error)?;
+        let context = RenderContext {
+            profile: &plan.profile,
+            package_manager: plan.package_manager.as_deref(),
+            directives: &plan.directives,
+            header: &plan.header,
+            add_syntax_directive: plan.add_syntax_directive,
+            stages: &plan.stages,
+            trailer: &plan.trailer,
+            step_templates: self.step_templates(plan),
+        };
         let text = template
-            .render(Value::from(Serde(plan)))
+            .render(Value::from(Serde(context)))
             .map_err(template_error)?;
         Ok(apply_style(&text, style))
     }
@@ -214,6 +265,112 @@ mod tests {
             final_newline: false,
         };
         assert_eq!(apply_style("a\nb\r\n", style), "a\r\nb");
+    }
+
+    fn plan_with(profile: &str, steps: Vec<crate::plan::Step>) -> Plan {
+        Plan {
+            profile: profile.into(),
+            package_manager: None,
+            directives: Vec::new(),
+            header: Vec::new(),
+            add_syntax_directive: false,
+            stages: vec![crate::plan::Stage {
+                name: "runtime".into(),
+                from: "debian".into(),
+                platform: None,
+                steps,
+            }],
+            trailer: Vec::new(),
+            classification: Vec::new(),
+            decisions: Vec::new(),
+            warnings: Vec::new(),
+            new_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_profile_template_overrides_the_step_template_for_that_profile_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("go/step")).unwrap();
+        std::fs::write(
+            dir.path().join("go/step/workdir.j2"),
+            "WORKDIR {{ step.path }}/go\n",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let steps = || {
+            vec![
+                crate::plan::Step::Workdir {
+                    path: "/app".into(),
+                },
+                crate::plan::Step::User { name: "app".into() },
+            ]
+        };
+        let style = TextStyle {
+            crlf: false,
+            final_newline: true,
+        };
+        let go = templates.render(&plan_with("go", steps()), style).unwrap();
+        assert_eq!(go, "FROM debian AS runtime\nWORKDIR /app/go\nUSER app\n");
+        let node = templates
+            .render(&plan_with("node", steps()), style)
+            .unwrap();
+        assert_eq!(node, "FROM debian AS runtime\nWORKDIR /app\nUSER app\n");
+    }
+
+    #[test]
+    fn step_kinds_are_the_serialised_tags() {
+        use crate::plan::Step;
+        let steps = [
+            Step::Kept {
+                line: 1,
+                text: String::new(),
+                add_flags: Vec::new(),
+                blank_before: false,
+            },
+            Step::Run {
+                mounts: Vec::new(),
+                command: String::new(),
+            },
+            Step::Copy {
+                from: None,
+                chown: None,
+                sources: Vec::new(),
+                dest: String::new(),
+            },
+            Step::Workdir {
+                path: String::new(),
+            },
+            Step::Env {
+                name: String::new(),
+                value: String::new(),
+            },
+            Step::User {
+                name: String::new(),
+            },
+            Step::CreateUser {
+                family: String::new(),
+                name: String::new(),
+                uid: 1,
+            },
+            Step::Packages {
+                manager: String::new(),
+                packages: Vec::new(),
+            },
+            Step::Exec {
+                keyword: String::new(),
+                args: Vec::new(),
+            },
+            Step::Comment {
+                text: String::new(),
+            },
+        ];
+        for step in steps {
+            let json = serde_json::to_value(&step).unwrap();
+            assert_eq!(json["kind"], step.kind());
+            let file = format!("step/{}.j2", step.kind());
+            assert!(EMBEDDED.iter().any(|(n, _)| *n == file), "{file}");
+        }
     }
 
     #[test]
