@@ -4,7 +4,6 @@
 
 use super::model::{NewFile, Warning};
 use super::planner::PlanInput;
-use crate::source::DockerIgnore;
 
 /// Files that should never reach an image.
 const SECRETS: &[&str] = &[
@@ -56,7 +55,7 @@ pub fn review(
         .iter()
         .chain(input.profile.dockerignore.iter())
         .filter(|entry| {
-            let matcher = DockerIgnore::parse(entry);
+            let matcher = input.registry.dockerignore_line(entry);
             !copied.iter().any(|c| matcher.is_excluded(c))
         })
         .cloned()

@@ -100,6 +100,9 @@ pub struct Registry {
     profiles: BTreeMap<String, Profile>,
     origins: BTreeMap<String, String>,
     system: SystemRules,
+    /// Every proposed `.dockerignore` line (system and profiles) as a compiled matcher, built
+    /// on first use and shared by every rewrite.
+    dockerignore_lines: std::sync::OnceLock<BTreeMap<String, crate::source::DockerIgnore>>,
 }
 
 macro_rules! builtin {
@@ -260,6 +263,7 @@ impl Registry {
             profiles,
             origins,
             system,
+            dockerignore_lines: std::sync::OnceLock::new(),
         })
     }
 
@@ -287,6 +291,25 @@ impl Registry {
     /// The shared rules.
     pub fn system(&self) -> &SystemRules {
         &self.system
+    }
+
+    /// A proposed `.dockerignore` line (from `_system.yaml` or a profile) as a matcher.
+    pub fn dockerignore_line(
+        &self,
+        line: &str,
+    ) -> std::borrow::Cow<'_, crate::source::DockerIgnore> {
+        let compiled = self.dockerignore_lines.get_or_init(|| {
+            self.system
+                .dockerignore
+                .iter()
+                .chain(self.profiles.values().flat_map(|p| p.dockerignore.iter()))
+                .map(|l| (l.clone(), crate::source::DockerIgnore::parse(l)))
+                .collect()
+        });
+        match compiled.get(line) {
+            Some(matcher) => std::borrow::Cow::Borrowed(matcher),
+            None => std::borrow::Cow::Owned(crate::source::DockerIgnore::parse(line)),
+        }
     }
 
     /// The number of profiles.

@@ -839,3 +839,37 @@ fn embedded_json_matches_the_yaml() {
     assert_eq!(json.len(), 7);
     assert_eq!(json, yaml);
 }
+
+#[test]
+fn compiled_dockerignore_lines_match_like_freshly_parsed_ones() {
+    use restage::source::DockerIgnore;
+    let registry = builtin();
+    let lines: Vec<&String> = registry
+        .system()
+        .dockerignore
+        .iter()
+        .chain(registry.iter().flat_map(|p| p.dockerignore.iter()))
+        .collect();
+    assert!(lines.len() > 5);
+    let paths = [
+        "node_modules/x/index.js",
+        "target/app.jar",
+        ".git/HEAD",
+        "src/main.rs",
+        ".env",
+        "bin/Debug/app.dll",
+        "__pycache__/m.pyc",
+    ];
+    for line in lines.into_iter().chain([&"not/a/profile/line".to_string()]) {
+        let cached = registry.dockerignore_line(line);
+        let fresh = DockerIgnore::parse(line);
+        assert_eq!(cached.patterns(), fresh.patterns(), "{line}");
+        for path in paths {
+            assert_eq!(
+                cached.is_excluded(path),
+                fresh.is_excluded(path),
+                "{line} on {path}"
+            );
+        }
+    }
+}
