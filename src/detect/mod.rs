@@ -37,14 +37,16 @@ pub mod shell;
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
-use crate::profile::pattern::{capture, glob, has_hole, path_matches};
+use crate::profile::pattern::{capture_str, glob, has_hole, is_glob, path_matches};
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
-use probe::{ContextFile, ProbeEnv, source_names};
+use probe::{ContextFile, FileTexts, ProbeEnv};
 use serde::Serialize;
+use shell::FoundCommand;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The answer of [`detect`].
@@ -309,26 +311,109 @@ struct SeenImage {
     from: bool,
 }
 
-/// A simple command with the instruction it came from.
-#[derive(Clone, Debug)]
-struct SeenCommand {
-    words: Vec<String>,
-    text: String,
+/// A COPY/ADD source (no `--from`), normalised: no leading `./` or `/`; with what matching
+/// needs read off once.
+struct Source {
+    path: String,
+    /// Where the last component starts (`path.rsplit('/')`).
+    name_at: usize,
+    /// The last non-empty component (`path.trim_end_matches('/').rsplit('/')`) as a range.
+    base: (usize, usize),
+    /// The path holds `*` or `?` (a pattern for [`glob`]).
+    wild: bool,
+    /// The base holds `*` or `?`.
+    base_wild: bool,
+    /// [`is_glob`]: also `[`.
+    is_glob: bool,
+}
+
+impl Source {
+    fn new(path: String) -> Self {
+        let name_at = path.rfind('/').map_or(0, |i| i + 1);
+        let trimmed = path.trim_end_matches('/');
+        let base = (trimmed.rfind('/').map_or(0, |i| i + 1), trimmed.len());
+        let wild = path.contains(['*', '?']);
+        let base_wild = path[base.0..base.1].contains(['*', '?']);
+        let is_glob = is_glob(&path);
+        Self {
+            path,
+            name_at,
+            base,
+            wild,
+            base_wild,
+            is_glob,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.path[self.name_at..]
+    }
+
+    /// Whether this source (a context path glob or a literal path) names the rule path (a
+    /// glob): it matches the rule, or, for a literal rule, the source's last component as a
+    /// glob matches the rule (`COPY package*.json` names `package.json`).
+    fn names(&self, rule: &PathPattern<'_>) -> bool {
+        if rule.matches(&self.path, self.name()) {
+            return true;
+        }
+        if rule.is_glob {
+            return false;
+        }
+        let base = &self.path[self.base.0..self.base.1];
+        if self.base_wild {
+            glob(base, rule.text)
+        } else {
+            base == rule.text && base.len() <= GLOB_MAX
+        }
+    }
+}
+
+/// Inputs longer than this never match a [`glob`].
+const GLOB_MAX: usize = 4096;
+
+/// A rule's path glob with its shape read off once (see [`path_matches`]).
+struct PathPattern<'p> {
+    text: &'p str,
+    /// No `*` or `?`: [`glob`] is string equality.
+    literal: bool,
+    /// Holds `/`: matched against the whole path, else against the file name.
+    slash: bool,
+    /// [`is_glob`]: also `[`.
+    is_glob: bool,
+}
+
+impl<'p> PathPattern<'p> {
+    fn new(text: &'p str) -> Self {
+        Self {
+            text,
+            literal: !text.contains(['*', '?']),
+            slash: text.contains('/'),
+            is_glob: is_glob(text),
+        }
+    }
+
+    /// [`path_matches`] given the path and its last component.
+    fn matches(&self, path: &str, name: &str) -> bool {
+        let target = if self.slash { path } else { name };
+        if self.literal {
+            self.text == target && target.len() <= GLOB_MAX
+        } else {
+            glob(self.text, target)
+        }
+    }
 }
 
 /// Everything profile-independent read from the Dockerfile.
 struct Observed {
     images: Vec<SeenImage>,
-    run: Vec<SeenCommand>,
-    start: Vec<SeenCommand>,
+    run: Vec<FoundCommand>,
+    start: Vec<FoundCommand>,
     /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
-    sources: Vec<String>,
+    sources: Vec<Source>,
     /// Folders copied whole (`""` is the whole context).
     dir_sources: Vec<String>,
-    /// `KEYWORD arguments` per instruction.
-    lines: Vec<String>,
 }
 
 fn substitute_args(text: &str, args: &BTreeMap<String, String>) -> String {
@@ -415,11 +500,10 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
         packages: Vec::new(),
         sources: Vec::new(),
         dir_sources: Vec::new(),
-        lines: Vec::new(),
     };
     let prefixes = &system.command_prefixes;
+    let installers = shell::InstallerWords::new(&system.installers);
     for ins in &df.instructions {
-        obs.lines.push(format!("{} {}", ins.keyword, ins.arguments));
         match ins.keyword.as_str() {
             "ARG" if !seen_from => {
                 for word in &ins.values {
@@ -447,33 +531,34 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
             }
             "RUN" => {
                 let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command_shown(&ins.values, prefixes),
+                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
+                    _ if ins.heredocs.is_empty() => {
+                        shell::simple_commands_found(&ins.arguments, prefixes)
+                    }
                     _ => {
                         let mut text = ins.arguments.clone();
                         for h in &ins.heredocs {
                             text.push('\n');
                             text.push_str(&h.content);
                         }
-                        shell::simple_commands_shown(&text, prefixes)
+                        shell::simple_commands_found(&text, prefixes)
                     }
                 };
-                for (words, shown) in commands {
-                    for (pkg, family) in shell::installed_packages(&words, &system.installers) {
-                        if !obs.packages.iter().any(|(p, _)| *p == pkg) {
-                            obs.packages.push((pkg, family));
+                for cmd in commands {
+                    for (pkg, installer) in shell::installed_by(&cmd.words, &installers) {
+                        if !obs.packages.iter().any(|(p, _)| p == pkg) {
+                            obs.packages
+                                .push((pkg.to_string(), installer.family.clone()));
                         }
                     }
-                    obs.run.push(SeenCommand { text: shown, words });
+                    obs.run.push(cmd);
                 }
             }
             "CMD" | "ENTRYPOINT" => {
-                let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command_shown(&ins.values, prefixes),
-                    _ => shell::simple_commands_shown(&ins.arguments, prefixes),
-                };
-                for (words, shown) in commands {
-                    obs.start.push(SeenCommand { text: shown, words });
-                }
+                obs.start.extend(match ins.form {
+                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
+                    _ => shell::simple_commands_found(&ins.arguments, prefixes),
+                });
             }
             "COPY" | "ADD" => {
                 if let Some(from) = ins.flag("from") {
@@ -493,13 +578,12 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                 }
                 for source in copy_sources(ins) {
                     let s = normalise_source(&source);
-                    let is_dir = s.is_empty()
-                        || source.ends_with('/')
-                        || (!crate::profile::pattern::is_glob(&s) && ctx.is_dir(&s));
+                    let is_dir =
+                        s.is_empty() || source.ends_with('/') || (!is_glob(&s) && ctx.is_dir(&s));
                     if is_dir {
                         obs.dir_sources.push(s.trim_end_matches('/').to_string());
                     } else {
-                        obs.sources.push(s);
+                        obs.sources.push(Source::new(s));
                     }
                 }
             }
@@ -510,21 +594,31 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
 }
 
 fn in_skipped_dir(path: &str, skip: &[String]) -> bool {
-    let mut parts: Vec<&str> = path.split('/').collect();
-    parts.pop();
-    parts.iter().any(|p| skip.iter().any(|s| s == p))
+    match path.rfind('/') {
+        Some(end) => path[..end].split('/').any(|p| skip.iter().any(|s| s == p)),
+        None => false,
+    }
 }
 
-fn context_files(ctx: &dyn Context, obs: &Observed, system: &SystemRules) -> Vec<ContextFile> {
+fn context_files<'c>(
+    ctx: &'c dyn Context,
+    obs: &Observed,
+    system: &SystemRules,
+) -> Vec<ContextFile<'c>> {
     ctx.files()
         .iter()
         .filter(|p| !in_skipped_dir(p, &system.skip_dirs))
         .map(|p| {
-            let named = obs.sources.iter().any(|s| s == p || glob(s, p));
-            let broad = obs
-                .dir_sources
+            let named = obs
+                .sources
                 .iter()
-                .any(|d| d.is_empty() || p.starts_with(&format!("{d}/")));
+                .any(|s| s.path == *p || (s.wild && glob(&s.path, p)));
+            let broad = obs.dir_sources.iter().any(|d| {
+                d.is_empty()
+                    || (p.len() > d.len()
+                        && p.starts_with(d.as_str())
+                        && p.as_bytes()[d.len()] == b'/')
+            });
             let status = if named {
                 CopyStatus::Named
             } else if broad {
@@ -533,12 +627,61 @@ fn context_files(ctx: &dyn Context, obs: &Observed, system: &SystemRules) -> Vec
                 CopyStatus::Present
             };
             ContextFile {
-                path: p.clone(),
+                path: p,
+                name: p.rsplit('/').next().unwrap_or(p),
                 status,
-                depth: p.matches('/').count(),
+                depth: p.bytes().filter(|&b| b == b'/').count(),
             }
         })
         .collect()
+}
+
+/// The context files, with an index by file name for literal rules once there are many.
+struct FileSet<'f, 'c> {
+    files: &'f [ContextFile<'c>],
+    /// File indices sorted by name (built on first use in a big context).
+    by_name: OnceCell<Vec<u32>>,
+}
+
+impl<'f, 'c> FileSet<'f, 'c> {
+    /// Below this many files a scan is cheaper than an index.
+    const INDEX_ABOVE: usize = 48;
+
+    fn new(files: &'f [ContextFile<'c>]) -> Self {
+        Self {
+            files,
+            by_name: OnceCell::new(),
+        }
+    }
+
+    /// Call `f` with each file the rule path matches (in no particular order).
+    fn for_each_match(&self, rule: &PathPattern<'_>, mut f: impl FnMut(&'f ContextFile<'c>)) {
+        if rule.literal && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
+            if rule.text.len() > GLOB_MAX {
+                return;
+            }
+            let index = self.by_name.get_or_init(|| {
+                let mut index: Vec<u32> = (0..self.files.len() as u32).collect();
+                index
+                    .sort_by(|&a, &b| self.files[a as usize].name.cmp(self.files[b as usize].name));
+                index
+            });
+            let start = index.partition_point(|&i| self.files[i as usize].name < rule.text);
+            for &i in &index[start..] {
+                let file = &self.files[i as usize];
+                if file.name != rule.text {
+                    break;
+                }
+                f(file);
+            }
+            return;
+        }
+        for file in self.files {
+            if rule.matches(file.path, file.name) {
+                f(file);
+            }
+        }
+    }
 }
 
 /// Accumulates one candidate's score and evidence.
@@ -546,8 +689,7 @@ fn context_files(ctx: &dyn Context, obs: &Observed, system: &SystemRules) -> Vec
 struct Tally {
     dockerfile: f64,
     context: f64,
-    evidence: Vec<String>,
-    /// Each evidence line with its weight, for [`Tally::overlap`].
+    /// Each evidence line (without its weight) with its weight; see [`Tally::evidence`].
     weighted: Vec<(String, f64)>,
 }
 
@@ -555,19 +697,24 @@ impl Tally {
     fn add_dockerfile(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.dockerfile += weight;
-            self.push(weight, what);
+            self.weighted.push((what, weight));
         }
     }
     fn add_context(&mut self, weight: f64, what: String) {
         if weight > 0.0 {
             self.context += weight;
-            self.push(weight, what);
+            self.weighted.push((what, weight));
         }
     }
-    fn push(&mut self, weight: f64, what: String) {
-        self.evidence
-            .push(format!("{what} (+{})", fmt_weight(weight)));
-        self.weighted.push((what, weight));
+    /// The evidence lines, `<prefix><what> (+<weight>)`.
+    fn evidence<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = String> + 't {
+        self.weighted.iter().map(move |(what, w)| {
+            if w.fract() == 0.0 {
+                format!("{prefix}{what} (+{w:.0})")
+            } else {
+                format!("{prefix}{what} (+{w})")
+            }
+        })
     }
     fn total(&self) -> f64 {
         self.dockerfile + self.context
@@ -618,24 +765,202 @@ fn score_images(
     }
 }
 
-/// Command rules: per simple command, only the rules with the most words count; each rule once.
+/// A command rule with its first word split off and its length counted once.
+struct IndexedRule<'r> {
+    rule: &'r CommandRule,
+    first: &'r str,
+    /// The words after the first.
+    rest: &'r str,
+    /// The first word has no `*` or `?`.
+    literal: bool,
+    /// [`CommandRule::len`].
+    len: usize,
+}
+
+impl IndexedRule<'_> {
+    fn first_matches(&self, name: &str) -> bool {
+        if self.literal {
+            self.first == name && name.len() <= GLOB_MAX
+        } else {
+            glob(self.first, name)
+        }
+    }
+
+    /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
+    /// in the command, in order.
+    fn rest_matches(&self, words: &[String]) -> bool {
+        let mut rest = words[1..].iter();
+        self.rest
+            .split_whitespace()
+            .all(|rw| rest.any(|w| glob(rw, w)))
+    }
+}
+
+/// The command rules of several owners (profiles or package managers), numbered owner by
+/// owner in rule order, prepared to match many commands: with many commands, the rules with a
+/// literal first word are looked up by it.
+struct CommandIndex<'r> {
+    rules: Vec<IndexedRule<'r>>,
+    /// The first rule number of each owner, and the total at the end.
+    owner_start: Vec<u32>,
+    /// Rules with a literal first word sorted by it (empty when scanning).
+    literal: Vec<u32>,
+    /// Rules whose first word has wildcards (when `literal` is used).
+    wild: Vec<u32>,
+    sorted: bool,
+}
+
+/// Which rules each command matches: `(command, start, end)` into `ids`, commands in order
+/// and rule numbers ascending; commands matching nothing are left out.
+struct CommandMatches {
+    commands: Vec<(u32, u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl<'r> CommandIndex<'r> {
+    /// Above this many commands, sorting the rules once beats scanning them per command.
+    const SORT_ABOVE: usize = 12;
+
+    fn new<I>(owners: I, commands: usize) -> Self
+    where
+        I: IntoIterator<Item = &'r [CommandRule]>,
+    {
+        let mut rules = Vec::new();
+        let mut owner_start = Vec::new();
+        for group in owners {
+            owner_start.push(rules.len() as u32);
+            for rule in group {
+                let words = rule.command.trim_start();
+                let end = words.find(char::is_whitespace).unwrap_or(words.len());
+                if end == 0 {
+                    continue;
+                }
+                let first = &words[..end];
+                rules.push(IndexedRule {
+                    rule,
+                    first,
+                    rest: &words[end..],
+                    literal: !first.contains(['*', '?']),
+                    len: rule.len(),
+                });
+            }
+        }
+        owner_start.push(rules.len() as u32);
+        let sorted = commands > Self::SORT_ABOVE;
+        let (mut literal, mut wild) = (Vec::new(), Vec::new());
+        if sorted {
+            for (id, r) in rules.iter().enumerate() {
+                if r.literal {
+                    literal.push(id as u32);
+                } else {
+                    wild.push(id as u32);
+                }
+            }
+            literal.sort_by_key(|&id| (rules[id as usize].first, id));
+        }
+        Self {
+            rules,
+            owner_start,
+            literal,
+            wild,
+            sorted,
+        }
+    }
+
+    fn rule(&self, id: u32) -> &IndexedRule<'r> {
+        &self.rules[id as usize]
+    }
+
+    /// The rule numbers of one owner.
+    fn owner(&self, owner: usize) -> std::ops::Range<u32> {
+        self.owner_start[owner]..self.owner_start[owner + 1]
+    }
+
+    /// Add the rules matching `words` to `out`, ascending.
+    fn matching(&self, words: &[String], out: &mut Vec<u32>) {
+        let Some(name) = words.first() else { return };
+        let start = out.len();
+        if self.sorted {
+            let lo = self
+                .literal
+                .partition_point(|&id| self.rule(id).first < name.as_str());
+            for &id in &self.literal[lo..] {
+                if self.rule(id).first != name || name.len() > GLOB_MAX {
+                    break;
+                }
+                out.push(id);
+            }
+            out.extend(
+                self.wild
+                    .iter()
+                    .filter(|&&id| glob(self.rule(id).first, name)),
+            );
+            out[start..].sort_unstable();
+        } else {
+            out.extend(
+                (0..self.rules.len() as u32).filter(|&id| self.rule(id).first_matches(name)),
+            );
+        }
+        let mut keep = start;
+        for i in start..out.len() {
+            if self.rule(out[i]).rest_matches(words) {
+                out[keep] = out[i];
+                keep += 1;
+            }
+        }
+        out.truncate(keep);
+    }
+
+    fn match_all(&self, commands: &[FoundCommand]) -> CommandMatches {
+        let mut m = CommandMatches {
+            commands: Vec::new(),
+            ids: Vec::new(),
+        };
+        if self.rules.is_empty() {
+            return m;
+        }
+        for (c, cmd) in commands.iter().enumerate() {
+            let start = m.ids.len();
+            self.matching(&cmd.words, &mut m.ids);
+            if m.ids.len() > start {
+                m.commands
+                    .push((c as u32, start as u32, m.ids.len() as u32));
+            }
+        }
+        m
+    }
+}
+
+/// Command rules of one owner: per simple command, only the rules with the most words count;
+/// each rule once.
 fn score_commands(
-    rules: &[&CommandRule],
-    commands: &[SeenCommand],
+    index: &CommandIndex<'_>,
+    matches: &CommandMatches,
+    owner: usize,
+    commands: &[FoundCommand],
     kw: &str,
-    counted: &mut BTreeSet<String>,
     tally: &mut Tally,
-    label: &str,
 ) {
-    for cmd in commands {
-        let matching: Vec<&&CommandRule> = rules.iter().filter(|r| r.matches(&cmd.words)).collect();
-        let Some(best) = matching.iter().map(|r| r.len()).max() else {
+    let range = index.owner(owner);
+    let mut counted: Vec<&str> = Vec::new();
+    for &(c, start, end) in &matches.commands {
+        let ids = &matches.ids[start as usize..end as usize];
+        let lo = ids.partition_point(|&id| id < range.start);
+        let hi = ids.partition_point(|&id| id < range.end);
+        let ids = &ids[lo..hi];
+        let Some(best) = ids.iter().map(|&id| index.rule(id).len).max() else {
             continue;
         };
-        for rule in matching.into_iter().filter(|r| r.len() == best) {
-            if counted.insert(rule.command.clone()) {
-                tally.add_dockerfile(rule.weight, format!("{kw} {}{label}", truncate(&cmd.text)));
+        for &id in ids {
+            let rule = index.rule(id);
+            if rule.len != best || counted.contains(&rule.rule.command.as_str()) {
+                continue;
             }
+            counted.push(&rule.rule.command);
+            tally.add_dockerfile(
+                rule.rule.weight,
+                format!("{kw} {}", truncate(&commands[c as usize].shown())),
+            );
         }
     }
 }
@@ -652,31 +977,35 @@ fn truncate(s: &str) -> String {
 
 fn score_files(
     rules: &[FileRule],
-    obs: &Observed,
-    files: &[ContextFile],
+    sources: &[Source],
+    files: &FileSet<'_, '_>,
     full_depth: usize,
     tally: &mut Tally,
     label: &str,
 ) {
     for rule in rules {
-        if let Some(src) = obs.sources.iter().find(|s| source_names(s, &rule.path)) {
-            tally.add_dockerfile(rule.copied, format!("COPY {src}{label}"));
+        let pattern = PathPattern::new(&rule.path);
+        if let Some(src) = sources.iter().find(|s| s.names(&pattern)) {
+            tally.add_dockerfile(rule.copied, format!("COPY {}{label}", src.path));
             continue;
         }
-        // The best context file for this rule.
-        let best = files
-            .iter()
-            .filter(|f| rule.matches(&f.path))
-            .map(|f| {
-                let w = match f.status {
-                    CopyStatus::Named => rule.copied,
-                    CopyStatus::Broad => (rule.present + rule.copied) / 2.0,
-                    CopyStatus::Present if f.depth > full_depth => rule.present / 2.0,
-                    CopyStatus::Present => rule.present,
-                };
-                (w, f)
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.path.cmp(&a.1.path)));
+        // The best context file for this rule: the highest weight, then the first path.
+        let mut best: Option<(f64, &ContextFile<'_>)> = None;
+        files.for_each_match(&pattern, |f| {
+            let w = match f.status {
+                CopyStatus::Named => rule.copied,
+                CopyStatus::Broad => (rule.present + rule.copied) / 2.0,
+                CopyStatus::Present if f.depth > full_depth => rule.present / 2.0,
+                CopyStatus::Present => rule.present,
+            };
+            let better = match best {
+                None => true,
+                Some((bw, bf)) => w.total_cmp(&bw).then_with(|| bf.path.cmp(f.path)).is_ge(),
+            };
+            if better {
+                best = Some((w, f));
+            }
+        });
         if let Some((w, f)) = best {
             let how = match f.status {
                 CopyStatus::Named => "copied",
@@ -692,22 +1021,60 @@ fn score_files(
     }
 }
 
-/// Score one profile against the observations.
+/// The command rules of every profile, matched once against the Dockerfile's commands.
+struct CommandEvidence<'r> {
+    run: CommandIndex<'r>,
+    run_matches: CommandMatches,
+    start: CommandIndex<'r>,
+    start_matches: CommandMatches,
+}
+
+impl<'r> CommandEvidence<'r> {
+    fn new(profiles: &[&'r Profile], obs: &Observed) -> Self {
+        let run = CommandIndex::new(
+            profiles.iter().map(|p| p.detect.commands.as_slice()),
+            obs.run.len(),
+        );
+        let start = CommandIndex::new(
+            profiles.iter().map(|p| p.detect.start_commands.as_slice()),
+            obs.start.len(),
+        );
+        Self {
+            run_matches: run.match_all(&obs.run),
+            start_matches: start.match_all(&obs.start),
+            run,
+            start,
+        }
+    }
+}
+
+/// Score one profile (number `owner` in `commands`) against the observations.
 fn score_profile(
     p: &Profile,
+    owner: usize,
+    commands: &CommandEvidence<'_>,
     obs: &Observed,
-    files: &[ContextFile],
+    files: &FileSet<'_, '_>,
     system: &SystemRules,
 ) -> Tally {
     let mut t = Tally::default();
     score_images(&p.detect.images, &obs.images, true, &mut t, "");
-    let mut counted = BTreeSet::new();
-    let rules: Vec<&CommandRule> = p.detect.commands.iter().collect();
-    score_commands(&rules, &obs.run, "RUN", &mut counted, &mut t, "");
-    let rules: Vec<&CommandRule> = p.detect.start_commands.iter().collect();
-    let mut counted_start = BTreeSet::new();
-    let start_kw = "CMD/ENTRYPOINT";
-    score_commands(&rules, &obs.start, start_kw, &mut counted_start, &mut t, "");
+    score_commands(
+        &commands.run,
+        &commands.run_matches,
+        owner,
+        &obs.run,
+        "RUN",
+        &mut t,
+    );
+    score_commands(
+        &commands.start,
+        &commands.start_matches,
+        owner,
+        &obs.start,
+        "CMD/ENTRYPOINT",
+        &mut t,
+    );
     for rule in &p.detect.packages {
         if let Some((pkg, _)) = obs
             .packages
@@ -719,7 +1086,7 @@ fn score_profile(
     }
     score_files(
         &p.detect.files,
-        obs,
+        &obs.sources,
         files,
         system.scoring.full_depth,
         &mut t,
@@ -732,7 +1099,7 @@ fn score_profile(
 fn score_package_managers(
     p: &Profile,
     obs: &Observed,
-    files: &[ContextFile],
+    files: &FileSet<'_, '_>,
     env: &ProbeEnv<'_>,
     full_depth: usize,
 ) -> Vec<(usize, Tally)> {
@@ -740,35 +1107,48 @@ fn score_package_managers(
         .map(|i| (i, Tally::default()))
         .collect();
     // Command rules compete across package managers: per simple command the longest rules win.
-    let all_rules: Vec<(usize, &CommandRule)> = p
-        .package_managers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, pm)| pm.evidence.commands.iter().map(move |r| (i, r)))
-        .collect();
-    let mut counted: BTreeSet<(usize, String)> = BTreeSet::new();
-    for cmd in &obs.run {
-        let matching: Vec<&(usize, &CommandRule)> = all_rules
+    let index = CommandIndex::new(
+        p.package_managers
             .iter()
-            .filter(|(_, r)| r.matches(&cmd.words))
-            .collect();
-        let Some(best) = matching.iter().map(|(_, r)| r.len()).max() else {
+            .map(|pm| pm.evidence.commands.as_slice()),
+        obs.run.len(),
+    );
+    let matches = index.match_all(&obs.run);
+    let mut counted: Vec<(usize, &str)> = Vec::new();
+    for &(c, start, end) in &matches.commands {
+        let ids = &matches.ids[start as usize..end as usize];
+        let Some(best) = ids.iter().map(|&id| index.rule(id).len).max() else {
             continue;
         };
-        for (i, rule) in matching.into_iter().filter(|(_, r)| r.len() == best) {
-            if counted.insert((*i, rule.command.clone())) {
-                let name = &p.package_managers[*i].name;
-                tallies[*i]
-                    .1
-                    .add_dockerfile(rule.weight, format!("RUN {} [{name}]", truncate(&cmd.text)));
+        for &id in ids {
+            let rule = index.rule(id);
+            if rule.len != best {
+                continue;
             }
+            let i = index.owner_start.partition_point(|&s| s <= id) - 1;
+            if counted.contains(&(i, rule.rule.command.as_str())) {
+                continue;
+            }
+            counted.push((i, &rule.rule.command));
+            let name = &p.package_managers[i].name;
+            tallies[i].1.add_dockerfile(
+                rule.rule.weight,
+                format!("RUN {} [{name}]", truncate(&obs.run[c as usize].shown())),
+            );
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
         let label = format!(" [{}]", pm.name);
         let t = &mut tallies[i].1;
         score_images(&pm.evidence.images, &obs.images, false, t, &label);
-        score_files(&pm.evidence.files, obs, files, full_depth, t, &label);
+        score_files(
+            &pm.evidence.files,
+            &obs.sources,
+            files,
+            full_depth,
+            t,
+            &label,
+        );
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
                 t.add_context(
@@ -804,9 +1184,9 @@ pub fn flavor_of(
         for word in tag.split('-') {
             for f in system.flavors.iter().filter(|f| f.word.is_some()) {
                 let pattern = f.word.as_deref().unwrap_or_default();
-                if let Some(c) = capture(pattern, word) {
+                if let Some(c) = capture_str(pattern, word) {
                     let release = if has_hole(pattern) {
-                        Some(c)
+                        Some(c.to_string())
                     } else {
                         f.release.clone()
                     };
@@ -833,12 +1213,16 @@ pub fn flavor_of(
 pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detection {
     let system = registry.system();
     let obs = observe(df, ctx, system);
-    let files = context_files(ctx, &obs, system);
+    let context = context_files(ctx, &obs, system);
+    let files = FileSet::new(&context);
 
     // Rank the profiles.
-    let mut ranked: Vec<(&Profile, Tally)> = registry
+    let profiles: Vec<&Profile> = registry.iter().collect();
+    let commands = CommandEvidence::new(&profiles, &obs);
+    let mut ranked: Vec<(&Profile, Tally)> = profiles
         .iter()
-        .map(|p| (p, score_profile(p, &obs, &files, system)))
+        .enumerate()
+        .map(|(i, p)| (*p, score_profile(p, i, &commands, &obs, &files, system)))
         .filter(|(_, t)| t.total() > 0.0)
         .collect();
     ranked.sort_by(|(pa, a), (pb, b)| {
@@ -875,13 +1259,16 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     }
 
     // Without a profile, the facts still name the (first) base image and its distro.
-    if let Some(img) = obs.images.iter().find(|i| i.from) {
-        detection.facts.builder_image = Some(img.raw.clone());
-        let (family, release) = flavor_of(&img.name, img.tag.as_deref(), system);
-        detection.facts.image_family = family;
-        detection.facts.image_release = release;
-    }
+    let first_image_facts = |detection: &mut Detection| {
+        if let Some(img) = obs.images.iter().find(|i| i.from) {
+            detection.facts.builder_image = Some(img.raw.clone());
+            let (family, release) = flavor_of(&img.name, img.tag.as_deref(), system);
+            detection.facts.image_family = family;
+            detection.facts.image_release = release;
+        }
+    };
     let Some((winner, tally)) = ranked.first() else {
+        first_image_facts(&mut detection);
         let images: Vec<&str> = obs
             .images
             .iter()
@@ -898,13 +1285,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         });
         return detection;
     };
+    let winner_prefix = format!("{}: ", winner.name);
     if tally.dockerfile <= 0.0 {
-        detection.evidence.extend(
-            tally
-                .evidence
-                .iter()
-                .map(|e| format!("{}: {e}", winner.name)),
-        );
+        first_image_facts(&mut detection);
+        detection.evidence.extend(tally.evidence(&winner_prefix));
         detection.reason = Some(format!(
             "only stray context files point to {}; the Dockerfile neither uses its toolchain nor copies its manifests",
             winner.name
@@ -912,12 +1296,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         return detection;
     }
     if tally.total() < system.scoring.min_score {
-        detection.evidence.extend(
-            tally
-                .evidence
-                .iter()
-                .map(|e| format!("{}: {e}", winner.name)),
-        );
+        first_image_facts(&mut detection);
+        detection.evidence.extend(tally.evidence(&winner_prefix));
         detection.reason = Some(format!(
             "evidence too weak: {} scores {} (at least {} needed)",
             winner.name,
@@ -946,12 +1326,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     }
     detection.confidence = round2(confidence);
     detection.profile = Some(winner.name.clone());
-    detection.evidence.extend(
-        tally
-            .evidence
-            .iter()
-            .map(|e| format!("{}: {e}", winner.name)),
-    );
+    detection.evidence.extend(tally.evidence(&winner_prefix));
 
     // The builder image: the FROM the winner's image rules like best, else the first FROM.
     let builder = obs
@@ -987,7 +1362,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             images.push((i.name.clone(), i.tag.clone()));
         }
     }
-    let env = ProbeEnv::new(ctx, &files, &obs.lines, &images);
+    let texts = FileTexts::new(&context);
+    let env = ProbeEnv::new(ctx, &context, &texts, &df.instructions, &images);
 
     // Package manager.
     let pms = score_package_managers(winner, &obs, &files, &env, system.scoring.full_depth);
@@ -995,7 +1371,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let pm: &PackageManager = &winner.package_managers[*pm_index];
     detection.package_manager = Some(pm.name.clone());
     if pm_tally.total() > 0.0 {
-        detection.evidence.extend(pm_tally.evidence.iter().cloned());
+        detection.evidence.extend(pm_tally.evidence(""));
         if let Some((i, t)) = pms.get(1).filter(|(_, t)| t.total() > 0.0) {
             detection.evidence.push(format!(
                 "package manager runner-up: {} ({} against {})",
@@ -1045,17 +1421,18 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         }
     }
     let existing = |pattern: &str| -> Vec<String> {
-        let mut found: Vec<String> = files
+        let mut found: Vec<String> = context
             .iter()
-            .filter(|f| path_matches(pattern, &f.path))
-            .map(|f| f.path.clone())
+            .filter(|f| path_matches(pattern, f.path))
+            .map(|f| f.path.to_string())
             .collect();
         if found.is_empty() {
+            let pattern = PathPattern::new(pattern);
             found.extend(
                 obs.sources
                     .iter()
-                    .filter(|s| source_names(s, pattern) && !crate::profile::pattern::is_glob(s))
-                    .cloned(),
+                    .filter(|s| s.names(&pattern) && !s.is_glob)
+                    .map(|s| s.path.clone()),
             );
         }
         found
@@ -1075,9 +1452,9 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             .push(format!("no lockfile ({})", pm.lockfiles.join(", ")));
     }
     for manifest in &pm.manifests {
-        for f in files.iter().filter(|f| path_matches(manifest, &f.path)) {
-            if !facts.manifests.contains(&f.path) {
-                facts.manifests.push(f.path.clone());
+        for f in context.iter().filter(|f| path_matches(manifest, f.path)) {
+            if !facts.manifests.iter().any(|m| m == f.path) {
+                facts.manifests.push(f.path.to_string());
             }
         }
     }

@@ -2,9 +2,10 @@
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
 use crate::profile::Probe;
-use crate::profile::pattern::{capture, glob, path_matches};
+use crate::profile::pattern::{capture_str, path_matches};
 use crate::source::Context;
-use std::cell::RefCell;
+use crate::syntax::Instruction;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 /// What a probe found.
@@ -30,8 +31,10 @@ pub enum CopyStatus {
 
 /// A context file with how the Dockerfile brings it in.
 #[derive(Clone, Debug)]
-pub struct ContextFile {
-    pub path: String,
+pub struct ContextFile<'c> {
+    pub path: &'c str,
+    /// The last path component.
+    pub name: &'c str,
     pub status: CopyStatus,
     pub depth: usize,
 }
@@ -41,15 +44,52 @@ const MAX_PARSE_BYTES: usize = 2 * 1024 * 1024;
 /// At most this many files are read for one probe (`*.go` in a big repo).
 const MAX_FILES_PER_PROBE: usize = 400;
 
-/// What probes read from; caches file texts.
+/// One lazily filled slot per context file; the slots are allocated on first use.
+struct Slots<T> {
+    len: usize,
+    cells: OnceCell<Vec<OnceCell<T>>>,
+}
+
+impl<T> Slots<T> {
+    fn new(len: usize) -> Self {
+        Self {
+            len,
+            cells: OnceCell::new(),
+        }
+    }
+
+    fn get_or_init(&self, i: usize, f: impl FnOnce() -> T) -> &T {
+        let cells = self
+            .cells
+            .get_or_init(|| (0..self.len).map(|_| OnceCell::new()).collect());
+        cells[i].get_or_init(f)
+    }
+}
+
+/// The texts of context files, read at most once each (a byte-order mark removed).
+pub struct FileTexts(Slots<Option<String>>);
+
+impl FileTexts {
+    /// Room for the texts of `files` (by index).
+    pub fn new(files: &[ContextFile<'_>]) -> Self {
+        Self(Slots::new(files.len()))
+    }
+}
+
+/// What probes read from; file texts and parsed manifests are cached, so each file is read and
+/// parsed at most once whatever the number of probes.
 pub struct ProbeEnv<'a> {
     pub ctx: &'a dyn Context,
-    pub files: &'a [ContextFile],
-    /// Each instruction as `KEYWORD arguments`.
-    pub dockerfile_lines: &'a [String],
+    pub files: &'a [ContextFile<'a>],
+    /// The instructions, read as `KEYWORD arguments` lines.
+    instructions: &'a [Instruction],
     /// Images (normalised name, tag), the builder first.
     pub images: &'a [(String, Option<String>)],
-    cache: RefCell<BTreeMap<String, Option<String>>>,
+    texts: &'a FileTexts,
+    /// Parsed manifests by file index; `None` when malformed.
+    toml: Slots<Option<toml::Table>>,
+    json: Slots<Option<serde_json::Value>>,
+    xml: Slots<Option<roxmltree::Document<'a>>>,
     /// Notes such as "malformed package.json".
     pub notes: RefCell<Vec<String>>,
 }
@@ -57,32 +97,39 @@ pub struct ProbeEnv<'a> {
 impl<'a> ProbeEnv<'a> {
     pub fn new(
         ctx: &'a dyn Context,
-        files: &'a [ContextFile],
-        dockerfile_lines: &'a [String],
+        files: &'a [ContextFile<'a>],
+        texts: &'a FileTexts,
+        instructions: &'a [Instruction],
         images: &'a [(String, Option<String>)],
     ) -> Self {
         Self {
             ctx,
             files,
-            dockerfile_lines,
+            instructions,
             images,
-            cache: RefCell::new(BTreeMap::new()),
+            texts,
+            toml: Slots::new(files.len()),
+            json: Slots::new(files.len()),
+            xml: Slots::new(files.len()),
             notes: RefCell::new(Vec::new()),
         }
     }
 
-    fn read(&self, path: &str) -> Option<String> {
-        if let Some(hit) = self.cache.borrow().get(path) {
-            return hit.clone();
-        }
-        let text = self
-            .ctx
-            .read(path)
-            .map(|t| t.trim_start_matches('\u{feff}').to_string());
-        self.cache
-            .borrow_mut()
-            .insert(path.to_string(), text.clone());
-        text
+    /// The text of context file `i`.
+    fn read(&self, i: usize) -> Option<&'a str> {
+        let texts: &'a FileTexts = self.texts;
+        texts
+            .0
+            .get_or_init(i, || {
+                self.ctx.read(self.files[i].path).map(|mut t| {
+                    if t.starts_with('\u{feff}') {
+                        let start = t.len() - t.trim_start_matches('\u{feff}').len();
+                        t.drain(..start);
+                    }
+                    t
+                })
+            })
+            .as_deref()
     }
 
     fn note(&self, note: String) {
@@ -92,16 +139,17 @@ impl<'a> ProbeEnv<'a> {
         }
     }
 
-    /// The context files a path glob selects, best first: named by the Dockerfile, then
-    /// whole-folder copies, then present; shallower first; then by path.
-    pub fn candidates(&self, pattern: &str, exclude: &[String]) -> Vec<&'a ContextFile> {
-        let mut out: Vec<&ContextFile> = self
-            .files
-            .iter()
-            .filter(|f| path_matches(pattern, &f.path))
-            .filter(|f| !exclude.iter().any(|x| path_matches(x, &f.path)))
+    /// The context files a path glob selects (by index), best first: named by the Dockerfile,
+    /// then whole-folder copies, then present; shallower first; then by path.
+    pub fn candidates(&self, pattern: &str, exclude: &[String]) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..self.files.len())
+            .filter(|&i| path_matches(pattern, self.files[i].path))
+            .filter(|&i| !exclude.iter().any(|x| path_matches(x, self.files[i].path)))
             .collect();
-        out.sort_by(|a, b| (a.status, a.depth, &a.path).cmp(&(b.status, b.depth, &b.path)));
+        out.sort_by(|&a, &b| {
+            let (a, b) = (&self.files[a], &self.files[b]);
+            (a.status, a.depth, a.path).cmp(&(b.status, b.depth, b.path))
+        });
         out
     }
 
@@ -113,32 +161,37 @@ impl<'a> ProbeEnv<'a> {
                     continue;
                 }
                 let Some(tag) = tag else { continue };
-                if let Some(v) = self.finish(probe, ProbeValue::Text(tag.clone())) {
+                if let Some(v) = finish_text(probe, tag) {
                     return Some((v, format!("{name}:{tag}")));
                 }
             }
             return None;
         }
         if probe.dockerfile {
-            for line in self.dockerfile_lines {
-                let value = if let Some(needle) = &probe.contains {
-                    line.contains(needle.as_str())
-                        .then(|| ProbeValue::Text("true".into()))
-                } else {
-                    Some(ProbeValue::Text(line.clone()))
+            let mut line = String::new();
+            for ins in self.instructions {
+                line.clear();
+                line.push_str(&ins.keyword);
+                line.push(' ');
+                line.push_str(&ins.arguments);
+                let value = match &probe.contains {
+                    Some(needle) if line.contains(needle.as_str()) => finish_text(probe, "true"),
+                    Some(_) => None,
+                    None => finish_text(probe, &line),
                 };
-                if let Some(v) = value.and_then(|v| self.finish(probe, v)) {
+                if let Some(v) = value {
                     return Some((v, "Dockerfile".into()));
                 }
             }
             return None;
         }
         let pattern = probe.path.as_deref()?;
-        for file in self
+        for i in self
             .candidates(pattern, &probe.exclude)
             .into_iter()
             .take(MAX_FILES_PER_PROBE)
         {
+            let file = &self.files[i];
             if let Some(sibling) = &probe.sibling {
                 let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
                 let target = if dir.is_empty() {
@@ -150,119 +203,121 @@ impl<'a> ProbeEnv<'a> {
                     continue;
                 }
             }
-            if let Some(v) = self.eval_file(probe, &file.path) {
-                return Some((v, file.path.clone()));
+            if let Some(v) = self.eval_file(probe, i) {
+                return Some((v, file.path.to_string()));
             }
         }
         None
     }
 
-    fn eval_file(&self, probe: &Probe, path: &str) -> Option<ProbeValue> {
+    fn eval_file(&self, probe: &Probe, i: usize) -> Option<ProbeValue> {
+        let path = self.files[i].path;
         let file_name = path.rsplit('/').next().unwrap_or(path);
         if probe.stem {
             let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
-            return self.finish(probe, ProbeValue::Text(stem.to_string()));
+            return finish_text(probe, stem);
         }
-        let text = self.read(path)?;
+        let text = self.read(i)?;
         if text.len() > MAX_PARSE_BYTES {
             self.note(format!("{path} too large to read"));
             return None;
         }
         if let Some(needle) = &probe.contains {
-            return text
-                .contains(needle.as_str())
-                .then(|| ProbeValue::Text("true".into()))
-                .and_then(|v| self.finish(probe, v));
+            return if text.contains(needle.as_str()) {
+                finish_text(probe, "true")
+            } else {
+                None
+            };
         }
         if let Some(key) = &probe.toml {
-            let table: toml::Table = match text.parse() {
-                Ok(t) => t,
-                Err(_) => {
-                    self.note(format!("malformed {path}"));
-                    return None;
-                }
+            let Some(table) = self.toml.get_or_init(i, || text.parse().ok()) else {
+                self.note(format!("malformed {path}"));
+                return None;
             };
-            let value = toml_lookup(&table, key)?;
-            return self.finish(probe, value);
+            let value = toml_lookup(table, key)?;
+            return finish(probe, value);
         }
         if let Some(pointer) = &probe.json {
-            let json: serde_json::Value = match serde_json::from_str(&text) {
-                Ok(v) => v,
-                Err(_) => {
-                    self.note(format!("malformed {path}"));
-                    return None;
-                }
+            let Some(json) = self.json.get_or_init(i, || serde_json::from_str(text).ok()) else {
+                self.note(format!("malformed {path}"));
+                return None;
             };
             let value = json_value(json.pointer(pointer)?)?;
-            return self.finish(probe, value);
+            return finish(probe, value);
         }
         if let Some(xpath) = &probe.xml {
-            let doc = match roxmltree::Document::parse(&text) {
-                Ok(d) => d,
-                Err(_) => {
-                    self.note(format!("malformed {path}"));
-                    return None;
-                }
+            let parsed = self
+                .xml
+                .get_or_init(i, || roxmltree::Document::parse(text).ok());
+            let Some(doc) = parsed else {
+                self.note(format!("malformed {path}"));
+                return None;
             };
-            let value = xml_lookup(&doc, xpath)?;
-            return self.finish(probe, ProbeValue::Text(value));
+            let value = xml_lookup(doc, xpath)?;
+            return finish_text(probe, &value);
         }
         // Line patterns.
         text.lines()
             .map(str::trim)
-            .find_map(|line| self.finish(probe, ProbeValue::Text(line.to_string())))
-    }
-
-    /// Apply `pattern`, `equals` and `value` to a raw value.
-    fn finish(&self, probe: &Probe, value: ProbeValue) -> Option<ProbeValue> {
-        let mut value = value;
-        if let ProbeValue::Text(t) = &value {
-            let t = t.trim();
-            if let Some(p) = &probe.pattern {
-                value = ProbeValue::Text(capture(p, t)?.trim().to_string());
-            } else {
-                value = ProbeValue::Text(t.to_string());
-            }
-        }
-        if let Some(expected) = &probe.equals {
-            match &value {
-                ProbeValue::Text(t) if t == expected => value = ProbeValue::Text("true".into()),
-                _ => return None,
-            }
-        }
-        if let Some(v) = &probe.value {
-            value = ProbeValue::Text(v.clone());
-        }
-        match &value {
-            ProbeValue::Text(t) if t.is_empty() => None,
-            _ => Some(value),
-        }
+            .find_map(|line| finish_text(probe, line))
     }
 }
 
+/// Apply `pattern`, `equals` and `value` to a raw value.
+fn finish(probe: &Probe, value: ProbeValue) -> Option<ProbeValue> {
+    if let ProbeValue::Text(t) = &value {
+        return finish_text(probe, t);
+    }
+    if probe.equals.is_some() {
+        return None;
+    }
+    match &probe.value {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(ProbeValue::Text(v.clone())),
+        None => Some(value),
+    }
+}
+
+/// [`finish`] for a text value, allocating only the answer.
+fn finish_text(probe: &Probe, text: &str) -> Option<ProbeValue> {
+    let text = text.trim();
+    let mut value = match &probe.pattern {
+        Some(p) => capture_str(p, text)?.trim(),
+        None => text,
+    };
+    if let Some(expected) = &probe.equals {
+        if value != expected {
+            return None;
+        }
+        value = "true";
+    }
+    if let Some(v) = &probe.value {
+        value = v;
+    }
+    (!value.is_empty()).then(|| ProbeValue::Text(value.to_string()))
+}
+
 fn toml_lookup(table: &toml::Table, key: &str) -> Option<ProbeValue> {
-    let mut current = toml::Value::Table(table.clone());
-    for part in key.split('.') {
+    let mut parts = key.split('.');
+    let mut current = table.get(parts.next()?)?;
+    for part in parts {
         current = match current {
-            toml::Value::Table(mut t) => t.remove(part)?,
-            toml::Value::Array(mut a) => {
+            toml::Value::Table(t) => t.get(part)?,
+            toml::Value::Array(a) => {
                 let i: usize = part.parse().ok()?;
-                if i >= a.len() {
-                    return None;
-                }
-                a.swap_remove(i)
+                a.get(i)?
             }
             _ => return None,
         };
     }
     Some(match current {
-        toml::Value::String(s) => ProbeValue::Text(s),
+        toml::Value::String(s) => ProbeValue::Text(s.clone()),
         toml::Value::Integer(i) => ProbeValue::Text(i.to_string()),
         toml::Value::Float(f) => ProbeValue::Text(f.to_string()),
         toml::Value::Boolean(b) => ProbeValue::Text(b.to_string()),
         toml::Value::Datetime(d) => ProbeValue::Text(d.to_string()),
         toml::Value::Array(a) => ProbeValue::List(
-            a.into_iter()
+            a.iter()
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
                 .collect(),
         ),
@@ -326,18 +381,4 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
         };
         v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     })
-}
-
-/// Whether a context path glob or a literal COPY source names `rule_path` (a rule's glob).
-pub fn source_names(source: &str, rule_path: &str) -> bool {
-    let base = source
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(source);
-    if path_matches(rule_path, source) {
-        return true;
-    }
-    // A COPY glob such as `package*.json` names the literal rule `package.json`.
-    !crate::profile::pattern::is_glob(rule_path) && glob(base, rule_path)
 }

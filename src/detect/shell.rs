@@ -28,6 +28,53 @@ pub fn exec_command(words: &[String], prefixes: &[String]) -> Vec<Vec<String>> {
 
 /// Like [`simple_commands`], each with the command as written (name not reduced) for messages.
 pub fn simple_commands_shown(text: &str, prefixes: &[String]) -> Vec<(Vec<String>, String)> {
+    simple_commands_found(text, prefixes)
+        .into_iter()
+        .map(FoundCommand::into_shown)
+        .collect()
+}
+
+/// Like [`exec_command`], each with the command as written.
+pub fn exec_command_shown(words: &[String], prefixes: &[String]) -> Vec<(Vec<String>, String)> {
+    exec_command_found(words, prefixes)
+        .into_iter()
+        .map(FoundCommand::into_shown)
+        .collect()
+}
+
+/// A simple command: its words with the name reduced to its basename, and the name as written
+/// when that differs.
+#[derive(Clone, Debug)]
+pub(crate) struct FoundCommand {
+    pub words: Vec<String>,
+    /// The first word as written, when it is not its basename (`./mvnw`).
+    pub written_name: Option<String>,
+}
+
+impl FoundCommand {
+    /// The command as written: its words joined by spaces.
+    pub fn shown(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            match (&self.written_name, i) {
+                (Some(name), 0) => out.push_str(name),
+                _ => out.push_str(w),
+            }
+        }
+        out
+    }
+
+    fn into_shown(self) -> (Vec<String>, String) {
+        let shown = self.shown();
+        (self.words, shown)
+    }
+}
+
+/// [`simple_commands_shown`] with the written text kept lazily.
+pub(crate) fn simple_commands_found(text: &str, prefixes: &[String]) -> Vec<FoundCommand> {
     let mut out = Vec::new();
     for segment in split_segments(text) {
         push_command(segment, prefixes, &mut out, 0);
@@ -35,8 +82,8 @@ pub fn simple_commands_shown(text: &str, prefixes: &[String]) -> Vec<(Vec<String
     out
 }
 
-/// Like [`exec_command`], each with the command as written.
-pub fn exec_command_shown(words: &[String], prefixes: &[String]) -> Vec<(Vec<String>, String)> {
+/// [`exec_command_shown`] with the written text kept lazily.
+pub(crate) fn exec_command_found(words: &[String], prefixes: &[String]) -> Vec<FoundCommand> {
     let mut out = Vec::new();
     push_command(words.to_vec(), prefixes, &mut out, 0);
     out
@@ -45,42 +92,52 @@ pub fn exec_command_shown(words: &[String], prefixes: &[String]) -> Vec<(Vec<Str
 fn push_command(
     mut words: Vec<String>,
     prefixes: &[String],
-    out: &mut Vec<(Vec<String>, String)>,
+    out: &mut Vec<FoundCommand>,
     depth: usize,
 ) {
+    // Leading words are dropped from the front; `skip` counts them instead of shifting.
+    let mut skip = 0;
     loop {
-        let Some(first) = words.first() else { return };
-        let base = first.rsplit('/').next().unwrap_or(first).to_string();
+        let Some(first) = words.get(skip) else { return };
+        let base = first.rsplit('/').next().unwrap_or(first);
         if KEYWORDS.contains(&first.as_str()) || is_assignment(first) {
-            words.remove(0);
+            skip += 1;
             continue;
         }
-        if prefixes.contains(&base) {
-            words.remove(0);
+        if prefixes.iter().any(|p| p == base) {
+            skip += 1;
             // `sh -c 'cmd'` / `bash -lc 'cmd'`: look inside.
-            if let Some(pos) = words
+            let rest = &words[skip..];
+            if let Some(pos) = rest
                 .iter()
                 .position(|w| w.starts_with('-') && w.contains('c') && !w.starts_with("--"))
             {
-                if pos + 1 < words.len()
-                    && words[..pos].iter().all(|w| w.starts_with('-'))
+                if pos + 1 < rest.len()
+                    && rest[..pos].iter().all(|w| w.starts_with('-'))
                     && depth < 4
                 {
-                    for segment in split_segments(&words[pos + 1]) {
+                    for segment in split_segments(&rest[pos + 1]) {
                         push_command(segment, prefixes, out, depth + 1);
                     }
                     return;
                 }
             }
             // Drop the wrapper's own options (`sudo -E`, `env -i`).
-            while words.first().is_some_and(|w| w.starts_with('-')) {
-                words.remove(0);
+            while words.get(skip).is_some_and(|w| w.starts_with('-')) {
+                skip += 1;
             }
             continue;
         }
-        let shown = words.join(" ");
-        words[0] = base;
-        out.push((words, shown));
+        let written_name = (base.len() != first.len()).then(|| first.clone());
+        if written_name.is_some() {
+            let base = base.to_string();
+            words[skip] = base;
+        }
+        words.drain(..skip);
+        out.push(FoundCommand {
+            words,
+            written_name,
+        });
         return;
     }
 }
@@ -189,12 +246,40 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
 /// The packages a simple command installs through a distro installer, with the family.
 pub fn installed_packages(words: &[String], installers: &[Installer]) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for installer in installers {
-        let mut parts = installer.command.split_whitespace();
-        let (Some(name), Some(verb)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        if words.first().map(String::as_str) != Some(name) {
+    for found in installed_by(words, &InstallerWords::new(installers)) {
+        out.push((found.0.to_string(), found.1.family.clone()));
+    }
+    out
+}
+
+/// Installers split into their command name and verb once.
+pub(crate) struct InstallerWords<'i>(Vec<(&'i str, &'i str, &'i Installer)>);
+
+impl<'i> InstallerWords<'i> {
+    pub fn new(installers: &'i [Installer]) -> Self {
+        Self(
+            installers
+                .iter()
+                .filter_map(|installer| {
+                    let mut parts = installer.command.split_whitespace();
+                    Some((parts.next()?, parts.next()?, installer))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The packages a simple command installs (as written in `words`) with their installer.
+pub(crate) fn installed_by<'w, 'i>(
+    words: &'w [String],
+    installers: &InstallerWords<'i>,
+) -> Vec<(&'w str, &'i Installer)> {
+    let mut out = Vec::new();
+    let Some(first) = words.first() else {
+        return out;
+    };
+    for &(name, verb, installer) in &installers.0 {
+        if first != name {
             continue;
         }
         // Options may come before the verb (`apt-get -y install`, `apk --no-cache add`).
@@ -219,7 +304,7 @@ pub fn installed_packages(words: &[String], installers: &[Installer]) -> Vec<(St
                 .unwrap_or(w)
                 .trim_end_matches(['>', '<']);
             if !pkg.is_empty() && !pkg.contains('$') && !pkg.contains('/') {
-                out.push((pkg.to_string(), installer.family.clone()));
+                out.push((pkg, installer));
             }
             i += 1;
         }

@@ -36,8 +36,104 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             && t.ends_with(suffix)
             && !t[prefix.len()..t.len() - suffix.len()].contains(&b'/');
     }
+    if p.len() < 128 {
+        return glob_nfa(p, t);
+    }
+    glob_memo(p, t)
+}
+
+/// The memoised matcher: any pattern length, a table of `(p.len() + 1) × (t.len() + 1)`.
+fn glob_memo(p: &[u8], t: &[u8]) -> bool {
     let mut memo = vec![None; (p.len() + 1) * (t.len() + 1)];
     glob_at(p, t, 0, 0, &mut memo)
+}
+
+/// The same language as [`glob_at`] without allocating, for patterns under 128 bytes: a set of
+/// pattern positions (bit `i` = "about to match `p[i..]`") simulated over the text bytes.
+/// Tokens are read left to right as `glob_at` reads them: `**` (two stars) is one token, a
+/// lone `*` another, `?`, and literal bytes.
+fn glob_nfa(p: &[u8], t: &[u8]) -> bool {
+    debug_assert!(p.len() < 128);
+    let n = p.len();
+    // Token starts: `star` for `*`, `deep` for `**` (its second star is no state), `one` for
+    // `?` and literal bytes (each one byte wide).
+    let (mut star, mut deep, mut one, mut qmark) = (0u128, 0u128, 0u128, 0u128);
+    let mut i = 0;
+    while i < n {
+        match p[i] {
+            b'*' if p.get(i + 1) == Some(&b'*') => {
+                deep |= 1 << i;
+                i += 2;
+            }
+            b'*' => {
+                star |= 1 << i;
+                i += 1;
+            }
+            b'?' => {
+                one |= 1 << i;
+                qmark |= 1 << i;
+                i += 1;
+            }
+            _ => {
+                one |= 1 << i;
+                i += 1;
+            }
+        }
+    }
+    let epsilon = star | deep;
+    // Add the positions reachable without input from positions just entered: a star may match
+    // nothing; `**` may match nothing, and `**/` may then also skip its `/` (only when the
+    // `**` matched nothing at all, as in `glob_at`). Targets lie after their source, so one
+    // pass in ascending order reaches the fixpoint.
+    let close = |mut set: u128| -> u128 {
+        let mut todo = set & epsilon;
+        while todo != 0 {
+            let i = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            let mut targets = 0u128;
+            if star >> i & 1 == 1 {
+                targets |= 1 << (i + 1);
+            } else {
+                let rest = i + 2;
+                targets |= 1 << rest;
+                if p.get(rest) == Some(&b'/') {
+                    targets |= 1 << (rest + 1);
+                }
+            }
+            let new = targets & !set;
+            set |= new;
+            todo |= new & epsilon;
+        }
+        set
+    };
+    let mut current = close(1);
+    for &c in t {
+        // Inside a `**`: it takes the byte and stays; what follows it may start next.
+        let stay = current & deep;
+        let mut entered = stay << 2;
+        if c != b'/' {
+            // A star takes the byte and stays (and may end next).
+            entered |= current & star;
+        }
+        let mut singles = current & one;
+        while singles != 0 {
+            let i = singles.trailing_zeros() as usize;
+            singles &= singles - 1;
+            let ok = if qmark >> i & 1 == 1 {
+                c != b'/'
+            } else {
+                p[i] == c
+            };
+            if ok {
+                entered |= 1 << (i + 1);
+            }
+        }
+        if entered | stay == 0 {
+            return false;
+        }
+        current = close(entered) | stay;
+    }
+    current >> n & 1 == 1
 }
 
 fn glob_at(p: &[u8], t: &[u8], pi: usize, ti: usize, memo: &mut [Option<bool>]) -> bool {
@@ -95,42 +191,37 @@ enum Hole {
     Value,
 }
 
+/// The capture holes by their tag.
+const HOLES: [(&str, Hole); 3] = [
+    ("{version}", Hole::Version),
+    ("{name}", Hole::Name),
+    ("{value}", Hole::Value),
+];
+
+#[derive(Clone, Copy)]
 enum Token<'a> {
     Lit(&'a str),
     Star,
     Hole(Hole),
 }
 
-fn tokenize(pattern: &str) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
-    let mut rest = pattern;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('*') {
-            out.push(Token::Star);
-            rest = r;
-            continue;
-        }
-        let holes = [
-            ("{version}", Hole::Version),
-            ("{name}", Hole::Name),
-            ("{value}", Hole::Value),
-        ];
-        if let Some((tag, hole)) = holes.iter().find(|(tag, _)| rest.starts_with(tag)) {
-            out.push(Token::Hole(*hole));
-            rest = &rest[tag.len()..];
-            continue;
-        }
-        let end = rest
-            .char_indices()
-            .skip(1)
-            .find(|(i, c)| {
-                *c == '*' || (*c == '{' && holes.iter().any(|(t, _)| rest[*i..].starts_with(t)))
-            })
-            .map_or(rest.len(), |(i, _)| i);
-        out.push(Token::Lit(&rest[..end]));
-        rest = &rest[end..];
+/// The first token of a (non-empty) capture pattern and the pattern after it: a star, a hole,
+/// or the longest literal before the next star or hole.
+fn next_token(rest: &str) -> (Token<'_>, &str) {
+    if let Some(r) = rest.strip_prefix('*') {
+        return (Token::Star, r);
     }
-    out
+    if let Some((tag, hole)) = HOLES.iter().find(|(tag, _)| rest.starts_with(tag)) {
+        return (Token::Hole(*hole), &rest[tag.len()..]);
+    }
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|(i, c)| {
+            *c == '*' || (*c == '{' && HOLES.iter().any(|(t, _)| rest[*i..].starts_with(t)))
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    (Token::Lit(&rest[..end]), &rest[end..])
 }
 
 /// Whether a pattern holds a capture hole.
@@ -140,53 +231,53 @@ pub fn has_hole(pattern: &str) -> bool {
 
 /// Match `text` against a capture pattern (see the module docs). Inputs over 4 KiB never match.
 pub fn capture(pattern: &str, text: &str) -> Option<String> {
+    capture_str(pattern, text).map(str::to_string)
+}
+
+/// [`capture`] without allocating: the captured part of `text` (all of it without a hole).
+pub fn capture_str<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     if text.len() > 4096 {
         return None;
     }
-    let tokens = tokenize(pattern);
     let mut captured = None;
     let mut budget = 100_000usize;
-    if run(&tokens, text, &mut captured, &mut budget) {
-        Some(captured.map_or_else(|| text.to_string(), |s: &str| s.to_string()))
+    if run(pattern, text, &mut captured, &mut budget) {
+        Some(captured.unwrap_or(text))
     } else {
         None
     }
 }
 
-fn hole_ends(hole: Hole, text: &str) -> Vec<usize> {
-    // Candidate end offsets, longest first (greedy).
-    let mut ends = Vec::new();
-    match hole {
-        Hole::Version => {
-            let b = text.as_bytes();
-            if b.first().is_some_and(u8::is_ascii_digit) {
-                let mut i = 0;
-                while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                    i += 1;
-                    if b[i - 1] != b'.' {
-                        ends.push(i);
-                    }
-                }
-            }
-        }
+/// The end offsets a hole may take at the start of `text`, longest first (holes are greedy).
+fn hole_ends(hole: Hole, text: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    // `{version}`: a digit, then digits and dots, not ending in a dot.
+    let version = match hole {
+        Hole::Version if b.first().is_some_and(u8::is_ascii_digit) => b
+            .iter()
+            .position(|c| !(c.is_ascii_digit() || *c == b'.'))
+            .unwrap_or(b.len()),
+        _ => 0,
+    };
+    let versions = (1..=version).rev().filter(move |&i| b[i - 1] != b'.');
+    // `{name}` stops before `/`, whitespace or a quote; `{value}` takes anything.
+    let chars = match hole {
+        Hole::Version => "",
         Hole::Name => {
-            for (i, c) in text.char_indices() {
-                if c == '/' || c.is_whitespace() || c == '"' || c == '\'' {
-                    break;
-                }
-                ends.push(i + c.len_utf8());
-            }
+            let stop = text
+                .char_indices()
+                .find(|&(_, c)| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+                .map_or(text.len(), |(i, _)| i);
+            &text[..stop]
         }
-        Hole::Value => {
-            ends.extend(text.char_indices().map(|(i, c)| i + c.len_utf8()));
-        }
-    }
-    ends.reverse();
-    ends
+        Hole::Value => text,
+    };
+    let char_ends = chars.char_indices().rev().map(|(i, c)| i + c.len_utf8());
+    versions.chain(char_ends)
 }
 
 fn run<'t>(
-    tokens: &[Token<'_>],
+    pattern: &str,
     text: &'t str,
     captured: &mut Option<&'t str>,
     budget: &mut usize,
@@ -195,23 +286,24 @@ fn run<'t>(
         return false;
     }
     *budget -= 1;
-    match tokens.first() {
-        None => text.is_empty(),
-        Some(Token::Lit(l)) => text
+    if pattern.is_empty() {
+        return text.is_empty();
+    }
+    let (token, rest) = next_token(pattern);
+    match token {
+        Token::Lit(l) => text
             .strip_prefix(l)
-            .is_some_and(|r| run(&tokens[1..], r, captured, budget)),
-        Some(Token::Star) => {
-            let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            offsets.push(text.len());
-            offsets
-                .into_iter()
-                .any(|i| run(&tokens[1..], &text[i..], captured, budget))
-        }
-        Some(Token::Hole(h)) => {
-            for end in hole_ends(*h, text) {
+            .is_some_and(|r| run(rest, r, captured, budget)),
+        Token::Star => text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()))
+            .any(|i| run(rest, &text[i..], captured, budget)),
+        Token::Hole(h) => {
+            for end in hole_ends(h, text) {
                 let before = *captured;
                 *captured = Some(&text[..end]);
-                if run(&tokens[1..], &text[end..], captured, budget) {
+                if run(rest, &text[end..], captured, budget) {
                     return true;
                 }
                 *captured = before;
@@ -246,6 +338,199 @@ mod tests {
         assert!(!glob(&format!("{}x", "**/*".repeat(20)), &"a/".repeat(150)));
         assert!(start.elapsed().as_secs() < 2);
         assert!(glob(&"*a".repeat(20), &"a".repeat(300)));
+    }
+
+    /// Every path through `glob`: the fast answers, the automaton and the memo table.
+    fn glob_all_ways(pattern: &str, text: &str) -> bool {
+        let want = glob_memo(pattern.as_bytes(), text.as_bytes());
+        if pattern.len() < 128 {
+            assert_eq!(
+                glob_nfa(pattern.as_bytes(), text.as_bytes()),
+                want,
+                "automaton: {pattern:?} on {text:?}"
+            );
+        }
+        assert_eq!(glob(pattern, text), want, "glob: {pattern:?} on {text:?}");
+        want
+    }
+
+    #[test]
+    fn automaton_agrees_with_memo_on_tricky_patterns() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("**/*.go", "main.go", true),
+            ("**/*.go", "cmd/api/main.go", true),
+            ("**/*.go", "cmd/api/main.rs", false),
+            ("**/x", "abx", false),
+            ("**/x", "ab/x", true),
+            ("**/x", "x", true),
+            ("a/**/b", "a/b", true),
+            ("a/**/b", "a/x/y/b", true),
+            ("a/**/b", "a/xb", false),
+            ("a/**", "a/", true),
+            ("a/**", "a", false),
+            ("**", "", true),
+            ("**", "a/b/c", true),
+            ("***", "a/b", true),
+            ("a***b", "a/x/yb", true),
+            ("*", "", true),
+            ("*", "a/b", false),
+            ("*/*", "a/b", true),
+            ("*/*", "a/b/c", false),
+            ("?", "/", false),
+            ("?", "é", false),
+            ("??", "é", true),
+            ("a?c", "abc", true),
+            ("a?c", "a/c", false),
+            ("*.*.*", "a.b.c", true),
+            ("*.*.*", "a.b", false),
+            ("*a*b*", "xxaxxbxx", true),
+            ("*a*b*", "xxbxxaxx", false),
+            ("requirements*.txt", "requirements-dev.txt", true),
+            ("package*.json", "package.json", true),
+            ("pip*", "pip3", true),
+            ("literal", "literal", true),
+            ("literal", "literals", false),
+            ("**/**/a", "a", true),
+            ("**/**/a", "x/a", true),
+            ("**/**/a", "xa", false),
+            ("x**/a", "xa", true),
+            ("x**/a", "x/a", true),
+            ("x**/a", "xyz/a", true),
+        ];
+        for &(pattern, text, want) in cases {
+            assert_eq!(
+                glob_all_ways(pattern, text),
+                want,
+                "{pattern:?} on {text:?}"
+            );
+        }
+        // Long inputs and patterns near the automaton's size limit.
+        let long = "a/".repeat(1000);
+        glob_all_ways("**/a/", &long);
+        glob_all_ways(&"*/".repeat(63), &long);
+        let wide = format!("{}x", "?*".repeat(63));
+        assert_eq!(wide.len(), 127);
+        glob_all_ways(&wide, &"ab".repeat(100));
+        glob_all_ways(&format!("{wide}y"), &"ab".repeat(100));
+        glob_all_ways(&format!("{}b", "*a".repeat(63)), &"ab".repeat(100));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn automaton_agrees_with_memo(
+            pattern in "(a|b|/|\\*|\\*\\*|\\?|\\*\\*/|é){0,10}",
+            text in "[ab/é]{0,12}",
+        ) {
+            glob_all_ways(&pattern, &text);
+        }
+    }
+
+    /// The capture matcher as first written (tokens collected, offsets collected), as a
+    /// reference for the allocation-free one.
+    fn reference_capture(pattern: &str, text: &str) -> Option<String> {
+        fn tokens(mut rest: &str) -> Vec<Token<'_>> {
+            let mut out = Vec::new();
+            while !rest.is_empty() {
+                let (t, r) = next_token(rest);
+                out.push(t);
+                rest = r;
+            }
+            out
+        }
+        fn ends(hole: Hole, text: &str) -> Vec<usize> {
+            let mut ends = Vec::new();
+            match hole {
+                Hole::Version => {
+                    let b = text.as_bytes();
+                    if b.first().is_some_and(u8::is_ascii_digit) {
+                        let mut i = 0;
+                        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                            i += 1;
+                            if b[i - 1] != b'.' {
+                                ends.push(i);
+                            }
+                        }
+                    }
+                }
+                Hole::Name => {
+                    for (i, c) in text.char_indices() {
+                        if c == '/' || c.is_whitespace() || c == '"' || c == '\'' {
+                            break;
+                        }
+                        ends.push(i + c.len_utf8());
+                    }
+                }
+                Hole::Value => ends.extend(text.char_indices().map(|(i, c)| i + c.len_utf8())),
+            }
+            ends.reverse();
+            ends
+        }
+        fn go<'t>(
+            tokens: &[Token<'_>],
+            text: &'t str,
+            captured: &mut Option<&'t str>,
+            budget: &mut usize,
+        ) -> bool {
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            match tokens.first() {
+                None => text.is_empty(),
+                Some(Token::Lit(l)) => text
+                    .strip_prefix(l)
+                    .is_some_and(|r| go(&tokens[1..], r, captured, budget)),
+                Some(Token::Star) => {
+                    let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+                    offsets.push(text.len());
+                    offsets
+                        .into_iter()
+                        .any(|i| go(&tokens[1..], &text[i..], captured, budget))
+                }
+                Some(Token::Hole(h)) => {
+                    for end in ends(*h, text) {
+                        let before = *captured;
+                        *captured = Some(&text[..end]);
+                        if go(&tokens[1..], &text[end..], captured, budget) {
+                            return true;
+                        }
+                        *captured = before;
+                    }
+                    false
+                }
+            }
+        }
+        if text.len() > 4096 {
+            return None;
+        }
+        let tokens = tokens(pattern);
+        let mut captured = None;
+        let mut budget = 100_000usize;
+        go(&tokens, text, &mut captured, &mut budget).then(|| captured.unwrap_or(text).to_string())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn capture_agrees_with_reference(
+            pattern in "(1|\\.|a| |/|-|\\*|\\{version\\}|\\{name\\}|\\{value\\}|\\{|é){0,8}",
+            text in "[1.a /\\-é'{}]{0,14}",
+        ) {
+            proptest::prop_assert_eq!(
+                capture(&pattern, &text),
+                reference_capture(&pattern, &text),
+                "{:?} on {:?}", pattern, text
+            );
+        }
+    }
+
+    #[test]
+    fn capture_budget_still_bounds_pathological_patterns() {
+        let pattern = format!("{}x", "*".repeat(30));
+        let text = "a".repeat(200);
+        assert_eq!(capture(&pattern, &text), reference_capture(&pattern, &text));
+        let pattern = "*{value}*{value}*{version}z";
+        let text = "1.2.3.".repeat(50);
+        assert_eq!(capture(pattern, &text), reference_capture(pattern, &text));
     }
 
     #[test]
