@@ -12,41 +12,105 @@ pub(crate) struct Line {
     pub content: TextRange,
 }
 
+/// The physical line starting at byte `pos` (which must be a line start, `< text.len()`).
+#[inline]
+pub(crate) fn line_at(text: &str, pos: usize) -> Line {
+    let bytes = text.as_bytes();
+    let end = match find_newline(bytes, pos) {
+        Some(i) => i + 1,
+        None => bytes.len(),
+    };
+    let mut content_end = end;
+    while content_end > pos && matches!(bytes[content_end - 1], b'\n' | b'\r') {
+        content_end -= 1;
+    }
+    Line {
+        range: TextRange::new(pos, end),
+        content: TextRange::new(pos, content_end),
+    }
+}
+
+/// The first `\n` at or after `from`, eight bytes at a time (lines are short, so this beats a
+/// call into a general memchr).
+#[inline]
+fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        // The lowest flagged byte is the first zero byte of `x`, i.e. the first newline.
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+}
+
 /// Split `text` into physical lines, starting at byte `start` (after a BOM).
 pub(crate) fn split_lines(text: &str, start: usize) -> Vec<Line> {
-    let bytes = text.as_bytes();
-    let mut lines = Vec::with_capacity(bytes.len() / 32 + 1);
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
     let mut pos = start;
-    while pos < bytes.len() {
-        let end = match memchr_newline(&bytes[pos..]) {
-            Some(i) => pos + i + 1,
-            None => bytes.len(),
-        };
-        let mut content_end = end;
-        while content_end > pos && matches!(bytes[content_end - 1], b'\n' | b'\r') {
-            content_end -= 1;
-        }
-        lines.push(Line {
-            range: TextRange::new(pos, end),
-            content: TextRange::new(pos, content_end),
-        });
-        pos = end;
+    while pos < text.len() {
+        let line = line_at(text, pos);
+        pos = line.range.end;
+        lines.push(line);
     }
     lines
 }
 
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+/// `char::is_whitespace` for an ASCII byte.
+#[inline]
+pub(crate) fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// Go's `strings.TrimLeftFunc(s, unicode.IsSpace)`; Rust's `char::is_whitespace` is the same set.
+/// Scans bytes while they are ASCII and falls back to chars at the first non-ASCII byte.
+#[inline]
 pub(crate) fn trim_leading_ws(s: &str) -> &str {
-    s.trim_start_matches(char::is_whitespace)
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b >= 0x80 {
+            return s[i..].trim_start_matches(char::is_whitespace);
+        }
+        if !is_ascii_ws(b) {
+            break;
+        }
+        i += 1;
+    }
+    &s[i..]
 }
 
-/// BuildKit's comment test: the first non-space character is `#`.
-pub(crate) fn is_comment(content: &str) -> bool {
-    trim_leading_ws(content).starts_with('#')
+/// `str::trim_end` (Unicode whitespace), scanning bytes while they are ASCII.
+#[inline]
+pub(crate) fn trim_trailing_ws(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 {
+        let b = bytes[i - 1];
+        if b >= 0x80 {
+            return s[..i].trim_end_matches(char::is_whitespace);
+        }
+        if !is_ascii_ws(b) {
+            break;
+        }
+        i -= 1;
+    }
+    &s[..i]
+}
+
+/// `str::trim` (Unicode whitespace), scanning bytes while they are ASCII.
+#[inline]
+pub(crate) fn trim_ws(s: &str) -> &str {
+    trim_trailing_ws(trim_leading_ws(s))
 }
 
 /// Strip a trailing escape character followed by spaces/tabs: `(line, true)` when the line does
@@ -72,6 +136,53 @@ mod tests {
         assert_eq!(contents, ["a", "b", "", "c"]);
         let whole: String = lines.iter().map(|l| l.range.slice(text)).collect();
         assert_eq!(whole, text);
+    }
+
+    #[test]
+    fn ascii_fast_trims_agree_with_std() {
+        for s in [
+            "",
+            " ",
+            " \t a b \r\n",
+            "\u{a0} x \u{3000}",
+            "x\u{85}",
+            " \u{2028}\u{2029} é ",
+            "\x0b\x0cy\x1c",
+            "a\u{a0}",
+            " \u{feff}",
+        ] {
+            assert_eq!(trim_leading_ws(s), s.trim_start(), "{s:?}");
+            assert_eq!(trim_trailing_ws(s), s.trim_end(), "{s:?}");
+            assert_eq!(trim_ws(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn find_newline_agrees_with_a_plain_search() {
+        let text = "abc\ndefghijklmnop\n\n0123456789abcdef\u{10a}\n\u{a0a}xyz\n\n\nq";
+        let bytes = text.as_bytes();
+        for from in 0..=bytes.len() {
+            let expected = bytes[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|p| from + p);
+            assert_eq!(find_newline(bytes, from), expected, "{from}");
+        }
+    }
+
+    #[test]
+    fn line_at_finds_one_line() {
+        let text = "a\r\r\nb";
+        let line = line_at(text, 0);
+        assert_eq!(
+            (line.range.slice(text), line.content.slice(text)),
+            ("a\r\r\n", "a")
+        );
+        let line = line_at(text, 4);
+        assert_eq!(
+            (line.range.slice(text), line.content.slice(text)),
+            ("b", "b")
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 use super::directives::{DirectiveLine, DirectiveScanner, Directives};
 use super::flags::extract_flags;
 use super::heredoc::markers;
-use super::lines::{Line, is_comment, split_lines, trim_continuation, trim_leading_ws};
-use super::words::{key_values, parse_words};
+use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_ws, trim_ws};
+use super::words::{key_values, words};
 use super::{Dockerfile, Flag, Form, Heredoc, Instruction, Item, SyntaxError};
 use crate::text::TextRange;
 
@@ -15,23 +15,25 @@ const BOM: &str = "\u{feff}";
 
 /// Parse a Dockerfile. Never fails and never panics; problems are in [`Dockerfile::errors`].
 pub fn parse(text: &str) -> Dockerfile {
+    let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut parser = Parser {
         text,
-        lines: Vec::new(),
+        body_start,
+        pos: body_start,
+        line_count: 0,
+        lines: None,
         directives: Directives::default(),
         items: Vec::new(),
         instructions: Vec::new(),
         errors: Vec::new(),
+        logical: String::new(),
+        pieces: Vec::new(),
     };
-    let body_start = if text.starts_with(BOM) {
+    if body_start > 0 {
         parser.items.push(Item::Bom {
             range: TextRange::new(0, BOM.len()),
         });
-        BOM.len()
-    } else {
-        0
-    };
-    parser.lines = split_lines(text, body_start);
+    }
     parser.run();
     if parser.instructions.is_empty() {
         parser.errors.push(SyntaxError {
@@ -50,84 +52,104 @@ pub fn parse(text: &str) -> Dockerfile {
     }
 }
 
+/// Reads the physical lines one after the other; nothing is collected up front.
 struct Parser<'a> {
     text: &'a str,
-    lines: Vec<Line>,
+    /// Where the first line starts (after a BOM).
+    body_start: usize,
+    /// Start of the next unread line.
+    pos: usize,
+    /// Physical lines read so far.
+    line_count: usize,
+    /// All lines, split only when an error needs a line and column.
+    lines: Option<Vec<Line>>,
     directives: Directives,
     items: Vec<Item>,
     instructions: Vec<Instruction>,
     errors: Vec<SyntaxError>,
+    /// Reused buffer for a logical line joined from continuation lines.
+    logical: String,
+    /// Reused buffer: where each piece of the logical line starts, `(logical offset, byte offset)`.
+    pieces: Vec<(usize, usize)>,
 }
 
 impl<'a> Parser<'a> {
-    fn content(&self, index: usize) -> &'a str {
-        self.lines[index].content.slice(self.text)
+    /// The next physical line, if any is left.
+    #[inline]
+    fn next_line(&mut self) -> Option<Line> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let line = line_at(self.text, self.pos);
+        self.pos = line.range.end;
+        self.line_count += 1;
+        Some(line)
     }
 
     fn run(&mut self) {
         let mut scanner = DirectiveScanner::default();
-        let mut index = 0;
-        while index < self.lines.len() {
-            let line = self.lines[index];
-            let token = trim_leading_ws(self.content(index));
+        while let Some(line) = self.next_line() {
+            let token = trim_leading_ws(line.content.slice(self.text));
             match scanner.scan(token, &mut self.directives) {
                 DirectiveLine::Directive => {
                     self.items.push(Item::Directive { range: line.range });
-                    index += 1;
                     continue;
                 }
                 DirectiveLine::Invalid(message) => {
                     let offset = line.content.end - token.len();
                     self.error_at(offset, message);
                     self.items.push(Item::Directive { range: line.range });
-                    index += 1;
                     continue;
                 }
                 DirectiveLine::NotDirective => {}
             }
             if token.starts_with('#') {
                 self.items.push(Item::Comment { range: line.range });
-                index += 1;
                 continue;
             }
             let (first, ends_here) = trim_continuation(token, self.directives.escape);
             if ends_here && first.is_empty() {
                 self.items.push(Item::Blank { range: line.range });
-                index += 1;
                 continue;
             }
-            index = self.instruction(index, first, ends_here);
+            self.instruction(line, token, first, ends_here);
         }
     }
 
-    /// Read one instruction starting at line `start`; returns the index of the next line.
-    fn instruction(&mut self, start: usize, first: &str, ends_here: bool) -> usize {
+    /// Read one instruction whose first line (already read) is `first_line`; `token` is its
+    /// content without leading whitespace, `first` the same without a continuation escape.
+    fn instruction(&mut self, first_line: Line, token: &'a str, first: &'a str, ends_here: bool) {
         let escape = self.directives.escape;
-        let mut logical = String::from(first);
-        // Where each piece of the logical line starts in the text: (logical offset, byte offset).
-        let first_line = self.lines[start].content;
-        let mut pieces = vec![(
-            0,
-            first_line.end - trim_leading_ws(self.content(start)).len(),
-        )];
-        let mut ended = ends_here;
-        let mut next = start + 1;
-        while !ended && next < self.lines.len() {
-            let content = self.content(next);
-            next += 1;
-            // BuildKit skips comment lines and blank lines inside a continuation.
-            if is_comment(content) || trim_leading_ws(content).is_empty() {
-                continue;
+        let start_line = self.line_count;
+        let mut logical = std::mem::take(&mut self.logical);
+        let mut pieces = std::mem::take(&mut self.pieces);
+        logical.clear();
+        pieces.clear();
+        pieces.push((0, first_line.content.end - token.len()));
+        let mut range_end = first_line.range.end;
+        if !ends_here {
+            logical.push_str(first);
+            while let Some(line) = self.next_line() {
+                range_end = line.range.end;
+                let content = line.content.slice(self.text);
+                // BuildKit skips comment lines and blank lines inside a continuation.
+                let lead = trim_leading_ws(content);
+                if lead.is_empty() || lead.starts_with('#') {
+                    continue;
+                }
+                let (part, ends) = trim_continuation(content, escape);
+                pieces.push((logical.len(), line.content.start));
+                logical.push_str(part);
+                if ends {
+                    break;
+                }
             }
-            let (part, ends) = trim_continuation(content, escape);
-            pieces.push((logical.len(), self.lines[next - 1].content.start));
-            logical.push_str(part);
-            ended = ends;
         }
-        let range_start = self.lines[start].range.start;
-        let mut range_end = self.lines[next - 1].range.end;
-        let node = node_from_line(&logical, escape);
-        let keyword_at = logical.len() - logical.trim_start().len();
+        // A single line is used in place; only continuations are joined.
+        let line: &str = if ends_here { first } else { &logical };
+
+        let node = node_from_line(line, escape);
+        let keyword_at = line.len() - trim_leading_ws(line).len();
         let keyword_from = to_text_offset(&pieces, keyword_at, false);
         let keyword_range = TextRange::new(
             keyword_from,
@@ -139,24 +161,25 @@ impl<'a> Parser<'a> {
         }
 
         let mut heredocs = Vec::new();
-        if node.can_contain_heredoc() && logical.contains("<<") {
-            for marker in markers(&logical) {
-                let body_start = next;
+        if node.can_contain_heredoc() && line.contains("<<") {
+            for marker in markers(line) {
+                let body_start = self.pos;
+                let lines_before = self.line_count;
                 let mut terminated = false;
-                let mut content = String::new();
-                while next < self.lines.len() {
-                    let line_content = self.content(next);
+                // The body is every line up to the terminator: one contiguous piece of text.
+                let mut body_end = body_start;
+                while let Some(next) = self.next_line() {
+                    let line_content = next.content.slice(self.text);
                     let candidate = if marker.strip_tabs {
                         line_content.trim_start_matches('\t')
                     } else {
                         line_content
                     };
-                    next += 1;
                     if candidate == marker.name {
                         terminated = true;
                         break;
                     }
-                    content.push_str(self.lines[next - 1].range.slice(self.text));
+                    body_end = next.range.end;
                 }
                 if !terminated {
                     self.error_at(
@@ -164,18 +187,15 @@ impl<'a> Parser<'a> {
                         format!("unterminated heredoc {}", marker.name),
                     );
                 }
-                let body_range = if next > body_start {
-                    TextRange::new(
-                        self.lines[body_start].range.start,
-                        self.lines[next - 1].range.end,
-                    )
+                let body_range = if self.line_count > lines_before {
+                    TextRange::new(body_start, self.pos)
                 } else {
                     TextRange::new(range_end, range_end)
                 };
                 range_end = range_end.max(body_range.end);
                 heredocs.push(Heredoc {
                     name: marker.name,
-                    content,
+                    content: self.text[body_start..body_end].to_string(),
                     strip_tabs: marker.strip_tabs,
                     expand: marker.expand,
                     fd: marker.fd,
@@ -183,26 +203,31 @@ impl<'a> Parser<'a> {
                 });
             }
         }
+        self.logical = logical;
+        self.pieces = pieces;
 
-        let range = TextRange::new(range_start, range_end);
-        let instruction = node.into_instruction(range, keyword_range, start + 1, next, heredocs);
+        let range = TextRange::new(first_line.range.start, range_end);
+        let instruction =
+            node.into_instruction(range, keyword_range, start_line, self.line_count, heredocs);
         self.items.push(Item::Instruction {
             index: self.instructions.len(),
             range,
         });
         self.instructions.push(instruction);
-        next
     }
 
     fn error_at(&mut self, offset: usize, message: String) {
-        let line_index = self
+        let (text, body_start) = (self.text, self.body_start);
+        let lines = self
             .lines
+            .get_or_insert_with(|| split_lines(text, body_start));
+        let line_index = lines
             .partition_point(|l| l.range.end <= offset)
-            .min(self.lines.len().saturating_sub(1));
-        let (line, col) = match self.lines.get(line_index) {
+            .min(lines.len().saturating_sub(1));
+        let (line, col) = match lines.get(line_index) {
             Some(l) => (
                 line_index + 1,
-                self.text[l.range.start..offset.max(l.range.start)]
+                text[l.range.start..offset.max(l.range.start)]
                     .chars()
                     .count()
                     + 1,
@@ -235,8 +260,75 @@ fn to_text_offset(pieces: &[(usize, usize)], logical: usize, end: bool) -> usize
     text + (logical - start)
 }
 
+/// The instructions BuildKit knows, by how their arguments are parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Copy,
+    Volume,
+    Cmd,
+    Entrypoint,
+    Run,
+    Shell,
+    Arg,
+    Env,
+    Label,
+    Expose,
+    From,
+    Maintainer,
+    StopSignal,
+    User,
+    Workdir,
+    Healthcheck,
+    Onbuild,
+    Unknown,
+}
+
+impl Kind {
+    /// The kind of a keyword, case-insensitively as BuildKit (`strings.ToLower`) compares.
+    fn of(keyword: &str) -> Kind {
+        if keyword.is_ascii() {
+            let mut lower = [0u8; 16];
+            let Some(buf) = lower.get_mut(..keyword.len()) else {
+                return Kind::Unknown;
+            };
+            buf.copy_from_slice(keyword.as_bytes());
+            buf.make_ascii_lowercase();
+            Kind::of_lower(buf)
+        } else {
+            // Unicode lower-casing can turn non-ASCII letters into ASCII ones (the Kelvin sign).
+            Kind::of_lower(keyword.to_lowercase().as_bytes())
+        }
+    }
+
+    fn of_lower(keyword: &[u8]) -> Kind {
+        match keyword {
+            b"add" => Kind::Add,
+            b"copy" => Kind::Copy,
+            b"volume" => Kind::Volume,
+            b"cmd" => Kind::Cmd,
+            b"entrypoint" => Kind::Entrypoint,
+            b"run" => Kind::Run,
+            b"shell" => Kind::Shell,
+            b"arg" => Kind::Arg,
+            b"env" => Kind::Env,
+            b"label" => Kind::Label,
+            b"expose" => Kind::Expose,
+            b"from" => Kind::From,
+            b"maintainer" => Kind::Maintainer,
+            b"stopsignal" => Kind::StopSignal,
+            b"user" => Kind::User,
+            b"workdir" => Kind::Workdir,
+            b"healthcheck" => Kind::Healthcheck,
+            b"onbuild" => Kind::Onbuild,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
 /// What one logical line says, before positions are attached.
 struct Node {
+    kind: Kind,
     keyword_text: String,
     flags: Vec<Flag>,
     arguments: String,
@@ -247,18 +339,13 @@ struct Node {
 }
 
 impl Node {
-    fn lower_keyword(&self) -> String {
-        self.keyword_text.to_lowercase()
-    }
-
     /// BuildKit reads heredocs for RUN, COPY and ADD (also inside ONBUILD), never in exec form.
     fn can_contain_heredoc(&self) -> bool {
         let node = match &self.onbuild {
-            Some(inner) if self.lower_keyword() == "onbuild" => inner,
+            Some(inner) if self.kind == Kind::Onbuild => inner,
             _ => self,
         };
-        matches!(node.lower_keyword().as_str(), "run" | "copy" | "add")
-            && node.form != Some(Form::Exec)
+        matches!(node.kind, Kind::Run | Kind::Copy | Kind::Add) && node.form != Some(Form::Exec)
     }
 
     fn into_instruction(
@@ -272,8 +359,13 @@ impl Node {
         let onbuild = self.onbuild.map(|inner| {
             Box::new(inner.into_instruction(range, keyword_range, start_line, end_line, Vec::new()))
         });
+        let keyword = if self.keyword_text.is_ascii() {
+            self.keyword_text.to_ascii_uppercase()
+        } else {
+            self.keyword_text.to_uppercase()
+        };
         Instruction {
-            keyword: self.keyword_text.to_uppercase(),
+            keyword,
             keyword_text: self.keyword_text,
             range,
             keyword_range,
@@ -291,23 +383,28 @@ impl Node {
 
 /// BuildKit's `[\t\v\f\r ]` (the separator between keyword and arguments, and between words of
 /// FROM/EXPOSE/COPY in shell form).
-fn is_separator(c: char) -> bool {
-    matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
+#[inline]
+fn is_separator(b: u8) -> bool {
+    matches!(b, b'\t' | b'\x0b' | b'\x0c' | b'\r' | b' ')
 }
 
 /// BuildKit's `newNodeFromLine`: keyword, flags, and the arguments parsed per keyword.
 fn node_from_line(line: &str, escape: char) -> Node {
-    let trimmed = line.trim();
-    let (keyword_text, rest) = match trimmed.find(is_separator) {
-        Some(at) => (
-            &trimmed[..at],
-            trimmed[at..].trim_start_matches(is_separator),
-        ),
+    let trimmed = trim_ws(line);
+    // The separators are ASCII, so byte offsets found here are char boundaries.
+    let bytes = trimmed.as_bytes();
+    let (keyword_text, rest) = match bytes.iter().position(|&b| is_separator(b)) {
+        Some(at) => {
+            let after = bytes[at..].iter().take_while(|&&b| is_separator(b)).count();
+            (&trimmed[..at], &trimmed[at + after..])
+        }
         None => (trimmed, ""),
     };
     let (flags, args_at) = extract_flags(rest);
-    let arguments = rest[args_at..].trim();
+    let arguments = trim_ws(&rest[args_at..]);
+    let kind = Kind::of(keyword_text);
     let mut node = Node {
+        kind,
         keyword_text: keyword_text.to_string(),
         flags,
         arguments: arguments.to_string(),
@@ -316,27 +413,29 @@ fn node_from_line(line: &str, escape: char) -> Node {
         onbuild: None,
         errors: Vec::new(),
     };
-    let keyword = node.lower_keyword();
-    match keyword.as_str() {
-        "add" | "copy" | "volume" => match parse_json(arguments) {
+    match kind {
+        Kind::Add | Kind::Copy | Kind::Volume => match parse_json(arguments) {
             Json::Array(values) => node.set(values, Form::Exec),
             Json::NotStrings => node.not_strings(),
             Json::Shell => node.set(split_separated(arguments), Form::Shell),
         },
-        "cmd" | "entrypoint" | "run" | "shell" => node.maybe_json(arguments),
-        "arg" => node.values = parse_words(arguments, escape),
-        "env" | "label" => match key_values(arguments, &keyword.to_uppercase(), escape) {
-            Ok(values) => node.values = values,
-            Err(e) => node.errors.push(e.0),
-        },
-        "expose" | "from" => node.values = split_separated(arguments),
-        "maintainer" | "stopsignal" | "user" | "workdir" => {
+        Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell => node.maybe_json(arguments),
+        Kind::Arg => node.values = words(arguments, escape).map(str::to_string).collect(),
+        Kind::Env | Kind::Label => {
+            let keyword = if kind == Kind::Env { "ENV" } else { "LABEL" };
+            match key_values(arguments, keyword, escape) {
+                Ok(values) => node.values = values,
+                Err(e) => node.errors.push(e.0),
+            }
+        }
+        Kind::Expose | Kind::From => node.values = split_separated(arguments),
+        Kind::Maintainer | Kind::StopSignal | Kind::User | Kind::Workdir => {
             if !arguments.is_empty() {
                 node.values = vec![arguments.to_string()];
             }
         }
-        "healthcheck" => node.healthcheck(arguments),
-        "onbuild" => {
+        Kind::Healthcheck => node.healthcheck(arguments),
+        Kind::Onbuild => {
             if !arguments.is_empty() {
                 let inner = node_from_line(arguments, escape);
                 node.values = inner.values.clone();
@@ -344,7 +443,7 @@ fn node_from_line(line: &str, escape: char) -> Node {
                 node.onbuild = Some(Box::new(inner));
             }
         }
-        _ => {
+        Kind::Unknown => {
             let shown = if keyword_text.is_empty() {
                 "(empty)"
             } else {
@@ -443,8 +542,9 @@ fn parse_json(arguments: &str) -> Json {
 }
 
 fn split_separated(arguments: &str) -> Vec<String> {
+    // The separators are ASCII, so splitting the bytes keeps every word valid UTF-8.
     arguments
-        .split(is_separator)
+        .split(|c: char| c.is_ascii() && is_separator(c as u8))
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()

@@ -4,78 +4,141 @@
 /// Split `rest` into words on unquoted whitespace. Quotes and escape characters stay in the
 /// words, as in BuildKit.
 pub fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote,
+    words(rest, escape).map(str::to_string).collect()
+}
+
+/// The words of [`parse_words`], as slices of `rest`.
+///
+/// Every word BuildKit's `parseWords` produces is a contiguous piece of its input: all
+/// characters are kept except the separating whitespace and an escape character that ends the
+/// input (which BuildKit drops). So the words can be found without copying.
+pub(crate) fn words(rest: &str, escape: char) -> Words<'_> {
+    Words {
+        rest,
+        pos: 0,
+        escape,
     }
-    let mut words = Vec::new();
-    let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut quote = '\0';
-    let mut blank_ok = false;
-    let mut chars = rest.chars().peekable();
-    loop {
-        let Some(ch) = chars.next() else {
-            if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-                words.push(word);
+}
+
+/// Bytes that need a closer look outside quotes: whitespace, quotes, both possible escape
+/// characters, and every non-ASCII byte (the character is decoded then).
+static SPECIAL_UNQUOTED: [bool; 256] = special_table(true);
+/// The same inside quotes, where whitespace is part of the word.
+static SPECIAL_QUOTED: [bool; 256] = special_table(false);
+
+const fn special_table(whitespace: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte >= 0x80
+            || matches!(byte, b'\'' | b'"' | b'\\' | b'`')
+            || (whitespace && matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
+        b += 1;
+    }
+    table
+}
+
+/// Iterator over the words of a line; see [`words`].
+pub(crate) struct Words<'a> {
+    rest: &'a str,
+    pos: usize,
+    escape: char,
+}
+
+impl<'a> Words<'a> {
+    /// The character at byte `pos` and its length. `pos < len` and on a char boundary.
+    #[inline]
+    fn char_at(&self, pos: usize) -> (char, usize) {
+        let b = self.rest.as_bytes()[pos];
+        if b < 0x80 {
+            (char::from(b), 1)
+        } else {
+            let c = self.rest[pos..].chars().next().unwrap_or('\0');
+            (c, c.len_utf8())
+        }
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.rest.len();
+        // Skip whitespace.
+        let start = loop {
+            if self.pos >= len {
+                return None;
             }
-            break;
+            let (c, n) = self.char_at(self.pos);
+            if !c.is_whitespace() {
+                break self.pos;
+            }
+            self.pos += n;
         };
-        if phase == Phase::Spaces {
-            if ch.is_whitespace() {
-                continue;
+        let mut quote: Option<char> = None;
+        // BuildKit keeps an empty word only when it opened a quote.
+        let mut quoted = false;
+        let mut pos = start;
+        let bytes = self.rest.as_bytes();
+        let end = loop {
+            // Skip the bytes that cannot change the state: ASCII other than whitespace, quotes
+            // and escape characters (the table is conservative; the full test follows).
+            let table = if quote.is_none() {
+                &SPECIAL_UNQUOTED
+            } else {
+                &SPECIAL_QUOTED
+            };
+            while pos < len && !table[usize::from(bytes[pos])] {
+                pos += 1;
             }
-            phase = Phase::Word;
-        }
-        if phase == Phase::Word {
-            if ch.is_whitespace() {
-                phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-                blank_ok = false;
-                continue;
+            if pos >= len {
+                break len;
             }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Phase::Quote;
-            }
-            if ch == escape {
-                match chars.next() {
-                    None => continue,
-                    Some(next) => {
-                        word.push(ch);
-                        word.push(next);
-                        continue;
-                    }
-                }
-            }
-            word.push(ch);
-            continue;
-        }
-        // Phase::Quote
-        if ch == quote {
-            phase = Phase::Word;
-        }
-        if ch == escape && quote != '\'' {
-            match chars.next() {
+            let (c, n) = self.char_at(pos);
+            // The same order of tests as BuildKit's loop, so that even an escape character
+            // that is also a quote behaves the same.
+            let escapes = match quote {
                 None => {
-                    phase = Phase::Word;
-                    continue;
+                    if c.is_whitespace() {
+                        break pos;
+                    }
+                    if c == '\'' || c == '"' {
+                        quote = Some(c);
+                        quoted = true;
+                    }
+                    c == self.escape
                 }
-                Some(next) => {
-                    word.push(ch);
-                    word.push(next);
-                    continue;
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    }
+                    c == self.escape && q != '\''
                 }
+            };
+            if escapes {
+                if pos + n >= len {
+                    // A trailing escape is dropped.
+                    break pos;
+                }
+                pos += n;
+                pos += self.char_at(pos).1;
+                continue;
             }
+            pos += n;
+        };
+        // Resume after the separator (or at the end).
+        self.pos = if end < len {
+            end + self.char_at(end).1
+        } else {
+            len
+        };
+        if end == start && !quoted {
+            // Only a dropped trailing escape.
+            return self.next();
         }
-        word.push(ch);
+        Some(&self.rest[start..end])
     }
-    words
 }
 
 /// An error in ENV/LABEL arguments, with BuildKit's message.
@@ -93,8 +156,8 @@ pub(crate) fn key_values(
     keyword: &str,
     escape: char,
 ) -> Result<Vec<String>, KeyValueError> {
-    let words = parse_words(rest, escape);
-    let Some(first) = words.first() else {
+    let mut iter = words(rest, escape);
+    let Some(first) = iter.next() else {
         return Ok(Vec::new());
     };
     if !first.contains('=') {
@@ -105,8 +168,8 @@ pub(crate) fn key_values(
         let value = rest[split..].trim_start_matches(is_ws);
         return Ok(vec![rest[..split].to_string(), value.to_string()]);
     }
-    let mut out = Vec::with_capacity(words.len() * 2);
-    for word in &words {
+    let mut out = Vec::with_capacity(4);
+    for word in std::iter::once(first).chain(iter) {
         let Some((name, value)) = word.split_once('=') else {
             return Err(KeyValueError(format!(
                 "Syntax error - can't find = in \"{word}\". Must be of the form: name=value"
@@ -144,5 +207,112 @@ mod tests {
         );
         assert!(key_values("a", "ENV", '\\').is_err());
         assert!(key_values("a=1 b", "ENV", '\\').is_err());
+    }
+
+    /// The char-by-char port of BuildKit's `parseWords` that [`words`] replaced; they must
+    /// agree.
+    fn reference_words(rest: &str, escape: char) -> Vec<String> {
+        #[derive(PartialEq)]
+        enum Phase {
+            Spaces,
+            Word,
+            Quote,
+        }
+        let mut words = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut quote = '\0';
+        let mut blank_ok = false;
+        let mut chars = rest.chars().peekable();
+        loop {
+            let Some(ch) = chars.next() else {
+                if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
+                    words.push(word);
+                }
+                break;
+            };
+            if phase == Phase::Spaces {
+                if ch.is_whitespace() {
+                    continue;
+                }
+                phase = Phase::Word;
+            }
+            if phase == Phase::Word {
+                if ch.is_whitespace() {
+                    phase = Phase::Spaces;
+                    if blank_ok || !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    blank_ok = false;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Phase::Quote;
+                }
+                if ch == escape {
+                    match chars.next() {
+                        None => continue,
+                        Some(next) => {
+                            word.push(ch);
+                            word.push(next);
+                            continue;
+                        }
+                    }
+                }
+                word.push(ch);
+                continue;
+            }
+            // Phase::Quote
+            if ch == quote {
+                phase = Phase::Word;
+            }
+            if ch == escape && quote != '\'' {
+                match chars.next() {
+                    None => {
+                        phase = Phase::Word;
+                        continue;
+                    }
+                    Some(next) => {
+                        word.push(ch);
+                        word.push(next);
+                        continue;
+                    }
+                }
+            }
+            word.push(ch);
+        }
+        words
+    }
+
+    #[test]
+    fn word_slices_agree_with_the_char_port() {
+        let pieces = [
+            "a", "b=c", " ", "\t", "\u{a0}", "\u{3000}", "'", "\"", "\\", "`", "é", "x y", "=",
+            "\u{85}", "\n",
+        ];
+        // Every string of up to four pieces, with both escape characters.
+        let mut inputs = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &inputs {
+                for p in pieces {
+                    next.push(format!("{s}{p}"));
+                }
+            }
+            inputs.extend(next);
+            inputs.sort();
+            inputs.dedup();
+        }
+        for input in &inputs {
+            for escape in ['\\', '`', '"', '\'', 'é'] {
+                assert_eq!(
+                    parse_words(input, escape),
+                    reference_words(input, escape),
+                    "{input:?} {escape:?}"
+                );
+            }
+        }
     }
 }
