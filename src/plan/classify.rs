@@ -117,11 +117,11 @@ pub fn rule_matches(rule: &str, words: &[String]) -> bool {
 
 /// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
 /// the previous one at the end).
-pub fn run_parts(commands: &[Command], profile: &Profile) -> RunParts {
+pub fn run_parts(commands: &[Command], classes: &[Option<Class>]) -> RunParts {
     let mut parts: Vec<(Class, Vec<Command>)> = Vec::new();
     let mut pending: Vec<Command> = Vec::new();
-    for command in commands.iter().cloned() {
-        match classify_command(&command, profile) {
+    for (command, class) in commands.iter().cloned().zip(classes.iter().copied()) {
+        match class {
             None => pending.push(command),
             Some(class) => {
                 pending.push(command);
@@ -151,7 +151,7 @@ pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
         "RUN" => {
-            let parts = run_parts(&entry.commands, profile);
+            let parts = run_parts(&entry.commands, &entry.classes);
             parts.single().unwrap_or(Class::Other)
         }
         _ => Class::Other,

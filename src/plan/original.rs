@@ -2,7 +2,10 @@
 //! stage, the stage's instructions with the comments written above each, and the working
 //! directory in effect at every instruction.
 
+use super::classify::classify_command;
+use super::model::Class;
 use super::shell::{self, Command};
+use crate::profile::Profile;
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
 
@@ -22,6 +25,9 @@ pub struct Entry<'a> {
     /// A RUN's simple commands (empty for other instructions): split once, read by every
     /// step of the planner.
     pub commands: Vec<Command>,
+    /// The class of each of `commands` by the profile's rules (`None` for neutral commands
+    /// such as `cd`); filled by [`Original::classify_commands`].
+    pub classes: Vec<Option<Class>>,
 }
 
 /// The parts of a single-stage Dockerfile.
@@ -99,6 +105,7 @@ impl<'a> Original<'a> {
                         } else {
                             Vec::new()
                         },
+                        classes: Vec::new(),
                     };
                     if inst.is("FROM") {
                         seen_from = true;
@@ -116,6 +123,17 @@ impl<'a> Original<'a> {
             .map(|r| with_eol(df.slice(r), eol))
             .collect();
         out
+    }
+
+    /// Classify every command of the body's RUNs once, for everything the planner reads.
+    pub fn classify_commands(&mut self, profile: &Profile) {
+        for entry in &mut self.body {
+            entry.classes = entry
+                .commands
+                .iter()
+                .map(|c| classify_command(c, profile))
+                .collect();
+        }
     }
 
     /// The instructions of the body with a keyword.

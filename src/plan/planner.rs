@@ -93,7 +93,8 @@ impl Unit<'_> {
 
 /// Build the plan, or say why the file is left alone.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
-    let original = Original::new(input.df);
+    let mut original = Original::new(input.df);
+    original.classify_commands(input.profile);
     let Some(from) = original.from.clone() else {
         return Err(Skip("there is no FROM instruction".into()));
     };
@@ -313,7 +314,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             let parts = entry
                 .inst
                 .is("RUN")
-                .then(|| classify::run_parts(&entry.commands, profile));
+                .then(|| classify::run_parts(&entry.commands, &entry.classes));
             let class = match &parts {
                 Some(parts) => parts.single().unwrap_or(Class::Other),
                 None => classify::classify(entry, profile),

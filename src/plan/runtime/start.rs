@@ -219,9 +219,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if !entry.inst.is("RUN") {
                 continue;
             }
-            for command in &entry.commands {
-                let class =
-                    crate::plan::classify::classify_command(command, self.planner.input.profile);
+            for (command, &class) in entry.commands.iter().zip(&entry.classes) {
                 if class != Some(Class::PackageManagerSetup) || replayed.contains(&command.text) {
                     continue;
                 }
