@@ -17,7 +17,15 @@ pub(crate) fn extract_flags(line: &str) -> (Vec<Flag>, usize) {
     }
     let bytes = line.as_bytes();
     let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0);
-    let mut words: Vec<String> = Vec::new();
+    // Most instructions have no flags: answer those without setting up the scanner.
+    match bytes.iter().position(|&b| !is_space(b)) {
+        None => return (Vec::new(), line.len()),
+        Some(at) if !bytes[at..].starts_with(b"--") => {
+            return (Vec::new(), next_boundary(line, at));
+        }
+        Some(_) => {}
+    }
+    let mut flags: Vec<Flag> = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
     let mut quote = 0u8;
@@ -34,13 +42,13 @@ pub(crate) fn extract_flags(line: &str) -> (Vec<Flag>, usize) {
                 continue;
             }
             if ch != b'-' || bytes.get(pos + 1) != Some(&b'-') {
-                return (to_flags(words), next_boundary(line, pos));
+                return (flags, next_boundary(line, pos));
             }
             phase = Phase::Word;
         }
         if pos == bytes.len() {
             if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push(word);
+                flags.push(to_flag(word));
             }
             break;
         }
@@ -48,10 +56,10 @@ pub(crate) fn extract_flags(line: &str) -> (Vec<Flag>, usize) {
             if is_space(ch) {
                 phase = Phase::Spaces;
                 if word == "--" {
-                    return (to_flags(words), next_boundary(line, pos));
+                    return (flags, next_boundary(line, pos));
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                    flags.push(to_flag(std::mem::take(&mut word)));
                 }
                 word.clear();
                 blank_ok = false;
@@ -97,7 +105,7 @@ pub(crate) fn extract_flags(line: &str) -> (Vec<Flag>, usize) {
         word.push(char::from(c));
         pos += 1;
     }
-    (to_flags(words), line.len())
+    (flags, line.len())
 }
 
 /// BuildKit slices at a byte offset; keep the slice valid UTF-8.
@@ -108,23 +116,16 @@ fn next_boundary(line: &str, mut pos: usize) -> usize {
     pos
 }
 
-fn to_flags(words: Vec<String>) -> Vec<Flag> {
-    words
-        .into_iter()
-        .map(|w| {
-            let body = w.strip_prefix("--").unwrap_or(&w);
-            match body.split_once('=') {
-                Some((name, value)) => Flag {
-                    name: name.to_string(),
-                    value: Some(value.to_string()),
-                },
-                None => Flag {
-                    name: body.to_string(),
-                    value: None,
-                },
-            }
-        })
-        .collect()
+/// A `--name=value` word as a flag; the word's buffer becomes the name.
+fn to_flag(mut word: String) -> Flag {
+    let body = if word.starts_with("--") { 2 } else { 0 };
+    let value = word[body..].find('=').map(|eq| {
+        let value = word[body + eq + 1..].to_string();
+        word.truncate(body + eq);
+        value
+    });
+    word.drain(..body);
+    Flag { name: word, value }
 }
 
 #[cfg(test)]
@@ -159,6 +160,28 @@ mod tests {
         );
         assert_eq!(flags("-- --x y"), (vec![], " --x y"));
         assert_eq!(flags("--from=a"), (vec!["--from=a".into()], ""));
+    }
+
+    #[test]
+    fn names_and_values_split_at_the_first_equals() {
+        let (f, at) = extract_flags("--a=b=c --=x --y= --z --é=ü rest");
+        let pairs: Vec<(&str, Option<&str>)> = f
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_deref()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("a", Some("b=c")),
+                ("", Some("x")),
+                ("y", Some("")),
+                ("z", None),
+                ("Ã©", Some("Ã¼")),
+            ]
+        );
+        assert_eq!(at, "--a=b=c --=x --y= --z --é=ü ".len());
+        assert_eq!(extract_flags("  \t"), (vec![], 3));
+        assert_eq!(extract_flags(" -x"), (vec![], 1));
     }
 
     #[test]

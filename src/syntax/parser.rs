@@ -16,6 +16,9 @@ const BOM: &str = "\u{feff}";
 /// Parse a Dockerfile. Never fails and never panics; problems are in [`Dockerfile::errors`].
 pub fn parse(text: &str) -> Dockerfile {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    // Real Dockerfiles average well over 48 bytes per instruction; reserving for that saves
+    // growing (and copying) the vectors step by step. Any excess is given back below.
+    let estimate = text.len() / 48 + 8;
     let mut parser = Parser {
         text,
         body_start,
@@ -23,8 +26,8 @@ pub fn parse(text: &str) -> Dockerfile {
         line_count: 0,
         lines: None,
         directives: Directives::default(),
-        items: Vec::new(),
-        instructions: Vec::new(),
+        items: Vec::with_capacity(estimate),
+        instructions: Vec::with_capacity(estimate),
         errors: Vec::new(),
         logical: String::new(),
         pieces: Vec::new(),
@@ -43,12 +46,21 @@ pub fn parse(text: &str) -> Dockerfile {
             range: TextRange::new(0, 0),
         });
     }
+    shrink_if_wasteful(&mut parser.items);
+    shrink_if_wasteful(&mut parser.instructions);
     Dockerfile {
         text: text.to_string(),
         directives: parser.directives,
         items: parser.items,
         instructions: parser.instructions,
         errors: parser.errors,
+    }
+}
+
+/// Give back the capacity of a big vector that uses less than half of it.
+fn shrink_if_wasteful<T>(v: &mut Vec<T>) {
+    if v.capacity() > 64 && v.len() < v.capacity() / 2 {
+        v.shrink_to_fit();
     }
 }
 
@@ -525,19 +537,52 @@ fn parse_json(arguments: &str) -> Json {
     if !trimmed.starts_with('[') {
         return Json::Shell;
     }
-    let mut stream = serde_json::Deserializer::from_str(trimmed).into_iter::<serde_json::Value>();
+    let mut stream = serde_json::Deserializer::from_str(trimmed).into_iter::<JsonArray>();
     match stream.next() {
-        Some(Ok(serde_json::Value::Array(items))) => {
-            let mut values = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    serde_json::Value::String(s) => values.push(s),
-                    _ => return Json::NotStrings,
-                }
-            }
-            Json::Array(values)
-        }
+        Some(Ok(JsonArray {
+            values,
+            strings_only: true,
+        })) => Json::Array(values),
+        Some(Ok(_)) => Json::NotStrings,
         _ => Json::Shell,
+    }
+}
+
+/// A JSON array read straight into strings. Elements are read as `serde_json::Value`s, so
+/// what is valid JSON is exactly what a `Value` accepts; a non-string element only clears
+/// `strings_only`, and the rest of the array must still parse.
+struct JsonArray {
+    values: Vec<String>,
+    strings_only: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonArray {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(JsonArrayVisitor)
+    }
+}
+
+struct JsonArrayVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonArrayVisitor {
+    type Value = JsonArray;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonArray, A::Error> {
+        let mut array = JsonArray {
+            values: Vec::with_capacity(seq.size_hint().unwrap_or(4)),
+            strings_only: true,
+        };
+        while let Some(item) = seq.next_element::<serde_json::Value>()? {
+            match item {
+                serde_json::Value::String(s) if array.strings_only => array.values.push(s),
+                _ => array.strings_only = false,
+            }
+        }
+        Ok(array)
     }
 }
 
@@ -564,6 +609,32 @@ mod tests {
         let run = &df.instructions[1];
         assert_eq!((run.start_line, run.end_line), (3, 6));
         assert_eq!(run.values, vec!["x   y"]);
+    }
+
+    #[test]
+    fn json_arrays_need_strings_and_valid_json() {
+        let df = parse(
+            "CMD [\"a\", 1]\nCMD [\"a\", 1e999]\nCMD [\"a\" \"b\"]\nCMD [\"a\", [\"b\"]]\nCMD []\n",
+        );
+        let forms: Vec<_> = df.instructions.iter().map(|i| i.form).collect();
+        assert_eq!(
+            forms,
+            [
+                Some(Form::Exec),
+                Some(Form::Shell),
+                Some(Form::Shell),
+                Some(Form::Exec),
+                Some(Form::Exec)
+            ]
+        );
+        let not_strings = df
+            .errors
+            .iter()
+            .filter(|e| e.message.contains("comprised of strings"))
+            .count();
+        assert_eq!(not_strings, 2, "{:?}", df.errors);
+        assert_eq!(df.instructions[2].values, ["[\"a\" \"b\"]"]);
+        assert!(df.instructions[4].values.is_empty());
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub(crate) fn key_values(
     let Some(first) = iter.next() else {
         return Ok(Vec::new());
     };
-    if !first.contains('=') {
+    if !first.bytes().any(|b| b == b'=') {
         let is_ws = |c: char| matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ');
         let Some(split) = rest.find(is_ws) else {
             return Err(KeyValueError(format!("{keyword} must have two arguments")));
@@ -170,13 +170,14 @@ pub(crate) fn key_values(
     }
     let mut out = Vec::with_capacity(4);
     for word in std::iter::once(first).chain(iter) {
-        let Some((name, value)) = word.split_once('=') else {
+        // A byte search: words are short, and `=` is ASCII so the split is on a char boundary.
+        let Some(eq) = word.bytes().position(|b| b == b'=') else {
             return Err(KeyValueError(format!(
                 "Syntax error - can't find = in \"{word}\". Must be of the form: name=value"
             )));
         };
-        out.push(name.to_string());
-        out.push(value.to_string());
+        out.push(word[..eq].to_string());
+        out.push(word[eq + 1..].to_string());
     }
     Ok(out)
 }
