@@ -94,19 +94,19 @@ impl DockerIgnore {
 
     /// Whether `path` (relative to the context root, `/`-separated) is left out of the context.
     pub fn is_excluded(&self, path: &str) -> bool {
-        let path = clean(path);
-        let parents: Vec<&str> = path
-            .match_indices('/')
-            .map(|(slash, _)| &path[..slash])
-            .collect();
+        let path = if is_clean(path) {
+            std::borrow::Cow::Borrowed(path)
+        } else {
+            std::borrow::Cow::Owned(clean(path))
+        };
+        let parents = || path.match_indices('/').map(|(slash, _)| &path[..slash]);
         let mut excluded = false;
         for rule in &self.rules {
             // Only a rule that could flip the answer needs to be looked at.
             if rule.exception != excluded {
                 continue;
             }
-            let matched =
-                rule.pattern.matches(&path) || parents.iter().any(|p| rule.pattern.matches(p));
+            let matched = rule.pattern.matches(&path) || parents().any(|p| rule.pattern.matches(p));
             if matched {
                 excluded = !rule.exception;
             }
@@ -129,6 +129,18 @@ impl DockerIgnore {
 }
 
 /// Go's `filepath.Clean` for `/`-separated relative or absolute paths.
+/// Whether [`clean`] would give `path` back unchanged (most paths), so it need not run.
+fn is_clean(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    let body = path.strip_prefix('/').unwrap_or(path);
+    !body.is_empty()
+        && body
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+}
+
 pub(crate) fn clean(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
@@ -156,6 +168,15 @@ pub(crate) fn clean(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_clean_path_is_its_own_clean_form(path in "[a./]{0,10}") {
+            if is_clean(&path) {
+                proptest::prop_assert_eq!(clean(&path), path);
+            }
+        }
+    }
 
     #[test]
     fn clean_like_go() {

@@ -37,6 +37,37 @@ pub(crate) struct Pattern {
     literal: bool,
 }
 
+/// A set of automaton states: a bit set for short patterns, a vector for long ones.
+trait States {
+    fn get(&self, i: usize) -> bool;
+    fn set(&mut self, i: usize);
+    fn clear(&mut self);
+}
+
+impl States for u128 {
+    fn get(&self, i: usize) -> bool {
+        *self & (1 << i) != 0
+    }
+    fn set(&mut self, i: usize) {
+        *self |= 1 << i;
+    }
+    fn clear(&mut self) {
+        *self = 0;
+    }
+}
+
+impl States for Vec<bool> {
+    fn get(&self, i: usize) -> bool {
+        self[i]
+    }
+    fn set(&mut self, i: usize) {
+        self[i] = true;
+    }
+    fn clear(&mut self) {
+        self.iter_mut().for_each(|s| *s = false);
+    }
+}
+
 /// Why a pattern could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BadPattern;
@@ -103,24 +134,33 @@ impl Pattern {
         if !path.starts_with(&self.prefix) {
             return false;
         }
+        // Patterns of up to 63 tokens keep their states in one machine word pair.
+        if self.tokens.len() < 64 {
+            self.run::<u128>(path, 0, 0)
+        } else {
+            let size = 2 * self.tokens.len() + 2;
+            self.run::<Vec<bool>>(path, vec![false; size], vec![false; size])
+        }
+    }
+
+    /// Simulate the automaton over `path`. State `2 * i` = "about to match token i";
+    /// `2 * i + 1` = "inside the `**` at token i".
+    fn run<S: States>(&self, path: &str, mut current: S, mut next: S) -> bool {
         let n = self.tokens.len();
-        // State `2 * i` = "about to match token i"; `2 * i + 1` = "inside the `**` at token i".
-        let mut current = vec![false; 2 * n + 2];
-        let mut next = vec![false; 2 * n + 2];
         self.add(&mut current, 0);
         for c in path.chars() {
-            next.iter_mut().for_each(|s| *s = false);
+            next.clear();
             let mut any = false;
             for i in 0..n {
-                if current[2 * i + 1] {
+                if current.get(2 * i + 1) {
                     // Inside `**`: take anything; a `/` may end the folders part.
-                    next[2 * i + 1] = true;
+                    next.set(2 * i + 1);
                     any = true;
                     if c == '/' {
                         self.add(&mut next, i + 1);
                     }
                 }
-                if !current[2 * i] {
+                if !current.get(2 * i) {
                     continue;
                 }
                 let advance = match &self.tokens[i] {
@@ -154,20 +194,20 @@ impl Pattern {
             }
             std::mem::swap(&mut current, &mut next);
         }
-        current[2 * n]
+        current.get(2 * n)
     }
 
     /// Add "about to match token `i`" and everything reachable from it without input.
-    fn add(&self, states: &mut [bool], mut i: usize) {
+    fn add<S: States>(&self, states: &mut S, mut i: usize) {
         loop {
-            if states[2 * i] {
+            if states.get(2 * i) {
                 return;
             }
-            states[2 * i] = true;
+            states.set(2 * i);
             match self.tokens.get(i) {
                 Some(Token::Star) | Some(Token::DeepAll) => i += 1,
                 Some(Token::DeepDirs) => {
-                    states[2 * i + 1] = true;
+                    states.set(2 * i + 1);
                     i += 1;
                 }
                 _ => return,
@@ -309,6 +349,26 @@ mod tests {
             let go = Pattern::compile(&pattern, false).unwrap();
             proptest::prop_assert_eq!(go.matches(&path), reference(&go.tokens, &chars));
         }
+    }
+
+    #[test]
+    fn long_patterns_use_the_vector_states_and_agree() {
+        let pattern = format!("*{}?", "ab".repeat(40));
+        let compiled = Pattern::compile(&pattern, true).unwrap();
+        assert!(compiled.tokens.len() >= 64);
+        for path in [
+            format!("x{}z", "ab".repeat(40)),
+            format!("x{}", "ab".repeat(40)),
+            format!("x/{}z", "ab".repeat(40)),
+        ] {
+            let chars: Vec<char> = path.chars().collect();
+            assert_eq!(
+                compiled.matches(&path),
+                reference(&compiled.tokens, &chars),
+                "{path}"
+            );
+        }
+        assert!(compiled.matches(&format!("x{}z", "ab".repeat(40))));
     }
 
     #[test]
