@@ -117,6 +117,19 @@ pub(crate) fn trim_ws(s: &str) -> &str {
 /// not continue, `(without_escape, false)` when it does. As in BuildKit, an escaped escape
 /// (`\\\\` at the end) is not a continuation.
 pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
+    if escape.is_ascii() {
+        // Byte-level: blanks and the escape are ASCII, so every cut is on a char boundary.
+        let bytes = line.as_bytes();
+        let escape = escape as u8;
+        let mut end = bytes.len();
+        while end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        if end > 0 && bytes[end - 1] == escape && (end < 2 || bytes[end - 2] != escape) {
+            return (&line[..end - 1], false);
+        }
+        return (line, true);
+    }
     let without_blanks = line.trim_end_matches([' ', '\t']);
     match without_blanks.strip_suffix(escape) {
         Some(rest) if !rest.ends_with(escape) => (rest, false),
@@ -193,5 +206,9 @@ mod tests {
         assert_eq!(trim_continuation("RUN a \\", '`'), ("RUN a \\", true));
         assert_eq!(trim_continuation("RUN a\\\\", '\\'), ("RUN a\\\\", true));
         assert_eq!(trim_continuation("\\", '\\'), ("", false));
+        assert_eq!(trim_continuation("é\\\t ", '\\'), ("é", false));
+        assert_eq!(trim_continuation("a \\ ", 'é'), ("a \\ ", true));
+        assert_eq!(trim_continuation("a é ", 'é'), ("a ", false));
+        assert_eq!(trim_continuation("aéé", 'é'), ("aéé", true));
     }
 }
