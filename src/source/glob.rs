@@ -35,6 +35,11 @@ pub(crate) struct Pattern {
     prefix: String,
     /// Whether the pattern is all literal characters (then it is just `prefix`).
     literal: bool,
+    /// For `prefix*suffix` (one `*`, literal otherwise): the suffix.
+    star_suffix: Option<String>,
+    /// For `**/rest` where `rest` cannot match a `/`: `rest`, which must match the last path
+    /// component (`**/*.key`, `**/.env`).
+    last_component: Option<Box<Pattern>>,
 }
 
 /// A set of automaton states: a bit set for short patterns, a vector for long ones.
@@ -110,19 +115,53 @@ impl Pattern {
             }
             i += 1;
         }
-        let prefix = tokens
+        Ok(Self::from_tokens(tokens))
+    }
+
+    /// A pattern with its shortcuts worked out.
+    fn from_tokens(tokens: Vec<Token>) -> Self {
+        let literal_run = |ts: &[Token]| -> Option<String> {
+            ts.iter()
+                .map(|t| match t {
+                    Token::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let prefix: String = tokens
             .iter()
             .map_while(|t| match t {
                 Token::Char(c) => Some(*c),
                 _ => None,
             })
             .collect();
-        let literal = tokens.iter().all(|t| matches!(t, Token::Char(_)));
-        Ok(Self {
+        let literal = prefix.chars().count() == tokens.len();
+        let star_suffix = match tokens.iter().position(|t| *t == Token::Star) {
+            Some(star) if literal_run(&tokens[..star]).is_some() => {
+                literal_run(&tokens[star + 1..])
+            }
+            _ => None,
+        };
+        let last_component = match tokens.split_first() {
+            Some((Token::DeepDirs, rest))
+                if rest.iter().all(|t| match t {
+                    Token::Char(c) => *c != '/',
+                    Token::Star | Token::AnyOne => true,
+                    // A class may match `/`; `**` crosses folders.
+                    Token::Class { .. } | Token::DeepDirs | Token::DeepAll => false,
+                }) =>
+            {
+                Some(Box::new(Self::from_tokens(rest.to_vec())))
+            }
+            _ => None,
+        };
+        Self {
             tokens,
             prefix,
             literal,
-        })
+            star_suffix,
+            last_component,
+        }
     }
 
     /// Whether the whole of `path` matches.
@@ -131,8 +170,18 @@ impl Pattern {
         if self.literal {
             return path == self.prefix;
         }
-        if !path.starts_with(&self.prefix) {
+        // (Empty prefixes are skipped: glibc's AVX-512 `memcmp` of zero bytes at an empty
+        // `String`'s dangling pointer costs ~170 ns on these machines.)
+        if !self.prefix.is_empty() && !path.starts_with(&self.prefix) {
             return false;
+        }
+        if let Some(suffix) = &self.star_suffix {
+            return path.len() >= self.prefix.len() + suffix.len()
+                && (suffix.is_empty() || path.ends_with(suffix.as_str()))
+                && !path[self.prefix.len()..path.len() - suffix.len()].contains('/');
+        }
+        if let Some(rest) = &self.last_component {
+            return rest.matches(path.rsplit('/').next().unwrap_or(path));
         }
         // Patterns of up to 63 tokens keep their states in one machine word pair.
         if self.tokens.len() < 64 {
