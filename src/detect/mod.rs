@@ -37,7 +37,7 @@ pub mod shell;
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
-use crate::profile::pattern::{capture_str, glob, has_hole, is_glob, path_matches};
+use crate::profile::pattern::{Glob, capture_str, glob, has_hole, is_glob};
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
@@ -309,6 +309,59 @@ struct SeenImage {
     tag: Option<String>,
     /// From `FROM` (true) or `COPY --from=<image>` (false).
     from: bool,
+    /// Keys of the name and of its trailing parts after each `/`.
+    keys: Keys,
+}
+
+impl SeenImage {
+    fn new(raw: String, from: bool) -> Self {
+        let (name, tag) = split_image(&raw);
+        let mut keys = Keys::default();
+        keys.insert(&name);
+        for (i, _) in name.match_indices('/') {
+            keys.insert(&name[i + 1..]);
+        }
+        Self {
+            raw,
+            name,
+            tag,
+            from,
+            keys,
+        }
+    }
+}
+
+/// Keys of the strings a literal pattern could equal: length, first and last byte hashed into
+/// 256 bits. A literal whose key is absent equals none of the strings.
+#[derive(Clone, Debug, Default)]
+struct Keys([u64; 4]);
+
+impl Keys {
+    fn key(s: &str) -> usize {
+        let b = s.as_bytes();
+        let first = u32::from(b.first().copied().unwrap_or(0));
+        let last = u32::from(b.last().copied().unwrap_or(0));
+        let h = (b.len() as u32).wrapping_mul(0x9E37_79B1)
+            ^ first.wrapping_mul(0x85EB_CA6B)
+            ^ last.wrapping_mul(0xC2B2_AE35);
+        (h >> 24) as usize
+    }
+
+    fn insert(&mut self, s: &str) {
+        let k = Self::key(s);
+        self.0[k >> 6] |= 1 << (k & 63);
+    }
+
+    /// Whether `s` may be one of the strings (false: it is none of them).
+    fn may_hold(&self, s: &str) -> bool {
+        let k = Self::key(s);
+        self.0[k >> 6] >> (k & 63) & 1 == 1
+    }
+}
+
+/// Whether a glob has `*` or `?` (else it only matches itself).
+fn has_wildcard(s: &str) -> bool {
+    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// A COPY/ADD source (no `--from`), normalised: no leading `./` or `/`; with what matching
@@ -371,35 +424,35 @@ impl Source {
 /// Inputs longer than this never match a [`glob`].
 const GLOB_MAX: usize = 4096;
 
-/// A rule's path glob with its shape read off once (see [`path_matches`]).
+/// A rule's path glob read once (see [`path_matches`](crate::profile::pattern::path_matches)).
 struct PathPattern<'p> {
     text: &'p str,
-    /// No `*` or `?`: [`glob`] is string equality.
-    literal: bool,
+    glob: Glob<'p>,
     /// Holds `/`: matched against the whole path, else against the file name.
     slash: bool,
-    /// [`is_glob`]: also `[`.
+    /// [`is_glob`]: `*`, `?` or `[`.
     is_glob: bool,
 }
 
 impl<'p> PathPattern<'p> {
     fn new(text: &'p str) -> Self {
+        let glob = Glob::new(text);
         Self {
             text,
-            literal: !text.contains(['*', '?']),
+            glob,
             slash: text.contains('/'),
-            is_glob: is_glob(text),
+            is_glob: !glob.is_literal() || text.contains('['),
         }
     }
 
-    /// [`path_matches`] given the path and its last component.
+    /// No `*` or `?`.
+    fn literal(&self) -> bool {
+        self.glob.is_literal()
+    }
+
+    /// [`path_matches`](crate::profile::pattern::path_matches) given the path and its last component.
     fn matches(&self, path: &str, name: &str) -> bool {
-        let target = if self.slash { path } else { name };
-        if self.literal {
-            self.text == target && target.len() <= GLOB_MAX
-        } else {
-            glob(self.text, target)
-        }
+        self.glob.matches(if self.slash { path } else { name })
     }
 }
 
@@ -489,6 +542,7 @@ pub(crate) fn copy_sources(ins: &Instruction) -> Vec<String> {
         .collect()
 }
 
+#[inline(never)] // a phase of its own in profiles
 fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed {
     let mut global_args = BTreeMap::new();
     let mut seen_from = false;
@@ -516,13 +570,7 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                 if let Some(image) = ins.from_image() {
                     let raw = substitute_args(image, &global_args);
                     if !stage_names.contains(&raw.to_ascii_lowercase()) && raw != "scratch" {
-                        let (name, tag) = split_image(&raw);
-                        obs.images.push(SeenImage {
-                            raw,
-                            name,
-                            tag,
-                            from: true,
-                        });
+                        obs.images.push(SeenImage::new(raw, true));
                     }
                 }
                 if let Some(stage) = ins.stage_name() {
@@ -566,13 +614,7 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                     let is_stage = stage_names.contains(&from.to_ascii_lowercase())
                         || from.chars().all(|c| c.is_ascii_digit());
                     if !is_stage {
-                        let (name, tag) = split_image(&from);
-                        obs.images.push(SeenImage {
-                            raw: from,
-                            name,
-                            tag,
-                            from: false,
-                        });
+                        obs.images.push(SeenImage::new(from, false));
                     }
                     continue;
                 }
@@ -600,6 +642,7 @@ fn in_skipped_dir(path: &str, skip: &[String]) -> bool {
     }
 }
 
+#[inline(never)] // a phase of its own in profiles
 fn context_files<'c>(
     ctx: &'c dyn Context,
     obs: &Observed,
@@ -639,6 +682,10 @@ fn context_files<'c>(
 /// The context files, with an index by file name for literal rules once there are many.
 struct FileSet<'f, 'c> {
     files: &'f [ContextFile<'c>],
+    /// The COPY/ADD sources.
+    sources: SourceSet<'f>,
+    /// Keys of the file names and paths.
+    keys: Keys,
     /// File indices sorted by name (built on first use in a big context).
     by_name: OnceCell<Vec<u32>>,
 }
@@ -647,16 +694,25 @@ impl<'f, 'c> FileSet<'f, 'c> {
     /// Below this many files a scan is cheaper than an index.
     const INDEX_ABOVE: usize = 48;
 
-    fn new(files: &'f [ContextFile<'c>]) -> Self {
+    fn new(files: &'f [ContextFile<'c>], sources: &'f [Source]) -> Self {
+        let mut keys = Keys::default();
+        for f in files {
+            keys.insert(f.name);
+            if f.path.len() != f.name.len() {
+                keys.insert(f.path);
+            }
+        }
         Self {
             files,
+            sources: SourceSet::new(sources),
+            keys,
             by_name: OnceCell::new(),
         }
     }
 
     /// Call `f` with each file the rule path matches (in no particular order).
     fn for_each_match(&self, rule: &PathPattern<'_>, mut f: impl FnMut(&'f ContextFile<'c>)) {
-        if rule.literal && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
+        if rule.literal() && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
             if rule.text.len() > GLOB_MAX {
                 return;
             }
@@ -709,11 +765,13 @@ impl Tally {
     /// The evidence lines, `<prefix><what> (+<weight>)`.
     fn evidence<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = String> + 't {
         self.weighted.iter().map(move |(what, w)| {
-            if w.fract() == 0.0 {
-                format!("{prefix}{what} (+{w:.0})")
-            } else {
-                format!("{prefix}{what} (+{w})")
-            }
+            let mut line = String::with_capacity(prefix.len() + what.len() + 8);
+            line.push_str(prefix);
+            line.push_str(what);
+            line.push_str(" (+");
+            push_weight(&mut line, *w);
+            line.push(')');
+            line
         })
     }
     fn total(&self) -> f64 {
@@ -735,15 +793,58 @@ impl Tally {
 }
 
 fn fmt_weight(w: f64) -> String {
-    if w.fract() == 0.0 {
-        format!("{w:.0}")
+    let mut out = String::new();
+    push_weight(&mut out, w);
+    out
+}
+
+/// A weight as `{w:.0}` when it is whole, else `{w}`; whole weights of usual size are written
+/// as integers (the same digits, without the slow exact float formatting).
+fn push_weight(out: &mut String, w: f64) {
+    use std::fmt::Write as _;
+    let written = if w.fract() == 0.0 && w.abs() < 1e15 && (w != 0.0 || w.is_sign_positive()) {
+        write!(out, "{}", w as i64)
+    } else if w.fract() == 0.0 {
+        write!(out, "{w:.0}")
     } else {
-        format!("{w}")
-    }
+        write!(out, "{w}")
+    };
+    written.expect("writing to a String never fails");
 }
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// [`ImageRule::matches`] for a seen image.
+fn image_rule_matches(rule: &ImageRule, img: &SeenImage) -> bool {
+    image_name_matches(&rule.image, img)
+        && rule
+            .tag
+            .as_deref()
+            .is_none_or(|t| img.tag.as_deref().is_some_and(|tag| glob(t, tag)))
+}
+
+/// [`crate::profile::image_name_matches`]: the glob matches the name or a trailing part of it
+/// (after a `/`); a literal is compared without globbing.
+fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
+    if !img.keys.may_hold(pattern) && !has_wildcard(pattern) {
+        return false;
+    }
+    let name = img.name.as_str();
+    let glob = Glob::new(pattern);
+    if glob.is_literal() {
+        let n = pattern.len();
+        return n <= GLOB_MAX
+            && (name == pattern
+                || (name.len() > n
+                    && name.ends_with(pattern)
+                    && name.as_bytes()[name.len() - n - 1] == b'/'));
+    }
+    glob.matches(name)
+        || name
+            .match_indices('/')
+            .any(|(i, _)| glob.matches(&name[i + 1..]))
 }
 
 fn score_images(
@@ -757,7 +858,7 @@ fn score_images(
         if let Some(img) = images
             .iter()
             .filter(|i| !from_only || i.from)
-            .find(|i| rule.matches(&i.name, i.tag.as_deref()))
+            .find(|i| image_rule_matches(rule, i))
         {
             let kw = if img.from { "FROM" } else { "COPY --from" };
             tally.add_dockerfile(rule.weight, format!("{kw} {}{label}", img.raw));
@@ -765,25 +866,18 @@ fn score_images(
     }
 }
 
-/// A command rule with its first word split off and its length counted once.
+/// A command rule with its first word split off.
 struct IndexedRule<'r> {
     rule: &'r CommandRule,
-    first: &'r str,
+    first: Glob<'r>,
     /// The words after the first.
     rest: &'r str,
-    /// The first word has no `*` or `?`.
-    literal: bool,
-    /// [`CommandRule::len`].
-    len: usize,
 }
 
 impl IndexedRule<'_> {
-    fn first_matches(&self, name: &str) -> bool {
-        if self.literal {
-            self.first == name && name.len() <= GLOB_MAX
-        } else {
-            glob(self.first, name)
-        }
+    /// [`CommandRule::len`], counted only for rules that matched.
+    fn len(&self) -> usize {
+        self.rule.len()
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
@@ -796,18 +890,34 @@ impl IndexedRule<'_> {
     }
 }
 
+/// The first whitespace-separated word of `s` (as `split_whitespace` reads it) and the rest.
+fn first_word(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start();
+    let b = s.as_bytes();
+    let end = match b
+        .iter()
+        .position(|&c| matches!(c, 9..=13 | b' ') || c >= 0x80)
+    {
+        Some(i) if b[i] >= 0x80 => i + s[i..].find(char::is_whitespace).unwrap_or(s.len() - i),
+        Some(i) => i,
+        None => s.len(),
+    };
+    (end > 0).then(|| (&s[..end], &s[end..]))
+}
+
 /// The command rules of several owners (profiles or package managers), numbered owner by
-/// owner in rule order, prepared to match many commands: with many commands, the rules with a
-/// literal first word are looked up by it.
+/// owner in rule order, prepared to match commands: rules with a literal first word are
+/// grouped by its first byte, so a command is compared with a few rules only.
 struct CommandIndex<'r> {
     rules: Vec<IndexedRule<'r>>,
     /// The first rule number of each owner, and the total at the end.
     owner_start: Vec<u32>,
-    /// Rules with a literal first word sorted by it (empty when scanning).
-    literal: Vec<u32>,
-    /// Rules whose first word has wildcards (when `literal` is used).
+    /// Rules with a literal first word, grouped by its first byte (ascending within a group).
+    by_byte: Vec<u32>,
+    /// Where each first byte's group starts in `by_byte` (and the end at 256).
+    byte_start: Box<[u32; 257]>,
+    /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
-    sorted: bool,
 }
 
 /// Which rules each command matches: `(command, start, end)` into `ids`, commands in order
@@ -818,10 +928,7 @@ struct CommandMatches {
 }
 
 impl<'r> CommandIndex<'r> {
-    /// Above this many commands, sorting the rules once beats scanning them per command.
-    const SORT_ABOVE: usize = 12;
-
-    fn new<I>(owners: I, commands: usize) -> Self
+    fn new<I>(owners: I) -> Self
     where
         I: IntoIterator<Item = &'r [CommandRule]>,
     {
@@ -830,40 +937,45 @@ impl<'r> CommandIndex<'r> {
         for group in owners {
             owner_start.push(rules.len() as u32);
             for rule in group {
-                let words = rule.command.trim_start();
-                let end = words.find(char::is_whitespace).unwrap_or(words.len());
-                if end == 0 {
+                let Some((first, rest)) = first_word(&rule.command) else {
                     continue;
-                }
-                let first = &words[..end];
+                };
                 rules.push(IndexedRule {
                     rule,
-                    first,
-                    rest: &words[end..],
-                    literal: !first.contains(['*', '?']),
-                    len: rule.len(),
+                    first: Glob::new(first),
+                    rest,
                 });
             }
         }
         owner_start.push(rules.len() as u32);
-        let sorted = commands > Self::SORT_ABOVE;
-        let (mut literal, mut wild) = (Vec::new(), Vec::new());
-        if sorted {
-            for (id, r) in rules.iter().enumerate() {
-                if r.literal {
-                    literal.push(id as u32);
-                } else {
-                    wild.push(id as u32);
-                }
+        // A counting sort of the literal rules by first byte keeps rule order within a byte.
+        let mut byte_start = Box::new([0u32; 257]);
+        let mut wild = Vec::new();
+        for (id, r) in rules.iter().enumerate() {
+            if r.first.is_literal() {
+                byte_start[r.first.as_str().as_bytes()[0] as usize + 1] += 1;
+            } else {
+                wild.push(id as u32);
             }
-            literal.sort_by_key(|&id| (rules[id as usize].first, id));
+        }
+        for i in 1..257 {
+            byte_start[i] += byte_start[i - 1];
+        }
+        let mut next = byte_start.clone();
+        let mut by_byte = vec![0u32; byte_start[256] as usize];
+        for (id, r) in rules.iter().enumerate() {
+            if r.first.is_literal() {
+                let slot = &mut next[r.first.as_str().as_bytes()[0] as usize];
+                by_byte[*slot as usize] = id as u32;
+                *slot += 1;
+            }
         }
         Self {
             rules,
             owner_start,
-            literal,
+            by_byte,
+            byte_start,
             wild,
-            sorted,
         }
     }
 
@@ -880,26 +992,33 @@ impl<'r> CommandIndex<'r> {
     fn matching(&self, words: &[String], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        if self.sorted {
-            let lo = self
-                .literal
-                .partition_point(|&id| self.rule(id).first < name.as_str());
-            for &id in &self.literal[lo..] {
-                if self.rule(id).first != name || name.len() > GLOB_MAX {
-                    break;
-                }
-                out.push(id);
+        let group = match name.as_bytes().first() {
+            Some(&b) => {
+                &self.by_byte
+                    [self.byte_start[b as usize] as usize..self.byte_start[b as usize + 1] as usize]
             }
-            out.extend(
-                self.wild
-                    .iter()
-                    .filter(|&&id| glob(self.rule(id).first, name)),
-            );
-            out[start..].sort_unstable();
-        } else {
-            out.extend(
-                (0..self.rules.len() as u32).filter(|&id| self.rule(id).first_matches(name)),
-            );
+            None => &[],
+        };
+        let mut literal = group
+            .iter()
+            .copied()
+            .filter(|&id| self.rule(id).first.matches(name))
+            .peekable();
+        let mut wild = self
+            .wild
+            .iter()
+            .copied()
+            .filter(|&id| self.rule(id).first.matches(name))
+            .peekable();
+        // Merge the two ascending lists.
+        loop {
+            let id = match (literal.peek(), wild.peek()) {
+                (Some(&a), Some(&b)) if a < b => literal.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => wild.next(),
+                (Some(_), None) => literal.next(),
+                (None, None) => break,
+            };
+            out.extend(id);
         }
         let mut keep = start;
         for i in start..out.len() {
@@ -948,12 +1067,12 @@ fn score_commands(
         let lo = ids.partition_point(|&id| id < range.start);
         let hi = ids.partition_point(|&id| id < range.end);
         let ids = &ids[lo..hi];
-        let Some(best) = ids.iter().map(|&id| index.rule(id).len).max() else {
+        let Some(best) = ids.iter().map(|&id| index.rule(id).len()).max() else {
             continue;
         };
         for &id in ids {
             let rule = index.rule(id);
-            if rule.len != best || counted.contains(&rule.rule.command.as_str()) {
+            if rule.len() != best || counted.contains(&rule.rule.command.as_str()) {
                 continue;
             }
             counted.push(&rule.rule.command);
@@ -975,18 +1094,56 @@ fn truncate(s: &str) -> String {
     }
 }
 
+/// The COPY/ADD sources with the keys of their paths, names and bases.
+struct SourceSet<'s> {
+    list: &'s [Source],
+    keys: Keys,
+    /// Some source's base has wildcards: it may name a literal rule of any key.
+    wild_base: bool,
+}
+
+impl<'s> SourceSet<'s> {
+    fn new(list: &'s [Source]) -> Self {
+        let mut keys = Keys::default();
+        for s in list {
+            keys.insert(&s.path);
+            keys.insert(s.name());
+            keys.insert(&s.path[s.base.0..s.base.1]);
+        }
+        Self {
+            list,
+            keys,
+            wild_base: list.iter().any(|s| s.base_wild),
+        }
+    }
+}
+
 fn score_files(
     rules: &[FileRule],
-    sources: &[Source],
     files: &FileSet<'_, '_>,
     full_depth: usize,
     tally: &mut Tally,
     label: &str,
 ) {
+    let sources = &files.sources;
     for rule in rules {
+        // A literal rule only equals a name, path or base with its key.
+        let in_sources = sources.wild_base || sources.keys.may_hold(&rule.path);
+        let in_files = files.keys.may_hold(&rule.path);
+        if !in_sources && !in_files && !has_wildcard(&rule.path) {
+            continue;
+        }
         let pattern = PathPattern::new(&rule.path);
-        if let Some(src) = sources.iter().find(|s| s.names(&pattern)) {
+        let named = if pattern.literal() && !in_sources {
+            None
+        } else {
+            sources.list.iter().find(|s| s.names(&pattern))
+        };
+        if let Some(src) = named {
             tally.add_dockerfile(rule.copied, format!("COPY {}{label}", src.path));
+            continue;
+        }
+        if pattern.literal() && !in_files {
             continue;
         }
         // The best context file for this rule: the highest weight, then the first path.
@@ -1030,15 +1187,10 @@ struct CommandEvidence<'r> {
 }
 
 impl<'r> CommandEvidence<'r> {
+    #[inline(never)] // a phase of its own in profiles
     fn new(profiles: &[&'r Profile], obs: &Observed) -> Self {
-        let run = CommandIndex::new(
-            profiles.iter().map(|p| p.detect.commands.as_slice()),
-            obs.run.len(),
-        );
-        let start = CommandIndex::new(
-            profiles.iter().map(|p| p.detect.start_commands.as_slice()),
-            obs.start.len(),
-        );
+        let run = CommandIndex::new(profiles.iter().map(|p| p.detect.commands.as_slice()));
+        let start = CommandIndex::new(profiles.iter().map(|p| p.detect.start_commands.as_slice()));
         Self {
             run_matches: run.match_all(&obs.run),
             start_matches: start.match_all(&obs.start),
@@ -1086,7 +1238,6 @@ fn score_profile(
     }
     score_files(
         &p.detect.files,
-        &obs.sources,
         files,
         system.scoring.full_depth,
         &mut t,
@@ -1096,6 +1247,7 @@ fn score_profile(
 }
 
 /// Score the package managers of the winning profile. Returns (index, tally) best first.
+#[inline(never)] // a phase of its own in profiles
 fn score_package_managers(
     p: &Profile,
     obs: &Observed,
@@ -1111,18 +1263,17 @@ fn score_package_managers(
         p.package_managers
             .iter()
             .map(|pm| pm.evidence.commands.as_slice()),
-        obs.run.len(),
     );
     let matches = index.match_all(&obs.run);
     let mut counted: Vec<(usize, &str)> = Vec::new();
     for &(c, start, end) in &matches.commands {
         let ids = &matches.ids[start as usize..end as usize];
-        let Some(best) = ids.iter().map(|&id| index.rule(id).len).max() else {
+        let Some(best) = ids.iter().map(|&id| index.rule(id).len()).max() else {
             continue;
         };
         for &id in ids {
             let rule = index.rule(id);
-            if rule.len != best {
+            if rule.len() != best {
                 continue;
             }
             let i = index.owner_start.partition_point(|&s| s <= id) - 1;
@@ -1141,14 +1292,7 @@ fn score_package_managers(
         let label = format!(" [{}]", pm.name);
         let t = &mut tallies[i].1;
         score_images(&pm.evidence.images, &obs.images, false, t, &label);
-        score_files(
-            &pm.evidence.files,
-            &obs.sources,
-            files,
-            full_depth,
-            t,
-            &label,
-        );
+        score_files(&pm.evidence.files, files, full_depth, t, &label);
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
                 t.add_context(
@@ -1214,7 +1358,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let system = registry.system();
     let obs = observe(df, ctx, system);
     let context = context_files(ctx, &obs, system);
-    let files = FileSet::new(&context);
+    let files = FileSet::new(&context, &obs.sources);
 
     // Rank the profiles.
     let profiles: Vec<&Profile> = registry.iter().collect();
@@ -1338,7 +1482,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 .detect
                 .images
                 .iter()
-                .filter(|r| r.matches(&i.name, i.tag.as_deref()))
+                .filter(|r| image_rule_matches(r, i))
                 .map(|r| r.weight)
                 .fold(0.0, f64::max);
             (w, i)
@@ -1363,7 +1507,14 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         }
     }
     let texts = FileTexts::new(&context);
-    let env = ProbeEnv::new(ctx, &context, &texts, &df.instructions, &images);
+    let env = ProbeEnv::new(
+        ctx,
+        &context,
+        &files.keys,
+        &texts,
+        &df.instructions,
+        &images,
+    );
 
     // Package manager.
     let pms = score_package_managers(winner, &obs, &files, &env, system.scoring.full_depth);
@@ -1421,13 +1572,13 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         }
     }
     let existing = |pattern: &str| -> Vec<String> {
+        let pattern = PathPattern::new(pattern);
         let mut found: Vec<String> = context
             .iter()
-            .filter(|f| path_matches(pattern, f.path))
+            .filter(|f| pattern.matches(f.path, f.name))
             .map(|f| f.path.to_string())
             .collect();
         if found.is_empty() {
-            let pattern = PathPattern::new(pattern);
             found.extend(
                 obs.sources
                     .iter()
@@ -1452,7 +1603,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             .push(format!("no lockfile ({})", pm.lockfiles.join(", ")));
     }
     for manifest in &pm.manifests {
-        for f in context.iter().filter(|f| path_matches(manifest, f.path)) {
+        let manifest = PathPattern::new(manifest);
+        for f in context.iter().filter(|f| manifest.matches(f.path, f.name)) {
             if !facts.manifests.iter().any(|m| m == f.path) {
                 facts.manifests.push(f.path.to_string());
             }
@@ -1490,4 +1642,162 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         .evidence
         .extend(env.notes.borrow().iter().cloned());
     detection
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_are_written_as_before() {
+        let old = |w: f64| {
+            if w.fract() == 0.0 {
+                format!("{w:.0}")
+            } else {
+                format!("{w}")
+            }
+        };
+        for w in [
+            0.0,
+            -0.0,
+            1.0,
+            3.0,
+            -4.0,
+            2.5,
+            0.1 + 0.2,
+            1e15,
+            -1e15,
+            123_456_789_012_345.0,
+            1e20,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(fmt_weight(w), old(w), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn image_names_match_as_the_profile_does() {
+        let patterns = [
+            "node",
+            "cimg/node",
+            "*/openjdk-*",
+            "azul/zulu-openjdk*",
+            "mcr.microsoft.com/dotnet/*",
+            "continuumio/*conda*",
+            "",
+        ];
+        let names = [
+            "node",
+            "cimg/node",
+            "my-mirror.example/library/node",
+            "nodejs",
+            "xnode",
+            "a/node/b",
+            "bitnami/openjdk-17",
+            "azul/zulu-openjdk-alpine",
+            "mcr.microsoft.com/dotnet/sdk",
+            "continuumio/miniconda3",
+            "",
+            "a/",
+        ];
+        for pattern in patterns {
+            for name in names {
+                let img = SeenImage::new(name.to_string(), true);
+                assert_eq!(
+                    image_name_matches(pattern, &img),
+                    crate::profile::image_name_matches(pattern, &img.name),
+                    "{pattern:?} on {name:?}"
+                );
+            }
+        }
+    }
+
+    /// The first version of `source_names`, as a reference.
+    fn reference_source_names(source: &str, rule_path: &str) -> bool {
+        let base = source
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(source);
+        if crate::profile::pattern::path_matches(rule_path, source) {
+            return true;
+        }
+        !is_glob(rule_path) && glob(base, rule_path)
+    }
+
+    #[test]
+    fn sources_name_rules_as_before() {
+        let sources = [
+            "package.json",
+            "package*.json",
+            "app/package.json",
+            "app/",
+            "src/*.csproj",
+            "*.csproj",
+            "requirements*.txt",
+            "[ab].txt",
+            "a?c",
+            "",
+        ];
+        let rules = [
+            "package.json",
+            "package-lock.json",
+            "*.csproj",
+            "Api.csproj",
+            "requirements.txt",
+            "app/package.json",
+            "**/*.go",
+            "[ab].txt",
+            "a.txt",
+            "abc",
+            "app",
+        ];
+        for source in sources {
+            let s = Source::new(source.to_string());
+            let mut keys = Keys::default();
+            keys.insert(&s.path);
+            keys.insert(s.name());
+            keys.insert(&s.path[s.base.0..s.base.1]);
+            for rule in rules {
+                let want = reference_source_names(source, rule);
+                assert_eq!(
+                    s.names(&PathPattern::new(rule)),
+                    want,
+                    "{source:?} names {rule:?}"
+                );
+                // A literal rule that names the source has its key.
+                if want && !has_wildcard(rule) && !s.base_wild {
+                    assert!(keys.may_hold(rule), "{source:?} {rule:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_words_split_as_split_whitespace() {
+        for text in [
+            "npm ci",
+            "  pip* install poetry*",
+            "go",
+            "",
+            "   ",
+            "a\u{a0}b c",
+            "é x",
+            "x\u{b}y",
+            "x\ty",
+        ] {
+            let want = text.split_whitespace().next();
+            let got = first_word(text);
+            assert_eq!(got.map(|(f, _)| f), want, "{text:?}");
+            if let Some((first, rest)) = got {
+                let words: Vec<&str> = std::iter::once(first)
+                    .chain(rest.split_whitespace())
+                    .collect();
+                let all: Vec<&str> = text.split_whitespace().collect();
+                assert_eq!(words, all, "{text:?}");
+            }
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Evaluating a [`Probe`]: read a value from a manifest, the Dockerfile or an image tag.
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
+use super::{Keys, PathPattern, has_wildcard};
 use crate::profile::Probe;
-use crate::profile::pattern::{capture_str, path_matches};
+use crate::profile::pattern::capture_str;
 use crate::source::Context;
 use crate::syntax::Instruction;
 use std::cell::{OnceCell, RefCell};
@@ -81,6 +82,8 @@ impl FileTexts {
 pub struct ProbeEnv<'a> {
     pub ctx: &'a dyn Context,
     pub files: &'a [ContextFile<'a>],
+    /// Keys of the file names and paths.
+    file_keys: &'a Keys,
     /// The instructions, read as `KEYWORD arguments` lines.
     instructions: &'a [Instruction],
     /// Images (normalised name, tag), the builder first.
@@ -98,6 +101,7 @@ impl<'a> ProbeEnv<'a> {
     pub fn new(
         ctx: &'a dyn Context,
         files: &'a [ContextFile<'a>],
+        file_keys: &'a Keys,
         texts: &'a FileTexts,
         instructions: &'a [Instruction],
         images: &'a [(String, Option<String>)],
@@ -105,6 +109,7 @@ impl<'a> ProbeEnv<'a> {
         Self {
             ctx,
             files,
+            file_keys,
             instructions,
             images,
             texts,
@@ -142,9 +147,17 @@ impl<'a> ProbeEnv<'a> {
     /// The context files a path glob selects (by index), best first: named by the Dockerfile,
     /// then whole-folder copies, then present; shallower first; then by path.
     pub fn candidates(&self, pattern: &str, exclude: &[String]) -> Vec<usize> {
+        if !self.file_keys.may_hold(pattern) && !has_wildcard(pattern) {
+            return Vec::new();
+        }
+        let pattern = PathPattern::new(pattern);
         let mut out: Vec<usize> = (0..self.files.len())
-            .filter(|&i| path_matches(pattern, self.files[i].path))
-            .filter(|&i| !exclude.iter().any(|x| path_matches(x, self.files[i].path)))
+            .filter(|&i| pattern.matches(self.files[i].path, self.files[i].name))
+            .filter(|&i| {
+                !exclude
+                    .iter()
+                    .any(|x| PathPattern::new(x).matches(self.files[i].path, self.files[i].name))
+            })
             .collect();
         out.sort_by(|&a, &b| {
             let (a, b) = (&self.files[a], &self.files[b]);

@@ -169,6 +169,97 @@ fn glob_at(p: &[u8], t: &[u8], pi: usize, ti: usize, memo: &mut [Option<bool>]) 
     result
 }
 
+/// A [`glob`] pattern read once, to match many texts: the common shapes (literal, one `*`,
+/// `**/*<literal>`) are answered without the general matcher. Same answers as [`glob`].
+#[derive(Clone, Copy, Debug)]
+pub struct Glob<'p> {
+    pattern: &'p str,
+    shape: Shape,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    /// Over 4 KiB: never matches.
+    Never,
+    /// No `*` or `?`.
+    Literal,
+    /// One `*` (at this offset), no `?`: a prefix, a suffix and no `/` between.
+    Star(usize),
+    /// `**/*` then a literal without `/`: the text's last path component ends with it.
+    DeepSuffix,
+    General,
+}
+
+impl<'p> Glob<'p> {
+    pub fn new(pattern: &'p str) -> Self {
+        let p = pattern.as_bytes();
+        let shape = if p.len() > 4096 {
+            Shape::Never
+        } else {
+            let mut stars = 0;
+            let mut first_star = 0;
+            let mut qmark = false;
+            for (i, &b) in p.iter().enumerate() {
+                match b {
+                    b'*' => {
+                        if stars == 0 {
+                            first_star = i;
+                        }
+                        stars += 1;
+                    }
+                    b'?' => qmark = true,
+                    _ => {}
+                }
+            }
+            let deep_suffix = |rest: &[u8]| !rest.iter().any(|b| matches!(b, b'*' | b'?' | b'/'));
+            match (stars, qmark) {
+                (0, false) => Shape::Literal,
+                (1, false) => Shape::Star(first_star),
+                _ if p.starts_with(b"**/*") && deep_suffix(&p[4..]) => Shape::DeepSuffix,
+                _ => Shape::General,
+            }
+        };
+        Self { pattern, shape }
+    }
+
+    /// The pattern as given.
+    pub fn as_str(&self) -> &'p str {
+        self.pattern
+    }
+
+    /// No `*` or `?`: matching is string equality.
+    pub fn is_literal(&self) -> bool {
+        matches!(self.shape, Shape::Literal)
+    }
+
+    /// Whether `text` matches, as [`glob`] answers.
+    pub fn matches(&self, text: &str) -> bool {
+        let (p, t) = (self.pattern.as_bytes(), text.as_bytes());
+        if t.len() > 4096 {
+            return false;
+        }
+        match self.shape {
+            Shape::Never => false,
+            Shape::Literal => p == t,
+            Shape::Star(star) => {
+                let (prefix, suffix) = (&p[..star], &p[star + 1..]);
+                t.len() >= prefix.len() + suffix.len()
+                    && t.starts_with(prefix)
+                    && t.ends_with(suffix)
+                    && !t[prefix.len()..t.len() - suffix.len()].contains(&b'/')
+            }
+            Shape::DeepSuffix => {
+                let last = t
+                    .iter()
+                    .rposition(|&b| b == b'/')
+                    .map_or(t, |i| &t[i + 1..]);
+                last.ends_with(&p[4..])
+            }
+            Shape::General => glob(self.pattern, text),
+        }
+    }
+}
+
 /// Whether a path glob matches a relative path: a pattern without `/` matches the file name at
 /// any depth.
 pub fn path_matches(pattern: &str, path: &str) -> bool {
@@ -239,13 +330,19 @@ pub fn capture_str<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     if text.len() > 4096 {
         return None;
     }
+    capture_with_budget(pattern, text, 100_000).0
+}
+
+/// The match with a step budget (a step is one token tried at one offset), and the budget left.
+fn capture_with_budget<'t>(
+    pattern: &str,
+    text: &'t str,
+    budget: usize,
+) -> (Option<&'t str>, usize) {
     let mut captured = None;
-    let mut budget = 100_000usize;
-    if run(pattern, text, &mut captured, &mut budget) {
-        Some(captured.unwrap_or(text))
-    } else {
-        None
-    }
+    let mut budget = budget;
+    let matched = run(pattern, text, &mut captured, &mut budget);
+    (matched.then(|| captured.unwrap_or(text)), budget)
 }
 
 /// The end offsets a hole may take at the start of `text`, longest first (holes are greedy).
@@ -294,11 +391,14 @@ fn run<'t>(
         Token::Lit(l) => text
             .strip_prefix(l)
             .is_some_and(|r| run(rest, r, captured, budget)),
-        Token::Star => text
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(text.len()))
-            .any(|i| run(rest, &text[i..], captured, budget)),
+        Token::Star => match next_token_opt(rest) {
+            Some((Token::Lit(l), after)) => star_then_literal(l, after, text, captured, budget),
+            _ => text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(text.len()))
+                .any(|i| run(rest, &text[i..], captured, budget)),
+        },
         Token::Hole(h) => {
             for end in hole_ends(h, text) {
                 let before = *captured;
@@ -310,6 +410,44 @@ fn run<'t>(
             }
             false
         }
+    }
+}
+
+fn next_token_opt(rest: &str) -> Option<(Token<'_>, &str)> {
+    (!rest.is_empty()).then(|| next_token(rest))
+}
+
+/// A star followed by the literal `l` (then `after`): as trying the rest at every offset of
+/// `text`, shortest first, but the offsets where `l` does not follow are found with a substring
+/// search. Each of them would have cost one step of the budget and failed at once, so they are
+/// charged all the same: the budget, and so the answer, is exactly that of the plain loop.
+fn star_then_literal<'t>(
+    l: &str,
+    after: &str,
+    text: &'t str,
+    captured: &mut Option<&'t str>,
+    budget: &mut usize,
+) -> bool {
+    let mut i = 0;
+    loop {
+        let Some(j) = text[i..].find(l) else {
+            // Every offset left, the end of the text included, fails.
+            let left = text[i..].chars().count() + 1;
+            *budget = budget.saturating_sub(left);
+            return false;
+        };
+        let skipped = text[i..i + j].chars().count();
+        if skipped >= *budget {
+            *budget = 0;
+            return false;
+        }
+        // The skipped offsets, then the step at `i + j` where the literal matches.
+        *budget -= skipped + 1;
+        let at = i + j;
+        if run(after, &text[at + l.len()..], captured, budget) {
+            return true;
+        }
+        i = at + text[at..].chars().next().map_or(1, char::len_utf8);
     }
 }
 
@@ -415,7 +553,61 @@ mod tests {
         glob_all_ways(&format!("{}b", "*a".repeat(63)), &"ab".repeat(100));
     }
 
+    #[test]
+    fn compiled_globs_agree_on_common_shapes() {
+        let patterns = [
+            "package.json",
+            "*.csproj",
+            "requirements*.txt",
+            "src/*.rs",
+            "**/*.go",
+            "**/*",
+            "**/*.a/b",
+            "**/x",
+            "pip*",
+            "*",
+            "",
+            "a?c",
+            "*.*",
+        ];
+        let texts = [
+            "package.json",
+            "Api.csproj",
+            "src/Api.csproj",
+            "requirements-dev.txt",
+            "requirements.txt",
+            "src/main.rs",
+            "src/a/main.rs",
+            "main.go",
+            "cmd/api/main.go",
+            "/x.go",
+            "x.go/",
+            "",
+            "abc",
+            "a/c",
+            "pip3",
+            "a.b",
+        ];
+        for p in patterns {
+            let compiled = Glob::new(p);
+            for t in texts {
+                assert_eq!(compiled.matches(t), glob(p, t), "{p:?} on {t:?}");
+            }
+        }
+        let long = "a".repeat(5000);
+        assert!(!Glob::new(&long).matches(&long));
+        assert!(!Glob::new("*").matches(&long));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn compiled_glob_agrees(
+            pattern in "(\\*\\*/\\*)?(a|b|/|\\.|\\*|\\?){0,6}",
+            text in "[ab/.]{0,10}",
+        ) {
+            proptest::prop_assert_eq!(Glob::new(&pattern).matches(&text), glob(&pattern, &text));
+        }
+
         #[test]
         fn automaton_agrees_with_memo(
             pattern in "(a|b|/|\\*|\\*\\*|\\?|\\*\\*/|é){0,10}",
@@ -428,6 +620,14 @@ mod tests {
     /// The capture matcher as first written (tokens collected, offsets collected), as a
     /// reference for the allocation-free one.
     fn reference_capture(pattern: &str, text: &str) -> Option<String> {
+        if text.len() > 4096 {
+            return None;
+        }
+        reference_with_budget(pattern, text, 100_000).0
+    }
+
+    /// The reference with a step budget, and the budget left.
+    fn reference_with_budget(pattern: &str, text: &str, budget: usize) -> (Option<String>, usize) {
         fn tokens(mut rest: &str) -> Vec<Token<'_>> {
             let mut out = Vec::new();
             while !rest.is_empty() {
@@ -500,13 +700,14 @@ mod tests {
                 }
             }
         }
-        if text.len() > 4096 {
-            return None;
-        }
         let tokens = tokens(pattern);
         let mut captured = None;
-        let mut budget = 100_000usize;
-        go(&tokens, text, &mut captured, &mut budget).then(|| captured.unwrap_or(text).to_string())
+        let mut budget = budget;
+        let matched = go(&tokens, text, &mut captured, &mut budget);
+        (
+            matched.then(|| captured.unwrap_or(text).to_string()),
+            budget,
+        )
     }
 
     proptest::proptest! {
@@ -520,6 +721,21 @@ mod tests {
                 reference_capture(&pattern, &text),
                 "{:?} on {:?}", pattern, text
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// The budget is charged step for step as in the reference, whatever it is.
+        #[test]
+        fn capture_budget_is_charged_exactly(
+            pattern in "(a|b|\\*|\\*a|\\*ab|\\{value\\}|\\{version\\}|1){0,7}",
+            text in "[ab1é]{0,16}",
+            budget in 0usize..120,
+        ) {
+            let (got, left) = capture_with_budget(&pattern, &text, budget);
+            let (want, want_left) = reference_with_budget(&pattern, &text, budget);
+            proptest::prop_assert_eq!(got.map(str::to_string), want);
+            proptest::prop_assert_eq!(left, want_left, "{:?} on {:?}", pattern, text);
         }
     }
 
