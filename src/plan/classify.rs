@@ -22,10 +22,9 @@ const USER_SETUP: &[&str] = &["useradd", "adduser", "groupadd", "addgroup", "use
 
 /// Commands that belong with a system package install (`apt-get update`, cleaning lists).
 fn is_package_housekeeping(command: &Command) -> bool {
-    let words: Vec<&str> = command.words.iter().map(String::as_str).collect();
     match command.program() {
         "apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf" => true,
-        "rm" => words.iter().any(|w| {
+        "rm" => command.words.iter().any(|w| {
             w.starts_with("/var/lib/apt")
                 || w.starts_with("/var/cache/apk")
                 || w.starts_with("/var/cache/")

@@ -891,14 +891,16 @@ impl Profile {
 }
 
 /// Reduce a command's name to its basename (`./mvnw` → `mvnw`, `/usr/bin/go` → `go`).
-pub fn normalise_command(words: &[String]) -> Vec<String> {
-    let mut out = words.to_vec();
-    if let Some(first) = out.first_mut() {
-        if let Some(base) = first.rsplit('/').next() {
-            *first = base.to_string();
+/// Borrows when the name has no folder (most commands).
+pub fn normalise_command(words: &[String]) -> std::borrow::Cow<'_, [String]> {
+    match words.first().and_then(|w| w.rsplit_once('/')) {
+        None => std::borrow::Cow::Borrowed(words),
+        Some((_, base)) => {
+            let mut out = words.to_vec();
+            out[0] = base.to_string();
+            std::borrow::Cow::Owned(out)
         }
     }
-    out
 }
 
 /// What the first `*` of `pattern` matched in `text`, when it matches ("" without a star).
