@@ -912,10 +912,11 @@ struct CommandIndex<'r> {
     rules: Vec<IndexedRule<'r>>,
     /// The first rule number of each owner, and the total at the end.
     owner_start: Vec<u32>,
-    /// Rules with a literal first word, grouped by its first byte (ascending within a group).
+    /// Rules with a literal first word, grouped by its first byte (its low 5 bits), ascending
+    /// within a group.
     by_byte: Vec<u32>,
-    /// Where each first byte's group starts in `by_byte` (and the end at 256).
-    byte_start: Box<[u32; 257]>,
+    /// Where each group starts in `by_byte` (and the end at 32).
+    byte_start: [u32; 33],
     /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
 }
@@ -932,8 +933,9 @@ impl<'r> CommandIndex<'r> {
     where
         I: IntoIterator<Item = &'r [CommandRule]>,
     {
-        let mut rules = Vec::new();
-        let mut owner_start = Vec::new();
+        let owners: Vec<&'r [CommandRule]> = owners.into_iter().collect();
+        let mut rules = Vec::with_capacity(owners.iter().map(|g| g.len()).sum());
+        let mut owner_start = Vec::with_capacity(owners.len() + 1);
         for group in owners {
             owner_start.push(rules.len() as u32);
             for rule in group {
@@ -949,23 +951,23 @@ impl<'r> CommandIndex<'r> {
         }
         owner_start.push(rules.len() as u32);
         // A counting sort of the literal rules by first byte keeps rule order within a byte.
-        let mut byte_start = Box::new([0u32; 257]);
+        let mut byte_start = [0u32; 33];
         let mut wild = Vec::new();
         for (id, r) in rules.iter().enumerate() {
             if r.first.is_literal() {
-                byte_start[r.first.as_str().as_bytes()[0] as usize + 1] += 1;
+                byte_start[Self::group(r.first.as_str()) + 1] += 1;
             } else {
                 wild.push(id as u32);
             }
         }
-        for i in 1..257 {
+        for i in 1..33 {
             byte_start[i] += byte_start[i - 1];
         }
-        let mut next = byte_start.clone();
-        let mut by_byte = vec![0u32; byte_start[256] as usize];
+        let mut next = byte_start;
+        let mut by_byte = vec![0u32; byte_start[32] as usize];
         for (id, r) in rules.iter().enumerate() {
             if r.first.is_literal() {
-                let slot = &mut next[r.first.as_str().as_bytes()[0] as usize];
+                let slot = &mut next[Self::group(r.first.as_str())];
                 by_byte[*slot as usize] = id as u32;
                 *slot += 1;
             }
@@ -977,6 +979,11 @@ impl<'r> CommandIndex<'r> {
             byte_start,
             wild,
         }
+    }
+
+    /// The group of a (non-empty) literal first word or command name.
+    fn group(word: &str) -> usize {
+        (word.as_bytes()[0] & 31) as usize
     }
 
     fn rule(&self, id: u32) -> &IndexedRule<'r> {
@@ -992,12 +999,11 @@ impl<'r> CommandIndex<'r> {
     fn matching(&self, words: &[String], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        let group = match name.as_bytes().first() {
-            Some(&b) => {
-                &self.by_byte
-                    [self.byte_start[b as usize] as usize..self.byte_start[b as usize + 1] as usize]
-            }
-            None => &[],
+        let group = if name.is_empty() {
+            &[][..]
+        } else {
+            let g = Self::group(name);
+            &self.by_byte[self.byte_start[g] as usize..self.byte_start[g + 1] as usize]
         };
         let mut literal = group
             .iter()

@@ -154,84 +154,144 @@ fn is_assignment(word: &str) -> bool {
 }
 
 /// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
+///
+/// Runs of plain ASCII bytes are copied whole; everything else is read a character at a time.
 fn split_segments(text: &str) -> Vec<Vec<String>> {
+    /// Bytes that end a run of plain word text (whitespace, operators, quotes, escapes, `$`).
+    fn plain(b: u8) -> bool {
+        b < 0x80
+            && !matches!(
+                b,
+                b'\\'
+                    | b'\''
+                    | b'"'
+                    | b';'
+                    | b'&'
+                    | b'|'
+                    | b'\n'
+                    | b'('
+                    | b')'
+                    | b'`'
+                    | b'$'
+                    | b'\t'
+                    | b'\x0B'
+                    | b'\x0C'
+                    | b'\r'
+                    | b' '
+            )
+    }
+    let bytes = text.as_bytes();
+    let char_at = |i: usize| text[i..].chars().next().unwrap_or_default();
     let mut segments = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
-    let mut chars = text.chars().peekable();
     let flush_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
         if *in_word {
             words.push(std::mem::take(word));
             *in_word = false;
         }
     };
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some('\r') if chars.peek() == Some(&'\n') => {
-                    chars.next();
-                }
-                Some('\r') => {}
-                Some(n) => {
-                    word.push(n);
-                    in_word = true;
-                }
-                None => {}
-            },
-            '\'' => {
-                in_word = true;
-                for n in chars.by_ref() {
-                    if n == '\'' {
-                        break;
-                    }
-                    word.push(n);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(n) = chars.next() {
-                    match n {
-                        '"' => break,
-                        '\\' => {
-                            if let Some(m) = chars.next() {
-                                if !matches!(m, '"' | '\\' | '$' | '`') {
-                                    word.push('\\');
-                                }
-                                word.push(m);
-                            }
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                i += 1;
+                match bytes.get(i) {
+                    Some(b'\n') => i += 1,
+                    Some(b'\r') => {
+                        i += 1;
+                        if bytes.get(i) == Some(&b'\n') {
+                            i += 1;
                         }
-                        _ => word.push(n),
+                    }
+                    Some(_) => {
+                        let n = char_at(i);
+                        word.push(n);
+                        in_word = true;
+                        i += n.len_utf8();
+                    }
+                    None => {}
+                }
+            }
+            b'\'' => {
+                in_word = true;
+                let rest = &text[i + 1..];
+                let end = rest.find('\'').unwrap_or(rest.len());
+                word.push_str(&rest[..end]);
+                i += 1 + end + usize::from(end < rest.len());
+            }
+            b'"' => {
+                in_word = true;
+                i += 1;
+                loop {
+                    let rest = &bytes[i..];
+                    let Some(j) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
+                        word.push_str(&text[i..]);
+                        i = bytes.len();
+                        break;
+                    };
+                    word.push_str(&text[i..i + j]);
+                    i += j + 1;
+                    if rest[j] == b'"' {
+                        break;
+                    }
+                    // A backslash keeps itself unless it escapes `"`, `\`, `$` or a backquote.
+                    if i < bytes.len() {
+                        let m = char_at(i);
+                        if !matches!(m, '"' | '\\' | '$' | '`') {
+                            word.push('\\');
+                        }
+                        word.push(m);
+                        i += m.len_utf8();
                     }
                 }
             }
-            '#' if !in_word => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
+            b'#' if !in_word => {
+                i = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |j| i + j + 1);
                 flush_word(&mut word, &mut in_word, &mut words);
                 segments.push(std::mem::take(&mut words));
             }
-            ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
+            b';' | b'&' | b'|' | b'\n' | b'(' | b')' | b'`' => {
+                i += 1;
                 flush_word(&mut word, &mut in_word, &mut words);
                 if !words.is_empty() {
                     segments.push(std::mem::take(&mut words));
                 }
             }
-            '$' if chars.peek() == Some(&'(') => {
-                chars.next();
+            b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                i += 2;
                 flush_word(&mut word, &mut in_word, &mut words);
                 if !words.is_empty() {
                     segments.push(std::mem::take(&mut words));
                 }
             }
-            c if c.is_whitespace() => flush_word(&mut word, &mut in_word, &mut words),
-            c => {
-                word.push(c);
+            b'\t' | b'\x0B' | b'\x0C' | b'\r' | b' ' => {
+                i += 1;
+                flush_word(&mut word, &mut in_word, &mut words);
+            }
+            b if b >= 0x80 => {
+                let c = char_at(i);
+                if c.is_whitespace() {
+                    flush_word(&mut word, &mut in_word, &mut words);
+                } else {
+                    word.push(c);
+                    in_word = true;
+                }
+                i += c.len_utf8();
+            }
+            _ => {
+                // A plain byte (or `$`, or `#` inside a word) and the plain run after it.
+                let end = bytes[i + 1..]
+                    .iter()
+                    .position(|&b| !plain(b))
+                    .map_or(bytes.len(), |j| i + 1 + j);
+                word.push_str(&text[i..end]);
                 in_word = true;
+                i = end;
             }
         }
     }
@@ -322,6 +382,122 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect()
+    }
+
+    /// The first, character-at-a-time version of `split_segments`.
+    fn reference_split(text: &str) -> Vec<Vec<String>> {
+        let mut segments = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut word = String::new();
+        let mut in_word = false;
+        let mut chars = text.chars().peekable();
+        let flush_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
+            if *in_word {
+                words.push(std::mem::take(word));
+                *in_word = false;
+            }
+        };
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('\n') => {}
+                    Some('\r') if chars.peek() == Some(&'\n') => {
+                        chars.next();
+                    }
+                    Some('\r') => {}
+                    Some(n) => {
+                        word.push(n);
+                        in_word = true;
+                    }
+                    None => {}
+                },
+                '\'' => {
+                    in_word = true;
+                    for n in chars.by_ref() {
+                        if n == '\'' {
+                            break;
+                        }
+                        word.push(n);
+                    }
+                }
+                '"' => {
+                    in_word = true;
+                    while let Some(n) = chars.next() {
+                        match n {
+                            '"' => break,
+                            '\\' => {
+                                if let Some(m) = chars.next() {
+                                    if !matches!(m, '"' | '\\' | '$' | '`') {
+                                        word.push('\\');
+                                    }
+                                    word.push(m);
+                                }
+                            }
+                            _ => word.push(n),
+                        }
+                    }
+                }
+                '#' if !in_word => {
+                    for n in chars.by_ref() {
+                        if n == '\n' {
+                            break;
+                        }
+                    }
+                    flush_word(&mut word, &mut in_word, &mut words);
+                    segments.push(std::mem::take(&mut words));
+                }
+                ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
+                    flush_word(&mut word, &mut in_word, &mut words);
+                    if !words.is_empty() {
+                        segments.push(std::mem::take(&mut words));
+                    }
+                }
+                '$' if chars.peek() == Some(&'(') => {
+                    chars.next();
+                    flush_word(&mut word, &mut in_word, &mut words);
+                    if !words.is_empty() {
+                        segments.push(std::mem::take(&mut words));
+                    }
+                }
+                c if c.is_whitespace() => flush_word(&mut word, &mut in_word, &mut words),
+                c => {
+                    word.push(c);
+                    in_word = true;
+                }
+            }
+        }
+        flush_word(&mut word, &mut in_word, &mut words);
+        if !words.is_empty() {
+            segments.push(words);
+        }
+        segments.retain(|s| !s.is_empty());
+        segments
+    }
+
+    #[test]
+    fn splitting_agrees_with_the_reference_on_tricky_text() {
+        for text in [
+            "apt-get update && apt-get install -y x \\\n  && echo 'a b' \"c \\\" d\" | tee",
+            "echo $(date) `uname` (sub; shell) a#b # comment\nnext",
+            "x\\\r\ny \\\rz \\",
+            "unterminated 'quote",
+            "unterminated \"dq \\",
+            "caf\u{e9} na\u{ef}ve\u{a0}nbsp\u{2003}em",
+            "a\x0bb\x0cc\td\re",
+            "#only a comment",
+            "",
+        ] {
+            assert_eq!(split_segments(text), reference_split(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn splitting_agrees_with_the_reference(
+            text in "([a-z$#(){};&|`'\"\\\\ \t\r\n\u{0b}\u{a0}\u{e9}]|\\$\\(){0,40}",
+        ) {
+            proptest::prop_assert_eq!(split_segments(&text), reference_split(&text));
+        }
     }
 
     #[test]
