@@ -7,7 +7,6 @@ use super::walk::{self, Input};
 use crate::detect::{self, FileReport};
 use crate::profile::Registry;
 use crate::{Error, ErrorKind};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -104,21 +103,17 @@ pub fn run(
         }
     };
     let discovered = walk::discover(&args.paths);
-    let mut rows: Vec<(Input, Row)> = discovered
-        .inputs
-        .par_iter()
-        .map(|input| {
-            let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                detect_one(input, stdin, args, &registry)
-            }))
-            .unwrap_or_else(|panic| {
-                let path = input::input_name(input, stdin);
-                let error = input::panic_error(&path, panic.as_ref());
-                Row::Failed { path, error }
-            });
-            (input.clone(), row)
-        })
-        .collect();
+    let mut rows: Vec<(Input, Row)> = super::map_inputs(&discovered.inputs, |input| {
+        let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            detect_one(input, stdin, args, &registry)
+        }))
+        .unwrap_or_else(|panic| {
+            let path = input::input_name(input, stdin);
+            let error = input::panic_error(&path, panic.as_ref());
+            Row::Failed { path, error }
+        });
+        (input.clone(), row)
+    });
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
         rows.push((

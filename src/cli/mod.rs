@@ -139,6 +139,20 @@ fn read_stdin(stdin: &mut dyn Read, name: Option<std::path::PathBuf>) -> Stdin {
     Stdin { name, bytes }
 }
 
+/// Map the inputs on all cores, or on this thread when there is only one (starting rayon's
+/// pool costs more than a whole single-file run).
+pub(crate) fn map_inputs<I: Sync, T: Send>(
+    inputs: &[I],
+    f: impl Fn(&I) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    if inputs.len() < 2 {
+        inputs.iter().map(f).collect()
+    } else {
+        inputs.par_iter().map(f).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,6 @@ use super::walk::{self, Input};
 use crate::pipeline::{self, Decision, Outcome, Status, Warning};
 use crate::report::{Finding, FindingKind, Region};
 use crate::{Error, ErrorKind};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -115,11 +114,9 @@ pub fn run(
         return Ok(ExitStatus::Error);
     }
     let engines = Engines::new(&engine, &options);
-    let mut reports: Vec<FileReport> = discovered
-        .inputs
-        .par_iter()
-        .map(|input| process(input, stdin, args, mode, &engines, &options, &resolver))
-        .collect();
+    let mut reports: Vec<FileReport> = super::map_inputs(&discovered.inputs, |input| {
+        process(input, stdin, args, mode, &engines, &options, &resolver)
+    });
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
         reports.push(FileReport {
