@@ -10,6 +10,7 @@ use super::shell::Command;
 use crate::profile::Profile;
 use crate::profile::schema::{normalise_command, path_matches};
 use crate::syntax::Instruction;
+use std::collections::HashMap;
 
 /// Commands that never decide the class of a RUN on their own (they go with their neighbours).
 const NEUTRAL: &[&str] = &[
@@ -58,8 +59,89 @@ impl RunParts {
     }
 }
 
-/// Classify one command.
+/// Classify one command. For many commands, use a [`Recogniser`].
 pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
+    Recogniser::new(profile).classify(command)
+}
+
+/// Classifies commands with a profile's `recognise` rules, remembering for each program name
+/// the few rules that can match it (a file's RUNs repeat the same programs).
+pub struct Recogniser<'p> {
+    profile: &'p Profile,
+    candidates: HashMap<String, Vec<(Class, &'p String)>>,
+}
+
+impl<'p> Recogniser<'p> {
+    pub fn new(profile: &'p Profile) -> Self {
+        Self {
+            profile,
+            candidates: HashMap::new(),
+        }
+    }
+
+    /// The class of one command, `None` for a neutral one (`cd`, `echo`).
+    pub fn classify(&mut self, command: &Command) -> Option<Class> {
+        if is_package_housekeeping(command) {
+            return Some(Class::SystemPackages);
+        }
+        let program = command.program();
+        if USER_SETUP.contains(&program) {
+            return Some(Class::UserSetup);
+        }
+        if !self.candidates.contains_key(program) {
+            let rules = rules_for_program(self.profile, program);
+            self.candidates.insert(program.to_string(), rules);
+        }
+        let words = normalise_command(&command.words);
+        let best = self.candidates[program]
+            .iter()
+            .filter(|(_, rule)| rule_matches(rule, &words))
+            // The rule with the most words wins; on a tie the earlier list (setup before
+            // install, install before build) does, so `npm install -g serve` is setup.
+            .fold(
+                None,
+                |best: Option<&(Class, &String)>, candidate| match best {
+                    Some((_, b))
+                        if b.split_whitespace().count()
+                            >= candidate.1.split_whitespace().count() =>
+                    {
+                        best
+                    }
+                    _ => Some(candidate),
+                },
+            );
+        if let Some((class, _)) = best {
+            return Some(*class);
+        }
+        if NEUTRAL.contains(&program) {
+            return None;
+        }
+        Some(Class::Other)
+    }
+}
+
+/// The recognise rules whose first word can match `program`, in precedence order.
+fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<(Class, &'p String)> {
+    let recognise = &profile.recognise;
+    [
+        (Class::PackageManagerSetup, &recognise.setup),
+        (Class::DependencyInstall, &recognise.install),
+        (Class::Build, &recognise.build),
+        (Class::Test, &recognise.test),
+    ]
+    .into_iter()
+    .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
+    .filter(|(_, rule)| {
+        rule.split_whitespace()
+            .find(|w| !w.starts_with('!'))
+            .is_some_and(|first| crate::profile::pattern::glob(first, program))
+    })
+    .collect()
+}
+
+/// The old single-command classifier, kept for the differential test below.
+#[cfg(test)]
+fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Class> {
     if is_package_housekeeping(command) {
         return Some(Class::SystemPackages);
     }
@@ -191,4 +273,50 @@ pub fn is_manifest(source: &str, profile: &Profile) -> bool {
             .chain(profile.recognise.manifests.iter())
             .any(|m| path_matches(m, name) || path_matches(name, m))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Registry;
+
+    /// Every RUN command of every fixture case, classified by each profile: the shared
+    /// recogniser (with its per-program memory) agrees with classifying each command alone.
+    #[test]
+    fn recogniser_agrees_with_the_direct_classifier() {
+        let registry = Registry::load(None).unwrap();
+        let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+        let mut commands = Vec::new();
+        for entry in std::fs::read_dir(cases).unwrap() {
+            let Ok(text) = std::fs::read_to_string(entry.unwrap().path().join("Dockerfile")) else {
+                continue;
+            };
+            let df = crate::syntax::parse(&text);
+            for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
+                commands.extend(crate::plan::shell::commands(
+                    &super::super::original::run_text(inst),
+                ));
+            }
+        }
+        commands.extend(crate::plan::shell::commands(
+            "./gradlew test -x integration && /usr/local/bin/npm install -g pnpm && pip3 install -r requirements.txt; dotnet restore",
+        ));
+        assert!(commands.len() > 200, "{}", commands.len());
+        let mut classified = 0;
+        for profile in registry.iter() {
+            let mut recogniser = Recogniser::new(profile);
+            for command in &commands {
+                let expected = classify_command_directly(command, profile);
+                assert_eq!(
+                    recogniser.classify(command),
+                    expected,
+                    "{} {:?}",
+                    profile.name,
+                    command.text
+                );
+                classified += usize::from(expected.is_some_and(|c| c != Class::Other));
+            }
+        }
+        assert!(classified > 100, "{classified}");
+    }
 }

@@ -2,7 +2,7 @@
 //! stage, the stage's instructions with the comments written above each, and the working
 //! directory in effect at every instruction.
 
-use super::classify::classify_command;
+use super::classify::Recogniser;
 use super::model::Class;
 use super::shell::{self, Command};
 use crate::profile::Profile;
@@ -127,11 +127,12 @@ impl<'a> Original<'a> {
 
     /// Classify every command of the body's RUNs once, for everything the planner reads.
     pub fn classify_commands(&mut self, profile: &Profile) {
+        let mut recogniser = Recogniser::new(profile);
         for entry in &mut self.body {
             entry.classes = entry
                 .commands
                 .iter()
-                .map(|c| classify_command(c, profile))
+                .map(|c| recogniser.classify(c))
                 .collect();
         }
     }
