@@ -255,7 +255,7 @@ impl<'a> ProbeEnv<'a> {
                 self.note(format!("malformed {path}"));
                 return None;
             };
-            let value = json_value(json.pointer(pointer)?)?;
+            let value = json_value(json_pointer(json, pointer)?)?;
             return finish(probe, value);
         }
         if let Some(xpath) = &probe.xml {
@@ -338,6 +338,38 @@ fn toml_lookup(table: &toml::Table, key: &str) -> Option<ProbeValue> {
     })
 }
 
+/// [`serde_json::Value::pointer`] without allocating a token unless it holds an escape (`~0`,
+/// `~1`).
+fn json_pointer<'v>(value: &'v serde_json::Value, pointer: &str) -> Option<&'v serde_json::Value> {
+    use serde_json::Value;
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    if !pointer.starts_with('/') {
+        return None;
+    }
+    let mut target = value;
+    for raw in pointer.split('/').skip(1) {
+        let token: std::borrow::Cow<'_, str> = if raw.contains('~') {
+            raw.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            raw.into()
+        };
+        target = match target {
+            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Array(list) => {
+                // As serde_json reads an array index: no sign, no leading zero.
+                if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+                    return None;
+                }
+                list.get(token.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(target)
+}
+
 fn json_value(v: &serde_json::Value) -> Option<ProbeValue> {
     use serde_json::Value;
     Some(match v {
@@ -394,4 +426,44 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
         };
         v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_pointers_resolve_as_serde_json_does() {
+        let doc: serde_json::Value = serde_json::from_str(
+            r#"{"a": {"b/c": 1, "d~e": [10, 20, {"f": "x"}], "": 3}, "engines": {"node": ">=18"},
+                "list": ["p", "q"]}"#,
+        )
+        .unwrap();
+        for pointer in [
+            "",
+            "/",
+            "a",
+            "/a",
+            "/a/b~1c",
+            "/a/d~0e/1",
+            "/a/d~0e/2/f",
+            "/a/d~0e/01",
+            "/a/d~0e/+1",
+            "/a/d~0e/9",
+            "/a/d~0e/-1",
+            "/a/",
+            "/engines/node",
+            "/engines/node/x",
+            "/list/0",
+            "/list/00",
+            "/missing",
+            "/a/b~2c",
+        ] {
+            assert_eq!(
+                json_pointer(&doc, pointer),
+                doc.pointer(pointer),
+                "{pointer:?}"
+            );
+        }
+    }
 }
