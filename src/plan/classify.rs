@@ -61,7 +61,8 @@ impl RunParts {
 
 /// Classify one command. For many commands, use a [`Recogniser`].
 pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
-    Recogniser::new(profile).classify(command)
+    fixed_class(command)
+        .or_else(|| class_by_rules(command, &rules_for_program(profile, command.program())))
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
@@ -81,43 +82,57 @@ impl<'p> Recogniser<'p> {
 
     /// The class of one command, `None` for a neutral one (`cd`, `echo`).
     pub fn classify(&mut self, command: &Command) -> Option<Class> {
-        if is_package_housekeeping(command) {
-            return Some(Class::SystemPackages);
+        if let Some(class) = fixed_class(command) {
+            return Some(class);
         }
         let program = command.program();
-        if USER_SETUP.contains(&program) {
-            return Some(Class::UserSetup);
-        }
         if !self.candidates.contains_key(program) {
             let rules = rules_for_program(self.profile, program);
             self.candidates.insert(program.to_string(), rules);
         }
-        let words = normalise_command(&command.words);
-        let best = self.candidates[program]
-            .iter()
-            .filter(|(_, rule)| rule_matches(rule, &words))
-            // The rule with the most words wins; on a tie the earlier list (setup before
-            // install, install before build) does, so `npm install -g serve` is setup.
-            .fold(
-                None,
-                |best: Option<&(Class, &String)>, candidate| match best {
-                    Some((_, b))
-                        if b.split_whitespace().count()
-                            >= candidate.1.split_whitespace().count() =>
-                    {
-                        best
-                    }
-                    _ => Some(candidate),
-                },
-            );
-        if let Some((class, _)) = best {
-            return Some(*class);
-        }
-        if NEUTRAL.contains(&program) {
-            return None;
-        }
-        Some(Class::Other)
+        class_by_rules(command, &self.candidates[program])
     }
+}
+
+/// The class distro knowledge gives a command whatever the profile: package housekeeping and
+/// user creation.
+fn fixed_class(command: &Command) -> Option<Class> {
+    if is_package_housekeeping(command) {
+        Some(Class::SystemPackages)
+    } else if USER_SETUP.contains(&command.program()) {
+        Some(Class::UserSetup)
+    } else {
+        None
+    }
+}
+
+/// The class from the recognise rules that can match the command's program (see
+/// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
+fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<Class> {
+    let words = normalise_command(&command.words);
+    let best = candidates
+        .iter()
+        .filter(|(_, rule)| rule_matches(rule, &words))
+        // The rule with the most words wins; on a tie the earlier list (setup before install,
+        // install before build) does, so `npm install -g serve` is setup.
+        .fold(
+            None,
+            |best: Option<&(Class, &String)>, candidate| match best {
+                Some((_, b))
+                    if b.split_whitespace().count() >= candidate.1.split_whitespace().count() =>
+                {
+                    best
+                }
+                _ => Some(candidate),
+            },
+        );
+    if let Some((class, _)) = best {
+        return Some(*class);
+    }
+    if NEUTRAL.contains(&command.program()) {
+        return None;
+    }
+    Some(Class::Other)
 }
 
 /// The recognise rules whose first word can match `program`, in precedence order.
@@ -307,6 +322,12 @@ mod tests {
             let mut recogniser = Recogniser::new(profile);
             for command in &commands {
                 let expected = classify_command_directly(command, profile);
+                assert_eq!(
+                    classify_command(command, profile),
+                    expected,
+                    "{}",
+                    command.text
+                );
                 assert_eq!(
                     recogniser.classify(command),
                     expected,

@@ -333,9 +333,10 @@ mod tests {
     }
 
     mod reference {
-        use super::super::{CLOSERS, Command, RESERVED, is_assignment};
+        use super::super::{Command, finish};
 
-        /// The first, char-by-char splitter: the reference the byte-wise one must agree with.
+        /// The first, char-by-char splitter: the reference the byte-wise one must agree with (it
+        /// shares `finish`, which turns the words of one command into a [`Command`]).
         pub fn commands(line: &str) -> Vec<Command> {
             let mut out = Vec::new();
             let mut words: Vec<String> = Vec::new();
@@ -345,36 +346,6 @@ mod tests {
             let bytes = line.as_bytes();
             let mut chars = line.char_indices().peekable();
             let mut operator = String::new();
-            let finish = |words: &mut Vec<String>,
-                          start: usize,
-                          end: usize,
-                          op: &str,
-                          out: &mut Vec<Command>| {
-                if words.is_empty() {
-                    return;
-                }
-                let mut all = std::mem::take(words);
-                // Shell keywords that start a compound command are not the program (`until dotnet ef`).
-                let keywords = all
-                    .iter()
-                    .take_while(|w| RESERVED.contains(&w.as_str()))
-                    .count();
-                all.drain(..keywords);
-                if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
-                    return;
-                }
-                let split = all
-                    .iter()
-                    .position(|w| !is_assignment(w))
-                    .unwrap_or(all.len());
-                let (env, rest) = all.split_at(split);
-                out.push(Command {
-                    words: rest.to_vec(),
-                    env: env.to_vec(),
-                    text: line[start..end].trim().to_string(),
-                    joined_by: op.to_string(),
-                });
-            };
             while let Some((i, ch)) = chars.next() {
                 match ch {
                     '\\' => {
@@ -449,7 +420,7 @@ mod tests {
                         {
                             continue;
                         }
-                        finish(&mut words, start, i, &operator, &mut out);
+                        finish(line, &mut words, start, i, &operator, &mut out);
                         operator = ch.to_string();
                         while chars.peek().is_some_and(|&(_, c)| c == ch) {
                             chars.next();
@@ -480,7 +451,7 @@ mod tests {
             if in_word {
                 words.push(word);
             }
-            finish(&mut words, start, line.len(), &operator, &mut out);
+            finish(line, &mut words, start, line.len(), &operator, &mut out);
             out
         }
     }
