@@ -49,25 +49,63 @@ pub struct TextStyle {
     pub final_newline: bool,
 }
 
-/// What templates see: the parts of the plan that are written out (not its classification,
-/// decisions or warnings), and which template renders each step kind.
+/// What `Dockerfile.j2` sees. The embedded layout writes text that is already rendered
+/// (`directives_text`, `header_text`, each stage's `body`, `trailer_text`): walking every step
+/// in minijinja costs ~1 µs per step, which is most of the render on big files. A layout from
+/// `--templates-dir` also gets the steps themselves (`directives`, `header`, `trailer`,
+/// `stage.steps`) and `step_templates`, so it can render them one by one.
 #[derive(Serialize)]
-struct RenderContext<'a> {
+struct LayoutContext<'a> {
     profile: &'a str,
     package_manager: Option<&'a str>,
-    directives: &'a [Step],
-    header: &'a [Step],
     add_syntax_directive: bool,
-    stages: &'a [Stage],
-    trailer: &'a [Step],
-    step_templates: BTreeMap<&'static str, String>,
+    directives_text: String,
+    header_text: String,
+    stages: Vec<StageContext<'a>>,
+    trailer_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directives: Option<&'a [Step]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header: Option<&'a [Step]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trailer: Option<&'a [Step]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step_templates: Option<BTreeMap<&'static str, String>>,
 }
+
+/// One stage as `Dockerfile.j2` sees it (see [`LayoutContext`]).
+#[derive(Serialize)]
+struct StageContext<'a> {
+    name: &'a str,
+    from: &'a str,
+    platform: Option<&'a str>,
+    /// The stage's steps, rendered.
+    body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps: Option<&'a [Step]>,
+}
+
+/// What a step template sees.
+#[derive(Serialize)]
+struct StepContext<'a> {
+    step: &'a Step,
+    profile: &'a str,
+    package_manager: Option<&'a str>,
+}
+
+/// The embedded template that writes kept instructions; [`Templates`] writes them itself
+/// unless it is replaced.
+const KEPT_TEMPLATE: &str = "step/kept.j2";
+/// The layout template.
+const LAYOUT_TEMPLATE: &str = "Dockerfile.j2";
 
 /// A template set ready to render plans.
 pub struct Templates {
     env: Environment<'static>,
     /// The names of every template loaded, to resolve profile overrides without failed lookups.
     names: BTreeSet<String>,
+    /// The names of the templates that came from `--templates-dir`.
+    replaced: BTreeSet<String>,
 }
 
 impl Templates {
@@ -91,56 +129,158 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
+        let mut replaced = BTreeSet::new();
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
                 names.insert(name.clone());
+                replaced.insert(name.clone());
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
         }
-        Ok(Self { env, names })
+        Ok(Self {
+            env,
+            names,
+            replaced,
+        })
     }
 
-    /// For each step kind in the plan's stages, the template that renders it:
-    /// `<profile>/step/<kind>.j2` when it exists, else `step/<kind>.j2`.
+    /// The template that renders a step kind in a stage: `<profile>/step/<kind>.j2` when it
+    /// exists, else `step/<kind>.j2`.
+    fn stage_step_template(&self, profile: &str, kind: &str) -> String {
+        let own = format!("{profile}/step/{kind}.j2");
+        if self.names.contains(&own) {
+            own
+        } else {
+            format!("step/{kind}.j2")
+        }
+    }
+
+    /// For each step kind in the plan's stages, the template that renders it.
     fn step_templates(&self, plan: &Plan) -> BTreeMap<&'static str, String> {
         let mut out = BTreeMap::new();
         for step in plan.stages.iter().flat_map(|s| &s.steps) {
             let kind = step.kind();
-            if out.contains_key(kind) {
-                continue;
+            if !out.contains_key(kind) {
+                out.insert(kind, self.stage_step_template(&plan.profile, kind));
             }
-            let own = format!("{}/step/{kind}.j2", plan.profile);
-            let name = if self.names.contains(&own) {
-                own
-            } else {
-                format!("step/{kind}.j2")
-            };
-            out.insert(kind, name);
         }
         out
     }
 
     /// Render a plan into Dockerfile text in the original's line-ending style.
     pub fn render(&self, plan: &Plan, style: TextStyle) -> Result<String> {
-        let template = self
+        let layout = self
             .env
-            .get_template("Dockerfile.j2")
+            .get_template(LAYOUT_TEMPLATE)
             .map_err(template_error)?;
-        let context = RenderContext {
+        let custom_layout = self.replaced.contains(LAYOUT_TEMPLATE);
+        let step_templates = self.step_templates(plan);
+        let mut stages = Vec::with_capacity(plan.stages.len());
+        for stage in &plan.stages {
+            stages.push(StageContext {
+                name: &stage.name,
+                from: &stage.from,
+                platform: stage.platform.as_deref(),
+                body: self.render_body(plan, stage, &step_templates)?,
+                steps: custom_layout.then_some(stage.steps.as_slice()),
+            });
+        }
+        let context = LayoutContext {
             profile: &plan.profile,
             package_manager: plan.package_manager.as_deref(),
-            directives: &plan.directives,
-            header: &plan.header,
             add_syntax_directive: plan.add_syntax_directive,
-            stages: &plan.stages,
-            trailer: &plan.trailer,
-            step_templates: self.step_templates(plan),
+            directives_text: self.render_outside(plan, &plan.directives)?,
+            header_text: self.render_outside(plan, &plan.header)?,
+            stages,
+            trailer_text: self.render_outside(plan, &plan.trailer)?,
+            directives: custom_layout.then_some(plan.directives.as_slice()),
+            header: custom_layout.then_some(plan.header.as_slice()),
+            trailer: custom_layout.then_some(plan.trailer.as_slice()),
+            step_templates: custom_layout.then_some(step_templates),
         };
-        let text = template
+        let text = layout
             .render(Value::from(Serde(context)))
             .map_err(template_error)?;
-        Ok(apply_style(&text, style))
+        Ok(apply_style(text, style))
+    }
+
+    /// A stage's steps, one after the other, with a blank line above a kept instruction that
+    /// had one in the original (unless it comes first).
+    fn render_body(
+        &self,
+        plan: &Plan,
+        stage: &Stage,
+        templates: &BTreeMap<&'static str, String>,
+    ) -> Result<String> {
+        let mut out = String::new();
+        for (i, step) in stage.steps.iter().enumerate() {
+            if i > 0
+                && matches!(
+                    step,
+                    Step::Kept {
+                        blank_before: true,
+                        ..
+                    }
+                )
+            {
+                out.push('\n');
+            }
+            let template = templates.get(step.kind()).map_or("", String::as_str);
+            self.render_step(plan, step, template, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Steps outside the stages (directives, header, trailer), through `step/<kind>.j2`.
+    fn render_outside(&self, plan: &Plan, steps: &[Step]) -> Result<String> {
+        let mut out = String::new();
+        for step in steps {
+            let template = format!("step/{}.j2", step.kind());
+            self.render_step(plan, step, &template, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// One step through its template. Kept instructions are written here when the embedded
+    /// `step/kept.j2` applies (the same text, without a template call per kept line).
+    fn render_step(
+        &self,
+        plan: &Plan,
+        step: &Step,
+        template: &str,
+        out: &mut String,
+    ) -> Result<()> {
+        if let Step::Kept {
+            text, add_flags, ..
+        } = step
+            && template == KEPT_TEMPLATE
+            && !self.replaced.contains(KEPT_TEMPLATE)
+        {
+            write_kept(text, add_flags, out);
+            return Ok(());
+        }
+        let context = StepContext {
+            step,
+            profile: &plan.profile,
+            package_manager: plan.package_manager.as_deref(),
+        };
+        let text = self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(Value::from(Serde(context))))
+            .map_err(template_error)?;
+        out.push_str(&text);
+        Ok(())
+    }
+}
+
+/// What the embedded `step/kept.j2` writes: the text, with `add_flags` after the keyword.
+fn write_kept(text: &str, add_flags: &[String], out: &mut String) {
+    if add_flags.is_empty() {
+        out.push_str(text);
+    } else {
+        out.push_str(&insert_flags(text.to_string(), add_flags.to_vec()));
     }
 }
 
@@ -210,20 +350,8 @@ fn insert_flags(text: String, flags: Vec<String>) -> String {
 }
 
 /// Follow the original's line endings and final newline.
-fn apply_style(text: &str, style: TextStyle) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 20);
-    if style.crlf {
-        let mut prev = '\0';
-        for ch in text.chars() {
-            if ch == '\n' && prev != '\r' {
-                out.push('\r');
-            }
-            out.push(ch);
-            prev = ch;
-        }
-    } else {
-        out.push_str(text);
-    }
+fn apply_style(text: String, style: TextStyle) -> String {
+    let mut out = if style.crlf { to_crlf(&text) } else { text };
     if !style.final_newline {
         while out.ends_with('\n') {
             out.pop();
@@ -232,6 +360,22 @@ fn apply_style(text: &str, style: TextStyle) -> String {
             }
         }
     }
+    out
+}
+
+/// `\n` → `\r\n` where it is not one already.
+fn to_crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 20);
+    let mut rest = text;
+    while let Some(at) = rest.find('\n') {
+        out.push_str(&rest[..at]);
+        if !out.ends_with('\r') {
+            out.push('\r');
+        }
+        out.push('\n');
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -264,7 +408,7 @@ mod tests {
             crlf: true,
             final_newline: false,
         };
-        assert_eq!(apply_style("a\nb\r\n", style), "a\r\nb");
+        assert_eq!(apply_style("a\nb\r\n".into(), style), "a\r\nb");
     }
 
     fn plan_with(profile: &str, steps: Vec<crate::plan::Step>) -> Plan {
@@ -316,6 +460,95 @@ mod tests {
             .render(&plan_with("node", steps()), style)
             .unwrap();
         assert_eq!(node, "FROM debian AS runtime\nWORKDIR /app\nUSER app\n");
+    }
+
+    fn kept(text: &str, flags: &[&str], blank_before: bool) -> crate::plan::Step {
+        crate::plan::Step::Kept {
+            line: 1,
+            text: text.into(),
+            add_flags: flags.iter().map(|f| f.to_string()).collect(),
+            blank_before,
+        }
+    }
+
+    const LF: TextStyle = TextStyle {
+        crlf: false,
+        final_newline: true,
+    };
+
+    #[test]
+    fn kept_steps_are_written_as_is_with_flags_and_blank_lines() {
+        let templates = Templates::load(None).unwrap();
+        let plan = plan_with(
+            "node",
+            vec![
+                kept("# first\nRUN a\n", &[], true),
+                kept(
+                    "RUN npm ci\n",
+                    &["mount=type=cache,target=/root/.npm"],
+                    true,
+                ),
+                kept("CMD x\n", &[], false),
+            ],
+        );
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "FROM debian AS runtime\n# first\nRUN a\n\nRUN --mount=type=cache,target=/root/.npm npm ci\nCMD x\n"
+        );
+    }
+
+    #[test]
+    fn a_replaced_kept_template_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("step")).unwrap();
+        std::fs::write(
+            dir.path().join("step/kept.j2"),
+            "# line {{ step.line }} of {{ profile }}\n{{ step.text }}",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let plan = plan_with("go", vec![kept("RUN a\n", &[], false)]);
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "FROM debian AS runtime\n# line 1 of go\nRUN a\n"
+        );
+    }
+
+    #[test]
+    fn a_replaced_layout_gets_the_steps_and_their_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile.j2"),
+            "{% for stage in stages %}{% for step in stage.steps %}[{{ step.kind }} via {{ step_templates[step.kind] }}]\n{% endfor %}{{ stage.body }}{% endfor %}",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let plan = plan_with("go", vec![crate::plan::Step::User { name: "app".into() }]);
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "[user via step/user.j2]\nUSER app\n"
+        );
+    }
+
+    #[test]
+    fn a_replaced_step_template_applies_under_the_embedded_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("step")).unwrap();
+        // Only a step template is replaced: Dockerfile.j2 is still the embedded one.
+        std::fs::write(dir.path().join("step/user.j2"), "USER {{ step.name }}!\n").unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let plan = plan_with("go", vec![crate::plan::Step::User { name: "app".into() }]);
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "FROM debian AS runtime\nUSER app!\n"
+        );
+    }
+
+    #[test]
+    fn crlf_is_added_only_where_missing() {
+        assert_eq!(to_crlf("a\nb\r\n\nc"), "a\r\nb\r\n\r\nc");
+        assert_eq!(to_crlf("\n"), "\r\n");
+        assert_eq!(to_crlf(""), "");
     }
 
     #[test]

@@ -939,3 +939,48 @@ fn library_reports_a_parse_error_with_line_and_column() {
     assert_eq!(error.path.as_deref(), Some(Path::new("Dockerfile")));
     assert!(error.to_string().starts_with("Dockerfile:3:1: "), "{error}");
 }
+
+/// The embedded layout writes steps rendered beforehand, and kept instructions without a
+/// template call. A layout that includes each step template itself (the way Dockerfile.j2 was
+/// written before, kept in tests/fixtures/templates/stepwise-layout/), with `step/kept.j2`
+/// replaced by an identical copy so that kept lines go through minijinja too, must write every
+/// rewrite of the corpus byte for byte the same.
+#[test]
+fn a_step_by_step_layout_renders_the_corpus_identically() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = manifest_dir();
+    std::fs::copy(
+        root.join("tests/fixtures/templates/stepwise-layout/Dockerfile.j2"),
+        dir.path().join("Dockerfile.j2"),
+    )
+    .expect("copy the layout");
+    std::fs::create_dir(dir.path().join("step")).expect("step folder");
+    std::fs::copy(
+        root.join("templates/step/kept.j2"),
+        dir.path().join("step/kept.j2"),
+    )
+    .expect("copy kept.j2");
+    let templates = restage::render::Templates::load(Some(dir.path())).expect("templates load");
+    let mut compared = 0;
+    let mut misses = Vec::new();
+    for run in runs() {
+        let Some(outcome) = run.rewritten() else {
+            continue;
+        };
+        let plan = outcome.plan.as_ref().expect("a rewrite has a plan");
+        let style = restage::render::TextStyle {
+            crlf: restage::syntax::parse(&run.case.text).uses_crlf(),
+            final_newline: run.case.text.is_empty() || run.case.text.ends_with('\n'),
+        };
+        let stepwise = templates.render(plan, style).expect("stepwise render");
+        if stepwise != outcome.dockerfile {
+            misses.push(format!(
+                "{}:\n--- embedded\n{}\n--- stepwise\n{stepwise}",
+                run.case.name, outcome.dockerfile
+            ));
+        }
+        compared += 1;
+    }
+    assert!(compared >= MIN_CASES, "only {compared} rewrites compared");
+    assert_no_misses("stepwise layout", &misses);
+}
