@@ -170,10 +170,12 @@ fn builtin_texts() -> Vec<(PathBuf, Text<'static>)> {
         .collect()
 }
 
+/// The built-in registry, parsed on first use by [`Registry::builtin`].
+static BUILTIN: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
+
 impl Registry {
     /// The built-in registry, parsed once.
     pub fn builtin() -> Result<&'static Registry> {
-        static BUILTIN: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
         BUILTIN
             .get_or_init(|| Registry::from_texts(&builtin_texts()).map_err(|e| e.to_string()))
             .as_ref()
@@ -185,11 +187,26 @@ impl Registry {
             })
     }
 
+    /// The built-in registry, owned: a copy of [`Registry::builtin`] when it is already
+    /// parsed, else parsed afresh. Parsing the embedded JSON is cheaper than parsing it once
+    /// and then deep-copying the result, which is what a one-file run would otherwise do.
+    fn builtin_owned() -> Result<Registry> {
+        if let Some(Ok(registry)) = BUILTIN.get() {
+            return Ok(registry.clone());
+        }
+        Registry::from_texts(&builtin_texts()).map_err(|e| {
+            Error::new(
+                ErrorKind::Profile,
+                format!("built-in profiles are invalid: {e}"),
+            )
+        })
+    }
+
     /// The built-in profiles, plus the `*.yaml`/`*.yml` files of `extra_dir` that add profiles or
     /// override them by name (and `_system.yaml`, which replaces the shared rules).
     pub fn load(extra_dir: Option<&Path>) -> Result<Registry> {
         let Some(dir) = extra_dir else {
-            return Registry::builtin().cloned();
+            return Registry::builtin_owned();
         };
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
         let mut paths: Vec<PathBuf> = entries
