@@ -8,7 +8,7 @@ use super::model::Class;
 use super::original::Entry;
 use super::shell::Command;
 use crate::profile::Profile;
-use crate::profile::schema::{normalise_command, path_matches};
+use crate::profile::schema::path_matches;
 use crate::syntax::Instruction;
 use std::collections::HashMap;
 
@@ -37,11 +37,11 @@ fn is_package_housekeeping(command: &Command) -> bool {
 
 /// A RUN's commands grouped by class, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunParts {
-    pub parts: Vec<(Class, Vec<Command>)>,
+pub struct RunParts<'c, 'a> {
+    pub parts: Vec<(Class, Vec<&'c Command<'a>>)>,
 }
 
-impl RunParts {
+impl RunParts<'_, '_> {
     /// The single class of the RUN, when all its deciding commands agree.
     pub fn single(&self) -> Option<Class> {
         match self.parts.as_slice() {
@@ -55,7 +55,7 @@ impl RunParts {
         self.parts
             .iter()
             .skip(1)
-            .all(|(_, cmds)| matches!(cmds[0].joined_by.as_str(), "&&" | ";" | "\n"))
+            .all(|(_, cmds)| matches!(&*cmds[0].joined_by, "&&" | ";" | "\n"))
     }
 }
 
@@ -86,11 +86,13 @@ impl<'p> Recogniser<'p> {
             return Some(class);
         }
         let program = command.program();
-        if !self.candidates.contains_key(program) {
-            let rules = rules_for_program(self.profile, program);
-            self.candidates.insert(program.to_string(), rules);
+        if let Some(rules) = self.candidates.get(program) {
+            return class_by_rules(command, rules);
         }
-        class_by_rules(command, &self.candidates[program])
+        let rules = rules_for_program(self.profile, program);
+        let class = class_by_rules(command, &rules);
+        self.candidates.insert(program.to_string(), rules);
+        class
     }
 }
 
@@ -109,10 +111,9 @@ fn fixed_class(command: &Command) -> Option<Class> {
 /// The class from the recognise rules that can match the command's program (see
 /// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
 fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<Class> {
-    let words = normalise_command(&command.words);
     let best = candidates
         .iter()
-        .filter(|(_, rule)| rule_matches(rule, &words))
+        .filter(|(_, rule)| rule_matches(rule, command))
         // The rule with the most words wins; on a tie the earlier list (setup before install,
         // install before build) does, so `npm install -g serve` is setup.
         .fold(
@@ -163,7 +164,7 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
     if USER_SETUP.contains(&command.program()) {
         return Some(Class::UserSetup);
     }
-    let words = normalise_command(&command.words);
+    let words = crate::profile::schema::normalise_command(&command.owned_words()).into_owned();
     let recognise = &profile.recognise;
     let best = [
         (Class::PackageManagerSetup, &recognise.setup),
@@ -173,7 +174,7 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
     ]
     .into_iter()
     .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
-    .filter(|(_, rule)| rule_matches(rule, &words))
+    .filter(|(_, rule)| rule_matches_words(rule, &words))
     // The rule with the most words wins; on a tie the earlier list (setup before install,
     // install before build) does, so `npm install -g serve` is setup.
     .fold(
@@ -193,8 +194,33 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
 }
 
 /// A recognise rule: command words as for `CommandRule`, where a word written `!word` must not
-/// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not).
-pub fn rule_matches(rule: &str, words: &[String]) -> bool {
+/// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not). The program is
+/// matched by its name without directory, as `normalise_command` would give it.
+pub fn rule_matches(rule: &str, command: &Command) -> bool {
+    let glob = crate::profile::pattern::glob;
+    if command.words.is_empty() {
+        return false;
+    }
+    let program = command.program();
+    let words = || std::iter::once(program).chain(command.words[1..].iter().map(|w| &**w));
+    let mut positive = rule.split_whitespace().filter(|w| !w.starts_with('!'));
+    let Some(first) = positive.next() else {
+        return false;
+    };
+    if !glob(first, program) {
+        return false;
+    }
+    let mut rest = words().skip(1);
+    positive.all(|rule_word| rest.any(|w| glob(rule_word, w)))
+        && !rule
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix('!'))
+            .any(|n| words().any(|w| glob(n, w)))
+}
+
+/// The previous matcher on normalised words, kept for the differential test.
+#[cfg(test)]
+fn rule_matches_words(rule: &str, words: &[String]) -> bool {
     let glob = crate::profile::pattern::glob;
     let mut positive = rule.split_whitespace().filter(|w| !w.starts_with('!'));
     let (Some(first), Some(name)) = (positive.next(), words.first()) else {
@@ -213,10 +239,13 @@ pub fn rule_matches(rule: &str, words: &[String]) -> bool {
 
 /// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
 /// the previous one at the end).
-pub fn run_parts(commands: &[Command], classes: &[Option<Class>]) -> RunParts {
-    let mut parts: Vec<(Class, Vec<Command>)> = Vec::new();
-    let mut pending: Vec<Command> = Vec::new();
-    for (command, class) in commands.iter().cloned().zip(classes.iter().copied()) {
+pub fn run_parts<'c, 'a>(
+    commands: &'c [Command<'a>],
+    classes: &[Option<Class>],
+) -> RunParts<'c, 'a> {
+    let mut parts: Vec<(Class, Vec<&'c Command<'a>>)> = Vec::new();
+    let mut pending: Vec<&'c Command<'a>> = Vec::new();
+    for (command, class) in commands.iter().zip(classes.iter().copied()) {
         match class {
             None => pending.push(command),
             Some(class) => {
@@ -308,9 +337,12 @@ mod tests {
             };
             let df = crate::syntax::parse(&text);
             for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
-                commands.extend(crate::plan::shell::commands(
-                    &super::super::original::run_text(inst),
-                ));
+                let text = super::super::original::run_text(inst);
+                commands.extend(
+                    crate::plan::shell::commands(&text)
+                        .into_iter()
+                        .map(Command::into_owned),
+                );
             }
         }
         commands.extend(crate::plan::shell::commands(

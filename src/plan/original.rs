@@ -8,6 +8,7 @@ use super::shell::{self, Command};
 use crate::profile::Profile;
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 /// One instruction of the original with its kept text (comments above it included).
 #[derive(Clone, Debug)]
@@ -24,7 +25,7 @@ pub struct Entry<'a> {
     pub blank_before: bool,
     /// A RUN's simple commands (empty for other instructions): split once, read by every
     /// step of the planner.
-    pub commands: Vec<Command>,
+    pub commands: Vec<Command<'a>>,
     /// The class of each of `commands` by the profile's rules (`None` for neutral commands
     /// such as `cd`); filled by [`Original::classify_commands`].
     pub classes: Vec<Option<Class>>,
@@ -101,7 +102,7 @@ impl<'a> Original<'a> {
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
                         commands: if inst.is("RUN") {
-                            shell::commands(&run_text(inst))
+                            run_commands(inst)
                         } else {
                             Vec::new()
                         },
@@ -149,10 +150,21 @@ impl<'a> Original<'a> {
 }
 
 /// The shell text of a RUN (exec form joined with spaces).
-pub fn run_text(inst: &Instruction) -> String {
+pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
     match inst.exec_args() {
-        Some(args) => args.join(" "),
-        None => inst.arguments.clone(),
+        Some(args) => Cow::Owned(args.join(" ")),
+        None => Cow::Borrowed(&inst.arguments),
+    }
+}
+
+/// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
+fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
+    match run_text(inst) {
+        Cow::Borrowed(text) => shell::commands(text),
+        Cow::Owned(text) => shell::commands(&text)
+            .into_iter()
+            .map(Command::into_owned)
+            .collect(),
     }
 }
 

@@ -139,7 +139,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 _ => continue,
             };
             for command in commands.iter() {
-                let words = normalise_command(&command.words);
+                let owned = command.owned_words();
+                let words = normalise_command(&owned);
                 let Some(rule) =
                     artifacts.best_command_rule(&words, |o| command.option_value(&[o]).is_some())
                 else {
