@@ -309,14 +309,16 @@ pub fn is_manifest(source: &str, profile: &Profile) -> bool {
     if name.is_empty() || name == "." {
         return false;
     }
+    let matches = |m: &String| path_matches(m, name) || path_matches(name, m);
+    // The profile's own manifests count once, not once per package manager (as long as the
+    // profile has one).
     profile.package_managers.iter().any(|pm| {
         pm.manifests
             .iter()
             .chain(pm.lockfiles.iter())
             .chain(pm.wrapper.iter())
-            .chain(profile.recognise.manifests.iter())
-            .any(|m| path_matches(m, name) || path_matches(name, m))
-    })
+            .any(matches)
+    }) || (!profile.package_managers.is_empty() && profile.recognise.manifests.iter().any(matches))
 }
 
 #[cfg(test)]

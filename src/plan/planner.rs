@@ -83,7 +83,7 @@ impl Unit<'_> {
             },
             None => Step::Kept {
                 line: self.line(),
-                text: self.entry.text.clone(),
+                text: self.entry.text.to_string(),
                 add_flags,
                 blank_before: self.entry.blank_before,
             },
@@ -387,7 +387,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
-            let unit_workdir = unit.entry.workdir.clone();
+            let unit_workdir = &unit.entry.workdir;
             match unit.class {
                 Class::RuntimeMetadata => {
                     if unit.entry.inst.is("USER") && !build_started && before_source {
@@ -435,7 +435,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         build_workdir = deps_workdir.clone();
                     }
                     build_started = true;
-                    self.ensure_workdir(&mut side.build, &mut build_workdir, &unit_workdir, unit);
+                    self.ensure_workdir(&mut side.build, &mut build_workdir, unit_workdir, unit);
                     let mounts = self.build_mounts(unit, side);
                     side.build.push(unit.step(mounts));
                     self.place(unit, &["build"]);
@@ -450,7 +450,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 | Class::DependencyManifests
                 | Class::DependencyInstall => {
                     if !before_source {
-                        self.ensure_workdir(&mut side.deps, &mut deps_workdir, &unit_workdir, unit);
+                        self.ensure_workdir(&mut side.deps, &mut deps_workdir, unit_workdir, unit);
                         self.decide(
                             format!(
                                 "moved line {} ({}) into deps, before the source is copied",
@@ -514,7 +514,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         self.ensure_workdir(
                             &mut side.build,
                             &mut build_workdir,
-                            &unit_workdir,
+                            unit_workdir,
                             unit,
                         );
                         if unit.class == Class::SourceCopy {
