@@ -10,7 +10,7 @@ use super::shell::Command;
 use crate::profile::Profile;
 use crate::profile::schema::path_matches;
 use crate::syntax::Instruction;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Commands that never decide the class of a RUN on their own (they go with their neighbours).
 const NEUTRAL: &[&str] = &[
@@ -66,17 +66,18 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
-/// the few rules that can match it (a file's RUNs repeat the same programs).
+/// the few rules that can match it (a file's RUNs repeat the same programs). A B-tree: a few
+/// short names compare faster than they hash.
 pub struct Recogniser<'p> {
     profile: &'p Profile,
-    candidates: HashMap<String, Vec<(Class, &'p String)>>,
+    candidates: BTreeMap<String, Vec<(Class, &'p String)>>,
 }
 
 impl<'p> Recogniser<'p> {
     pub fn new(profile: &'p Profile) -> Self {
         Self {
             profile,
-            candidates: HashMap::new(),
+            candidates: BTreeMap::new(),
         }
     }
 
