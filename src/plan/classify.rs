@@ -70,7 +70,7 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 /// short names compare faster than they hash.
 pub struct Recogniser<'p> {
     profile: &'p Profile,
-    candidates: BTreeMap<String, Vec<(Class, &'p String)>>,
+    candidates: BTreeMap<String, Vec<Rule<'p>>>,
 }
 
 impl<'p> Recogniser<'p> {
@@ -111,25 +111,18 @@ fn fixed_class(command: &Command) -> Option<Class> {
 
 /// The class from the recognise rules that can match the command's program (see
 /// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
-fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<Class> {
+fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
     let best = candidates
         .iter()
-        .filter(|(_, rule)| rule_matches(rule, command))
+        .filter(|rule| rule.matches(command))
         // The rule with the most words wins; on a tie the earlier list (setup before install,
         // install before build) does, so `npm install -g serve` is setup.
-        .fold(
-            None,
-            |best: Option<&(Class, &String)>, candidate| match best {
-                Some((_, b))
-                    if b.split_whitespace().count() >= candidate.1.split_whitespace().count() =>
-                {
-                    best
-                }
-                _ => Some(candidate),
-            },
-        );
-    if let Some((class, _)) = best {
-        return Some(*class);
+        .fold(None, |best: Option<&Rule<'_>>, candidate| match best {
+            Some(b) if b.words.len() >= candidate.words.len() => best,
+            _ => Some(candidate),
+        });
+    if let Some(rule) = best {
+        return Some(rule.class);
     }
     if NEUTRAL.contains(&command.program()) {
         return None;
@@ -137,8 +130,52 @@ fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<
     Some(Class::Other)
 }
 
+/// A recognise rule split into its words once: the words that must appear (the first one is
+/// the program), then the `!` words that must not.
+struct Rule<'p> {
+    class: Class,
+    words: Vec<&'p str>,
+    positive: usize,
+}
+
+impl<'p> Rule<'p> {
+    fn new(class: Class, rule: &'p str) -> Self {
+        let mut words: Vec<&str> = rule.split_whitespace().collect();
+        // A stable sort keeps each group in its written order.
+        words.sort_by_key(|w| w.starts_with('!'));
+        let positive = words.iter().take_while(|w| !w.starts_with('!')).count();
+        Self {
+            class,
+            words,
+            positive,
+        }
+    }
+
+    /// See [`rule_matches`].
+    fn matches(&self, command: &Command) -> bool {
+        let glob = crate::profile::pattern::glob;
+        let (positive, negative) = self.words.split_at(self.positive);
+        let (Some(first), false) = (positive.first(), command.words.is_empty()) else {
+            return false;
+        };
+        let program = command.program();
+        if !glob(first, program) {
+            return false;
+        }
+        let args = || command.words[1..].iter().map(|w| &**w);
+        let mut rest = args();
+        positive[1..]
+            .iter()
+            .all(|rule_word| rest.any(|w| glob(rule_word, w)))
+            && !negative.iter().any(|n| {
+                let n = &n[1..];
+                glob(n, program) || args().any(|w| glob(n, w))
+            })
+    }
+}
+
 /// The recognise rules whose first word can match `program`, in precedence order.
-fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<(Class, &'p String)> {
+fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<Rule<'p>> {
     let recognise = &profile.recognise;
     [
         (Class::PackageManagerSetup, &recognise.setup),
@@ -153,6 +190,7 @@ fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<(Class, &'p
             .find(|w| !w.starts_with('!'))
             .is_some_and(|first| crate::profile::pattern::glob(first, program))
     })
+    .map(|(class, rule)| Rule::new(class, rule))
     .collect()
 }
 
@@ -198,25 +236,7 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
 /// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not). The program is
 /// matched by its name without directory, as `normalise_command` would give it.
 pub fn rule_matches(rule: &str, command: &Command) -> bool {
-    let glob = crate::profile::pattern::glob;
-    if command.words.is_empty() {
-        return false;
-    }
-    let program = command.program();
-    let words = || std::iter::once(program).chain(command.words[1..].iter().map(|w| &**w));
-    let mut positive = rule.split_whitespace().filter(|w| !w.starts_with('!'));
-    let Some(first) = positive.next() else {
-        return false;
-    };
-    if !glob(first, program) {
-        return false;
-    }
-    let mut rest = words().skip(1);
-    positive.all(|rule_word| rest.any(|w| glob(rule_word, w)))
-        && !rule
-            .split_whitespace()
-            .filter_map(|w| w.strip_prefix('!'))
-            .any(|n| words().any(|w| glob(n, w)))
+    Rule::new(Class::Other, rule).matches(command)
 }
 
 /// The previous matcher on normalised words, kept for the differential test.
