@@ -8,9 +8,9 @@ use super::model::Class;
 use super::original::Entry;
 use super::shell::Command;
 use crate::profile::Profile;
-use crate::profile::schema::{normalise_command, path_matches};
+use crate::profile::schema::path_matches;
 use crate::syntax::Instruction;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Commands that never decide the class of a RUN on their own (they go with their neighbours).
 const NEUTRAL: &[&str] = &[
@@ -37,11 +37,11 @@ fn is_package_housekeeping(command: &Command) -> bool {
 
 /// A RUN's commands grouped by class, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunParts {
-    pub parts: Vec<(Class, Vec<Command>)>,
+pub struct RunParts<'c, 'a> {
+    pub parts: Vec<(Class, Vec<&'c Command<'a>>)>,
 }
 
-impl RunParts {
+impl RunParts<'_, '_> {
     /// The single class of the RUN, when all its deciding commands agree.
     pub fn single(&self) -> Option<Class> {
         match self.parts.as_slice() {
@@ -55,7 +55,7 @@ impl RunParts {
         self.parts
             .iter()
             .skip(1)
-            .all(|(_, cmds)| matches!(cmds[0].joined_by.as_str(), "&&" | ";" | "\n"))
+            .all(|(_, cmds)| matches!(&*cmds[0].joined_by, "&&" | ";" | "\n"))
     }
 }
 
@@ -66,17 +66,18 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
-/// the few rules that can match it (a file's RUNs repeat the same programs).
+/// the few rules that can match it (a file's RUNs repeat the same programs). A B-tree: a few
+/// short names compare faster than they hash.
 pub struct Recogniser<'p> {
     profile: &'p Profile,
-    candidates: HashMap<String, Vec<(Class, &'p String)>>,
+    candidates: BTreeMap<String, Vec<Rule<'p>>>,
 }
 
 impl<'p> Recogniser<'p> {
     pub fn new(profile: &'p Profile) -> Self {
         Self {
             profile,
-            candidates: HashMap::new(),
+            candidates: BTreeMap::new(),
         }
     }
 
@@ -86,11 +87,13 @@ impl<'p> Recogniser<'p> {
             return Some(class);
         }
         let program = command.program();
-        if !self.candidates.contains_key(program) {
-            let rules = rules_for_program(self.profile, program);
-            self.candidates.insert(program.to_string(), rules);
+        if let Some(rules) = self.candidates.get(program) {
+            return class_by_rules(command, rules);
         }
-        class_by_rules(command, &self.candidates[program])
+        let rules = rules_for_program(self.profile, program);
+        let class = class_by_rules(command, &rules);
+        self.candidates.insert(program.to_string(), rules);
+        class
     }
 }
 
@@ -108,26 +111,18 @@ fn fixed_class(command: &Command) -> Option<Class> {
 
 /// The class from the recognise rules that can match the command's program (see
 /// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
-fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<Class> {
-    let words = normalise_command(&command.words);
+fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
     let best = candidates
         .iter()
-        .filter(|(_, rule)| rule_matches(rule, &words))
+        .filter(|rule| rule.matches(command))
         // The rule with the most words wins; on a tie the earlier list (setup before install,
         // install before build) does, so `npm install -g serve` is setup.
-        .fold(
-            None,
-            |best: Option<&(Class, &String)>, candidate| match best {
-                Some((_, b))
-                    if b.split_whitespace().count() >= candidate.1.split_whitespace().count() =>
-                {
-                    best
-                }
-                _ => Some(candidate),
-            },
-        );
-    if let Some((class, _)) = best {
-        return Some(*class);
+        .fold(None, |best: Option<&Rule<'_>>, candidate| match best {
+            Some(b) if b.words.len() >= candidate.words.len() => best,
+            _ => Some(candidate),
+        });
+    if let Some(rule) = best {
+        return Some(rule.class);
     }
     if NEUTRAL.contains(&command.program()) {
         return None;
@@ -135,8 +130,52 @@ fn class_by_rules(command: &Command, candidates: &[(Class, &String)]) -> Option<
     Some(Class::Other)
 }
 
+/// A recognise rule split into its words once: the words that must appear (the first one is
+/// the program), then the `!` words that must not.
+struct Rule<'p> {
+    class: Class,
+    words: Vec<&'p str>,
+    positive: usize,
+}
+
+impl<'p> Rule<'p> {
+    fn new(class: Class, rule: &'p str) -> Self {
+        let mut words: Vec<&str> = rule.split_whitespace().collect();
+        // A stable sort keeps each group in its written order.
+        words.sort_by_key(|w| w.starts_with('!'));
+        let positive = words.iter().take_while(|w| !w.starts_with('!')).count();
+        Self {
+            class,
+            words,
+            positive,
+        }
+    }
+
+    /// See [`rule_matches`].
+    fn matches(&self, command: &Command) -> bool {
+        let glob = crate::profile::pattern::glob;
+        let (positive, negative) = self.words.split_at(self.positive);
+        let (Some(first), false) = (positive.first(), command.words.is_empty()) else {
+            return false;
+        };
+        let program = command.program();
+        if !glob(first, program) {
+            return false;
+        }
+        let args = || command.words[1..].iter().map(|w| &**w);
+        let mut rest = args();
+        positive[1..]
+            .iter()
+            .all(|rule_word| rest.any(|w| glob(rule_word, w)))
+            && !negative.iter().any(|n| {
+                let n = &n[1..];
+                glob(n, program) || args().any(|w| glob(n, w))
+            })
+    }
+}
+
 /// The recognise rules whose first word can match `program`, in precedence order.
-fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<(Class, &'p String)> {
+fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<Rule<'p>> {
     let recognise = &profile.recognise;
     [
         (Class::PackageManagerSetup, &recognise.setup),
@@ -151,6 +190,7 @@ fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<(Class, &'p
             .find(|w| !w.starts_with('!'))
             .is_some_and(|first| crate::profile::pattern::glob(first, program))
     })
+    .map(|(class, rule)| Rule::new(class, rule))
     .collect()
 }
 
@@ -163,7 +203,7 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
     if USER_SETUP.contains(&command.program()) {
         return Some(Class::UserSetup);
     }
-    let words = normalise_command(&command.words);
+    let words = crate::profile::schema::normalise_command(&command.owned_words()).into_owned();
     let recognise = &profile.recognise;
     let best = [
         (Class::PackageManagerSetup, &recognise.setup),
@@ -173,7 +213,7 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
     ]
     .into_iter()
     .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
-    .filter(|(_, rule)| rule_matches(rule, &words))
+    .filter(|(_, rule)| rule_matches_words(rule, &words))
     // The rule with the most words wins; on a tie the earlier list (setup before install,
     // install before build) does, so `npm install -g serve` is setup.
     .fold(
@@ -193,8 +233,15 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
 }
 
 /// A recognise rule: command words as for `CommandRule`, where a word written `!word` must not
-/// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not).
-pub fn rule_matches(rule: &str, words: &[String]) -> bool {
+/// appear (`gradle* test !-x` is a test run, `gradle build -x test` is not). The program is
+/// matched by its name without directory, as `normalise_command` would give it.
+pub fn rule_matches(rule: &str, command: &Command) -> bool {
+    Rule::new(Class::Other, rule).matches(command)
+}
+
+/// The previous matcher on normalised words, kept for the differential test.
+#[cfg(test)]
+fn rule_matches_words(rule: &str, words: &[String]) -> bool {
     let glob = crate::profile::pattern::glob;
     let mut positive = rule.split_whitespace().filter(|w| !w.starts_with('!'));
     let (Some(first), Some(name)) = (positive.next(), words.first()) else {
@@ -213,10 +260,13 @@ pub fn rule_matches(rule: &str, words: &[String]) -> bool {
 
 /// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
 /// the previous one at the end).
-pub fn run_parts(commands: &[Command], classes: &[Option<Class>]) -> RunParts {
-    let mut parts: Vec<(Class, Vec<Command>)> = Vec::new();
-    let mut pending: Vec<Command> = Vec::new();
-    for (command, class) in commands.iter().cloned().zip(classes.iter().copied()) {
+pub fn run_parts<'c, 'a>(
+    commands: &'c [Command<'a>],
+    classes: &[Option<Class>],
+) -> RunParts<'c, 'a> {
+    let mut parts: Vec<(Class, Vec<&'c Command<'a>>)> = Vec::new();
+    let mut pending: Vec<&'c Command<'a>> = Vec::new();
+    for (command, class) in commands.iter().zip(classes.iter().copied()) {
         match class {
             None => pending.push(command),
             Some(class) => {
@@ -280,14 +330,16 @@ pub fn is_manifest(source: &str, profile: &Profile) -> bool {
     if name.is_empty() || name == "." {
         return false;
     }
+    let matches = |m: &String| path_matches(m, name) || path_matches(name, m);
+    // The profile's own manifests count once, not once per package manager (as long as the
+    // profile has one).
     profile.package_managers.iter().any(|pm| {
         pm.manifests
             .iter()
             .chain(pm.lockfiles.iter())
             .chain(pm.wrapper.iter())
-            .chain(profile.recognise.manifests.iter())
-            .any(|m| path_matches(m, name) || path_matches(name, m))
-    })
+            .any(matches)
+    }) || (!profile.package_managers.is_empty() && profile.recognise.manifests.iter().any(matches))
 }
 
 #[cfg(test)]
@@ -308,9 +360,12 @@ mod tests {
             };
             let df = crate::syntax::parse(&text);
             for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
-                commands.extend(crate::plan::shell::commands(
-                    &super::super::original::run_text(inst),
-                ));
+                let text = super::super::original::run_text(inst);
+                commands.extend(
+                    crate::plan::shell::commands(&text)
+                        .into_iter()
+                        .map(Command::into_owned),
+                );
             }
         }
         commands.extend(crate::plan::shell::commands(

@@ -47,27 +47,29 @@ pub fn review(
         }
         return (None, Vec::new());
     }
-    let copied = copied_by_name(input);
-    let mut lines: Vec<String> = input
+    let mut copied = copied_by_name(input);
+    copied.sort_unstable();
+    copied.dedup();
+    // Sorted and deduplicated first, so a line in both lists is matched once.
+    let mut lines: Vec<&String> = input
         .registry
         .system()
         .dockerignore
         .iter()
         .chain(input.profile.dockerignore.iter())
-        .filter(|entry| {
-            let matcher = input.registry.dockerignore_line(entry);
-            !copied.iter().any(|c| matcher.is_excluded(c))
-        })
-        .cloned()
         .collect();
     lines.sort();
     lines.dedup();
+    lines.retain(|entry| {
+        let matcher = input.registry.dockerignore_line(entry);
+        !copied.iter().any(|c| matcher.is_excluded(c))
+    });
     let mut content = String::from(
         "# Proposed by restage: every stage of a multi-stage build still receives the whole\n\
          # build context, so keep it small and keep secrets out of images.\n",
     );
     for line in lines {
-        content.push_str(&line);
+        content.push_str(line);
         content.push('\n');
     }
     (
@@ -80,7 +82,7 @@ pub fn review(
 }
 
 /// Paths the Dockerfile copies by name (not globs or folders like `.`): never excluded.
-fn copied_by_name(input: &PlanInput<'_>) -> Vec<String> {
+fn copied_by_name<'i>(input: &PlanInput<'i>) -> Vec<&'i str> {
     input
         .df
         .instructions
@@ -89,7 +91,7 @@ fn copied_by_name(input: &PlanInput<'_>) -> Vec<String> {
             (i.is("COPY") || i.is("ADD")) && i.flag("from").is_none() && i.values.len() >= 2
         })
         .flat_map(|i| i.values[..i.values.len() - 1].iter())
-        .map(|s| s.trim_start_matches("./").trim_end_matches('/').to_string())
-        .filter(|s| !s.is_empty() && s != ".")
+        .map(|s| s.trim_start_matches("./").trim_end_matches('/'))
+        .filter(|s| !s.is_empty() && *s != ".")
         .collect()
 }

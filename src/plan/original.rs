@@ -8,6 +8,7 @@ use super::shell::{self, Command};
 use crate::profile::Profile;
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 /// One instruction of the original with its kept text (comments above it included).
 #[derive(Clone, Debug)]
@@ -15,8 +16,9 @@ pub struct Entry<'a> {
     pub index: usize,
     pub inst: &'a Instruction,
     /// The comment lines directly above the instruction and the instruction itself, byte for
-    /// byte, ending with a line break.
-    pub text: String,
+    /// byte, ending with a line break. Borrowed from the file when that is the instruction's
+    /// own text.
+    pub text: Cow<'a, str>,
     /// The absolute working directory in effect when the instruction runs (`None` when it is
     /// the base image's, unknown).
     pub workdir: Option<String>,
@@ -24,7 +26,7 @@ pub struct Entry<'a> {
     pub blank_before: bool,
     /// A RUN's simple commands (empty for other instructions): split once, read by every
     /// step of the planner.
-    pub commands: Vec<Command>,
+    pub commands: Vec<Command<'a>>,
     /// The class of each of `commands` by the profile's rules (`None` for neutral commands
     /// such as `cd`); filled by [`Original::classify_commands`].
     pub classes: Vec<Option<Class>>,
@@ -80,17 +82,13 @@ impl<'a> Original<'a> {
                 }
                 Item::Instruction { index, range } => {
                     let inst = &df.instructions[index];
-                    let mut text = String::new();
                     if inst.is("FROM") && !seen_from {
                         // The FROM line itself is regenerated: its comments (pragmas included)
                         // stay above the first stage.
                         out.header_comments
                             .extend(pending.drain(..).map(|r| with_eol(df.slice(r), eol)));
                     }
-                    for comment in pending.drain(..) {
-                        text.push_str(&with_eol(df.slice(comment), eol));
-                    }
-                    text.push_str(&with_eol(df.slice(range), eol));
+                    let text = kept_text(df, pending.drain(..), range, eol);
                     if inst.is("WORKDIR") {
                         workdir = Some(resolve_workdir(workdir.as_deref(), inst));
                     }
@@ -101,7 +99,7 @@ impl<'a> Original<'a> {
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
                         commands: if inst.is("RUN") {
-                            shell::commands(&run_text(inst))
+                            run_commands(inst)
                         } else {
                             Vec::new()
                         },
@@ -149,10 +147,49 @@ impl<'a> Original<'a> {
 }
 
 /// The shell text of a RUN (exec form joined with spaces).
-pub fn run_text(inst: &Instruction) -> String {
+pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
     match inst.exec_args() {
-        Some(args) => args.join(" "),
-        None => inst.arguments.clone(),
+        Some(args) => Cow::Owned(args.join(" ")),
+        None => Cow::Borrowed(&inst.arguments),
+    }
+}
+
+/// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
+fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
+    match run_text(inst) {
+        Cow::Borrowed(text) => shell::commands(text),
+        Cow::Owned(text) => shell::commands(&text)
+            .into_iter()
+            .map(Command::into_owned)
+            .collect(),
+    }
+}
+
+/// An instruction's kept text: the comments above it and itself, each ending with a line
+/// break. Borrowed when it is just the instruction's own line(s).
+fn kept_text<'a>(
+    df: &'a Dockerfile,
+    comments: impl ExactSizeIterator<Item = TextRange>,
+    range: TextRange,
+    eol: &str,
+) -> Cow<'a, str> {
+    let own = df.slice(range);
+    if comments.len() == 0 && own.ends_with('\n') {
+        return Cow::Borrowed(own);
+    }
+    let mut text = String::new();
+    for comment in comments {
+        push_with_eol(&mut text, df.slice(comment), eol);
+    }
+    push_with_eol(&mut text, own, eol);
+    Cow::Owned(text)
+}
+
+/// Append a kept slice, with a line break when it has none.
+fn push_with_eol(text: &mut String, slice: &str, eol: &str) {
+    text.push_str(slice);
+    if !slice.ends_with('\n') {
+        text.push_str(eol);
     }
 }
 
@@ -178,18 +215,7 @@ fn resolve_workdir(current: Option<&str>, inst: &Instruction) -> String {
 
 /// Collapse `.` and `..` components and duplicate slashes.
 pub fn normalise_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let prefix = if path.starts_with('$') { "" } else { "/" };
-    format!("{prefix}{}", parts.join("/"))
+    normalise_pieces(&[path], !path.starts_with('$'))
 }
 
 /// Resolve a path used in an instruction against a working directory.
@@ -197,8 +223,38 @@ pub fn resolve(workdir: Option<&str>, path: &str) -> String {
     if path.starts_with('/') {
         normalise_path(path)
     } else {
-        normalise_path(&format!("{}/{}", workdir.unwrap_or("/"), path))
+        let workdir = workdir.unwrap_or("/");
+        normalise_pieces(&[workdir, path], !workdir.starts_with('$'))
     }
+}
+
+/// [`normalise_path`] of the pieces joined with `/`, in one String: each kept component is
+/// written as `/name`, and `..` cuts back to the last slash. `absolute`: whether the result
+/// starts with `/` (not for a path starting with a variable).
+fn normalise_pieces(pieces: &[&str], absolute: bool) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
+    for part in pieces.iter().flat_map(|p| p.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if let Some(slash) = out.rfind('/') {
+                    out.truncate(slash);
+                }
+            }
+            p => {
+                out.push('/');
+                out.push_str(p);
+            }
+        }
+    }
+    if !absolute {
+        if !out.is_empty() {
+            out.remove(0);
+        }
+    } else if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -233,6 +289,38 @@ mod tests {
         let o = Original::new(&df);
         assert!(!o.final_newline);
         assert_eq!(o.body[0].text, "CMD x\r\n");
+    }
+
+    /// The first normaliser (split, collect, join, format): the reference for the one-pass one.
+    fn normalise_reference(path: &str) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                p => parts.push(p),
+            }
+        }
+        let prefix = if path.starts_with('$') { "" } else { "/" };
+        format!("{prefix}{}", parts.join("/"))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_normaliser_agrees_with_the_reference(
+            workdir in proptest::option::of("([$a/.]|\\.\\.){0,8}"),
+            path in "([$a/.]|\\.\\.){0,8}",
+        ) {
+            proptest::prop_assert_eq!(normalise_path(&path), normalise_reference(&path));
+            let expected = if path.starts_with('/') {
+                normalise_reference(&path)
+            } else {
+                normalise_reference(&format!("{}/{}", workdir.as_deref().unwrap_or("/"), path))
+            };
+            proptest::prop_assert_eq!(resolve(workdir.as_deref(), &path), expected);
+        }
     }
 
     #[test]

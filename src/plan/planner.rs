@@ -55,7 +55,7 @@ impl Unit<'_> {
     }
 
     /// The simple commands of this unit: its part of a split RUN, or the whole RUN's.
-    pub fn commands(&self) -> Cow<'_, [Command]> {
+    pub fn commands(&self) -> Cow<'_, [Command<'_>]> {
         match &self.part {
             Some(text) => Cow::Owned(shell::commands(text)),
             None => Cow::Borrowed(&self.entry.commands),
@@ -83,7 +83,7 @@ impl Unit<'_> {
             },
             None => Step::Kept {
                 line: self.line(),
-                text: self.entry.text.clone(),
+                text: self.entry.text.to_string(),
                 add_flags,
                 blank_before: self.entry.blank_before,
             },
@@ -387,7 +387,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
-            let unit_workdir = unit.entry.workdir.clone();
+            let unit_workdir = &unit.entry.workdir;
             match unit.class {
                 Class::RuntimeMetadata => {
                     if unit.entry.inst.is("USER") && !build_started && before_source {
@@ -435,7 +435,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         build_workdir = deps_workdir.clone();
                     }
                     build_started = true;
-                    self.ensure_workdir(&mut side.build, &mut build_workdir, &unit_workdir, unit);
+                    self.ensure_workdir(&mut side.build, &mut build_workdir, unit_workdir, unit);
                     let mounts = self.build_mounts(unit, side);
                     side.build.push(unit.step(mounts));
                     self.place(unit, &["build"]);
@@ -450,7 +450,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 | Class::DependencyManifests
                 | Class::DependencyInstall => {
                     if !before_source {
-                        self.ensure_workdir(&mut side.deps, &mut deps_workdir, &unit_workdir, unit);
+                        self.ensure_workdir(&mut side.deps, &mut deps_workdir, unit_workdir, unit);
                         self.decide(
                             format!(
                                 "moved line {} ({}) into deps, before the source is copied",
@@ -514,7 +514,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         self.ensure_workdir(
                             &mut side.build,
                             &mut build_workdir,
-                            &unit_workdir,
+                            unit_workdir,
                             unit,
                         );
                         if unit.class == Class::SourceCopy {
@@ -835,7 +835,8 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// (`pip install -r requirements/prod.txt` → `-r requirements/prod.txt`).
     fn install_args(&self, unit: &Unit<'_>) -> String {
         for command in unit.commands().iter() {
-            let words = crate::profile::schema::normalise_command(&command.words);
+            let owned = command.owned_words();
+            let words = crate::profile::schema::normalise_command(&owned);
             let best = self
                 .input
                 .profile
@@ -966,7 +967,8 @@ fn record_install_needs(unit: &Unit<'_>, side: &mut BuildSide) {
         }
     }
     for command in unit.commands().iter() {
-        side.install_env.extend(command.env.iter().cloned());
+        side.install_env
+            .extend(command.env.iter().map(|e| e.to_string()));
     }
 }
 
@@ -1006,15 +1008,17 @@ fn copy_destination_dir(unit: &Unit<'_>) -> Option<String> {
 }
 
 /// Join commands of one group back into shell text, with their original operators.
-fn join_commands(commands: &[shell::Command]) -> String {
+fn join_commands(commands: &[&Command<'_>]) -> String {
     let mut text = String::new();
     for (i, command) in commands.iter().enumerate() {
         if i > 0 {
-            let op = match command.joined_by.as_str() {
+            let op = match &*command.joined_by {
                 "\n" | "" => "&&",
                 op => op,
             };
-            text.push_str(&format!(" {op} "));
+            text.push(' ');
+            text.push_str(op);
+            text.push(' ');
         }
         text.push_str(&command.text);
     }

@@ -4,20 +4,23 @@
 //! restage never runs these commands; it only needs to recognise `npm ci` or
 //! `apt-get install -y gcc` inside `RUN apt-get update && apt-get install -y gcc`.
 
-/// One simple command inside a shell line.
+use std::borrow::Cow;
+
+/// One simple command inside a shell line. Everything borrows from the line except words whose
+/// quotes or escapes were removed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Command {
+pub struct Command<'a> {
     /// The words, quotes removed. Leading `VAR=value` assignments are kept in `env`.
-    pub words: Vec<String>,
+    pub words: Vec<Cow<'a, str>>,
     /// Leading environment assignments (`CGO_ENABLED=0 go build`).
-    pub env: Vec<String>,
+    pub env: Vec<Cow<'a, str>>,
     /// The command's source text within the line, trimmed.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// The operator before this command (`&&`, `||`, `;`, `|`, newline), empty for the first.
-    pub joined_by: String,
+    pub joined_by: Cow<'a, str>,
 }
 
-impl Command {
+impl Command<'_> {
     /// The program name without its directory (`/usr/bin/pip3` → `pip3`, `./mvnw` → `mvnw`).
     pub fn program(&self) -> &str {
         self.words
@@ -30,7 +33,7 @@ impl Command {
     pub fn positional(&self) -> impl Iterator<Item = &str> {
         self.words
             .iter()
-            .map(String::as_str)
+            .map(|w| &**w)
             .filter(|w| !w.starts_with('-'))
     }
 
@@ -40,7 +43,7 @@ impl Command {
         while let Some(word) = words.next() {
             for name in names {
                 if word == name {
-                    return words.next().map(String::as_str);
+                    return words.next().map(|w| &**w);
                 }
                 if let Some(value) = word.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
                     return Some(value);
@@ -49,17 +52,77 @@ impl Command {
         }
         None
     }
+
+    /// The words as owned strings, for the profile's matchers that take `&[String]`.
+    pub fn owned_words(&self) -> Vec<String> {
+        self.words.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// The same command owning all its text.
+    pub fn into_owned(self) -> Command<'static> {
+        let own =
+            |v: Vec<Cow<'_, str>>| v.into_iter().map(|w| Cow::Owned(w.into_owned())).collect();
+        Command {
+            words: own(self.words),
+            env: own(self.env),
+            text: Cow::Owned(self.text.into_owned()),
+            joined_by: Cow::Owned(self.joined_by.into_owned()),
+        }
+    }
+}
+
+/// The word being read: a slice of the line while its bytes are taken verbatim and in one
+/// piece, a String once quotes or escapes make it differ from the source.
+enum Word {
+    Empty,
+    Slice(usize, usize),
+    Owned(String),
+}
+
+struct WordBuf<'a> {
+    line: &'a str,
+    word: Word,
+}
+
+impl<'a> WordBuf<'a> {
+    /// Append `line[from..to]`: the word stays a slice while its pieces follow each other in
+    /// the line, and becomes a String when a quote or escape was skipped between them.
+    fn push(&mut self, from: usize, to: usize) {
+        let line = self.line;
+        match &mut self.word {
+            Word::Empty => self.word = Word::Slice(from, to),
+            Word::Slice(_, end) if *end == from => *end = to,
+            Word::Slice(start, end) => {
+                let mut s = String::with_capacity(*end - *start + to - from);
+                s.push_str(&line[*start..*end]);
+                s.push_str(&line[from..to]);
+                self.word = Word::Owned(s);
+            }
+            Word::Owned(s) => s.push_str(&line[from..to]),
+        }
+    }
+
+    fn take(&mut self) -> Cow<'a, str> {
+        match std::mem::replace(&mut self.word, Word::Empty) {
+            Word::Slice(start, end) => Cow::Borrowed(&self.line[start..end]),
+            Word::Owned(s) => Cow::Owned(s),
+            _ => Cow::Borrowed(""),
+        }
+    }
 }
 
 /// Split a shell line into its simple commands.
 ///
 /// Byte-wise: every character with a meaning here is ASCII, so runs of ordinary bytes are
 /// copied in one go (this runs for every RUN line, several times per file).
-pub fn commands(line: &str) -> Vec<Command> {
+pub fn commands(line: &str) -> Vec<Command<'_>> {
     let b = line.as_bytes();
     let mut out = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
+    let mut words: Vec<Cow<'_, str>> = Vec::new();
+    let mut word = WordBuf {
+        line,
+        word: Word::Empty,
+    };
     let mut in_word = false;
     let mut start = 0;
     let mut operator: &str = "";
@@ -72,7 +135,7 @@ pub fn commands(line: &str) -> Vec<Command> {
                     Some(b'\n') => i += 2,
                     Some(_) => {
                         let len = char_len(line, i + 1);
-                        word.push_str(&line[i + 1..i + 1 + len]);
+                        word.push(i + 1, i + 1 + len);
                         i += 1 + len;
                     }
                     None => i += 1,
@@ -81,7 +144,7 @@ pub fn commands(line: &str) -> Vec<Command> {
             b'\'' => {
                 in_word = true;
                 let end = find_byte(b, i + 1, b'\'');
-                word.push_str(&line[i + 1..end]);
+                word.push(i + 1, end);
                 i = end + 1;
             }
             b'"' => {
@@ -92,7 +155,7 @@ pub fn commands(line: &str) -> Vec<Command> {
                         .iter()
                         .position(|&c| c == b'"' || c == b'\\')
                         .map_or(b.len(), |p| i + p);
-                    word.push_str(&line[i..stop]);
+                    word.push(i, stop);
                     i = stop;
                     match b.get(i) {
                         Some(b'"') => {
@@ -104,7 +167,7 @@ pub fn commands(line: &str) -> Vec<Command> {
                             i += 1;
                             if i < b.len() {
                                 let len = char_len(line, i);
-                                word.push_str(&line[i..i + len]);
+                                word.push(i, i + len);
                                 i += len;
                             }
                         }
@@ -130,18 +193,18 @@ pub fn commands(line: &str) -> Vec<Command> {
                         _ => {}
                     }
                 }
-                word.push_str(&line[i..end]);
+                word.push(i, end);
                 i = end;
             }
             b'`' => {
                 in_word = true;
                 let end = (find_byte(b, i + 1, b'`') + 1).min(b.len());
-                word.push_str(&line[i..end]);
+                word.push(i, end);
                 i = end;
             }
             c @ (b'&' | b'|' | b';' | b'\n' | b'(' | b')') => {
                 if in_word {
-                    words.push(std::mem::take(&mut word));
+                    words.push(word.take());
                     in_word = false;
                 }
                 // `2>&1` and `&>` are redirections, not separators.
@@ -149,7 +212,14 @@ pub fn commands(line: &str) -> Vec<Command> {
                     i += 1;
                     continue;
                 }
-                finish(line, &mut words, start, i, operator, &mut out);
+                finish(
+                    line,
+                    &mut words,
+                    start,
+                    i,
+                    Cow::Borrowed(operator),
+                    &mut out,
+                );
                 let run = b[i..].iter().take_while(|&&x| x == c).count();
                 operator = &line[i..i + run];
                 i += run;
@@ -157,7 +227,7 @@ pub fn commands(line: &str) -> Vec<Command> {
             }
             b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
                 if in_word {
-                    words.push(std::mem::take(&mut word));
+                    words.push(word.take());
                     in_word = false;
                 }
                 i += 1;
@@ -170,12 +240,12 @@ pub fn commands(line: &str) -> Vec<Command> {
                 let len = char_len(line, i);
                 if line[i..i + len].chars().all(char::is_whitespace) {
                     if in_word {
-                        words.push(std::mem::take(&mut word));
+                        words.push(word.take());
                         in_word = false;
                     }
                 } else {
                     in_word = true;
-                    word.push_str(&line[i..i + len]);
+                    word.push(i, i + len);
                 }
                 i += len;
             }
@@ -187,15 +257,22 @@ pub fn commands(line: &str) -> Vec<Command> {
                     .map_or(b.len(), |p| i + p);
                 // `$` without `(` is ordinary: take it with the run.
                 let end = if end == i { i + 1 } else { end };
-                word.push_str(&line[i..end]);
+                word.push(i, end);
                 i = end;
             }
         }
     }
     if in_word {
-        words.push(word);
+        words.push(word.take());
     }
-    finish(line, &mut words, start, line.len(), operator, &mut out);
+    finish(
+        line,
+        &mut words,
+        start,
+        line.len(),
+        Cow::Borrowed(operator),
+        &mut out,
+    );
     out
 }
 
@@ -236,37 +313,39 @@ fn char_len(line: &str, i: usize) -> usize {
 }
 
 /// End one simple command: drop leading reserved words, split off `VAR=value` prefixes.
-fn finish(
-    line: &str,
-    words: &mut Vec<String>,
+fn finish<'a>(
+    line: &'a str,
+    words: &mut Vec<Cow<'a, str>>,
     start: usize,
     end: usize,
-    op: &str,
-    out: &mut Vec<Command>,
+    op: Cow<'a, str>,
+    out: &mut Vec<Command<'a>>,
 ) {
     if words.is_empty() {
         return;
     }
     let mut all = std::mem::take(words);
     // Shell keywords that start a compound command are not the program (`until dotnet ef`).
-    let keywords = all
-        .iter()
-        .take_while(|w| RESERVED.contains(&w.as_str()))
-        .count();
+    let keywords = all.iter().take_while(|w| RESERVED.contains(&&***w)).count();
     all.drain(..keywords);
-    if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&all[0].as_str())) {
+    if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&&*all[0])) {
         return;
     }
     let split = all
         .iter()
         .position(|w| !is_assignment(w))
         .unwrap_or(all.len());
-    let rest = all.split_off(split);
+    let (words, env) = if split == 0 {
+        (all, Vec::new())
+    } else {
+        let rest = all.split_off(split);
+        (rest, all)
+    };
     out.push(Command {
-        words: rest,
-        env: all,
-        text: line[start..end].trim().to_string(),
-        joined_by: op.to_string(),
+        words,
+        env,
+        text: Cow::Borrowed(line[start..end].trim()),
+        joined_by: op,
     });
 }
 
@@ -294,7 +373,7 @@ mod tests {
     use super::*;
 
     fn words(line: &str) -> Vec<Vec<String>> {
-        commands(line).into_iter().map(|c| c.words).collect()
+        commands(line).iter().map(Command::owned_words).collect()
     }
 
     #[test]
@@ -334,12 +413,13 @@ mod tests {
 
     mod reference {
         use super::super::{Command, finish};
+        use std::borrow::Cow;
 
         /// The first, char-by-char splitter: the reference the byte-wise one must agree with (it
         /// shares `finish`, which turns the words of one command into a [`Command`]).
-        pub fn commands(line: &str) -> Vec<Command> {
+        pub fn commands(line: &str) -> Vec<Command<'_>> {
             let mut out = Vec::new();
-            let mut words: Vec<String> = Vec::new();
+            let mut words: Vec<Cow<'_, str>> = Vec::new();
             let mut word = String::new();
             let mut in_word = false;
             let mut start = 0;
@@ -410,7 +490,7 @@ mod tests {
                     }
                     '&' | '|' | ';' | '\n' | '(' | ')' => {
                         if in_word {
-                            words.push(std::mem::take(&mut word));
+                            words.push(Cow::Owned(std::mem::take(&mut word)));
                             in_word = false;
                         }
                         // `2>&1` and `&>` are redirections, not separators.
@@ -420,7 +500,14 @@ mod tests {
                         {
                             continue;
                         }
-                        finish(line, &mut words, start, i, &operator, &mut out);
+                        finish(
+                            line,
+                            &mut words,
+                            start,
+                            i,
+                            Cow::Owned(operator.clone()),
+                            &mut out,
+                        );
                         operator = ch.to_string();
                         while chars.peek().is_some_and(|&(_, c)| c == ch) {
                             chars.next();
@@ -430,7 +517,7 @@ mod tests {
                     }
                     c if c.is_whitespace() => {
                         if in_word {
-                            words.push(std::mem::take(&mut word));
+                            words.push(Cow::Owned(std::mem::take(&mut word)));
                             in_word = false;
                         }
                     }
@@ -449,9 +536,16 @@ mod tests {
                 }
             }
             if in_word {
-                words.push(word);
+                words.push(Cow::Owned(word));
             }
-            finish(line, &mut words, start, line.len(), &operator, &mut out);
+            finish(
+                line,
+                &mut words,
+                start,
+                line.len(),
+                Cow::Owned(operator),
+                &mut out,
+            );
             out
         }
     }

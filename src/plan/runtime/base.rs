@@ -92,13 +92,22 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     pub(super) fn runtime_packages(&mut self, family: &str, steps: &mut Vec<Step>) {
         let input = self.planner.input;
         let installers = &input.registry.system().installers;
+        // Only a command named like an installer can install: most commands skip the scan.
+        let names: Vec<&str> = installers
+            .iter()
+            .filter_map(|i| i.command.split_whitespace().next())
+            .collect();
         let mut installs: Vec<(String, String)> = Vec::new();
         for entry in &self.planner.original.body {
             if !entry.inst.is("RUN") {
                 continue;
             }
             for command in &entry.commands {
-                let words = normalise_command(&command.words);
+                if !names.contains(&command.program()) {
+                    continue;
+                }
+                let owned = command.owned_words();
+                let words = normalise_command(&owned);
                 installs.extend(crate::detect::shell::installed_packages(&words, installers));
             }
         }

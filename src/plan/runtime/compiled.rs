@@ -48,8 +48,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .any(|w| {
                 let resolved = resolve(workdir.as_deref(), w);
                 resolved == source
-                    || source.starts_with(&format!("{resolved}/"))
-                    || resolved.starts_with(&format!("{source}/"))
+                    || is_inside(&source, &resolved)
+                    || is_inside(&resolved, &source)
                     || (w.contains('*') && glob(&resolved, &source))
                     || (on_path && w == base)
             });
@@ -139,7 +139,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 _ => continue,
             };
             for command in commands.iter() {
-                let words = normalise_command(&command.words);
+                let owned = command.owned_words();
+                let words = normalise_command(&owned);
                 let Some(rule) =
                     artifacts.best_command_rule(&words, |o| command.option_value(&[o]).is_some())
                 else {
@@ -367,7 +368,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if (outside || named) && !already {
                 steps.push(Step::Kept {
                     line: inst.start_line,
-                    text: entry.text.clone(),
+                    text: entry.text.to_string(),
                     add_flags: Vec::new(),
                     blank_before: false,
                 });
@@ -383,4 +384,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
         }
     }
+}
+
+/// Whether `path` is below the folder `dir` (`dir/...`).
+fn is_inside(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'))
 }

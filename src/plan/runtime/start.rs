@@ -16,7 +16,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 _ => shell::commands(&inst.arguments)
                     .into_iter()
                     .next()
-                    .map(|c| c.words)
+                    .map(|c| c.owned_words())
                     .unwrap_or_default(),
             };
             if words.is_empty() {
@@ -72,8 +72,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     let words: Vec<String> = command
                         .words
                         .iter()
-                        .skip_while(|w| prefixes.contains(w))
-                        .cloned()
+                        .skip_while(|w| prefixes.iter().any(|p| *p == **w))
+                        .map(|w| w.to_string())
                         .collect();
                     if let Some(rule) = profile.entrypoint_for(&words)
                         && rule.needs_toolchain
@@ -214,13 +214,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         if program.is_none() && !all {
             return false;
         }
-        let mut replayed: Vec<String> = Vec::new();
+        let mut replayed: Vec<&str> = Vec::new();
         for entry in &self.planner.original.body {
             if !entry.inst.is("RUN") {
                 continue;
             }
             for (command, &class) in entry.commands.iter().zip(&entry.classes) {
-                if class != Some(Class::PackageManagerSetup) || replayed.contains(&command.text) {
+                if class != Some(Class::PackageManagerSetup) || replayed.contains(&&*command.text) {
                     continue;
                 }
                 let installs_program = program.as_deref().is_some_and(|p| {
@@ -243,10 +243,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     0.8,
                 );
                 installed_program |= installs_program;
-                replayed.push(command.text.clone());
+                replayed.push(&command.text);
                 steps.push(Step::Run {
                     mounts: Vec::new(),
-                    command: command.text.clone(),
+                    command: command.text.to_string(),
                 });
             }
         }
