@@ -866,25 +866,53 @@ fn score_images(
     }
 }
 
-/// A command rule with its first word split off.
-struct IndexedRule<'r> {
-    rule: &'r CommandRule,
-    first: Glob<'r>,
-    /// The words after the first.
-    rest: &'r str,
+/// A command rule with its first word split off (owned, so indexes can be kept on the
+/// [`Registry`]).
+#[derive(Clone, Debug)]
+struct IndexedRule {
+    /// The rule's words, as written.
+    command: String,
+    weight: f64,
+    /// [`CommandRule::len`].
+    len: usize,
+    /// The first word: `command[first.0..first.1]`.
+    first: (usize, usize),
+    /// The first word has no `*` or `?`.
+    literal: bool,
 }
 
-impl IndexedRule<'_> {
+impl IndexedRule {
+    fn new(rule: &CommandRule) -> Option<Self> {
+        let (first, rest) = first_word(&rule.command)?;
+        let end = rule.command.len() - rest.len();
+        Some(Self {
+            command: rule.command.clone(),
+            weight: rule.weight,
+            len: rule.len(),
+            first: (end - first.len(), end),
+            literal: Glob::new(first).is_literal(),
+        })
+    }
+
     /// [`CommandRule::len`], counted only for rules that matched.
     fn len(&self) -> usize {
-        self.rule.len()
+        self.len
+    }
+
+    fn first(&self) -> &str {
+        &self.command[self.first.0..self.first.1]
+    }
+
+    /// Whether the first word matches the command name.
+    fn first_matches(&self, name: &str) -> bool {
+        Glob::new(self.first()).matches(name)
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
     /// in the command, in order.
     fn rest_matches(&self, words: &[String]) -> bool {
         let mut rest = words[1..].iter();
-        self.rest
+        self.command[self.first.1..]
             .split_whitespace()
             .all(|rw| rest.any(|w| glob(rw, w)))
     }
@@ -908,8 +936,9 @@ fn first_word(s: &str) -> Option<(&str, &str)> {
 /// The command rules of several owners (profiles or package managers), numbered owner by
 /// owner in rule order, prepared to match commands: rules with a literal first word are
 /// grouped by its first byte, so a command is compared with a few rules only.
-struct CommandIndex<'r> {
-    rules: Vec<IndexedRule<'r>>,
+#[derive(Clone, Debug)]
+struct CommandIndex {
+    rules: Vec<IndexedRule>,
     /// The first rule number of each owner, and the total at the end.
     owner_start: Vec<u32>,
     /// Rules with a literal first word, grouped by its first byte (its low 5 bits), ascending
@@ -928,34 +957,24 @@ struct CommandMatches {
     ids: Vec<u32>,
 }
 
-impl<'r> CommandIndex<'r> {
-    fn new<I>(owners: I) -> Self
+impl CommandIndex {
+    fn new<'r, I>(owners: I) -> Self
     where
         I: IntoIterator<Item = &'r [CommandRule]>,
     {
-        let owners: Vec<&'r [CommandRule]> = owners.into_iter().collect();
-        let mut rules = Vec::with_capacity(owners.iter().map(|g| g.len()).sum());
-        let mut owner_start = Vec::with_capacity(owners.len() + 1);
+        let mut rules = Vec::new();
+        let mut owner_start = Vec::new();
         for group in owners {
             owner_start.push(rules.len() as u32);
-            for rule in group {
-                let Some((first, rest)) = first_word(&rule.command) else {
-                    continue;
-                };
-                rules.push(IndexedRule {
-                    rule,
-                    first: Glob::new(first),
-                    rest,
-                });
-            }
+            rules.extend(group.iter().filter_map(IndexedRule::new));
         }
         owner_start.push(rules.len() as u32);
         // A counting sort of the literal rules by first byte keeps rule order within a byte.
         let mut byte_start = [0u32; 33];
         let mut wild = Vec::new();
         for (id, r) in rules.iter().enumerate() {
-            if r.first.is_literal() {
-                byte_start[Self::group(r.first.as_str()) + 1] += 1;
+            if r.literal {
+                byte_start[Self::group(r.first()) + 1] += 1;
             } else {
                 wild.push(id as u32);
             }
@@ -966,8 +985,8 @@ impl<'r> CommandIndex<'r> {
         let mut next = byte_start;
         let mut by_byte = vec![0u32; byte_start[32] as usize];
         for (id, r) in rules.iter().enumerate() {
-            if r.first.is_literal() {
-                let slot = &mut next[Self::group(r.first.as_str())];
+            if r.literal {
+                let slot = &mut next[Self::group(r.first())];
                 by_byte[*slot as usize] = id as u32;
                 *slot += 1;
             }
@@ -986,7 +1005,7 @@ impl<'r> CommandIndex<'r> {
         (word.as_bytes()[0] & 31) as usize
     }
 
-    fn rule(&self, id: u32) -> &IndexedRule<'r> {
+    fn rule(&self, id: u32) -> &IndexedRule {
         &self.rules[id as usize]
     }
 
@@ -1008,13 +1027,13 @@ impl<'r> CommandIndex<'r> {
         let mut literal = group
             .iter()
             .copied()
-            .filter(|&id| self.rule(id).first.matches(name))
+            .filter(|&id| self.rule(id).first_matches(name))
             .peekable();
         let mut wild = self
             .wild
             .iter()
             .copied()
-            .filter(|&id| self.rule(id).first.matches(name))
+            .filter(|&id| self.rule(id).first_matches(name))
             .peekable();
         // Merge the two ascending lists.
         loop {
@@ -1059,7 +1078,7 @@ impl<'r> CommandIndex<'r> {
 /// Command rules of one owner: per simple command, only the rules with the most words count;
 /// each rule once.
 fn score_commands(
-    index: &CommandIndex<'_>,
+    index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
     commands: &[FoundCommand],
@@ -1078,12 +1097,12 @@ fn score_commands(
         };
         for &id in ids {
             let rule = index.rule(id);
-            if rule.len() != best || counted.contains(&rule.rule.command.as_str()) {
+            if rule.len() != best || counted.contains(&rule.command.as_str()) {
                 continue;
             }
-            counted.push(&rule.rule.command);
+            counted.push(&rule.command);
             tally.add_dockerfile(
-                rule.rule.weight,
+                rule.weight,
                 format!("{kw} {}", truncate(&commands[c as usize].shown())),
             );
         }
@@ -1184,24 +1203,53 @@ fn score_files(
     }
 }
 
+/// What detection derives from a [`Registry`] alone, built once per registry (see
+/// [`Registry::detect_index`]).
+#[derive(Clone, Debug)]
+pub(crate) struct RegistryIndex {
+    /// The profiles' RUN command rules, profile by profile in [`Registry::iter`] order.
+    run: CommandIndex,
+    /// The profiles' CMD/ENTRYPOINT command rules.
+    start: CommandIndex,
+    /// Per profile, its package managers' command rules.
+    package_managers: Vec<CommandIndex>,
+}
+
+impl RegistryIndex {
+    pub(crate) fn new(registry: &Registry) -> Self {
+        Self {
+            run: CommandIndex::new(registry.iter().map(|p| p.detect.commands.as_slice())),
+            start: CommandIndex::new(registry.iter().map(|p| p.detect.start_commands.as_slice())),
+            package_managers: registry
+                .iter()
+                .map(|p| {
+                    CommandIndex::new(
+                        p.package_managers
+                            .iter()
+                            .map(|pm| pm.evidence.commands.as_slice()),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The command rules of every profile, matched once against the Dockerfile's commands.
-struct CommandEvidence<'r> {
-    run: CommandIndex<'r>,
+struct CommandEvidence<'i> {
+    run: &'i CommandIndex,
     run_matches: CommandMatches,
-    start: CommandIndex<'r>,
+    start: &'i CommandIndex,
     start_matches: CommandMatches,
 }
 
-impl<'r> CommandEvidence<'r> {
+impl<'i> CommandEvidence<'i> {
     #[inline(never)] // a phase of its own in profiles
-    fn new(profiles: &[&'r Profile], obs: &Observed) -> Self {
-        let run = CommandIndex::new(profiles.iter().map(|p| p.detect.commands.as_slice()));
-        let start = CommandIndex::new(profiles.iter().map(|p| p.detect.start_commands.as_slice()));
+    fn new(index: &'i RegistryIndex, obs: &Observed) -> Self {
         Self {
-            run_matches: run.match_all(&obs.run),
-            start_matches: start.match_all(&obs.start),
-            run,
-            start,
+            run: &index.run,
+            run_matches: index.run.match_all(&obs.run),
+            start: &index.start,
+            start_matches: index.start.match_all(&obs.start),
         }
     }
 }
@@ -1218,7 +1266,7 @@ fn score_profile(
     let mut t = Tally::default();
     score_images(&p.detect.images, &obs.images, true, &mut t, "");
     score_commands(
-        &commands.run,
+        commands.run,
         &commands.run_matches,
         owner,
         &obs.run,
@@ -1226,7 +1274,7 @@ fn score_profile(
         &mut t,
     );
     score_commands(
-        &commands.start,
+        commands.start,
         &commands.start_matches,
         owner,
         &obs.start,
@@ -1256,6 +1304,7 @@ fn score_profile(
 #[inline(never)] // a phase of its own in profiles
 fn score_package_managers(
     p: &Profile,
+    index: &CommandIndex,
     obs: &Observed,
     files: &FileSet<'_, '_>,
     env: &ProbeEnv<'_>,
@@ -1265,11 +1314,6 @@ fn score_package_managers(
         .map(|i| (i, Tally::default()))
         .collect();
     // Command rules compete across package managers: per simple command the longest rules win.
-    let index = CommandIndex::new(
-        p.package_managers
-            .iter()
-            .map(|pm| pm.evidence.commands.as_slice()),
-    );
     let matches = index.match_all(&obs.run);
     let mut counted: Vec<(usize, &str)> = Vec::new();
     for &(c, start, end) in &matches.commands {
@@ -1283,13 +1327,13 @@ fn score_package_managers(
                 continue;
             }
             let i = index.owner_start.partition_point(|&s| s <= id) - 1;
-            if counted.contains(&(i, rule.rule.command.as_str())) {
+            if counted.contains(&(i, rule.command.as_str())) {
                 continue;
             }
-            counted.push((i, &rule.rule.command));
+            counted.push((i, &rule.command));
             let name = &p.package_managers[i].name;
             tallies[i].1.add_dockerfile(
-                rule.rule.weight,
+                rule.weight,
                 format!("RUN {} [{name}]", truncate(&obs.run[c as usize].shown())),
             );
         }
@@ -1368,7 +1412,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Rank the profiles.
     let profiles: Vec<&Profile> = registry.iter().collect();
-    let commands = CommandEvidence::new(&profiles, &obs);
+    let index = registry.detect_index();
+    let commands = CommandEvidence::new(index, &obs);
     let mut ranked: Vec<(&Profile, Tally)> = profiles
         .iter()
         .enumerate()
@@ -1523,7 +1568,16 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     );
 
     // Package manager.
-    let pms = score_package_managers(winner, &obs, &files, &env, system.scoring.full_depth);
+    let winner_at = profiles.iter().position(|p| p.name == winner.name);
+    let pm_index = &index.package_managers[winner_at.expect("the winner is a registry profile")];
+    let pms = score_package_managers(
+        winner,
+        pm_index,
+        &obs,
+        &files,
+        &env,
+        system.scoring.full_depth,
+    );
     let (pm_index, pm_tally) = &pms[0];
     let pm: &PackageManager = &winner.package_managers[*pm_index];
     detection.package_manager = Some(pm.name.clone());
