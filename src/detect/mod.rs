@@ -46,6 +46,7 @@ use crate::syntax::{Dockerfile, Form, Instruction};
 use probe::{ContextFile, FileTexts, ProbeEnv};
 use serde::Serialize;
 use shell::FoundCommand;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -457,10 +458,10 @@ impl<'p> PathPattern<'p> {
 }
 
 /// Everything profile-independent read from the Dockerfile.
-struct Observed {
+struct Observed<'a> {
     images: Vec<SeenImage>,
-    run: Vec<FoundCommand>,
-    start: Vec<FoundCommand>,
+    run: Vec<FoundCommand<'a>>,
+    start: Vec<FoundCommand<'a>>,
     /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
@@ -543,7 +544,7 @@ pub(crate) fn copy_sources(ins: &Instruction) -> Vec<String> {
 }
 
 #[inline(never)] // a phase of its own in profiles
-fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed {
+fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed<'a> {
     let mut global_args = BTreeMap::new();
     let mut seen_from = false;
     let mut stage_names = BTreeSet::new();
@@ -590,6 +591,9 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                             text.push_str(&h.content);
                         }
                         shell::simple_commands_found(&text, prefixes)
+                            .into_iter()
+                            .map(FoundCommand::into_owned)
+                            .collect()
                     }
                 };
                 for cmd in commands {
@@ -910,7 +914,7 @@ impl IndexedRule {
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
     /// in the command, in order.
-    fn rest_matches(&self, words: &[String]) -> bool {
+    fn rest_matches(&self, words: &[Cow<'_, str>]) -> bool {
         let mut rest = words[1..].iter();
         self.command[self.first.1..]
             .split_whitespace()
@@ -1015,7 +1019,7 @@ impl CommandIndex {
     }
 
     /// Add the rules matching `words` to `out`, ascending.
-    fn matching(&self, words: &[String], out: &mut Vec<u32>) {
+    fn matching(&self, words: &[Cow<'_, str>], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
         let group = if name.is_empty() {
