@@ -939,17 +939,14 @@ fn first_word(s: &str) -> Option<(&str, &str)> {
 
 /// The command rules of several owners (profiles or package managers), numbered owner by
 /// owner in rule order, prepared to match commands: rules with a literal first word are
-/// grouped by its first byte, so a command is compared with a few rules only.
+/// sorted by it, so a command name finds its rules by binary search.
 #[derive(Clone, Debug)]
 struct CommandIndex {
     rules: Vec<IndexedRule>,
     /// The first rule number of each owner, and the total at the end.
     owner_start: Vec<u32>,
-    /// Rules with a literal first word, grouped by its first byte (its low 5 bits), ascending
-    /// within a group.
-    by_byte: Vec<u32>,
-    /// Where each group starts in `by_byte` (and the end at 32).
-    byte_start: [u32; 33],
+    /// Rules with a literal first word, sorted by that word, then ascending.
+    literal: Vec<u32>,
     /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
 }
@@ -973,40 +970,16 @@ impl CommandIndex {
             rules.extend(group.iter().filter_map(IndexedRule::new));
         }
         owner_start.push(rules.len() as u32);
-        // A counting sort of the literal rules by first byte keeps rule order within a byte.
-        let mut byte_start = [0u32; 33];
-        let mut wild = Vec::new();
-        for (id, r) in rules.iter().enumerate() {
-            if r.literal {
-                byte_start[Self::group(r.first()) + 1] += 1;
-            } else {
-                wild.push(id as u32);
-            }
-        }
-        for i in 1..33 {
-            byte_start[i] += byte_start[i - 1];
-        }
-        let mut next = byte_start;
-        let mut by_byte = vec![0u32; byte_start[32] as usize];
-        for (id, r) in rules.iter().enumerate() {
-            if r.literal {
-                let slot = &mut next[Self::group(r.first())];
-                by_byte[*slot as usize] = id as u32;
-                *slot += 1;
-            }
-        }
+        let (mut literal, wild): (Vec<u32>, Vec<u32>) =
+            (0..rules.len() as u32).partition(|&id| rules[id as usize].literal);
+        // A stable sort keeps rule order among equal words.
+        literal.sort_by(|&a, &b| rules[a as usize].first().cmp(rules[b as usize].first()));
         Self {
             rules,
             owner_start,
-            by_byte,
-            byte_start,
+            literal,
             wild,
         }
-    }
-
-    /// The group of a (non-empty) literal first word or command name.
-    fn group(word: &str) -> usize {
-        (word.as_bytes()[0] & 31) as usize
     }
 
     fn rule(&self, id: u32) -> &IndexedRule {
@@ -1022,17 +995,20 @@ impl CommandIndex {
     fn matching(&self, words: &[Cow<'_, str>], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        let group = if name.is_empty() {
-            &[][..]
+        // A literal first word matches only itself (and nothing over the glob size limit).
+        let name = &**name;
+        let from = self
+            .literal
+            .partition_point(|&id| self.rule(id).first() < name);
+        let same = if name.len() > GLOB_MAX {
+            0
         } else {
-            let g = Self::group(name);
-            &self.by_byte[self.byte_start[g] as usize..self.byte_start[g + 1] as usize]
+            self.literal[from..]
+                .iter()
+                .take_while(|&&id| self.rule(id).first() == name)
+                .count()
         };
-        let mut literal = group
-            .iter()
-            .copied()
-            .filter(|&id| self.rule(id).first_matches(name))
-            .peekable();
+        let mut literal = self.literal[from..from + same].iter().copied().peekable();
         let mut wild = self
             .wild
             .iter()
@@ -1862,6 +1838,46 @@ mod tests {
                 let all: Vec<&str> = text.split_whitespace().collect();
                 assert_eq!(words, all, "{text:?}");
             }
+        }
+    }
+
+    /// Words a command rule's words could be: `*` and `?` filled in.
+    fn command_words(rule: &str) -> Vec<String> {
+        rule.split_whitespace()
+            .map(|w| w.replace('*', "x").replace('?', "y"))
+            .collect()
+    }
+
+    #[test]
+    fn the_command_index_matches_as_the_rules_do() {
+        let registry = Registry::builtin().unwrap();
+        let index = registry.detect_index();
+        let rules: Vec<&CommandRule> = registry
+            .iter()
+            .flat_map(|p| &p.detect.commands)
+            .filter(|r| !r.is_empty())
+            .collect();
+        assert_eq!(rules.len(), index.run.rules.len());
+        let mut commands: Vec<Vec<String>> = vec![vec![], vec![String::new()]];
+        for a in &rules {
+            let head = command_words(&a.command);
+            commands.push(head.clone());
+            commands.push(vec![format!("{}z", head[0])]);
+            for b in &rules {
+                let mut words = head.clone();
+                words.extend(command_words(&b.command));
+                commands.push(words);
+            }
+        }
+        let mut out = Vec::new();
+        for words in &commands {
+            out.clear();
+            let borrowed: Vec<Cow<'_, str>> = words.iter().map(|w| Cow::from(w.as_str())).collect();
+            index.run.matching(&borrowed, &mut out);
+            let expected: Vec<u32> = (0..rules.len() as u32)
+                .filter(|&id| rules[id as usize].matches(words))
+                .collect();
+            assert_eq!(out, expected, "{words:?}");
         }
     }
 }
