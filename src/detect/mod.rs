@@ -744,23 +744,62 @@ impl<'f, 'c> FileSet<'f, 'c> {
     }
 }
 
+/// An evidence line without its weight, kept in pieces and written out only when reported
+/// (most tallies never are). Two lines are equal when their texts are.
+#[derive(Clone, Debug)]
+enum What<'a> {
+    Parts([&'a str; 4]),
+    Text(String),
+}
+
+impl<'a> What<'a> {
+    /// The line made of these pieces.
+    fn of<const N: usize>(pieces: [&'a str; N]) -> Self {
+        let mut parts = [""; 4];
+        parts[..N].copy_from_slice(&pieces);
+        What::Parts(parts)
+    }
+
+    fn pieces(&self) -> impl Iterator<Item = &str> {
+        let (parts, text): (&[&str], Option<&str>) = match self {
+            What::Parts(parts) => (parts, None),
+            What::Text(text) => (&[], Some(text)),
+        };
+        parts.iter().copied().chain(text)
+    }
+
+    fn len(&self) -> usize {
+        self.pieces().map(str::len).sum()
+    }
+}
+
+impl PartialEq for What<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .pieces()
+                .flat_map(str::bytes)
+                .eq(other.pieces().flat_map(str::bytes))
+    }
+}
+
 /// Accumulates one candidate's score and evidence.
 #[derive(Default)]
-struct Tally {
+struct Tally<'a> {
     dockerfile: f64,
     context: f64,
     /// Each evidence line (without its weight) with its weight; see [`Tally::evidence`].
-    weighted: Vec<(String, f64)>,
+    weighted: Vec<(What<'a>, f64)>,
 }
 
-impl Tally {
-    fn add_dockerfile(&mut self, weight: f64, what: String) {
+impl<'a> Tally<'a> {
+    fn add_dockerfile(&mut self, weight: f64, what: What<'a>) {
         if weight > 0.0 {
             self.dockerfile += weight;
             self.weighted.push((what, weight));
         }
     }
-    fn add_context(&mut self, weight: f64, what: String) {
+    fn add_context(&mut self, weight: f64, what: What<'a>) {
         if weight > 0.0 {
             self.context += weight;
             self.weighted.push((what, weight));
@@ -771,7 +810,7 @@ impl Tally {
         self.weighted.iter().map(move |(what, w)| {
             let mut line = String::with_capacity(prefix.len() + what.len() + 8);
             line.push_str(prefix);
-            line.push_str(what);
+            what.pieces().for_each(|p| line.push_str(p));
             line.push_str(" (+");
             push_weight(&mut line, *w);
             line.push(')');
@@ -783,8 +822,8 @@ impl Tally {
     }
     /// The weight of the evidence two profiles share line for line (same observation, same
     /// weight): a JDK base image says "Java" but not "Maven or Gradle".
-    fn overlap(&self, other: &Tally) -> f64 {
-        let mut rest: Vec<&(String, f64)> = other.weighted.iter().collect();
+    fn overlap(&self, other: &Tally<'_>) -> f64 {
+        let mut rest: Vec<&(What<'_>, f64)> = other.weighted.iter().collect();
         let mut shared = 0.0;
         for line in &self.weighted {
             if let Some(i) = rest.iter().position(|o| *o == line) {
@@ -851,12 +890,12 @@ fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
             .any(|(i, _)| glob.matches(&name[i + 1..]))
 }
 
-fn score_images(
+fn score_images<'a>(
     rules: &[ImageRule],
-    images: &[SeenImage],
+    images: &'a [SeenImage],
     from_only: bool,
-    tally: &mut Tally,
-    label: &str,
+    tally: &mut Tally<'a>,
+    label: &'a str,
 ) {
     for rule in rules {
         if let Some(img) = images
@@ -865,7 +904,7 @@ fn score_images(
             .find(|i| image_rule_matches(rule, i))
         {
             let kw = if img.from { "FROM" } else { "COPY --from" };
-            tally.add_dockerfile(rule.weight, format!("{kw} {}{label}", img.raw));
+            tally.add_dockerfile(rule.weight, What::of([kw, " ", &img.raw, label]));
         }
     }
 }
@@ -1063,7 +1102,7 @@ fn score_commands(
     owner: usize,
     commands: &[FoundCommand],
     kw: &str,
-    tally: &mut Tally,
+    tally: &mut Tally<'_>,
 ) {
     let range = index.owner(owner);
     let mut counted: Vec<&str> = Vec::new();
@@ -1083,7 +1122,7 @@ fn score_commands(
             counted.push(&rule.command);
             tally.add_dockerfile(
                 rule.weight,
-                format!("{kw} {}", truncate(&commands[c as usize].shown())),
+                What::Text(format!("{kw} {}", truncate(&commands[c as usize].shown()))),
             );
         }
     }
@@ -1123,12 +1162,12 @@ impl<'s> SourceSet<'s> {
     }
 }
 
-fn score_files(
+fn score_files<'a>(
     rules: &[FileRule],
-    files: &FileSet<'_, '_>,
+    files: &FileSet<'a, 'a>,
     full_depth: usize,
-    tally: &mut Tally,
-    label: &str,
+    tally: &mut Tally<'a>,
+    label: &'a str,
 ) {
     let sources = &files.sources;
     for rule in rules {
@@ -1145,14 +1184,14 @@ fn score_files(
             sources.list.iter().find(|s| s.names(&pattern))
         };
         if let Some(src) = named {
-            tally.add_dockerfile(rule.copied, format!("COPY {}{label}", src.path));
+            tally.add_dockerfile(rule.copied, What::of(["COPY ", &src.path, label]));
             continue;
         }
         if pattern.literal() && !in_files {
             continue;
         }
         // The best context file for this rule: the highest weight, then the first path.
-        let mut best: Option<(f64, &ContextFile<'_>)> = None;
+        let mut best: Option<(f64, &ContextFile<'a>)> = None;
         files.for_each_match(&pattern, |f| {
             let w = match f.status {
                 CopyStatus::Named => rule.copied,
@@ -1174,10 +1213,11 @@ fn score_files(
                 CopyStatus::Broad => "copied with its folder",
                 CopyStatus::Present => "present",
             };
+            let what = What::of([f.path, " ", how, label]);
             if f.status == CopyStatus::Named {
-                tally.add_dockerfile(w, format!("{} {how}{label}", f.path));
+                tally.add_dockerfile(w, what);
             } else {
-                tally.add_context(w, format!("{} {how}{label}", f.path));
+                tally.add_context(w, what);
             }
         }
     }
@@ -1193,6 +1233,8 @@ pub(crate) struct RegistryIndex {
     start: CommandIndex,
     /// Per profile, its package managers' command rules.
     package_managers: Vec<CommandIndex>,
+    /// Per profile, its package managers' evidence labels (` [npm]`).
+    package_manager_labels: Vec<Vec<String>>,
 }
 
 impl RegistryIndex {
@@ -1208,6 +1250,15 @@ impl RegistryIndex {
                             .iter()
                             .map(|pm| pm.evidence.commands.as_slice()),
                     )
+                })
+                .collect(),
+            package_manager_labels: registry
+                .iter()
+                .map(|p| {
+                    p.package_managers
+                        .iter()
+                        .map(|pm| format!(" [{}]", pm.name))
+                        .collect()
                 })
                 .collect(),
         }
@@ -1235,14 +1286,14 @@ impl<'i> CommandEvidence<'i> {
 }
 
 /// Score one profile (number `owner` in `commands`) against the observations.
-fn score_profile(
+fn score_profile<'a>(
     p: &Profile,
     owner: usize,
     commands: &CommandEvidence<'_>,
-    obs: &Observed,
-    files: &FileSet<'_, '_>,
+    obs: &'a Observed<'_>,
+    files: &FileSet<'a, 'a>,
     system: &SystemRules,
-) -> Tally {
+) -> Tally<'a> {
     let mut t = Tally::default();
     score_images(&p.detect.images, &obs.images, true, &mut t, "");
     score_commands(
@@ -1267,7 +1318,7 @@ fn score_profile(
             .iter()
             .find(|(pkg, _)| glob(&rule.package, pkg))
         {
-            t.add_dockerfile(rule.weight, format!("installs package {pkg}"));
+            t.add_dockerfile(rule.weight, What::of(["installs package ", pkg]));
         }
     }
     score_files(
@@ -1282,14 +1333,15 @@ fn score_profile(
 
 /// Score the package managers of the winning profile. Returns (index, tally) best first.
 #[inline(never)] // a phase of its own in profiles
-fn score_package_managers(
+fn score_package_managers<'a>(
     p: &Profile,
     index: &CommandIndex,
-    obs: &Observed,
-    files: &FileSet<'_, '_>,
+    labels: &'a [String],
+    obs: &'a Observed<'_>,
+    files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
     full_depth: usize,
-) -> Vec<(usize, Tally)> {
+) -> Vec<(usize, Tally<'a>)> {
     let mut tallies: Vec<(usize, Tally)> = (0..p.package_managers.len())
         .map(|i| (i, Tally::default()))
         .collect();
@@ -1314,20 +1366,23 @@ fn score_package_managers(
             let name = &p.package_managers[i].name;
             tallies[i].1.add_dockerfile(
                 rule.weight,
-                format!("RUN {} [{name}]", truncate(&obs.run[c as usize].shown())),
+                What::Text(format!(
+                    "RUN {} [{name}]",
+                    truncate(&obs.run[c as usize].shown())
+                )),
             );
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
-        let label = format!(" [{}]", pm.name);
+        let label = &labels[i];
         let t = &mut tallies[i].1;
-        score_images(&pm.evidence.images, &obs.images, false, t, &label);
-        score_files(&pm.evidence.files, files, full_depth, t, &label);
+        score_images(&pm.evidence.images, &obs.images, false, t, label);
+        score_files(&pm.evidence.files, files, full_depth, t, label);
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
                 t.add_context(
                     probe.weight.unwrap_or(0.0),
-                    format!("{origin}: {}{label}", probe.name),
+                    What::Text(format!("{origin}: {}{label}", probe.name)),
                 );
             }
         }
@@ -1549,10 +1604,11 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Package manager.
     let winner_at = profiles.iter().position(|p| p.name == winner.name);
-    let pm_index = &index.package_managers[winner_at.expect("the winner is a registry profile")];
+    let winner_at = winner_at.expect("the winner is a registry profile");
     let pms = score_package_managers(
         winner,
-        pm_index,
+        &index.package_managers[winner_at],
+        &index.package_manager_labels[winner_at],
         &obs,
         &files,
         &env,
@@ -1878,6 +1934,26 @@ mod tests {
                 .filter(|&id| rules[id as usize].matches(words))
                 .collect();
             assert_eq!(out, expected, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn evidence_pieces_compare_as_their_texts() {
+        let text = |w: &What<'_>| w.pieces().collect::<String>();
+        let lines = [
+            What::of(["COPY ", "package.json", " [npm]"]),
+            What::of(["COPY package.json", " [npm]"]),
+            What::Text("COPY package.json [npm]".into()),
+            What::of(["COPY ", "package.json", " [yarn]"]),
+            What::of(["package.json", " ", "present", ""]),
+            What::of(["", ""]),
+            What::Text(String::new()),
+            What::Text("COPY package.json [npm".into()),
+        ];
+        for a in &lines {
+            for b in &lines {
+                assert_eq!(a == b, text(a) == text(b), "{a:?} {b:?}");
+            }
         }
     }
 }
