@@ -355,8 +355,45 @@ impl Keys {
 
     /// Whether `s` may be one of the strings (false: it is none of them).
     fn may_hold(&self, s: &str) -> bool {
-        let k = Self::key(s);
+        self.may_hold_key(Self::key(s))
+    }
+
+    /// [`Keys::may_hold`] given the string's [`Keys::key`].
+    fn may_hold_key(&self, k: usize) -> bool {
         self.0[k >> 6] >> (k & 63) & 1 == 1
+    }
+}
+
+/// What a rule pattern's cheap rejection needs, read once: its [`Keys::key`] and whether it
+/// has wildcards (a literal only equals strings with its key).
+#[derive(Clone, Copy, Debug)]
+struct RuleKey {
+    key: usize,
+    wild: bool,
+}
+
+impl RuleKey {
+    fn new(pattern: &str) -> Self {
+        Self {
+            key: Keys::key(pattern),
+            wild: has_wildcard(pattern),
+        }
+    }
+}
+
+/// The [`RuleKey`]s of one rule set's image and file rules, in rule order.
+#[derive(Clone, Debug)]
+struct RuleKeys {
+    images: Vec<RuleKey>,
+    files: Vec<RuleKey>,
+}
+
+impl RuleKeys {
+    fn new(images: &[ImageRule], files: &[FileRule]) -> Self {
+        Self {
+            images: images.iter().map(|r| RuleKey::new(&r.image)).collect(),
+            files: files.iter().map(|r| RuleKey::new(&r.path)).collect(),
+        }
     }
 }
 
@@ -860,8 +897,8 @@ fn round2(x: f64) -> f64 {
 }
 
 /// [`ImageRule::matches`] for a seen image.
-fn image_rule_matches(rule: &ImageRule, img: &SeenImage) -> bool {
-    image_name_matches(&rule.image, img)
+fn image_rule_matches(rule: &ImageRule, key: RuleKey, img: &SeenImage) -> bool {
+    image_name_matches(&rule.image, key, img)
         && rule
             .tag
             .as_deref()
@@ -870,8 +907,8 @@ fn image_rule_matches(rule: &ImageRule, img: &SeenImage) -> bool {
 
 /// [`crate::profile::image_name_matches`]: the glob matches the name or a trailing part of it
 /// (after a `/`); a literal is compared without globbing.
-fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
-    if !img.keys.may_hold(pattern) && !has_wildcard(pattern) {
+fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
+    if !key.wild && !img.keys.may_hold_key(key.key) {
         return false;
     }
     let name = img.name.as_str();
@@ -892,16 +929,17 @@ fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
 
 fn score_images<'a>(
     rules: &[ImageRule],
+    keys: &[RuleKey],
     images: &'a [SeenImage],
     from_only: bool,
     tally: &mut Tally<'a>,
     label: &'a str,
 ) {
-    for rule in rules {
+    for (rule, &key) in rules.iter().zip(keys) {
         if let Some(img) = images
             .iter()
             .filter(|i| !from_only || i.from)
-            .find(|i| image_rule_matches(rule, i))
+            .find(|i| image_rule_matches(rule, key, i))
         {
             let kw = if img.from { "FROM" } else { "COPY --from" };
             tally.add_dockerfile(rule.weight, What::of([kw, " ", &img.raw, label]));
@@ -1164,17 +1202,18 @@ impl<'s> SourceSet<'s> {
 
 fn score_files<'a>(
     rules: &[FileRule],
+    keys: &[RuleKey],
     files: &FileSet<'a, 'a>,
     full_depth: usize,
     tally: &mut Tally<'a>,
     label: &'a str,
 ) {
     let sources = &files.sources;
-    for rule in rules {
+    for (rule, key) in rules.iter().zip(keys) {
         // A literal rule only equals a name, path or base with its key.
-        let in_sources = sources.wild_base || sources.keys.may_hold(&rule.path);
-        let in_files = files.keys.may_hold(&rule.path);
-        if !in_sources && !in_files && !has_wildcard(&rule.path) {
+        let in_sources = sources.wild_base || sources.keys.may_hold_key(key.key);
+        let in_files = files.keys.may_hold_key(key.key);
+        if !in_sources && !in_files && !key.wild {
             continue;
         }
         let pattern = PathPattern::new(&rule.path);
@@ -1235,6 +1274,10 @@ pub(crate) struct RegistryIndex {
     package_managers: Vec<CommandIndex>,
     /// Per profile, its package managers' evidence labels (` [npm]`).
     package_manager_labels: Vec<Vec<String>>,
+    /// Per profile, the keys of its image and file rules.
+    profile_keys: Vec<RuleKeys>,
+    /// Per profile, the keys of each package manager's image and file rules.
+    package_manager_keys: Vec<Vec<RuleKeys>>,
 }
 
 impl RegistryIndex {
@@ -1261,12 +1304,27 @@ impl RegistryIndex {
                         .collect()
                 })
                 .collect(),
+            profile_keys: registry
+                .iter()
+                .map(|p| RuleKeys::new(&p.detect.images, &p.detect.files))
+                .collect(),
+            package_manager_keys: registry
+                .iter()
+                .map(|p| {
+                    p.package_managers
+                        .iter()
+                        .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
 
 /// The command rules of every profile, matched once against the Dockerfile's commands.
 struct CommandEvidence<'i> {
+    /// The profiles' image and file rule keys.
+    keys: &'i [RuleKeys],
     run: &'i CommandIndex,
     run_matches: CommandMatches,
     start: &'i CommandIndex,
@@ -1277,6 +1335,7 @@ impl<'i> CommandEvidence<'i> {
     #[inline(never)] // a phase of its own in profiles
     fn new(index: &'i RegistryIndex, obs: &Observed) -> Self {
         Self {
+            keys: &index.profile_keys,
             run: &index.run,
             run_matches: index.run.match_all(&obs.run),
             start: &index.start,
@@ -1294,8 +1353,16 @@ fn score_profile<'a>(
     files: &FileSet<'a, 'a>,
     system: &SystemRules,
 ) -> Tally<'a> {
+    let keys = &commands.keys[owner];
     let mut t = Tally::default();
-    score_images(&p.detect.images, &obs.images, true, &mut t, "");
+    score_images(
+        &p.detect.images,
+        &keys.images,
+        &obs.images,
+        true,
+        &mut t,
+        "",
+    );
     score_commands(
         commands.run,
         &commands.run_matches,
@@ -1323,6 +1390,7 @@ fn score_profile<'a>(
     }
     score_files(
         &p.detect.files,
+        &keys.files,
         files,
         system.scoring.full_depth,
         &mut t,
@@ -1337,6 +1405,7 @@ fn score_package_managers<'a>(
     p: &Profile,
     index: &CommandIndex,
     labels: &'a [String],
+    keys: &[RuleKeys],
     obs: &'a Observed<'_>,
     files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
@@ -1376,8 +1445,16 @@ fn score_package_managers<'a>(
     for (i, pm) in p.package_managers.iter().enumerate() {
         let label = &labels[i];
         let t = &mut tallies[i].1;
-        score_images(&pm.evidence.images, &obs.images, false, t, label);
-        score_files(&pm.evidence.files, files, full_depth, t, label);
+        let keys = &keys[i];
+        score_images(
+            &pm.evidence.images,
+            &keys.images,
+            &obs.images,
+            false,
+            t,
+            label,
+        );
+        score_files(&pm.evidence.files, &keys.files, files, full_depth, t, label);
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
                 t.add_context(
@@ -1568,7 +1645,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 .detect
                 .images
                 .iter()
-                .filter(|r| image_rule_matches(r, i))
+                .filter(|r| image_rule_matches(r, RuleKey::new(&r.image), i))
                 .map(|r| r.weight)
                 .fold(0.0, f64::max);
             (w, i)
@@ -1609,6 +1686,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         winner,
         &index.package_managers[winner_at],
         &index.package_manager_labels[winner_at],
+        &index.package_manager_keys[winner_at],
         &obs,
         &files,
         &env,
@@ -1802,7 +1880,7 @@ mod tests {
             for name in names {
                 let img = SeenImage::new(name.to_string(), true);
                 assert_eq!(
-                    image_name_matches(pattern, &img),
+                    image_name_matches(pattern, RuleKey::new(pattern), &img),
                     crate::profile::image_name_matches(pattern, &img.name),
                     "{pattern:?} on {name:?}"
                 );
