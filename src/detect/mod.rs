@@ -1270,14 +1270,10 @@ pub(crate) struct RegistryIndex {
     run: CommandIndex,
     /// The profiles' CMD/ENTRYPOINT command rules.
     start: CommandIndex,
-    /// Per profile, its package managers' command rules.
-    package_managers: Vec<CommandIndex>,
-    /// Per profile, its package managers' evidence labels (` [npm]`).
-    package_manager_labels: Vec<Vec<String>>,
     /// Per profile, the keys of its image and file rules.
     profile_keys: Vec<RuleKeys>,
-    /// Per profile, the keys of each package manager's image and file rules.
-    package_manager_keys: Vec<Vec<RuleKeys>>,
+    /// Per profile, its package managers' rules.
+    package_managers: Vec<PackageManagerIndex>,
 }
 
 impl RegistryIndex {
@@ -1285,37 +1281,35 @@ impl RegistryIndex {
         Self {
             run: CommandIndex::new(registry.iter().map(|p| p.detect.commands.as_slice())),
             start: CommandIndex::new(registry.iter().map(|p| p.detect.start_commands.as_slice())),
-            package_managers: registry
-                .iter()
-                .map(|p| {
-                    CommandIndex::new(
-                        p.package_managers
-                            .iter()
-                            .map(|pm| pm.evidence.commands.as_slice()),
-                    )
-                })
-                .collect(),
-            package_manager_labels: registry
-                .iter()
-                .map(|p| {
-                    p.package_managers
-                        .iter()
-                        .map(|pm| format!(" [{}]", pm.name))
-                        .collect()
-                })
-                .collect(),
             profile_keys: registry
                 .iter()
                 .map(|p| RuleKeys::new(&p.detect.images, &p.detect.files))
                 .collect(),
-            package_manager_keys: registry
+            package_managers: registry.iter().map(PackageManagerIndex::new).collect(),
+        }
+    }
+}
+
+/// One profile's package-manager rules, prepared once per registry.
+#[derive(Clone, Debug)]
+struct PackageManagerIndex {
+    /// The command rules, package manager by package manager.
+    commands: CommandIndex,
+    /// Each package manager's evidence label (` [npm]`).
+    labels: Vec<String>,
+    /// Each package manager's image and file rule keys.
+    keys: Vec<RuleKeys>,
+}
+
+impl PackageManagerIndex {
+    fn new(p: &Profile) -> Self {
+        let pms = &p.package_managers;
+        Self {
+            commands: CommandIndex::new(pms.iter().map(|pm| pm.evidence.commands.as_slice())),
+            labels: pms.iter().map(|pm| format!(" [{}]", pm.name)).collect(),
+            keys: pms
                 .iter()
-                .map(|p| {
-                    p.package_managers
-                        .iter()
-                        .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
-                        .collect()
-                })
+                .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
                 .collect(),
         }
     }
@@ -1403,9 +1397,7 @@ fn score_profile<'a>(
 #[inline(never)] // a phase of its own in profiles
 fn score_package_managers<'a>(
     p: &Profile,
-    index: &CommandIndex,
-    labels: &'a [String],
-    keys: &[RuleKeys],
+    prepared: &'a PackageManagerIndex,
     obs: &'a Observed<'_>,
     files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
@@ -1414,6 +1406,7 @@ fn score_package_managers<'a>(
     let mut tallies: Vec<(usize, Tally)> = (0..p.package_managers.len())
         .map(|i| (i, Tally::default()))
         .collect();
+    let index = &prepared.commands;
     // Command rules compete across package managers: per simple command the longest rules win.
     let matches = index.match_all(&obs.run);
     let mut counted: Vec<(usize, &str)> = Vec::new();
@@ -1443,9 +1436,9 @@ fn score_package_managers<'a>(
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
-        let label = &labels[i];
+        let label = &prepared.labels[i];
         let t = &mut tallies[i].1;
-        let keys = &keys[i];
+        let keys = &prepared.keys[i];
         score_images(
             &pm.evidence.images,
             &keys.images,
@@ -1685,8 +1678,6 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let pms = score_package_managers(
         winner,
         &index.package_managers[winner_at],
-        &index.package_manager_labels[winner_at],
-        &index.package_manager_keys[winner_at],
         &obs,
         &files,
         &env,
