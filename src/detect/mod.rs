@@ -46,6 +46,7 @@ use crate::syntax::{Dockerfile, Form, Instruction};
 use probe::{ContextFile, FileTexts, ProbeEnv};
 use serde::Serialize;
 use shell::FoundCommand;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -354,8 +355,45 @@ impl Keys {
 
     /// Whether `s` may be one of the strings (false: it is none of them).
     fn may_hold(&self, s: &str) -> bool {
-        let k = Self::key(s);
+        self.may_hold_key(Self::key(s))
+    }
+
+    /// [`Keys::may_hold`] given the string's [`Keys::key`].
+    fn may_hold_key(&self, k: usize) -> bool {
         self.0[k >> 6] >> (k & 63) & 1 == 1
+    }
+}
+
+/// What a rule pattern's cheap rejection needs, read once: its [`Keys::key`] and whether it
+/// has wildcards (a literal only equals strings with its key).
+#[derive(Clone, Copy, Debug)]
+struct RuleKey {
+    key: usize,
+    wild: bool,
+}
+
+impl RuleKey {
+    fn new(pattern: &str) -> Self {
+        Self {
+            key: Keys::key(pattern),
+            wild: has_wildcard(pattern),
+        }
+    }
+}
+
+/// The [`RuleKey`]s of one rule set's image and file rules, in rule order.
+#[derive(Clone, Debug)]
+struct RuleKeys {
+    images: Vec<RuleKey>,
+    files: Vec<RuleKey>,
+}
+
+impl RuleKeys {
+    fn new(images: &[ImageRule], files: &[FileRule]) -> Self {
+        Self {
+            images: images.iter().map(|r| RuleKey::new(&r.image)).collect(),
+            files: files.iter().map(|r| RuleKey::new(&r.path)).collect(),
+        }
     }
 }
 
@@ -457,10 +495,10 @@ impl<'p> PathPattern<'p> {
 }
 
 /// Everything profile-independent read from the Dockerfile.
-struct Observed {
+struct Observed<'a> {
     images: Vec<SeenImage>,
-    run: Vec<FoundCommand>,
-    start: Vec<FoundCommand>,
+    run: Vec<FoundCommand<'a>>,
+    start: Vec<FoundCommand<'a>>,
     /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
@@ -543,7 +581,7 @@ pub(crate) fn copy_sources(ins: &Instruction) -> Vec<String> {
 }
 
 #[inline(never)] // a phase of its own in profiles
-fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed {
+fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed<'a> {
     let mut global_args = BTreeMap::new();
     let mut seen_from = false;
     let mut stage_names = BTreeSet::new();
@@ -590,6 +628,9 @@ fn observe(df: &Dockerfile, ctx: &dyn Context, system: &SystemRules) -> Observed
                             text.push_str(&h.content);
                         }
                         shell::simple_commands_found(&text, prefixes)
+                            .into_iter()
+                            .map(FoundCommand::into_owned)
+                            .collect()
                     }
                 };
                 for cmd in commands {
@@ -740,23 +781,62 @@ impl<'f, 'c> FileSet<'f, 'c> {
     }
 }
 
+/// An evidence line without its weight, kept in pieces and written out only when reported
+/// (most tallies never are). Two lines are equal when their texts are.
+#[derive(Clone, Debug)]
+enum What<'a> {
+    Parts([&'a str; 4]),
+    Text(String),
+}
+
+impl<'a> What<'a> {
+    /// The line made of these pieces.
+    fn of<const N: usize>(pieces: [&'a str; N]) -> Self {
+        let mut parts = [""; 4];
+        parts[..N].copy_from_slice(&pieces);
+        What::Parts(parts)
+    }
+
+    fn pieces(&self) -> impl Iterator<Item = &str> {
+        let (parts, text): (&[&str], Option<&str>) = match self {
+            What::Parts(parts) => (parts, None),
+            What::Text(text) => (&[], Some(text)),
+        };
+        parts.iter().copied().chain(text)
+    }
+
+    fn len(&self) -> usize {
+        self.pieces().map(str::len).sum()
+    }
+}
+
+impl PartialEq for What<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .pieces()
+                .flat_map(str::bytes)
+                .eq(other.pieces().flat_map(str::bytes))
+    }
+}
+
 /// Accumulates one candidate's score and evidence.
 #[derive(Default)]
-struct Tally {
+struct Tally<'a> {
     dockerfile: f64,
     context: f64,
     /// Each evidence line (without its weight) with its weight; see [`Tally::evidence`].
-    weighted: Vec<(String, f64)>,
+    weighted: Vec<(What<'a>, f64)>,
 }
 
-impl Tally {
-    fn add_dockerfile(&mut self, weight: f64, what: String) {
+impl<'a> Tally<'a> {
+    fn add_dockerfile(&mut self, weight: f64, what: What<'a>) {
         if weight > 0.0 {
             self.dockerfile += weight;
             self.weighted.push((what, weight));
         }
     }
-    fn add_context(&mut self, weight: f64, what: String) {
+    fn add_context(&mut self, weight: f64, what: What<'a>) {
         if weight > 0.0 {
             self.context += weight;
             self.weighted.push((what, weight));
@@ -767,7 +847,7 @@ impl Tally {
         self.weighted.iter().map(move |(what, w)| {
             let mut line = String::with_capacity(prefix.len() + what.len() + 8);
             line.push_str(prefix);
-            line.push_str(what);
+            what.pieces().for_each(|p| line.push_str(p));
             line.push_str(" (+");
             push_weight(&mut line, *w);
             line.push(')');
@@ -779,8 +859,8 @@ impl Tally {
     }
     /// The weight of the evidence two profiles share line for line (same observation, same
     /// weight): a JDK base image says "Java" but not "Maven or Gradle".
-    fn overlap(&self, other: &Tally) -> f64 {
-        let mut rest: Vec<&(String, f64)> = other.weighted.iter().collect();
+    fn overlap(&self, other: &Tally<'_>) -> f64 {
+        let mut rest: Vec<&(What<'_>, f64)> = other.weighted.iter().collect();
         let mut shared = 0.0;
         for line in &self.weighted {
             if let Some(i) = rest.iter().position(|o| *o == line) {
@@ -817,8 +897,8 @@ fn round2(x: f64) -> f64 {
 }
 
 /// [`ImageRule::matches`] for a seen image.
-fn image_rule_matches(rule: &ImageRule, img: &SeenImage) -> bool {
-    image_name_matches(&rule.image, img)
+fn image_rule_matches(rule: &ImageRule, key: RuleKey, img: &SeenImage) -> bool {
+    image_name_matches(&rule.image, key, img)
         && rule
             .tag
             .as_deref()
@@ -827,8 +907,8 @@ fn image_rule_matches(rule: &ImageRule, img: &SeenImage) -> bool {
 
 /// [`crate::profile::image_name_matches`]: the glob matches the name or a trailing part of it
 /// (after a `/`); a literal is compared without globbing.
-fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
-    if !img.keys.may_hold(pattern) && !has_wildcard(pattern) {
+fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
+    if !key.wild && !img.keys.may_hold_key(key.key) {
         return false;
     }
     let name = img.name.as_str();
@@ -847,44 +927,73 @@ fn image_name_matches(pattern: &str, img: &SeenImage) -> bool {
             .any(|(i, _)| glob.matches(&name[i + 1..]))
 }
 
-fn score_images(
+fn score_images<'a>(
     rules: &[ImageRule],
-    images: &[SeenImage],
+    keys: &[RuleKey],
+    images: &'a [SeenImage],
     from_only: bool,
-    tally: &mut Tally,
-    label: &str,
+    tally: &mut Tally<'a>,
+    label: &'a str,
 ) {
-    for rule in rules {
+    for (rule, &key) in rules.iter().zip(keys) {
         if let Some(img) = images
             .iter()
             .filter(|i| !from_only || i.from)
-            .find(|i| image_rule_matches(rule, i))
+            .find(|i| image_rule_matches(rule, key, i))
         {
             let kw = if img.from { "FROM" } else { "COPY --from" };
-            tally.add_dockerfile(rule.weight, format!("{kw} {}{label}", img.raw));
+            tally.add_dockerfile(rule.weight, What::of([kw, " ", &img.raw, label]));
         }
     }
 }
 
-/// A command rule with its first word split off.
-struct IndexedRule<'r> {
-    rule: &'r CommandRule,
-    first: Glob<'r>,
-    /// The words after the first.
-    rest: &'r str,
+/// A command rule with its first word split off (owned, so indexes can be kept on the
+/// [`Registry`]).
+#[derive(Clone, Debug)]
+struct IndexedRule {
+    /// The rule's words, as written.
+    command: String,
+    weight: f64,
+    /// [`CommandRule::len`].
+    len: usize,
+    /// The first word: `command[first.0..first.1]`.
+    first: (usize, usize),
+    /// The first word has no `*` or `?`.
+    literal: bool,
 }
 
-impl IndexedRule<'_> {
+impl IndexedRule {
+    fn new(rule: &CommandRule) -> Option<Self> {
+        let (first, rest) = first_word(&rule.command)?;
+        let end = rule.command.len() - rest.len();
+        Some(Self {
+            command: rule.command.clone(),
+            weight: rule.weight,
+            len: rule.len(),
+            first: (end - first.len(), end),
+            literal: Glob::new(first).is_literal(),
+        })
+    }
+
     /// [`CommandRule::len`], counted only for rules that matched.
     fn len(&self) -> usize {
-        self.rule.len()
+        self.len
+    }
+
+    fn first(&self) -> &str {
+        &self.command[self.first.0..self.first.1]
+    }
+
+    /// Whether the first word matches the command name.
+    fn first_matches(&self, name: &str) -> bool {
+        Glob::new(self.first()).matches(name)
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
     /// in the command, in order.
-    fn rest_matches(&self, words: &[String]) -> bool {
+    fn rest_matches(&self, words: &[Cow<'_, str>]) -> bool {
         let mut rest = words[1..].iter();
-        self.rest
+        self.command[self.first.1..]
             .split_whitespace()
             .all(|rw| rest.any(|w| glob(rw, w)))
     }
@@ -907,16 +1016,14 @@ fn first_word(s: &str) -> Option<(&str, &str)> {
 
 /// The command rules of several owners (profiles or package managers), numbered owner by
 /// owner in rule order, prepared to match commands: rules with a literal first word are
-/// grouped by its first byte, so a command is compared with a few rules only.
-struct CommandIndex<'r> {
-    rules: Vec<IndexedRule<'r>>,
+/// sorted by it, so a command name finds its rules by binary search.
+#[derive(Clone, Debug)]
+struct CommandIndex {
+    rules: Vec<IndexedRule>,
     /// The first rule number of each owner, and the total at the end.
     owner_start: Vec<u32>,
-    /// Rules with a literal first word, grouped by its first byte (its low 5 bits), ascending
-    /// within a group.
-    by_byte: Vec<u32>,
-    /// Where each group starts in `by_byte` (and the end at 32).
-    byte_start: [u32; 33],
+    /// Rules with a literal first word, sorted by that word, then ascending.
+    literal: Vec<u32>,
     /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
 }
@@ -928,65 +1035,31 @@ struct CommandMatches {
     ids: Vec<u32>,
 }
 
-impl<'r> CommandIndex<'r> {
-    fn new<I>(owners: I) -> Self
+impl CommandIndex {
+    fn new<'r, I>(owners: I) -> Self
     where
         I: IntoIterator<Item = &'r [CommandRule]>,
     {
-        let owners: Vec<&'r [CommandRule]> = owners.into_iter().collect();
-        let mut rules = Vec::with_capacity(owners.iter().map(|g| g.len()).sum());
-        let mut owner_start = Vec::with_capacity(owners.len() + 1);
+        let mut rules = Vec::new();
+        let mut owner_start = Vec::new();
         for group in owners {
             owner_start.push(rules.len() as u32);
-            for rule in group {
-                let Some((first, rest)) = first_word(&rule.command) else {
-                    continue;
-                };
-                rules.push(IndexedRule {
-                    rule,
-                    first: Glob::new(first),
-                    rest,
-                });
-            }
+            rules.extend(group.iter().filter_map(IndexedRule::new));
         }
         owner_start.push(rules.len() as u32);
-        // A counting sort of the literal rules by first byte keeps rule order within a byte.
-        let mut byte_start = [0u32; 33];
-        let mut wild = Vec::new();
-        for (id, r) in rules.iter().enumerate() {
-            if r.first.is_literal() {
-                byte_start[Self::group(r.first.as_str()) + 1] += 1;
-            } else {
-                wild.push(id as u32);
-            }
-        }
-        for i in 1..33 {
-            byte_start[i] += byte_start[i - 1];
-        }
-        let mut next = byte_start;
-        let mut by_byte = vec![0u32; byte_start[32] as usize];
-        for (id, r) in rules.iter().enumerate() {
-            if r.first.is_literal() {
-                let slot = &mut next[Self::group(r.first.as_str())];
-                by_byte[*slot as usize] = id as u32;
-                *slot += 1;
-            }
-        }
+        let (mut literal, wild): (Vec<u32>, Vec<u32>) =
+            (0..rules.len() as u32).partition(|&id| rules[id as usize].literal);
+        // A stable sort keeps rule order among equal words.
+        literal.sort_by(|&a, &b| rules[a as usize].first().cmp(rules[b as usize].first()));
         Self {
             rules,
             owner_start,
-            by_byte,
-            byte_start,
+            literal,
             wild,
         }
     }
 
-    /// The group of a (non-empty) literal first word or command name.
-    fn group(word: &str) -> usize {
-        (word.as_bytes()[0] & 31) as usize
-    }
-
-    fn rule(&self, id: u32) -> &IndexedRule<'r> {
+    fn rule(&self, id: u32) -> &IndexedRule {
         &self.rules[id as usize]
     }
 
@@ -996,25 +1069,28 @@ impl<'r> CommandIndex<'r> {
     }
 
     /// Add the rules matching `words` to `out`, ascending.
-    fn matching(&self, words: &[String], out: &mut Vec<u32>) {
+    fn matching(&self, words: &[Cow<'_, str>], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        let group = if name.is_empty() {
-            &[][..]
+        // A literal first word matches only itself (and nothing over the glob size limit).
+        let name = &**name;
+        let from = self
+            .literal
+            .partition_point(|&id| self.rule(id).first() < name);
+        let same = if name.len() > GLOB_MAX {
+            0
         } else {
-            let g = Self::group(name);
-            &self.by_byte[self.byte_start[g] as usize..self.byte_start[g + 1] as usize]
+            self.literal[from..]
+                .iter()
+                .take_while(|&&id| self.rule(id).first() == name)
+                .count()
         };
-        let mut literal = group
-            .iter()
-            .copied()
-            .filter(|&id| self.rule(id).first.matches(name))
-            .peekable();
+        let mut literal = self.literal[from..from + same].iter().copied().peekable();
         let mut wild = self
             .wild
             .iter()
             .copied()
-            .filter(|&id| self.rule(id).first.matches(name))
+            .filter(|&id| self.rule(id).first_matches(name))
             .peekable();
         // Merge the two ascending lists.
         loop {
@@ -1059,12 +1135,12 @@ impl<'r> CommandIndex<'r> {
 /// Command rules of one owner: per simple command, only the rules with the most words count;
 /// each rule once.
 fn score_commands(
-    index: &CommandIndex<'_>,
+    index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
     commands: &[FoundCommand],
     kw: &str,
-    tally: &mut Tally,
+    tally: &mut Tally<'_>,
 ) {
     let range = index.owner(owner);
     let mut counted: Vec<&str> = Vec::new();
@@ -1078,13 +1154,13 @@ fn score_commands(
         };
         for &id in ids {
             let rule = index.rule(id);
-            if rule.len() != best || counted.contains(&rule.rule.command.as_str()) {
+            if rule.len() != best || counted.contains(&rule.command.as_str()) {
                 continue;
             }
-            counted.push(&rule.rule.command);
+            counted.push(&rule.command);
             tally.add_dockerfile(
-                rule.rule.weight,
-                format!("{kw} {}", truncate(&commands[c as usize].shown())),
+                rule.weight,
+                What::Text(format!("{kw} {}", truncate(&commands[c as usize].shown()))),
             );
         }
     }
@@ -1124,19 +1200,20 @@ impl<'s> SourceSet<'s> {
     }
 }
 
-fn score_files(
+fn score_files<'a>(
     rules: &[FileRule],
-    files: &FileSet<'_, '_>,
+    keys: &[RuleKey],
+    files: &FileSet<'a, 'a>,
     full_depth: usize,
-    tally: &mut Tally,
-    label: &str,
+    tally: &mut Tally<'a>,
+    label: &'a str,
 ) {
     let sources = &files.sources;
-    for rule in rules {
+    for (rule, key) in rules.iter().zip(keys) {
         // A literal rule only equals a name, path or base with its key.
-        let in_sources = sources.wild_base || sources.keys.may_hold(&rule.path);
-        let in_files = files.keys.may_hold(&rule.path);
-        if !in_sources && !in_files && !has_wildcard(&rule.path) {
+        let in_sources = sources.wild_base || sources.keys.may_hold_key(key.key);
+        let in_files = files.keys.may_hold_key(key.key);
+        if !in_sources && !in_files && !key.wild {
             continue;
         }
         let pattern = PathPattern::new(&rule.path);
@@ -1146,14 +1223,14 @@ fn score_files(
             sources.list.iter().find(|s| s.names(&pattern))
         };
         if let Some(src) = named {
-            tally.add_dockerfile(rule.copied, format!("COPY {}{label}", src.path));
+            tally.add_dockerfile(rule.copied, What::of(["COPY ", &src.path, label]));
             continue;
         }
         if pattern.literal() && !in_files {
             continue;
         }
         // The best context file for this rule: the highest weight, then the first path.
-        let mut best: Option<(f64, &ContextFile<'_>)> = None;
+        let mut best: Option<(f64, &ContextFile<'a>)> = None;
         files.for_each_match(&pattern, |f| {
             let w = match f.status {
                 CopyStatus::Named => rule.copied,
@@ -1175,50 +1252,113 @@ fn score_files(
                 CopyStatus::Broad => "copied with its folder",
                 CopyStatus::Present => "present",
             };
+            let what = What::of([f.path, " ", how, label]);
             if f.status == CopyStatus::Named {
-                tally.add_dockerfile(w, format!("{} {how}{label}", f.path));
+                tally.add_dockerfile(w, what);
             } else {
-                tally.add_context(w, format!("{} {how}{label}", f.path));
+                tally.add_context(w, what);
             }
         }
     }
 }
 
+/// What detection derives from a [`Registry`] alone, built once per registry (see
+/// [`Registry::detect_index`]).
+#[derive(Clone, Debug)]
+pub(crate) struct RegistryIndex {
+    /// The profiles' RUN command rules, profile by profile in [`Registry::iter`] order.
+    run: CommandIndex,
+    /// The profiles' CMD/ENTRYPOINT command rules.
+    start: CommandIndex,
+    /// Per profile, the keys of its image and file rules.
+    profile_keys: Vec<RuleKeys>,
+    /// Per profile, its package managers' rules.
+    package_managers: Vec<PackageManagerIndex>,
+}
+
+impl RegistryIndex {
+    pub(crate) fn new(registry: &Registry) -> Self {
+        Self {
+            run: CommandIndex::new(registry.iter().map(|p| p.detect.commands.as_slice())),
+            start: CommandIndex::new(registry.iter().map(|p| p.detect.start_commands.as_slice())),
+            profile_keys: registry
+                .iter()
+                .map(|p| RuleKeys::new(&p.detect.images, &p.detect.files))
+                .collect(),
+            package_managers: registry.iter().map(PackageManagerIndex::new).collect(),
+        }
+    }
+}
+
+/// One profile's package-manager rules, prepared once per registry.
+#[derive(Clone, Debug)]
+struct PackageManagerIndex {
+    /// The command rules, package manager by package manager.
+    commands: CommandIndex,
+    /// Each package manager's evidence label (` [npm]`).
+    labels: Vec<String>,
+    /// Each package manager's image and file rule keys.
+    keys: Vec<RuleKeys>,
+}
+
+impl PackageManagerIndex {
+    fn new(p: &Profile) -> Self {
+        let pms = &p.package_managers;
+        Self {
+            commands: CommandIndex::new(pms.iter().map(|pm| pm.evidence.commands.as_slice())),
+            labels: pms.iter().map(|pm| format!(" [{}]", pm.name)).collect(),
+            keys: pms
+                .iter()
+                .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
+                .collect(),
+        }
+    }
+}
+
 /// The command rules of every profile, matched once against the Dockerfile's commands.
-struct CommandEvidence<'r> {
-    run: CommandIndex<'r>,
+struct CommandEvidence<'i> {
+    /// The profiles' image and file rule keys.
+    keys: &'i [RuleKeys],
+    run: &'i CommandIndex,
     run_matches: CommandMatches,
-    start: CommandIndex<'r>,
+    start: &'i CommandIndex,
     start_matches: CommandMatches,
 }
 
-impl<'r> CommandEvidence<'r> {
+impl<'i> CommandEvidence<'i> {
     #[inline(never)] // a phase of its own in profiles
-    fn new(profiles: &[&'r Profile], obs: &Observed) -> Self {
-        let run = CommandIndex::new(profiles.iter().map(|p| p.detect.commands.as_slice()));
-        let start = CommandIndex::new(profiles.iter().map(|p| p.detect.start_commands.as_slice()));
+    fn new(index: &'i RegistryIndex, obs: &Observed) -> Self {
         Self {
-            run_matches: run.match_all(&obs.run),
-            start_matches: start.match_all(&obs.start),
-            run,
-            start,
+            keys: &index.profile_keys,
+            run: &index.run,
+            run_matches: index.run.match_all(&obs.run),
+            start: &index.start,
+            start_matches: index.start.match_all(&obs.start),
         }
     }
 }
 
 /// Score one profile (number `owner` in `commands`) against the observations.
-fn score_profile(
+fn score_profile<'a>(
     p: &Profile,
     owner: usize,
     commands: &CommandEvidence<'_>,
-    obs: &Observed,
-    files: &FileSet<'_, '_>,
+    obs: &'a Observed<'_>,
+    files: &FileSet<'a, 'a>,
     system: &SystemRules,
-) -> Tally {
+) -> Tally<'a> {
+    let keys = &commands.keys[owner];
     let mut t = Tally::default();
-    score_images(&p.detect.images, &obs.images, true, &mut t, "");
+    score_images(
+        &p.detect.images,
+        &keys.images,
+        &obs.images,
+        true,
+        &mut t,
+        "",
+    );
     score_commands(
-        &commands.run,
+        commands.run,
         &commands.run_matches,
         owner,
         &obs.run,
@@ -1226,7 +1366,7 @@ fn score_profile(
         &mut t,
     );
     score_commands(
-        &commands.start,
+        commands.start,
         &commands.start_matches,
         owner,
         &obs.start,
@@ -1239,11 +1379,12 @@ fn score_profile(
             .iter()
             .find(|(pkg, _)| glob(&rule.package, pkg))
         {
-            t.add_dockerfile(rule.weight, format!("installs package {pkg}"));
+            t.add_dockerfile(rule.weight, What::of(["installs package ", pkg]));
         }
     }
     score_files(
         &p.detect.files,
+        &keys.files,
         files,
         system.scoring.full_depth,
         &mut t,
@@ -1254,22 +1395,19 @@ fn score_profile(
 
 /// Score the package managers of the winning profile. Returns (index, tally) best first.
 #[inline(never)] // a phase of its own in profiles
-fn score_package_managers(
+fn score_package_managers<'a>(
     p: &Profile,
-    obs: &Observed,
-    files: &FileSet<'_, '_>,
+    prepared: &'a PackageManagerIndex,
+    obs: &'a Observed<'_>,
+    files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
     full_depth: usize,
-) -> Vec<(usize, Tally)> {
+) -> Vec<(usize, Tally<'a>)> {
     let mut tallies: Vec<(usize, Tally)> = (0..p.package_managers.len())
         .map(|i| (i, Tally::default()))
         .collect();
+    let index = &prepared.commands;
     // Command rules compete across package managers: per simple command the longest rules win.
-    let index = CommandIndex::new(
-        p.package_managers
-            .iter()
-            .map(|pm| pm.evidence.commands.as_slice()),
-    );
     let matches = index.match_all(&obs.run);
     let mut counted: Vec<(usize, &str)> = Vec::new();
     for &(c, start, end) in &matches.commands {
@@ -1283,27 +1421,38 @@ fn score_package_managers(
                 continue;
             }
             let i = index.owner_start.partition_point(|&s| s <= id) - 1;
-            if counted.contains(&(i, rule.rule.command.as_str())) {
+            if counted.contains(&(i, rule.command.as_str())) {
                 continue;
             }
-            counted.push((i, &rule.rule.command));
+            counted.push((i, &rule.command));
             let name = &p.package_managers[i].name;
             tallies[i].1.add_dockerfile(
-                rule.rule.weight,
-                format!("RUN {} [{name}]", truncate(&obs.run[c as usize].shown())),
+                rule.weight,
+                What::Text(format!(
+                    "RUN {} [{name}]",
+                    truncate(&obs.run[c as usize].shown())
+                )),
             );
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
-        let label = format!(" [{}]", pm.name);
+        let label = &prepared.labels[i];
         let t = &mut tallies[i].1;
-        score_images(&pm.evidence.images, &obs.images, false, t, &label);
-        score_files(&pm.evidence.files, files, full_depth, t, &label);
+        let keys = &prepared.keys[i];
+        score_images(
+            &pm.evidence.images,
+            &keys.images,
+            &obs.images,
+            false,
+            t,
+            label,
+        );
+        score_files(&pm.evidence.files, &keys.files, files, full_depth, t, label);
         for probe in &pm.evidence.probes {
             if let Some((_, origin)) = env.eval(probe) {
                 t.add_context(
                     probe.weight.unwrap_or(0.0),
-                    format!("{origin}: {}{label}", probe.name),
+                    What::Text(format!("{origin}: {}{label}", probe.name)),
                 );
             }
         }
@@ -1368,7 +1517,8 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Rank the profiles.
     let profiles: Vec<&Profile> = registry.iter().collect();
-    let commands = CommandEvidence::new(&profiles, &obs);
+    let index = registry.detect_index();
+    let commands = CommandEvidence::new(index, &obs);
     let mut ranked: Vec<(&Profile, Tally)> = profiles
         .iter()
         .enumerate()
@@ -1488,7 +1638,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 .detect
                 .images
                 .iter()
-                .filter(|r| image_rule_matches(r, i))
+                .filter(|r| image_rule_matches(r, RuleKey::new(&r.image), i))
                 .map(|r| r.weight)
                 .fold(0.0, f64::max);
             (w, i)
@@ -1523,7 +1673,16 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     );
 
     // Package manager.
-    let pms = score_package_managers(winner, &obs, &files, &env, system.scoring.full_depth);
+    let winner_at = profiles.iter().position(|p| p.name == winner.name);
+    let winner_at = winner_at.expect("the winner is a registry profile");
+    let pms = score_package_managers(
+        winner,
+        &index.package_managers[winner_at],
+        &obs,
+        &files,
+        &env,
+        system.scoring.full_depth,
+    );
     let (pm_index, pm_tally) = &pms[0];
     let pm: &PackageManager = &winner.package_managers[*pm_index];
     detection.package_manager = Some(pm.name.clone());
@@ -1712,7 +1871,7 @@ mod tests {
             for name in names {
                 let img = SeenImage::new(name.to_string(), true);
                 assert_eq!(
-                    image_name_matches(pattern, &img),
+                    image_name_matches(pattern, RuleKey::new(pattern), &img),
                     crate::profile::image_name_matches(pattern, &img.name),
                     "{pattern:?} on {name:?}"
                 );
@@ -1803,6 +1962,66 @@ mod tests {
                     .collect();
                 let all: Vec<&str> = text.split_whitespace().collect();
                 assert_eq!(words, all, "{text:?}");
+            }
+        }
+    }
+
+    /// Words a command rule's words could be: `*` and `?` filled in.
+    fn command_words(rule: &str) -> Vec<String> {
+        rule.split_whitespace()
+            .map(|w| w.replace('*', "x").replace('?', "y"))
+            .collect()
+    }
+
+    #[test]
+    fn the_command_index_matches_as_the_rules_do() {
+        let registry = Registry::builtin().unwrap();
+        let index = registry.detect_index();
+        let rules: Vec<&CommandRule> = registry
+            .iter()
+            .flat_map(|p| &p.detect.commands)
+            .filter(|r| !r.is_empty())
+            .collect();
+        assert_eq!(rules.len(), index.run.rules.len());
+        let mut commands: Vec<Vec<String>> = vec![vec![], vec![String::new()]];
+        for a in &rules {
+            let head = command_words(&a.command);
+            commands.push(head.clone());
+            commands.push(vec![format!("{}z", head[0])]);
+            for b in &rules {
+                let mut words = head.clone();
+                words.extend(command_words(&b.command));
+                commands.push(words);
+            }
+        }
+        let mut out = Vec::new();
+        for words in &commands {
+            out.clear();
+            let borrowed: Vec<Cow<'_, str>> = words.iter().map(|w| Cow::from(w.as_str())).collect();
+            index.run.matching(&borrowed, &mut out);
+            let expected: Vec<u32> = (0..rules.len() as u32)
+                .filter(|&id| rules[id as usize].matches(words))
+                .collect();
+            assert_eq!(out, expected, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn evidence_pieces_compare_as_their_texts() {
+        let text = |w: &What<'_>| w.pieces().collect::<String>();
+        let lines = [
+            What::of(["COPY ", "package.json", " [npm]"]),
+            What::of(["COPY package.json", " [npm]"]),
+            What::Text("COPY package.json [npm]".into()),
+            What::of(["COPY ", "package.json", " [yarn]"]),
+            What::of(["package.json", " ", "present", ""]),
+            What::of(["", ""]),
+            What::Text(String::new()),
+            What::Text("COPY package.json [npm".into()),
+        ];
+        for a in &lines {
+            for b in &lines {
+                assert_eq!(a == b, text(a) == text(b), "{a:?} {b:?}");
             }
         }
     }

@@ -153,12 +153,16 @@ impl<'a> ProbeEnv<'a> {
         let pattern = PathPattern::new(pattern);
         let mut out: Vec<usize> = (0..self.files.len())
             .filter(|&i| pattern.matches(self.files[i].path, self.files[i].name))
-            .filter(|&i| {
-                !exclude
-                    .iter()
-                    .any(|x| PathPattern::new(x).matches(self.files[i].path, self.files[i].name))
-            })
             .collect();
+        if !out.is_empty() && !exclude.is_empty() {
+            // The exclusions are read once, and only when some file matches.
+            let exclude: Vec<PathPattern<'_>> =
+                exclude.iter().map(|x| PathPattern::new(x)).collect();
+            out.retain(|&i| {
+                let file = &self.files[i];
+                !exclude.iter().any(|x| x.matches(file.path, file.name))
+            });
+        }
         out.sort_by(|&a, &b| {
             let (a, b) = (&self.files[a], &self.files[b]);
             (a.status, a.depth, a.path).cmp(&(b.status, b.depth, b.path))

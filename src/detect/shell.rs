@@ -3,6 +3,7 @@
 //! everything else is words.
 
 use crate::profile::Installer;
+use std::borrow::Cow;
 
 /// Shell keywords that may precede a command.
 const KEYWORDS: &[&str] = &[
@@ -43,15 +44,16 @@ pub fn exec_command_shown(words: &[String], prefixes: &[String]) -> Vec<(Vec<Str
 }
 
 /// A simple command: its words with the name reduced to its basename, and the name as written
-/// when that differs.
+/// when that differs. Words are borrowed from the shell text when written plainly (no quotes,
+/// escapes or continuations inside them).
 #[derive(Clone, Debug)]
-pub(crate) struct FoundCommand {
-    pub words: Vec<String>,
+pub(crate) struct FoundCommand<'a> {
+    pub words: Vec<Cow<'a, str>>,
     /// The first word as written, when it is not its basename (`./mvnw`).
-    pub written_name: Option<String>,
+    pub written_name: Option<Cow<'a, str>>,
 }
 
-impl FoundCommand {
+impl FoundCommand<'_> {
     /// The command as written: its words joined by spaces.
     pub fn shown(&self) -> String {
         let mut out = String::new();
@@ -69,12 +71,31 @@ impl FoundCommand {
 
     fn into_shown(self) -> (Vec<String>, String) {
         let shown = self.shown();
-        (self.words, shown)
+        (self.words.into_iter().map(Cow::into_owned).collect(), shown)
+    }
+
+    /// The same command owning its words (for text that does not outlive the caller).
+    pub fn into_owned(self) -> FoundCommand<'static> {
+        FoundCommand {
+            words: owned(self.words),
+            written_name: self.written_name.map(|w| Cow::Owned(w.into_owned())),
+        }
     }
 }
 
+/// Words that own their text.
+fn owned(words: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+    words
+        .into_iter()
+        .map(|w| Cow::Owned(w.into_owned()))
+        .collect()
+}
+
 /// [`simple_commands_shown`] with the written text kept lazily.
-pub(crate) fn simple_commands_found(text: &str, prefixes: &[String]) -> Vec<FoundCommand> {
+pub(crate) fn simple_commands_found<'a>(
+    text: &'a str,
+    prefixes: &[String],
+) -> Vec<FoundCommand<'a>> {
     let mut out = Vec::new();
     for segment in split_segments(text) {
         push_command(segment, prefixes, &mut out, 0);
@@ -83,16 +104,20 @@ pub(crate) fn simple_commands_found(text: &str, prefixes: &[String]) -> Vec<Foun
 }
 
 /// [`exec_command_shown`] with the written text kept lazily.
-pub(crate) fn exec_command_found(words: &[String], prefixes: &[String]) -> Vec<FoundCommand> {
+pub(crate) fn exec_command_found<'a>(
+    words: &'a [String],
+    prefixes: &[String],
+) -> Vec<FoundCommand<'a>> {
     let mut out = Vec::new();
-    push_command(words.to_vec(), prefixes, &mut out, 0);
+    let words = words.iter().map(|w| Cow::Borrowed(w.as_str())).collect();
+    push_command(words, prefixes, &mut out, 0);
     out
 }
 
-fn push_command(
-    mut words: Vec<String>,
+fn push_command<'a>(
+    mut words: Vec<Cow<'a, str>>,
     prefixes: &[String],
-    out: &mut Vec<FoundCommand>,
+    out: &mut Vec<FoundCommand<'a>>,
     depth: usize,
 ) {
     // Leading words are dropped from the front; `skip` counts them instead of shifting.
@@ -100,7 +125,7 @@ fn push_command(
     loop {
         let Some(first) = words.get(skip) else { return };
         let base = first.rsplit('/').next().unwrap_or(first);
-        if KEYWORDS.contains(&first.as_str()) || is_assignment(first) {
+        if KEYWORDS.contains(&&**first) || is_assignment(first) {
             skip += 1;
             continue;
         }
@@ -116,8 +141,17 @@ fn push_command(
                     && rest[..pos].iter().all(|w| w.starts_with('-'))
                     && depth < 4
                 {
-                    for segment in split_segments(&rest[pos + 1]) {
-                        push_command(segment, prefixes, out, depth + 1);
+                    match rest[pos + 1].clone() {
+                        Cow::Borrowed(script) => {
+                            for segment in split_segments(script) {
+                                push_command(segment, prefixes, out, depth + 1);
+                            }
+                        }
+                        Cow::Owned(script) => {
+                            for segment in split_segments(&script) {
+                                push_command(owned(segment), prefixes, out, depth + 1);
+                            }
+                        }
                     }
                     return;
                 }
@@ -128,15 +162,24 @@ fn push_command(
             }
             continue;
         }
-        let written_name = (base.len() != first.len()).then(|| first.clone());
-        if written_name.is_some() {
-            let base = base.to_string();
-            words[skip] = base;
+        if base.len() != first.len() {
+            let base_at = first.len() - base.len();
+            let base = match first {
+                Cow::Borrowed(w) => Cow::Borrowed(&w[base_at..]),
+                Cow::Owned(w) => Cow::Owned(w[base_at..].to_string()),
+            };
+            let written = std::mem::replace(&mut words[skip], base);
+            words.drain(..skip);
+            out.push(FoundCommand {
+                words,
+                written_name: Some(written),
+            });
+            return;
         }
         words.drain(..skip);
         out.push(FoundCommand {
             words,
-            written_name,
+            written_name: None,
         });
         return;
     }
@@ -156,7 +199,8 @@ fn is_assignment(word: &str) -> bool {
 /// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
 ///
 /// Runs of plain ASCII bytes are copied whole; everything else is read a character at a time.
-fn split_segments(text: &str) -> Vec<Vec<String>> {
+/// A word that is one plain run is borrowed from `text`.
+fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
     /// Bytes that end a run of plain word text (whitespace, operators, quotes, escapes, `$`).
     fn plain(b: u8) -> bool {
         b < 0x80
@@ -183,12 +227,12 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
     let bytes = text.as_bytes();
     let char_at = |i: usize| text[i..].chars().next().unwrap_or_default();
     let mut segments = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
+    let mut words: Vec<Cow<'a, str>> = Vec::new();
+    let mut word = Word::default();
     let mut in_word = false;
-    let flush_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
+    let flush_word = |word: &mut Word, in_word: &mut bool, words: &mut Vec<Cow<'a, str>>| {
         if *in_word {
-            words.push(std::mem::take(word));
+            words.push(word.take(text));
             *in_word = false;
         }
     };
@@ -207,7 +251,7 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                     }
                     Some(_) => {
                         let n = char_at(i);
-                        word.push(n);
+                        word.text(text).push(n);
                         in_word = true;
                         i += n.len_utf8();
                     }
@@ -218,7 +262,7 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                 in_word = true;
                 let rest = &text[i + 1..];
                 let end = rest.find('\'').unwrap_or(rest.len());
-                word.push_str(&rest[..end]);
+                word.text(text).push_str(&rest[..end]);
                 i += 1 + end + usize::from(end < rest.len());
             }
             b'"' => {
@@ -227,11 +271,11 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                 loop {
                     let rest = &bytes[i..];
                     let Some(j) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
-                        word.push_str(&text[i..]);
+                        word.text(text).push_str(&text[i..]);
                         i = bytes.len();
                         break;
                     };
-                    word.push_str(&text[i..i + j]);
+                    word.text(text).push_str(&text[i..i + j]);
                     i += j + 1;
                     if rest[j] == b'"' {
                         break;
@@ -239,6 +283,7 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                     // A backslash keeps itself unless it escapes `"`, `\`, `$` or a backquote.
                     if i < bytes.len() {
                         let m = char_at(i);
+                        let word = word.text(text);
                         if !matches!(m, '"' | '\\' | '$' | '`') {
                             word.push('\\');
                         }
@@ -278,7 +323,7 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                 if c.is_whitespace() {
                     flush_word(&mut word, &mut in_word, &mut words);
                 } else {
-                    word.push(c);
+                    word.text(text).push(c);
                     in_word = true;
                 }
                 i += c.len_utf8();
@@ -289,7 +334,7 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
                     .iter()
                     .position(|&b| !plain(b))
                     .map_or(bytes.len(), |j| i + 1 + j);
-                word.push_str(&text[i..end]);
+                word.run(text, in_word, i, end);
                 in_word = true;
                 i = end;
             }
@@ -301,6 +346,42 @@ fn split_segments(text: &str) -> Vec<Vec<String>> {
     }
     segments.retain(|s| !s.is_empty());
     segments
+}
+
+/// The word being read: a plain run of the text (borrowed when the word ends), or text built
+/// up from quotes, escapes and several runs.
+#[derive(Default)]
+struct Word {
+    /// The run `text[start..end]`, while the word is nothing else.
+    run: Option<(usize, usize)>,
+    built: String,
+}
+
+impl Word {
+    /// Add the plain run `text[start..end]`; `in_word` says whether the word has begun.
+    fn run(&mut self, text: &str, in_word: bool, start: usize, end: usize) {
+        match &mut self.run {
+            None if !in_word => self.run = Some((start, end)),
+            Some(run) if run.1 == start => run.1 = end,
+            _ => self.text(text).push_str(&text[start..end]),
+        }
+    }
+
+    /// The built text, taking over the run first.
+    fn text(&mut self, text: &str) -> &mut String {
+        if let Some((start, end)) = self.run.take() {
+            self.built.push_str(&text[start..end]);
+        }
+        &mut self.built
+    }
+
+    /// The finished word; the next one starts empty.
+    fn take<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
+        match self.run.take() {
+            Some((start, end)) => Cow::Borrowed(&text[start..end]),
+            None => Cow::Owned(std::mem::take(&mut self.built)),
+        }
+    }
 }
 
 /// The packages a simple command installs through a distro installer, with the family.
@@ -330,12 +411,12 @@ impl<'i> InstallerWords<'i> {
 }
 
 /// The packages a simple command installs (as written in `words`) with their installer.
-pub(crate) fn installed_by<'w, 'i>(
-    words: &'w [String],
+pub(crate) fn installed_by<'w, 'i, W: AsRef<str>>(
+    words: &'w [W],
     installers: &InstallerWords<'i>,
 ) -> Vec<(&'w str, &'i Installer)> {
     let mut out = Vec::new();
-    let Some(first) = words.first() else {
+    let Some(first) = words.first().map(W::as_ref) else {
         return out;
     };
     for &(name, verb, installer) in &installers.0 {
@@ -344,15 +425,15 @@ pub(crate) fn installed_by<'w, 'i>(
         }
         // Options may come before the verb (`apt-get -y install`, `apk --no-cache add`).
         let mut i = 1;
-        while i < words.len() && words[i].starts_with('-') {
+        while i < words.len() && words[i].as_ref().starts_with('-') {
             i += 1;
         }
-        if words.get(i).map(String::as_str) != Some(verb) {
+        if words.get(i).map(W::as_ref) != Some(verb) {
             continue;
         }
         i += 1;
         while i < words.len() {
-            let w = &words[i];
+            let w = words[i].as_ref();
             if w.starts_with('-') {
                 let takes_value = installer.options_with_value.iter().any(|o| o == w);
                 i += if takes_value { 2 } else { 1 };

@@ -103,6 +103,8 @@ pub struct Registry {
     /// Every proposed `.dockerignore` line (system and profiles) as a compiled matcher, built
     /// on first use and shared by every rewrite.
     dockerignore_lines: std::sync::OnceLock<BTreeMap<String, crate::source::DockerIgnore>>,
+    /// Detection's indexes of the profiles' rules, built on first use.
+    detect_index: OnceLock<crate::detect::RegistryIndex>,
 }
 
 macro_rules! builtin {
@@ -281,6 +283,7 @@ impl Registry {
             origins,
             system,
             dockerignore_lines: std::sync::OnceLock::new(),
+            detect_index: OnceLock::new(),
         })
     }
 
@@ -327,6 +330,12 @@ impl Registry {
             Some(matcher) => std::borrow::Cow::Borrowed(matcher),
             None => std::borrow::Cow::Owned(crate::source::DockerIgnore::parse(line)),
         }
+    }
+
+    /// Detection's indexes of the profiles' rules (built once, shared by every detection).
+    pub(crate) fn detect_index(&self) -> &crate::detect::RegistryIndex {
+        self.detect_index
+            .get_or_init(|| crate::detect::RegistryIndex::new(self))
     }
 
     /// The number of profiles.
