@@ -960,6 +960,9 @@ struct IndexedRule {
     first: (usize, usize),
     /// The first word has no `*` or `?`.
     literal: bool,
+    /// The length of the first word's text before its first `*` or `?`: every name it matches
+    /// starts with that text.
+    prefix: usize,
 }
 
 impl IndexedRule {
@@ -972,6 +975,7 @@ impl IndexedRule {
             len: rule.len(),
             first: (end - first.len(), end),
             literal: Glob::new(first).is_literal(),
+            prefix: first.find(['*', '?']).unwrap_or(first.len()),
         })
     }
 
@@ -986,7 +990,8 @@ impl IndexedRule {
 
     /// Whether the first word matches the command name.
     fn first_matches(&self, name: &str) -> bool {
-        Glob::new(self.first()).matches(name)
+        let first = self.first();
+        name.starts_with(&first[..self.prefix]) && Glob::new(first).matches(name)
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
