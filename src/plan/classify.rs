@@ -174,8 +174,8 @@ impl<'p> Rule<'p> {
     }
 }
 
-/// The recognise rules whose first word can match `program`, in precedence order.
-fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<Rule<'p>> {
+/// Every recognise rule with its class, in precedence order (setup, install, build, test).
+fn rules_in_precedence(profile: &Profile) -> impl Iterator<Item = (Class, &String)> {
     let recognise = &profile.recognise;
     [
         (Class::PackageManagerSetup, &recognise.setup),
@@ -185,13 +185,18 @@ fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<Rule<'p>> {
     ]
     .into_iter()
     .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
-    .filter(|(_, rule)| {
-        rule.split_whitespace()
-            .find(|w| !w.starts_with('!'))
-            .is_some_and(|first| crate::profile::pattern::glob(first, program))
-    })
-    .map(|(class, rule)| Rule::new(class, rule))
-    .collect()
+}
+
+/// The recognise rules whose first word can match `program`, in precedence order.
+fn rules_for_program<'p>(profile: &'p Profile, program: &str) -> Vec<Rule<'p>> {
+    rules_in_precedence(profile)
+        .filter(|(_, rule)| {
+            rule.split_whitespace()
+                .find(|w| !w.starts_with('!'))
+                .is_some_and(|first| crate::profile::pattern::glob(first, program))
+        })
+        .map(|(class, rule)| Rule::new(class, rule))
+        .collect()
 }
 
 /// The old single-command classifier, kept for the differential test below.
@@ -204,25 +209,19 @@ fn classify_command_directly(command: &Command, profile: &Profile) -> Option<Cla
         return Some(Class::UserSetup);
     }
     let words = crate::profile::schema::normalise_command(&command.owned_words()).into_owned();
-    let recognise = &profile.recognise;
-    let best = [
-        (Class::PackageManagerSetup, &recognise.setup),
-        (Class::DependencyInstall, &recognise.install),
-        (Class::Build, &recognise.build),
-        (Class::Test, &recognise.test),
-    ]
-    .into_iter()
-    .flat_map(|(class, rules)| rules.iter().map(move |r| (class, r)))
-    .filter(|(_, rule)| rule_matches_words(rule, &words))
-    // The rule with the most words wins; on a tie the earlier list (setup before install,
-    // install before build) does, so `npm install -g serve` is setup.
-    .fold(
-        None,
-        |best: Option<(Class, &String)>, (class, rule)| match best {
-            Some((_, b)) if b.split_whitespace().count() >= rule.split_whitespace().count() => best,
-            _ => Some((class, rule)),
-        },
-    );
+    let best = rules_in_precedence(profile)
+        .filter(|(_, rule)| rule_matches_words(rule, &words))
+        // The rule with the most words wins; on a tie the earlier list (setup before install,
+        // install before build) does, so `npm install -g serve` is setup.
+        .fold(
+            None,
+            |best: Option<(Class, &String)>, (class, rule)| match best {
+                Some((_, b)) if b.split_whitespace().count() >= rule.split_whitespace().count() => {
+                    best
+                }
+                _ => Some((class, rule)),
+            },
+        );
     if let Some((class, _)) = best {
         return Some(class);
     }
