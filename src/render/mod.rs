@@ -104,8 +104,10 @@ pub struct Templates {
     env: Environment<'static>,
     /// The names of every template loaded, to resolve profile overrides without failed lookups.
     names: BTreeSet<String>,
-    /// The names of the templates that came from `--templates-dir`.
-    replaced: BTreeSet<String>,
+    /// `Dockerfile.j2` came from `--templates-dir`: it gets the steps, not only their text.
+    custom_layout: bool,
+    /// `step/kept.j2` is the embedded one, so kept instructions are written without it.
+    native_kept: bool,
 }
 
 impl Templates {
@@ -129,11 +131,12 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
-        let mut replaced = BTreeSet::new();
+        let (mut custom_layout, mut native_kept) = (false, true);
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
                 names.insert(name.clone());
-                replaced.insert(name.clone());
+                custom_layout |= name == LAYOUT_TEMPLATE;
+                native_kept &= name != KEPT_TEMPLATE;
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
@@ -141,7 +144,8 @@ impl Templates {
         Ok(Self {
             env,
             names,
-            replaced,
+            custom_layout,
+            native_kept,
         })
     }
 
@@ -174,7 +178,7 @@ impl Templates {
             .env
             .get_template(LAYOUT_TEMPLATE)
             .map_err(template_error)?;
-        let custom_layout = self.replaced.contains(LAYOUT_TEMPLATE);
+        let custom_layout = self.custom_layout;
         let step_templates = self.step_templates(plan);
         let mut stages = Vec::with_capacity(plan.stages.len());
         for stage in &plan.stages {
@@ -254,8 +258,8 @@ impl Templates {
         if let Step::Kept {
             text, add_flags, ..
         } = step
+            && self.native_kept
             && template == KEPT_TEMPLATE
-            && !self.replaced.contains(KEPT_TEMPLATE)
         {
             write_kept(text, add_flags, out);
             return Ok(());
@@ -434,14 +438,7 @@ mod tests {
 
     #[test]
     fn a_profile_template_overrides_the_step_template_for_that_profile_only() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("go/step")).unwrap();
-        std::fs::write(
-            dir.path().join("go/step/workdir.j2"),
-            "WORKDIR {{ step.path }}/go\n",
-        )
-        .unwrap();
-        let templates = Templates::load(Some(dir.path())).unwrap();
+        let templates = templates_with(&[("go/step/workdir.j2", "WORKDIR {{ step.path }}/go\n")]);
         let steps = || {
             vec![
                 crate::plan::Step::Workdir {
@@ -469,6 +466,17 @@ mod tests {
             add_flags: flags.iter().map(|f| f.to_string()).collect(),
             blank_before,
         }
+    }
+
+    /// Templates with these files (relative path, text) in a `--templates-dir`.
+    fn templates_with(files: &[(&str, &str)]) -> Templates {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Templates::load(Some(dir.path())).unwrap()
     }
 
     const LF: TextStyle = TextStyle {
@@ -499,14 +507,10 @@ mod tests {
 
     #[test]
     fn a_replaced_kept_template_is_used() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("step")).unwrap();
-        std::fs::write(
-            dir.path().join("step/kept.j2"),
+        let templates = templates_with(&[(
+            "step/kept.j2",
             "# line {{ step.line }} of {{ profile }}\n{{ step.text }}",
-        )
-        .unwrap();
-        let templates = Templates::load(Some(dir.path())).unwrap();
+        )]);
         let plan = plan_with("go", vec![kept("RUN a\n", &[], false)]);
         assert_eq!(
             templates.render(&plan, LF).unwrap(),
@@ -516,13 +520,10 @@ mod tests {
 
     #[test]
     fn a_replaced_layout_gets_the_steps_and_their_templates() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("Dockerfile.j2"),
+        let templates = templates_with(&[(
+            "Dockerfile.j2",
             "{% for stage in stages %}{% for step in stage.steps %}[{{ step.kind }} via {{ step_templates[step.kind] }}]\n{% endfor %}{{ stage.body }}{% endfor %}",
-        )
-        .unwrap();
-        let templates = Templates::load(Some(dir.path())).unwrap();
+        )]);
         let plan = plan_with("go", vec![crate::plan::Step::User { name: "app".into() }]);
         assert_eq!(
             templates.render(&plan, LF).unwrap(),
@@ -532,11 +533,8 @@ mod tests {
 
     #[test]
     fn a_replaced_step_template_applies_under_the_embedded_layout() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("step")).unwrap();
         // Only a step template is replaced: Dockerfile.j2 is still the embedded one.
-        std::fs::write(dir.path().join("step/user.j2"), "USER {{ step.name }}!\n").unwrap();
-        let templates = Templates::load(Some(dir.path())).unwrap();
+        let templates = templates_with(&[("step/user.j2", "USER {{ step.name }}!\n")]);
         let plan = plan_with("go", vec![crate::plan::Step::User { name: "app".into() }]);
         assert_eq!(
             templates.render(&plan, LF).unwrap(),
