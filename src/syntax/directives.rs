@@ -41,10 +41,16 @@ pub(crate) struct DirectiveScanner {
 
 impl DirectiveScanner {
     /// Look at a line whose leading whitespace is already stripped.
+    #[inline]
     pub(crate) fn scan(&mut self, line: &str, directives: &mut Directives) -> DirectiveLine {
+        // Inlined so that every line after the directives costs one test.
         if self.done {
             return DirectiveLine::NotDirective;
         }
+        self.scan_line(line, directives)
+    }
+
+    fn scan_line(&mut self, line: &str, directives: &mut Directives) -> DirectiveLine {
         let Some((name, value)) = match_directive(line) else {
             self.done = true;
             return DirectiveLine::NotDirective;

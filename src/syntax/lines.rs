@@ -13,15 +13,16 @@ pub(crate) struct Line {
 }
 
 /// The physical line starting at byte `pos` (which must be a line start, `< text.len()`).
-#[inline]
+#[inline(always)]
 pub(crate) fn line_at(text: &str, pos: usize) -> Line {
     let bytes = text.as_bytes();
-    let end = match find_newline(bytes, pos) {
-        Some(i) => i + 1,
-        None => bytes.len(),
+    // The line holds at most one `\n`, its last byte, so trimming `\r\n` characters from the
+    // right is: drop that `\n`, then any `\r`s.
+    let (end, mut content_end) = match find_newline(bytes, pos) {
+        Some(i) => (i + 1, i),
+        None => (bytes.len(), bytes.len()),
     };
-    let mut content_end = end;
-    while content_end > pos && matches!(bytes[content_end - 1], b'\n' | b'\r') {
+    while content_end > pos && bytes[content_end - 1] == b'\r' {
         content_end -= 1;
     }
     Line {
@@ -30,14 +31,33 @@ pub(crate) fn line_at(text: &str, pos: usize) -> Line {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
 /// The first `\n` at or after `from`, eight bytes at a time (lines are short, so this beats a
 /// call into a general memchr).
 #[inline]
 fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     const NEWLINES: u64 = ONES * b'\n' as u64;
     let mut i = from;
+    // Sixteen bytes per round while they last: one bounds check for two words.
+    while let Some(chunk) = bytes.get(i..i + 16) {
+        let mut words = [0u8; 16];
+        words.copy_from_slice(chunk);
+        let x = u128::from_le_bytes(words);
+        let (lo, hi) = ((x as u64) ^ NEWLINES, ((x >> 64) as u64) ^ NEWLINES);
+        let found_lo = lo.wrapping_sub(ONES) & !lo & HIGHS;
+        let found_hi = hi.wrapping_sub(ONES) & !hi & HIGHS;
+        if found_lo | found_hi != 0 {
+            let at = if found_lo != 0 {
+                found_lo.trailing_zeros() / 8
+            } else {
+                8 + found_hi.trailing_zeros() / 8
+            };
+            return Some(i + at as usize);
+        }
+        i += 16;
+    }
     while let Some(chunk) = bytes.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -76,6 +96,18 @@ pub(crate) fn is_ascii_ws(b: u8) -> bool {
 pub(crate) fn trim_leading_ws(s: &str) -> &str {
     let bytes = s.as_bytes();
     let mut i = 0;
+    // Indentation is mostly spaces: skip them eight at a time (the first byte of a chunk that is
+    // not a space is its lowest non-zero byte after the XOR).
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b' '));
+        if x != 0 {
+            i += (x.trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
     while i < bytes.len() {
         let b = bytes[i];
         if b >= 0x80 {
@@ -116,6 +148,7 @@ pub(crate) fn trim_ws(s: &str) -> &str {
 /// Strip a trailing escape character followed by spaces/tabs: `(line, true)` when the line does
 /// not continue, `(without_escape, false)` when it does. As in BuildKit, an escaped escape
 /// (`\\\\` at the end) is not a continuation.
+#[inline(always)]
 pub(crate) fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     if escape.is_ascii() {
         // Byte-level: blanks and the escape are ASCII, so every cut is on a char boundary.
@@ -167,6 +200,24 @@ mod tests {
             assert_eq!(trim_leading_ws(s), s.trim_start(), "{s:?}");
             assert_eq!(trim_trailing_ws(s), s.trim_end(), "{s:?}");
             assert_eq!(trim_ws(s), s.trim(), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The eight-spaces-at-a-time skip in `trim_leading_ws` changes nothing.
+        #[test]
+        fn trims_agree_with_std_on_indentation(s in "[ ]{0,20}[ \t\r\n\u{a0}\u{3000}a#\\\\é]{0,12}") {
+            proptest::prop_assert_eq!(trim_leading_ws(&s), s.trim_start());
+            proptest::prop_assert_eq!(trim_ws(&s), s.trim());
+        }
+
+        /// The sixteen- and eight-byte rounds of `find_newline` find the first `\n`.
+        #[test]
+        fn find_newline_agrees_with_a_plain_search_on_long_lines(s in "[a\n\r é\u{10a}\u{a0a}]{0,70}", from in 0usize..70) {
+            let bytes = s.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = bytes[from..].iter().position(|&b| b == b'\n').map(|p| from + p);
+            proptest::prop_assert_eq!(find_newline(bytes, from), expected);
         }
     }
 
