@@ -596,7 +596,7 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     let prefixes = &system.command_prefixes;
     let installers = shell::InstallerWords::new(&system.installers);
     for ins in &df.instructions {
-        match ins.keyword.as_str() {
+        match ins.keyword.as_ref() {
             "ARG" if !seen_from => {
                 for word in &ins.values {
                     let (k, v) = word.split_once('=').unwrap_or((word, ""));

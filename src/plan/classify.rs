@@ -290,7 +290,7 @@ pub fn run_parts<'c, 'a>(
 /// use [`run_parts`] when the parts are needed too.
 pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
     let inst = entry.inst;
-    match inst.keyword.as_str() {
+    match inst.keyword.as_ref() {
         "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,

@@ -197,7 +197,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         self.placements.push(Placement {
             line: unit.line(),
-            keyword: unit.entry.inst.keyword.clone(),
+            keyword: unit.entry.inst.keyword.to_string(),
             class: unit.class,
             stages: stages.iter().map(|s| s.to_string()).collect(),
         });

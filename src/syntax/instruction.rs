@@ -2,15 +2,17 @@
 
 use crate::text::TextRange;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One Dockerfile instruction, with everything BuildKit's parser knows about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Instruction {
     /// The keyword, upper-cased (`RUN`), whatever case it was written in.
-    pub keyword: String,
+    /// Borrowed from a static name for the known keywords, so it costs no allocation.
+    pub keyword: Cow<'static, str>,
     /// The keyword as written (`run`).
     #[serde(skip)]
-    pub keyword_text: String,
+    pub keyword_text: Cow<'static, str>,
     /// All physical lines of the instruction, from the start of its first line to the end of its
     /// last (heredoc bodies included), with the final line terminator.
     pub range: TextRange,

@@ -10,6 +10,7 @@ use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_w
 use super::words::{key_values, words};
 use super::{Dockerfile, Flag, Form, Heredoc, Instruction, Item, SyntaxError};
 use crate::text::TextRange;
+use std::borrow::Cow;
 
 const BOM: &str = "\u{feff}";
 
@@ -215,12 +216,11 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        self.logical = logical;
-        self.pieces = pieces;
-
         let range = TextRange::new(first_line.range.start, range_end);
         let instruction =
             node.into_instruction(range, keyword_range, start_line, self.line_count, heredocs);
+        self.logical = logical;
+        self.pieces = pieces;
         self.items.push(Item::Instruction {
             index: self.instructions.len(),
             range,
@@ -313,6 +313,31 @@ impl Kind {
         }
     }
 
+    /// The upper-case keyword of a known kind (`None` for [`Kind::Unknown`]).
+    fn upper(self) -> Option<&'static str> {
+        Some(match self {
+            Kind::Add => "ADD",
+            Kind::Copy => "COPY",
+            Kind::Volume => "VOLUME",
+            Kind::Cmd => "CMD",
+            Kind::Entrypoint => "ENTRYPOINT",
+            Kind::Run => "RUN",
+            Kind::Shell => "SHELL",
+            Kind::Arg => "ARG",
+            Kind::Env => "ENV",
+            Kind::Label => "LABEL",
+            Kind::Expose => "EXPOSE",
+            Kind::From => "FROM",
+            Kind::Maintainer => "MAINTAINER",
+            Kind::StopSignal => "STOPSIGNAL",
+            Kind::User => "USER",
+            Kind::Workdir => "WORKDIR",
+            Kind::Healthcheck => "HEALTHCHECK",
+            Kind::Onbuild => "ONBUILD",
+            Kind::Unknown => return None,
+        })
+    }
+
     fn of_lower(keyword: &[u8]) -> Kind {
         match keyword {
             b"add" => Kind::Add,
@@ -339,18 +364,19 @@ impl Kind {
 }
 
 /// What one logical line says, before positions are attached.
-struct Node {
+struct Node<'l> {
     kind: Kind,
-    keyword_text: String,
+    /// The keyword as written, borrowed from the logical line.
+    keyword_text: &'l str,
     flags: Vec<Flag>,
     arguments: String,
     values: Vec<String>,
     form: Option<Form>,
-    onbuild: Option<Box<Node>>,
+    onbuild: Option<Box<Node<'l>>>,
     errors: Vec<String>,
 }
 
-impl Node {
+impl Node<'_> {
     /// BuildKit reads heredocs for RUN, COPY and ADD (also inside ONBUILD), never in exec form.
     fn can_contain_heredoc(&self) -> bool {
         let node = match &self.onbuild {
@@ -371,14 +397,10 @@ impl Node {
         let onbuild = self.onbuild.map(|inner| {
             Box::new(inner.into_instruction(range, keyword_range, start_line, end_line, Vec::new()))
         });
-        let keyword = if self.keyword_text.is_ascii() {
-            self.keyword_text.to_ascii_uppercase()
-        } else {
-            self.keyword_text.to_uppercase()
-        };
+        let (keyword, keyword_text) = keyword_strings(self.kind, self.keyword_text);
         Instruction {
             keyword,
-            keyword_text: self.keyword_text,
+            keyword_text,
             range,
             keyword_range,
             start_line,
@@ -393,6 +415,23 @@ impl Node {
     }
 }
 
+/// The upper-cased keyword and the keyword as written. Both borrow the static name of a known
+/// keyword when they can (`RUN` written as `RUN`), which saves two allocations per instruction;
+/// other spellings (`run`, unknown or non-ASCII keywords) are owned.
+fn keyword_strings(kind: Kind, written: &str) -> (Cow<'static, str>, Cow<'static, str>) {
+    let known = kind.upper().filter(|_| written.is_ascii());
+    let keyword = match known {
+        Some(upper) => Cow::Borrowed(upper),
+        None if written.is_ascii() => Cow::Owned(written.to_ascii_uppercase()),
+        None => Cow::Owned(written.to_uppercase()),
+    };
+    let as_written = match known {
+        Some(upper) if upper == written => Cow::Borrowed(upper),
+        _ => Cow::Owned(written.to_string()),
+    };
+    (keyword, as_written)
+}
+
 /// BuildKit's `[\t\v\f\r ]` (the separator between keyword and arguments, and between words of
 /// FROM/EXPOSE/COPY in shell form).
 #[inline]
@@ -401,7 +440,7 @@ fn is_separator(b: u8) -> bool {
 }
 
 /// BuildKit's `newNodeFromLine`: keyword, flags, and the arguments parsed per keyword.
-fn node_from_line(line: &str, escape: char) -> Node {
+fn node_from_line(line: &str, escape: char) -> Node<'_> {
     let trimmed = trim_ws(line);
     // The separators are ASCII, so byte offsets found here are char boundaries.
     let bytes = trimmed.as_bytes();
@@ -417,7 +456,7 @@ fn node_from_line(line: &str, escape: char) -> Node {
     let kind = Kind::of(keyword_text);
     let mut node = Node {
         kind,
-        keyword_text: keyword_text.to_string(),
+        keyword_text,
         flags,
         arguments: arguments.to_string(),
         values: Vec::new(),
@@ -467,7 +506,7 @@ fn node_from_line(line: &str, escape: char) -> Node {
     node
 }
 
-impl Node {
+impl Node<'_> {
     fn set(&mut self, values: Vec<String>, form: Form) {
         self.values = values;
         self.form = Some(form);
@@ -598,6 +637,61 @@ fn split_separated(arguments: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_keywords_borrow_their_static_names() {
+        let borrowed = |c: &Cow<'static, str>| matches!(c, Cow::Borrowed(_));
+        let (keyword, written) = keyword_strings(Kind::Run, "RUN");
+        assert_eq!((keyword.as_ref(), written.as_ref()), ("RUN", "RUN"));
+        assert!(borrowed(&keyword) && borrowed(&written));
+        let (keyword, written) = keyword_strings(Kind::Run, "rUn");
+        assert_eq!((keyword.as_ref(), written.as_ref()), ("RUN", "rUn"));
+        assert!(borrowed(&keyword) && !borrowed(&written));
+        let (keyword, written) = keyword_strings(Kind::Unknown, "frobnicate");
+        assert_eq!(
+            (keyword.as_ref(), written.as_ref()),
+            ("FROBNICATE", "frobnicate")
+        );
+        // The Kelvin sign lower-cases to `k`, so BuildKit treats "\u{212A}..." spellings by
+        // Unicode rules: the upper-case form is computed, never borrowed.
+        let (keyword, written) = keyword_strings(Kind::Unknown, "\u{212A}ey");
+        assert_eq!(
+            (keyword.as_ref(), written.as_ref()),
+            ("\u{212A}EY", "\u{212A}ey")
+        );
+    }
+
+    #[test]
+    fn every_static_keyword_name_is_its_kind_upper_cased() {
+        for name in [
+            "add",
+            "copy",
+            "volume",
+            "cmd",
+            "entrypoint",
+            "run",
+            "shell",
+            "arg",
+            "env",
+            "label",
+            "expose",
+            "from",
+            "maintainer",
+            "stopsignal",
+            "user",
+            "workdir",
+            "healthcheck",
+            "onbuild",
+        ] {
+            let kind = Kind::of_lower(name.as_bytes());
+            assert_eq!(
+                kind.upper(),
+                Some(name.to_ascii_uppercase().as_str()),
+                "{name}"
+            );
+        }
+        assert_eq!(Kind::Unknown.upper(), None);
+    }
 
     #[test]
     fn round_trip_and_lines() {

@@ -196,7 +196,7 @@ pub(crate) fn compare(label: &str, ours: &Dockerfile, oracle: &OracleFile, out: 
             "{label}: instruction count: restage {} [{}] vs BuildKit {} [{}]",
             ours.instructions.len(),
             summary(ours.instructions.iter().map(|i| (
-                i.keyword.clone(),
+                i.keyword.to_string(),
                 i.start_line,
                 i.end_line
             ))),
@@ -204,7 +204,7 @@ pub(crate) fn compare(label: &str, ours: &Dockerfile, oracle: &OracleFile, out: 
             summary(
                 theirs
                     .iter()
-                    .map(|i| (i.keyword.clone(), i.start_line, i.end_line))
+                    .map(|i| (i.keyword.to_string(), i.start_line, i.end_line))
             ),
         ));
         return;
@@ -226,7 +226,11 @@ fn compare_instruction(
             out.push(format!("{at} {name}: restage {ours} vs BuildKit {theirs}"));
         }
     };
-    field("keyword", ours.keyword.clone(), theirs.keyword.clone());
+    field(
+        "keyword",
+        ours.keyword.to_string(),
+        theirs.keyword.to_string(),
+    );
     field(
         "start_line",
         ours.start_line.to_string(),
@@ -248,7 +252,7 @@ fn compare_instruction(
         let inner = ours.onbuild.as_deref();
         field(
             "onbuild inner keyword",
-            format!("{:?}", inner.map(|i| i.keyword.as_str())),
+            format!("{:?}", inner.map(|i| i.keyword.as_ref())),
             format!("{:?}", theirs.sub_cmd.as_deref()),
         );
         inner
@@ -256,14 +260,14 @@ fn compare_instruction(
         Some(ours)
     };
     // BuildKit's values: for ONBUILD those of the inner instruction.
-    if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword.as_str())) {
+    if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword.as_ref())) {
         field(
             "values",
             format!("{:?}", owner.values),
             format!("{:?}", theirs.values),
         );
     }
-    if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword.as_str())) {
+    if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword.as_ref())) {
         let expected = if theirs.json {
             "Some(Exec)"
         } else {
@@ -365,7 +369,7 @@ fn check_directive_follows_current_buildkit() {
     let lines: Vec<(String, usize, usize)> = df
         .instructions
         .iter()
-        .map(|i| (i.keyword.clone(), i.start_line, i.end_line))
+        .map(|i| (i.keyword.to_string(), i.start_line, i.end_line))
         .collect();
     assert_eq!(
         lines,

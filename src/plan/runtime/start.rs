@@ -167,7 +167,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                         steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
                     }
                     steps.push(Step::Exec {
-                        keyword: inst.keyword.clone(),
+                        keyword: inst.keyword.to_string(),
                         args: translated,
                     });
                     continue;
@@ -185,7 +185,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     0.9,
                 );
                 steps.push(Step::Exec {
-                    keyword: inst.keyword.clone(),
+                    keyword: inst.keyword.to_string(),
                     args: words,
                 });
                 continue;
