@@ -1029,6 +1029,12 @@ struct CommandIndex {
     owner_start: Vec<u32>,
     /// Rules with a literal first word, sorted by that word, then ascending.
     literal: Vec<u32>,
+    /// Each distinct literal first word (as the number of a rule that starts with it) and its
+    /// rules `literal[lo..hi]`, grouped by the word's [`Keys::key`].
+    words: Vec<(u32, u32, u32)>,
+    /// Where each key's group starts in `words` (257 entries): a command name finds its
+    /// literal rules in a group of a word or two instead of by binary search.
+    key_start: Vec<u32>,
     /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
 }
@@ -1056,12 +1062,44 @@ impl CommandIndex {
             (0..rules.len() as u32).partition(|&id| rules[id as usize].literal);
         // A stable sort keeps rule order among equal words.
         literal.sort_by(|&a, &b| rules[a as usize].first().cmp(rules[b as usize].first()));
+        let mut words: Vec<(u32, u32, u32)> = Vec::new();
+        for (at, &id) in literal.iter().enumerate() {
+            let first = rules[id as usize].first();
+            match words.last_mut() {
+                Some(last) if rules[last.0 as usize].first() == first => last.2 += 1,
+                _ => words.push((id, at as u32, at as u32 + 1)),
+            }
+        }
+        words.sort_by_key(|&(id, ..)| Keys::key(rules[id as usize].first()));
+        let mut key_start = vec![0u32; 257];
+        for &(id, ..) in &words {
+            key_start[Keys::key(rules[id as usize].first()) + 1] += 1;
+        }
+        for k in 0..256 {
+            key_start[k + 1] += key_start[k];
+        }
         Self {
             rules,
             owner_start,
             literal,
+            words,
+            key_start,
             wild,
         }
+    }
+
+    /// The rules whose literal first word is `name`, ascending.
+    fn literal_rules(&self, name: &str) -> &[u32] {
+        // A literal first word matches only itself (and nothing over the glob size limit).
+        if name.len() > GLOB_MAX {
+            return &[];
+        }
+        let k = Keys::key(name);
+        let group = &self.words[self.key_start[k] as usize..self.key_start[k + 1] as usize];
+        group
+            .iter()
+            .find(|&&(id, ..)| self.rule(id).first() == name)
+            .map_or(&[], |&(_, lo, hi)| &self.literal[lo as usize..hi as usize])
     }
 
     fn rule(&self, id: u32) -> &IndexedRule {
@@ -1077,20 +1115,8 @@ impl CommandIndex {
     fn matching(&self, words: &[Cow<'_, str>], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        // A literal first word matches only itself (and nothing over the glob size limit).
         let name = &**name;
-        let from = self
-            .literal
-            .partition_point(|&id| self.rule(id).first() < name);
-        let same = if name.len() > GLOB_MAX {
-            0
-        } else {
-            self.literal[from..]
-                .iter()
-                .take_while(|&&id| self.rule(id).first() == name)
-                .count()
-        };
-        let mut literal = self.literal[from..from + same].iter().copied().peekable();
+        let mut literal = self.literal_rules(name).iter().copied().peekable();
         let mut wild = self
             .wild
             .iter()
