@@ -45,7 +45,7 @@ use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
 use probe::{ContextFile, FileTexts, ProbeEnv};
 use serde::Serialize;
-use shell::FoundCommand;
+use shell::Commands;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -497,8 +497,8 @@ impl<'p> PathPattern<'p> {
 /// Everything profile-independent read from the Dockerfile.
 struct Observed<'a> {
     images: Vec<SeenImage>,
-    run: Vec<FoundCommand<'a>>,
-    start: Vec<FoundCommand<'a>>,
+    run: Commands<'a>,
+    start: Commands<'a>,
     /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
@@ -587,8 +587,8 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     let mut stage_names = BTreeSet::new();
     let mut obs = Observed {
         images: Vec::new(),
-        run: Vec::new(),
-        start: Vec::new(),
+        run: Commands::default(),
+        start: Commands::default(),
         packages: Vec::new(),
         sources: Vec::new(),
         dir_sources: Vec::new(),
@@ -616,10 +616,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                 }
             }
             "RUN" => {
-                let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
+                let first = obs.run.len();
+                match ins.form {
+                    Some(Form::Exec) => {
+                        shell::exec_command_into(&ins.values, prefixes, &mut obs.run)
+                    }
                     _ if ins.heredocs.is_empty() => {
-                        shell::simple_commands_found(&ins.arguments, prefixes)
+                        shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.run)
                     }
                     _ => {
                         let mut text = ins.arguments.clone();
@@ -627,28 +630,24 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                             text.push('\n');
                             text.push_str(&h.content);
                         }
-                        shell::simple_commands_found(&text, prefixes)
-                            .into_iter()
-                            .map(FoundCommand::into_owned)
-                            .collect()
+                        let mut commands = Commands::default();
+                        shell::simple_commands_into(&text, prefixes, &mut commands);
+                        obs.run.extend_owned(commands);
                     }
                 };
-                for cmd in commands {
-                    for (pkg, installer) in shell::installed_by(&cmd.words, &installers) {
+                for c in first..obs.run.len() {
+                    for (pkg, installer) in shell::installed_by(obs.run.words(c), &installers) {
                         if !obs.packages.iter().any(|(p, _)| p == pkg) {
                             obs.packages
                                 .push((pkg.to_string(), installer.family.clone()));
                         }
                     }
-                    obs.run.push(cmd);
                 }
             }
-            "CMD" | "ENTRYPOINT" => {
-                obs.start.extend(match ins.form {
-                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
-                    _ => shell::simple_commands_found(&ins.arguments, prefixes),
-                });
-            }
+            "CMD" | "ENTRYPOINT" => match ins.form {
+                Some(Form::Exec) => shell::exec_command_into(&ins.values, prefixes, &mut obs.start),
+                _ => shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.start),
+            },
             "COPY" | "ADD" => {
                 if let Some(from) = ins.flag("from") {
                     let from = substitute_args(from, &global_args);
@@ -1143,7 +1142,7 @@ impl CommandIndex {
         out.truncate(keep);
     }
 
-    fn match_all(&self, commands: &[FoundCommand]) -> CommandMatches {
+    fn match_all(&self, commands: &Commands) -> CommandMatches {
         let mut m = CommandMatches {
             commands: Vec::new(),
             ids: Vec::new(),
@@ -1151,9 +1150,9 @@ impl CommandIndex {
         if self.rules.is_empty() {
             return m;
         }
-        for (c, cmd) in commands.iter().enumerate() {
+        for c in 0..commands.len() {
             let start = m.ids.len();
-            self.matching(&cmd.words, &mut m.ids);
+            self.matching(commands.words(c), &mut m.ids);
             if m.ids.len() > start {
                 m.commands
                     .push((c as u32, start as u32, m.ids.len() as u32));
@@ -1169,7 +1168,7 @@ fn score_commands(
     index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
-    commands: &[FoundCommand],
+    commands: &Commands,
     kw: &str,
     tally: &mut Tally<'_>,
 ) {
@@ -1191,7 +1190,7 @@ fn score_commands(
             counted.push(&rule.command);
             tally.add_dockerfile(
                 rule.weight,
-                What::Text(format!("{kw} {}", truncate(&commands[c as usize].shown()))),
+                What::Text(format!("{kw} {}", truncate(&commands.shown(c as usize)))),
             );
         }
     }
@@ -1461,7 +1460,7 @@ fn score_package_managers<'a>(
                 rule.weight,
                 What::Text(format!(
                     "RUN {} [{name}]",
-                    truncate(&obs.run[c as usize].shown())
+                    truncate(&obs.run.shown(c as usize))
                 )),
             );
         }
@@ -1811,10 +1810,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     // and the context holds the wrapper.
     if let Some(wrapper) = &pm.wrapper {
         let runs = |name: &str| {
-            obs.run
-                .iter()
-                .chain(&obs.start)
-                .any(|c| c.words.first().is_some_and(|w| w == name))
+            let runs_in = |commands: &Commands| {
+                (0..commands.len()).any(|c| commands.words(c).first().is_some_and(|w| w == name))
+            };
+            runs_in(&obs.run) || runs_in(&obs.start)
         };
         let in_context = existing(wrapper)
             .into_iter()
