@@ -962,6 +962,11 @@ struct IndexedRule {
     /// The length of the first word's text before its first `*` or `?`: every name it matches
     /// starts with that text.
     prefix: usize,
+    /// The length of the first word's text after its last `*` or `?`: every name it matches
+    /// ends with that text.
+    suffix: usize,
+    /// The first byte of that prefix, when there is one (checked before anything else).
+    head: Option<u8>,
 }
 
 impl IndexedRule {
@@ -975,6 +980,8 @@ impl IndexedRule {
             first: (end - first.len(), end),
             literal: Glob::new(first).is_literal(),
             prefix: first.find(['*', '?']).unwrap_or(first.len()),
+            suffix: first.len() - first.rfind(['*', '?']).map_or(0, |i| i + 1),
+            head: first.bytes().next().filter(|b| !matches!(b, b'*' | b'?')),
         })
     }
 
@@ -989,8 +996,16 @@ impl IndexedRule {
 
     /// Whether the first word matches the command name.
     fn first_matches(&self, name: &str) -> bool {
+        if self
+            .head
+            .is_some_and(|h| name.as_bytes().first() != Some(&h))
+        {
+            return false;
+        }
         let first = self.first();
-        name.starts_with(&first[..self.prefix]) && Glob::new(first).matches(name)
+        name.starts_with(&first[..self.prefix])
+            && name.ends_with(&first[first.len() - self.suffix..])
+            && Glob::new(first).matches(name)
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
