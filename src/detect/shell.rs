@@ -215,7 +215,11 @@ fn push_command<'a>(
             skip += 1;
             continue;
         }
-        if prefixes.iter().any(|p| p == base) {
+        // The first bytes are compared before the rest (most names are no prefix).
+        if prefixes
+            .iter()
+            .any(|p| p.as_bytes().first() == base.as_bytes().first() && p == base)
+        {
             skip += 1;
             // `sh -c 'cmd'` / `bash -lc 'cmd'`: look inside.
             let rest = &words[skip..];
@@ -279,15 +283,15 @@ fn is_keyword(word: &str) -> bool {
     )
 }
 
+/// `NAME=value`: a name of ASCII letters, digits and `_` (not starting with a digit) before the
+/// first `=`.
 fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-        }
-        None => false,
-    }
+    let b = word.as_bytes();
+    let n = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+        .unwrap_or(b.len());
+    n > 0 && b[n..].first() == Some(&b'=') && !b[0].is_ascii_digit()
 }
 
 /// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
@@ -296,11 +300,14 @@ fn is_assignment(word: &str) -> bool {
 /// A word that is one plain run is borrowed from `text`. Each non-empty segment is handed to
 /// `each` in one reused list (which `each` may take from).
 fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>)) {
-    /// Bytes that end a run of plain word text (whitespace, operators, quotes, escapes, `$`).
-    fn plain(b: u8) -> bool {
-        b < 0x80
-            && !matches!(
-                b,
+    /// Whether a byte continues a run of plain word text: not whitespace, an operator, a quote,
+    /// an escape, `$` or non-ASCII (one table lookup per byte).
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 0x80 {
+            table[b] = !matches!(
+                b as u8,
                 b'\\'
                     | b'\''
                     | b'"'
@@ -317,8 +324,11 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
                     | b'\x0C'
                     | b'\r'
                     | b' '
-            )
-    }
+            );
+            b += 1;
+        }
+        table
+    };
     let bytes = text.as_bytes();
     let char_at = |i: usize| text[i..].chars().next().unwrap_or_default();
     let mut segment_end = |words: &mut Vec<Cow<'a, str>>| {
@@ -428,7 +438,7 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
                 // A plain byte (or `$`, or `#` inside a word) and the plain run after it.
                 let end = bytes[i + 1..]
                     .iter()
-                    .position(|&b| !plain(b))
+                    .position(|&b| !PLAIN[usize::from(b)])
                     .map_or(bytes.len(), |j| i + 1 + j);
                 word.run(text, in_word, i, end);
                 in_word = true;
@@ -677,6 +687,21 @@ mod tests {
             text in "([a-z$#(){};&|`'\"\\\\ \t\r\n\u{0b}\u{a0}\u{e9}]|\\$\\(){0,40}",
         ) {
             proptest::prop_assert_eq!(segments(&text), reference_split(&text));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn assignments_are_recognised_as_by_split_once(word in "[a-zA-Z0-9_=\u{e9}$ -]{0,8}") {
+            let reference = match word.split_once('=') {
+                Some((name, _)) => {
+                    !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !name.starts_with(|c: char| c.is_ascii_digit())
+                }
+                None => false,
+            };
+            proptest::prop_assert_eq!(is_assignment(&word), reference);
         }
     }
 
