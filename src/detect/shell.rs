@@ -100,7 +100,12 @@ pub(crate) fn exec_command_found<'a>(
 
 /// Add the simple commands of shell text to `out` (see [`simple_commands`]).
 pub(crate) fn simple_commands_into<'a>(text: &'a str, prefixes: &[String], out: &mut Commands<'a>) {
-    split_segments(text, |segment| push_command(segment, prefixes, out, 0));
+    // The list the splitter collects a segment's words in is reused from text to text.
+    let mut words = std::mem::take(&mut out.segment);
+    split_segments(text, &mut words, |segment| {
+        push_command(segment, prefixes, out, 0);
+    });
+    out.segment = words;
 }
 
 /// Add `words` as one simple command (exec form) to `out` (see [`exec_command`]).
@@ -121,6 +126,8 @@ pub(crate) struct Commands<'a> {
     /// Per command: where its words end in `words` (they start where the previous one's end),
     /// and its first word as written when that is not its basename.
     list: Vec<(u32, Option<Cow<'a, str>>)>,
+    /// An empty list kept for [`split_segments`] to reuse.
+    segment: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Commands<'a> {
@@ -232,10 +239,12 @@ fn push_command<'a>(
                     && depth < 4
                 {
                     match &rest[pos + 1] {
-                        &Cow::Borrowed(script) => split_segments(script, |segment| {
-                            push_command(segment, prefixes, out, depth + 1);
-                        }),
-                        Cow::Owned(script) => split_segments(script, |segment| {
+                        &Cow::Borrowed(script) => {
+                            split_segments(script, &mut Vec::new(), |segment| {
+                                push_command(segment, prefixes, out, depth + 1);
+                            })
+                        }
+                        Cow::Owned(script) => split_segments(script, &mut Vec::new(), |segment| {
                             let mut segment = owned(std::mem::take(segment));
                             push_command(&mut segment, prefixes, out, depth + 1);
                         }),
@@ -296,10 +305,15 @@ fn is_assignment(word: &str) -> bool {
 
 /// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
 ///
-/// Runs of plain ASCII bytes are copied whole; everything else is read a character at a time.
-/// A word that is one plain run is borrowed from `text`. Each non-empty segment is handed to
+/// Runs of plain ASCII bytes and quoted text are copied whole; everything else is read a
+/// character at a time. A word that is one plain run or one quoted text without escapes is
+/// borrowed from `text`. Each non-empty segment is handed to
 /// `each` in one reused list (which `each` may take from).
-fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>)) {
+fn split_segments<'a>(
+    text: &'a str,
+    words: &mut Vec<Cow<'a, str>>,
+    mut each: impl FnMut(&mut Vec<Cow<'a, str>>),
+) {
     /// Whether a byte continues a run of plain word text: not whitespace, an operator, a quote,
     /// an escape, `$` or non-ASCII (one table lookup per byte).
     const PLAIN: [bool; 256] = {
@@ -337,7 +351,7 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
             words.clear();
         }
     };
-    let mut words: Vec<Cow<'a, str>> = Vec::new();
+    words.clear();
     let mut word = Word::default();
     let mut in_word = false;
     let flush_word = |word: &mut Word, in_word: &mut bool, words: &mut Vec<Cow<'a, str>>| {
@@ -369,23 +383,24 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
                 }
             }
             b'\'' => {
-                in_word = true;
                 let rest = &text[i + 1..];
                 let end = rest.find('\'').unwrap_or(rest.len());
-                word.text(text).push_str(&rest[..end]);
+                word.run(text, in_word, i + 1, i + 1 + end);
+                in_word = true;
                 i += 1 + end + usize::from(end < rest.len());
             }
             b'"' => {
-                in_word = true;
                 i += 1;
                 loop {
                     let rest = &bytes[i..];
                     let Some(j) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
-                        word.text(text).push_str(&text[i..]);
+                        word.run(text, in_word, i, bytes.len());
+                        in_word = true;
                         i = bytes.len();
                         break;
                     };
-                    word.text(text).push_str(&text[i..i + j]);
+                    word.run(text, in_word, i, i + j);
+                    in_word = true;
                     i += j + 1;
                     if rest[j] == b'"' {
                         break;
@@ -407,27 +422,27 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
                     .iter()
                     .position(|&b| b == b'\n')
                     .map_or(bytes.len(), |j| i + j + 1);
-                flush_word(&mut word, &mut in_word, &mut words);
-                segment_end(&mut words);
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b';' | b'&' | b'|' | b'\n' | b'(' | b')' | b'`' => {
                 i += 1;
-                flush_word(&mut word, &mut in_word, &mut words);
-                segment_end(&mut words);
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b'$' if bytes.get(i + 1) == Some(&b'(') => {
                 i += 2;
-                flush_word(&mut word, &mut in_word, &mut words);
-                segment_end(&mut words);
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b'\t' | b'\x0B' | b'\x0C' | b'\r' | b' ' => {
                 i += 1;
-                flush_word(&mut word, &mut in_word, &mut words);
+                flush_word(&mut word, &mut in_word, words);
             }
             b if b >= 0x80 => {
                 let c = char_at(i);
                 if c.is_whitespace() {
-                    flush_word(&mut word, &mut in_word, &mut words);
+                    flush_word(&mut word, &mut in_word, words);
                 } else {
                     word.text(text).push(c);
                     in_word = true;
@@ -446,12 +461,12 @@ fn split_segments<'a>(text: &'a str, mut each: impl FnMut(&mut Vec<Cow<'a, str>>
             }
         }
     }
-    flush_word(&mut word, &mut in_word, &mut words);
-    segment_end(&mut words);
+    flush_word(&mut word, &mut in_word, words);
+    segment_end(words);
 }
 
-/// The word being read: a plain run of the text (borrowed when the word ends), or text built
-/// up from quotes, escapes and several runs.
+/// The word being read: one run of the text (plain or quoted; borrowed when the word ends), or
+/// text built up from escapes and several runs.
 #[derive(Default)]
 struct Word {
     /// The run `text[start..end]`, while the word is nothing else.
@@ -460,7 +475,7 @@ struct Word {
 }
 
 impl Word {
-    /// Add the plain run `text[start..end]`; `in_word` says whether the word has begun.
+    /// Add the run `text[start..end]`; `in_word` says whether the word has begun.
     fn run(&mut self, text: &str, in_word: bool, start: usize, end: usize) {
         match &mut self.run {
             None if !in_word => self.run = Some((start, end)),
@@ -570,7 +585,9 @@ mod tests {
     /// The segments [`split_segments`] hands out, collected.
     fn segments(text: &str) -> Vec<Vec<Cow<'_, str>>> {
         let mut out = Vec::new();
-        split_segments(text, |words| out.push(std::mem::take(words)));
+        split_segments(text, &mut Vec::new(), |words| {
+            out.push(std::mem::take(words))
+        });
         out
     }
 
