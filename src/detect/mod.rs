@@ -726,6 +726,9 @@ struct FileSet<'f, 'c> {
     sources: SourceSet<'f>,
     /// Keys of the file names and paths.
     keys: Keys,
+    /// The last bytes of the file names and paths (a pattern ending in a literal byte only
+    /// matches texts ending in it).
+    ends: [u64; 4],
     /// File indices sorted by name (built on first use in a big context).
     by_name: OnceCell<Vec<u32>>,
 }
@@ -736,22 +739,36 @@ impl<'f, 'c> FileSet<'f, 'c> {
 
     fn new(files: &'f [ContextFile<'c>], sources: &'f [Source]) -> Self {
         let mut keys = Keys::default();
+        let mut ends = [0u64; 4];
         for f in files {
             keys.insert(f.name);
             if f.path.len() != f.name.len() {
                 keys.insert(f.path);
+            }
+            for b in [f.name, f.path].iter().filter_map(|t| t.bytes().last()) {
+                ends[usize::from(b >> 6)] |= 1 << (b & 63);
             }
         }
         Self {
             files,
             sources: SourceSet::new(sources),
             keys,
+            ends,
             by_name: OnceCell::new(),
         }
     }
 
     /// Call `f` with each file the rule path matches (in no particular order).
     fn for_each_match(&self, rule: &PathPattern<'_>, mut f: impl FnMut(&'f ContextFile<'c>)) {
+        // A pattern ending in a literal byte matches no file when no name or path ends in it
+        // (not `/`: the one in a trailing `**/` may match nothing).
+        if let Some(&b) = rule.text.as_bytes().last() {
+            if !matches!(b, b'*' | b'?' | b'/')
+                && self.ends[usize::from(b >> 6)] >> (b & 63) & 1 == 0
+            {
+                return;
+            }
+        }
         if rule.literal() && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
             if rule.text.len() > GLOB_MAX {
                 return;
@@ -962,8 +979,8 @@ struct IndexedRule {
     /// The length of the first word's text before its first `*` or `?`: every name it matches
     /// starts with that text.
     prefix: usize,
-    /// The length of the first word's text after its last `*` or `?`: every name it matches
-    /// ends with that text.
+    /// The length of the first word's text after its last `*` or `?` (and a `/` right after it,
+    /// which a `**/` may skip): every name it matches ends with that text.
     suffix: usize,
     /// The first byte of that prefix, when there is one (checked before anything else).
     head: Option<u8>,
@@ -980,7 +997,7 @@ impl IndexedRule {
             first: (end - first.len(), end),
             literal: Glob::new(first).is_literal(),
             prefix: first.find(['*', '?']).unwrap_or(first.len()),
-            suffix: first.len() - first.rfind(['*', '?']).map_or(0, |i| i + 1),
+            suffix: literal_suffix(first).len(),
             head: first.bytes().next().filter(|b| !matches!(b, b'*' | b'?')),
         })
     }
@@ -1015,6 +1032,16 @@ impl IndexedRule {
         self.command[self.first.1..]
             .split_whitespace()
             .all(|rw| rest.any(|w| glob(rw, w)))
+    }
+}
+
+/// The text after a glob's last `*` or `?`, without a leading `/` (`**/` may match nothing).
+fn literal_suffix(pattern: &str) -> &str {
+    match pattern.rfind(['*', '?']) {
+        Some(i) => pattern[i + 1..]
+            .strip_prefix('/')
+            .unwrap_or(&pattern[i + 1..]),
+        None => pattern,
     }
 }
 
@@ -2048,6 +2075,28 @@ mod tests {
                 .filter(|&id| rules[id as usize].matches(words))
                 .collect();
             assert_eq!(out, expected, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn a_glob_matches_only_names_ending_in_its_literal_suffix() {
+        for pattern in [
+            "*dotnet-install.sh",
+            "pip*",
+            "**/mvnw",
+            "x**/",
+            "a?b",
+            "**/*.py",
+            "p*/q",
+        ] {
+            let suffix = literal_suffix(pattern);
+            for text in [
+                "mvnw", "a/mvnw", "x", "x/", "xab/", "aab", "a.py", "b/a.py", "pp/q", "q",
+            ] {
+                if glob(pattern, text) {
+                    assert!(text.ends_with(suffix), "{pattern} {text}");
+                }
+            }
         }
     }
 
