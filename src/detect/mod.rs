@@ -937,6 +937,14 @@ fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
                     && name.ends_with(pattern)
                     && name.as_bytes()[name.len() - n - 1] == b'/'));
     }
+    // Each literal run of the pattern (less a leading `/`, which a `**/` may skip) is in every
+    // text it matches, so in the name: most names are rejected without globbing.
+    if !pattern
+        .split(['*', '?'])
+        .all(|run| name.contains(run.strip_prefix('/').unwrap_or(run)))
+    {
+        return false;
+    }
     glob.matches(name)
         || name
             .match_indices('/')
@@ -1923,6 +1931,10 @@ mod tests {
             "azul/zulu-openjdk*",
             "mcr.microsoft.com/dotnet/*",
             "continuumio/*conda*",
+            "**/node",
+            "x**/",
+            "n?de",
+            "*/*/node",
             "",
         ];
         let names = [
@@ -1938,6 +1950,8 @@ mod tests {
             "continuumio/miniconda3",
             "",
             "a/",
+            "x",
+            "x/",
         ];
         for pattern in patterns {
             for name in names {
