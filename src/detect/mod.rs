@@ -45,7 +45,7 @@ use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
 use probe::{ContextFile, FileTexts, ProbeEnv};
 use serde::Serialize;
-use shell::FoundCommand;
+use shell::Commands;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -497,8 +497,8 @@ impl<'p> PathPattern<'p> {
 /// Everything profile-independent read from the Dockerfile.
 struct Observed<'a> {
     images: Vec<SeenImage>,
-    run: Vec<FoundCommand<'a>>,
-    start: Vec<FoundCommand<'a>>,
+    run: Commands<'a>,
+    start: Commands<'a>,
     /// (package, distro family)
     packages: Vec<(String, String)>,
     /// COPY/ADD sources (no `--from`), normalised: no leading `./` or `/`.
@@ -587,8 +587,8 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     let mut stage_names = BTreeSet::new();
     let mut obs = Observed {
         images: Vec::new(),
-        run: Vec::new(),
-        start: Vec::new(),
+        run: Commands::default(),
+        start: Commands::default(),
         packages: Vec::new(),
         sources: Vec::new(),
         dir_sources: Vec::new(),
@@ -616,10 +616,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                 }
             }
             "RUN" => {
-                let commands = match ins.form {
-                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
+                let first = obs.run.len();
+                match ins.form {
+                    Some(Form::Exec) => {
+                        shell::exec_command_into(&ins.values, prefixes, &mut obs.run)
+                    }
                     _ if ins.heredocs.is_empty() => {
-                        shell::simple_commands_found(&ins.arguments, prefixes)
+                        shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.run)
                     }
                     _ => {
                         let mut text = ins.arguments.clone();
@@ -627,28 +630,24 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                             text.push('\n');
                             text.push_str(&h.content);
                         }
-                        shell::simple_commands_found(&text, prefixes)
-                            .into_iter()
-                            .map(FoundCommand::into_owned)
-                            .collect()
+                        let mut commands = Commands::default();
+                        shell::simple_commands_into(&text, prefixes, &mut commands);
+                        obs.run.extend_owned(commands);
                     }
                 };
-                for cmd in commands {
-                    for (pkg, installer) in shell::installed_by(&cmd.words, &installers) {
+                for c in first..obs.run.len() {
+                    for (pkg, installer) in shell::installed_by(obs.run.words(c), &installers) {
                         if !obs.packages.iter().any(|(p, _)| p == pkg) {
                             obs.packages
                                 .push((pkg.to_string(), installer.family.clone()));
                         }
                     }
-                    obs.run.push(cmd);
                 }
             }
-            "CMD" | "ENTRYPOINT" => {
-                obs.start.extend(match ins.form {
-                    Some(Form::Exec) => shell::exec_command_found(&ins.values, prefixes),
-                    _ => shell::simple_commands_found(&ins.arguments, prefixes),
-                });
-            }
+            "CMD" | "ENTRYPOINT" => match ins.form {
+                Some(Form::Exec) => shell::exec_command_into(&ins.values, prefixes, &mut obs.start),
+                _ => shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.start),
+            },
             "COPY" | "ADD" => {
                 if let Some(from) = ins.flag("from") {
                     let from = substitute_args(from, &global_args);
@@ -727,6 +726,9 @@ struct FileSet<'f, 'c> {
     sources: SourceSet<'f>,
     /// Keys of the file names and paths.
     keys: Keys,
+    /// The last bytes of the file names and paths (a pattern ending in a literal byte only
+    /// matches texts ending in it).
+    ends: [u64; 4],
     /// File indices sorted by name (built on first use in a big context).
     by_name: OnceCell<Vec<u32>>,
 }
@@ -737,22 +739,36 @@ impl<'f, 'c> FileSet<'f, 'c> {
 
     fn new(files: &'f [ContextFile<'c>], sources: &'f [Source]) -> Self {
         let mut keys = Keys::default();
+        let mut ends = [0u64; 4];
         for f in files {
             keys.insert(f.name);
             if f.path.len() != f.name.len() {
                 keys.insert(f.path);
+            }
+            for b in [f.name, f.path].iter().filter_map(|t| t.bytes().last()) {
+                ends[usize::from(b >> 6)] |= 1 << (b & 63);
             }
         }
         Self {
             files,
             sources: SourceSet::new(sources),
             keys,
+            ends,
             by_name: OnceCell::new(),
         }
     }
 
     /// Call `f` with each file the rule path matches (in no particular order).
     fn for_each_match(&self, rule: &PathPattern<'_>, mut f: impl FnMut(&'f ContextFile<'c>)) {
+        // A pattern ending in a literal byte matches no file when no name or path ends in it
+        // (not `/`: the one in a trailing `**/` may match nothing).
+        if let Some(&b) = rule.text.as_bytes().last() {
+            if !matches!(b, b'*' | b'?' | b'/')
+                && self.ends[usize::from(b >> 6)] >> (b & 63) & 1 == 0
+            {
+                return;
+            }
+        }
         if rule.literal() && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
             if rule.text.len() > GLOB_MAX {
                 return;
@@ -921,6 +937,14 @@ fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
                     && name.ends_with(pattern)
                     && name.as_bytes()[name.len() - n - 1] == b'/'));
     }
+    // Each literal run of the pattern (less a leading `/`, which a `**/` may skip) is in every
+    // text it matches, so in the name: most names are rejected without globbing.
+    if !pattern
+        .split(['*', '?'])
+        .all(|run| name.contains(run.strip_prefix('/').unwrap_or(run)))
+    {
+        return false;
+    }
     glob.matches(name)
         || name
             .match_indices('/')
@@ -963,6 +987,11 @@ struct IndexedRule {
     /// The length of the first word's text before its first `*` or `?`: every name it matches
     /// starts with that text.
     prefix: usize,
+    /// The length of the first word's text after its last `*` or `?` (and a `/` right after it,
+    /// which a `**/` may skip): every name it matches ends with that text.
+    suffix: usize,
+    /// The first byte of that prefix, when there is one (checked before anything else).
+    head: Option<u8>,
 }
 
 impl IndexedRule {
@@ -976,6 +1005,8 @@ impl IndexedRule {
             first: (end - first.len(), end),
             literal: Glob::new(first).is_literal(),
             prefix: first.find(['*', '?']).unwrap_or(first.len()),
+            suffix: literal_suffix(first).len(),
+            head: first.bytes().next().filter(|b| !matches!(b, b'*' | b'?')),
         })
     }
 
@@ -990,8 +1021,16 @@ impl IndexedRule {
 
     /// Whether the first word matches the command name.
     fn first_matches(&self, name: &str) -> bool {
+        if self
+            .head
+            .is_some_and(|h| name.as_bytes().first() != Some(&h))
+        {
+            return false;
+        }
         let first = self.first();
-        name.starts_with(&first[..self.prefix]) && Glob::new(first).matches(name)
+        name.starts_with(&first[..self.prefix])
+            && name.ends_with(&first[first.len() - self.suffix..])
+            && Glob::new(first).matches(name)
     }
 
     /// [`CommandRule::matches`] once the first word matches: the other rule words appear later
@@ -1001,6 +1040,16 @@ impl IndexedRule {
         self.command[self.first.1..]
             .split_whitespace()
             .all(|rw| rest.any(|w| glob(rw, w)))
+    }
+}
+
+/// The text after a glob's last `*` or `?`, without a leading `/` (`**/` may match nothing).
+fn literal_suffix(pattern: &str) -> &str {
+    match pattern.rfind(['*', '?']) {
+        Some(i) => pattern[i + 1..]
+            .strip_prefix('/')
+            .unwrap_or(&pattern[i + 1..]),
+        None => pattern,
     }
 }
 
@@ -1029,6 +1078,12 @@ struct CommandIndex {
     owner_start: Vec<u32>,
     /// Rules with a literal first word, sorted by that word, then ascending.
     literal: Vec<u32>,
+    /// Each distinct literal first word (as the number of a rule that starts with it) and its
+    /// rules `literal[lo..hi]`, grouped by the word's [`Keys::key`].
+    words: Vec<(u32, u32, u32)>,
+    /// Where each key's group starts in `words` (257 entries): a command name finds its
+    /// literal rules in a group of a word or two instead of by binary search.
+    key_start: Vec<u32>,
     /// Rules whose first word has wildcards, ascending.
     wild: Vec<u32>,
 }
@@ -1056,12 +1111,44 @@ impl CommandIndex {
             (0..rules.len() as u32).partition(|&id| rules[id as usize].literal);
         // A stable sort keeps rule order among equal words.
         literal.sort_by(|&a, &b| rules[a as usize].first().cmp(rules[b as usize].first()));
+        let mut words: Vec<(u32, u32, u32)> = Vec::new();
+        for (at, &id) in literal.iter().enumerate() {
+            let first = rules[id as usize].first();
+            match words.last_mut() {
+                Some(last) if rules[last.0 as usize].first() == first => last.2 += 1,
+                _ => words.push((id, at as u32, at as u32 + 1)),
+            }
+        }
+        words.sort_by_key(|&(id, ..)| Keys::key(rules[id as usize].first()));
+        let mut key_start = vec![0u32; 257];
+        for &(id, ..) in &words {
+            key_start[Keys::key(rules[id as usize].first()) + 1] += 1;
+        }
+        for k in 0..256 {
+            key_start[k + 1] += key_start[k];
+        }
         Self {
             rules,
             owner_start,
             literal,
+            words,
+            key_start,
             wild,
         }
+    }
+
+    /// The rules whose literal first word is `name`, ascending.
+    fn literal_rules(&self, name: &str) -> &[u32] {
+        // A literal first word matches only itself (and nothing over the glob size limit).
+        if name.len() > GLOB_MAX {
+            return &[];
+        }
+        let k = Keys::key(name);
+        let group = &self.words[self.key_start[k] as usize..self.key_start[k + 1] as usize];
+        group
+            .iter()
+            .find(|&&(id, ..)| self.rule(id).first() == name)
+            .map_or(&[], |&(_, lo, hi)| &self.literal[lo as usize..hi as usize])
     }
 
     fn rule(&self, id: u32) -> &IndexedRule {
@@ -1077,20 +1164,8 @@ impl CommandIndex {
     fn matching(&self, words: &[Cow<'_, str>], out: &mut Vec<u32>) {
         let Some(name) = words.first() else { return };
         let start = out.len();
-        // A literal first word matches only itself (and nothing over the glob size limit).
         let name = &**name;
-        let from = self
-            .literal
-            .partition_point(|&id| self.rule(id).first() < name);
-        let same = if name.len() > GLOB_MAX {
-            0
-        } else {
-            self.literal[from..]
-                .iter()
-                .take_while(|&&id| self.rule(id).first() == name)
-                .count()
-        };
-        let mut literal = self.literal[from..from + same].iter().copied().peekable();
+        let mut literal = self.literal_rules(name).iter().copied().peekable();
         let mut wild = self
             .wild
             .iter()
@@ -1117,7 +1192,7 @@ impl CommandIndex {
         out.truncate(keep);
     }
 
-    fn match_all(&self, commands: &[FoundCommand]) -> CommandMatches {
+    fn match_all(&self, commands: &Commands) -> CommandMatches {
         let mut m = CommandMatches {
             commands: Vec::new(),
             ids: Vec::new(),
@@ -1125,9 +1200,9 @@ impl CommandIndex {
         if self.rules.is_empty() {
             return m;
         }
-        for (c, cmd) in commands.iter().enumerate() {
+        for c in 0..commands.len() {
             let start = m.ids.len();
-            self.matching(&cmd.words, &mut m.ids);
+            self.matching(commands.words(c), &mut m.ids);
             if m.ids.len() > start {
                 m.commands
                     .push((c as u32, start as u32, m.ids.len() as u32));
@@ -1143,7 +1218,7 @@ fn score_commands(
     index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
-    commands: &[FoundCommand],
+    commands: &Commands,
     kw: &str,
     tally: &mut Tally<'_>,
 ) {
@@ -1165,7 +1240,7 @@ fn score_commands(
             counted.push(&rule.command);
             tally.add_dockerfile(
                 rule.weight,
-                What::Text(format!("{kw} {}", truncate(&commands[c as usize].shown()))),
+                What::Text(format!("{kw} {}", truncate(&commands.shown(c as usize)))),
             );
         }
     }
@@ -1435,7 +1510,7 @@ fn score_package_managers<'a>(
                 rule.weight,
                 What::Text(format!(
                     "RUN {} [{name}]",
-                    truncate(&obs.run[c as usize].shown())
+                    truncate(&obs.run.shown(c as usize))
                 )),
             );
         }
@@ -1785,10 +1860,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     // and the context holds the wrapper.
     if let Some(wrapper) = &pm.wrapper {
         let runs = |name: &str| {
-            obs.run
-                .iter()
-                .chain(&obs.start)
-                .any(|c| c.words.first().is_some_and(|w| w == name))
+            let runs_in = |commands: &Commands| {
+                (0..commands.len()).any(|c| commands.words(c).first().is_some_and(|w| w == name))
+            };
+            runs_in(&obs.run) || runs_in(&obs.start)
         };
         let in_context = existing(wrapper)
             .into_iter()
@@ -1856,6 +1931,10 @@ mod tests {
             "azul/zulu-openjdk*",
             "mcr.microsoft.com/dotnet/*",
             "continuumio/*conda*",
+            "**/node",
+            "x**/",
+            "n?de",
+            "*/*/node",
             "",
         ];
         let names = [
@@ -1871,6 +1950,8 @@ mod tests {
             "continuumio/miniconda3",
             "",
             "a/",
+            "x",
+            "x/",
         ];
         for pattern in patterns {
             for name in names {
@@ -2008,6 +2089,28 @@ mod tests {
                 .filter(|&id| rules[id as usize].matches(words))
                 .collect();
             assert_eq!(out, expected, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn a_glob_matches_only_names_ending_in_its_literal_suffix() {
+        for pattern in [
+            "*dotnet-install.sh",
+            "pip*",
+            "**/mvnw",
+            "x**/",
+            "a?b",
+            "**/*.py",
+            "p*/q",
+        ] {
+            let suffix = literal_suffix(pattern);
+            for text in [
+                "mvnw", "a/mvnw", "x", "x/", "xab/", "aab", "a.py", "b/a.py", "pp/q", "q",
+            ] {
+                if glob(pattern, text) {
+                    assert!(text.ends_with(suffix), "{pattern} {text}");
+                }
+            }
         }
     }
 

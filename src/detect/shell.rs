@@ -5,11 +5,6 @@
 use crate::profile::Installer;
 use std::borrow::Cow;
 
-/// Shell keywords that may precede a command.
-const KEYWORDS: &[&str] = &[
-    "!", "{", "}", "do", "done", "elif", "else", "fi", "if", "then", "while", "until", "for",
-];
-
 /// Split shell text into simple commands (their words), looking through `prefixes` (`sudo`,
 /// `env`, ...) and into `sh -c '...'`. The command name is reduced to its basename.
 pub fn simple_commands(text: &str, prefixes: &[String]) -> Vec<Vec<String>> {
@@ -73,14 +68,6 @@ impl FoundCommand<'_> {
         let shown = self.shown();
         (self.words.into_iter().map(Cow::into_owned).collect(), shown)
     }
-
-    /// The same command owning its words (for text that does not outlive the caller).
-    pub fn into_owned(self) -> FoundCommand<'static> {
-        FoundCommand {
-            words: owned(self.words),
-            written_name: self.written_name.map(|w| Cow::Owned(w.into_owned())),
-        }
-    }
 }
 
 /// Words that own their text.
@@ -96,11 +83,9 @@ pub(crate) fn simple_commands_found<'a>(
     text: &'a str,
     prefixes: &[String],
 ) -> Vec<FoundCommand<'a>> {
-    let mut out = Vec::new();
-    for segment in split_segments(text) {
-        push_command(segment, prefixes, &mut out, 0);
-    }
-    out
+    let mut out = Commands::default();
+    simple_commands_into(text, prefixes, &mut out);
+    out.into_found()
 }
 
 /// [`exec_command_shown`] with the written text kept lazily.
@@ -108,28 +93,140 @@ pub(crate) fn exec_command_found<'a>(
     words: &'a [String],
     prefixes: &[String],
 ) -> Vec<FoundCommand<'a>> {
-    let mut out = Vec::new();
-    let words = words.iter().map(|w| Cow::Borrowed(w.as_str())).collect();
-    push_command(words, prefixes, &mut out, 0);
-    out
+    let mut out = Commands::default();
+    exec_command_into(words, prefixes, &mut out);
+    out.into_found()
 }
 
-fn push_command<'a>(
-    mut words: Vec<Cow<'a, str>>,
+/// Add the simple commands of shell text to `out` (see [`simple_commands`]).
+pub(crate) fn simple_commands_into<'a>(text: &'a str, prefixes: &[String], out: &mut Commands<'a>) {
+    // The list the splitter collects a segment's words in is reused from text to text.
+    let mut words = std::mem::take(&mut out.segment);
+    split_segments(text, &mut words, |segment| {
+        push_command(segment, prefixes, out, 0);
+    });
+    out.segment = words;
+}
+
+/// Add `words` as one simple command (exec form) to `out` (see [`exec_command`]).
+pub(crate) fn exec_command_into<'a>(
+    words: &'a [String],
     prefixes: &[String],
-    out: &mut Vec<FoundCommand<'a>>,
+    out: &mut Commands<'a>,
+) {
+    let mut words = words.iter().map(|w| Cow::Borrowed(w.as_str())).collect();
+    push_command(&mut words, prefixes, out, 0);
+}
+
+/// Simple commands (as [`FoundCommand`]s) with the words of all of them in one list: one
+/// allocation for a whole Dockerfile instead of one per command.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Commands<'a> {
+    words: Vec<Cow<'a, str>>,
+    /// Per command: where its words end in `words` (they start where the previous one's end),
+    /// and its first word as written when that is not its basename.
+    list: Vec<(u32, Option<Cow<'a, str>>)>,
+    /// An empty list kept for [`split_segments`] to reuse.
+    segment: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Commands<'a> {
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The words of command `i`, the name reduced to its basename.
+    pub fn words(&self, i: usize) -> &[Cow<'a, str>] {
+        let start = if i == 0 { 0 } else { self.list[i - 1].0 };
+        &self.words[start as usize..self.list[i].0 as usize]
+    }
+
+    /// Command `i` as written: its words joined by spaces.
+    pub fn shown(&self, i: usize) -> String {
+        let mut out = String::new();
+        for (j, w) in self.words(i).iter().enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            match (&self.list[i].1, j) {
+                (Some(name), 0) => out.push_str(name),
+                _ => out.push_str(w),
+            }
+        }
+        out
+    }
+
+    fn push(
+        &mut self,
+        words: impl IntoIterator<Item = Cow<'a, str>>,
+        written_name: Option<Cow<'a, str>>,
+    ) {
+        self.words.extend(words);
+        self.list.push((self.words.len() as u32, written_name));
+    }
+
+    /// Add the commands of `other`, owning their words.
+    pub fn extend_owned(&mut self, other: Commands<'_>) {
+        let mut words = other.words.into_iter();
+        let mut start = 0;
+        for (end, name) in other.list {
+            let n = (end - start) as usize;
+            start = end;
+            let name = name.map(|w| Cow::Owned(w.into_owned()));
+            self.push(
+                words.by_ref().take(n).map(|w| Cow::Owned(w.into_owned())),
+                name,
+            );
+        }
+    }
+
+    /// One [`FoundCommand`] per command.
+    fn into_found(self) -> Vec<FoundCommand<'a>> {
+        let mut words = self.words.into_iter();
+        let mut start = 0;
+        self.list
+            .into_iter()
+            .map(|(end, written_name)| {
+                let n = (end - start) as usize;
+                start = end;
+                FoundCommand {
+                    words: words.by_ref().take(n).collect(),
+                    written_name,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The part of a command name after its last `/`.
+fn basename(word: &str) -> &str {
+    match word.bytes().rposition(|b| b == b'/') {
+        Some(i) => &word[i + 1..],
+        None => word,
+    }
+}
+
+/// Add the simple command in `words` (one segment, taken) to `out`.
+fn push_command<'a>(
+    words: &mut Vec<Cow<'a, str>>,
+    prefixes: &[String],
+    out: &mut Commands<'a>,
     depth: usize,
 ) {
     // Leading words are dropped from the front; `skip` counts them instead of shifting.
     let mut skip = 0;
     loop {
         let Some(first) = words.get(skip) else { return };
-        let base = first.rsplit('/').next().unwrap_or(first);
-        if KEYWORDS.contains(&&**first) || is_assignment(first) {
+        let base = basename(first);
+        if is_keyword(first) || is_assignment(first) {
             skip += 1;
             continue;
         }
-        if prefixes.iter().any(|p| p == base) {
+        // The first bytes are compared before the rest (most names are no prefix).
+        if prefixes
+            .iter()
+            .any(|p| p.as_bytes().first() == base.as_bytes().first() && p == base)
+        {
             skip += 1;
             // `sh -c 'cmd'` / `bash -lc 'cmd'`: look inside.
             let rest = &words[skip..];
@@ -141,17 +238,16 @@ fn push_command<'a>(
                     && rest[..pos].iter().all(|w| w.starts_with('-'))
                     && depth < 4
                 {
-                    match rest[pos + 1].clone() {
-                        Cow::Borrowed(script) => {
-                            for segment in split_segments(script) {
+                    match &rest[pos + 1] {
+                        &Cow::Borrowed(script) => {
+                            split_segments(script, &mut Vec::new(), |segment| {
                                 push_command(segment, prefixes, out, depth + 1);
-                            }
+                            })
                         }
-                        Cow::Owned(script) => {
-                            for segment in split_segments(&script) {
-                                push_command(owned(segment), prefixes, out, depth + 1);
-                            }
-                        }
+                        Cow::Owned(script) => split_segments(script, &mut Vec::new(), |segment| {
+                            let mut segment = owned(std::mem::take(segment));
+                            push_command(&mut segment, prefixes, out, depth + 1);
+                        }),
                     }
                     return;
                 }
@@ -162,50 +258,70 @@ fn push_command<'a>(
             }
             continue;
         }
-        if base.len() != first.len() {
+        let written = if base.len() != first.len() {
             let base_at = first.len() - base.len();
             let base = match first {
                 Cow::Borrowed(w) => Cow::Borrowed(&w[base_at..]),
                 Cow::Owned(w) => Cow::Owned(w[base_at..].to_string()),
             };
-            let written = std::mem::replace(&mut words[skip], base);
-            words.drain(..skip);
-            out.push(FoundCommand {
-                words,
-                written_name: Some(written),
-            });
-            return;
-        }
-        words.drain(..skip);
-        out.push(FoundCommand {
-            words,
-            written_name: None,
-        });
+            Some(std::mem::replace(&mut words[skip], base))
+        } else {
+            None
+        };
+        out.push(words.drain(skip..), written);
         return;
     }
 }
 
+/// Shell keywords that may precede a command.
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "!" | "{"
+            | "}"
+            | "do"
+            | "done"
+            | "elif"
+            | "else"
+            | "fi"
+            | "if"
+            | "then"
+            | "while"
+            | "until"
+            | "for"
+    )
+}
+
+/// `NAME=value`: a name of ASCII letters, digits and `_` (not starting with a digit) before the
+/// first `=`.
 fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-        }
-        None => false,
-    }
+    let b = word.as_bytes();
+    let n = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+        .unwrap_or(b.len());
+    n > 0 && b[n..].first() == Some(&b'=') && !b[0].is_ascii_digit()
 }
 
 /// Split on `&&`, `||`, `;`, `|`, `&`, newlines and parentheses; resolve quotes and escapes.
 ///
-/// Runs of plain ASCII bytes are copied whole; everything else is read a character at a time.
-/// A word that is one plain run is borrowed from `text`.
-fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
-    /// Bytes that end a run of plain word text (whitespace, operators, quotes, escapes, `$`).
-    fn plain(b: u8) -> bool {
-        b < 0x80
-            && !matches!(
-                b,
+/// Runs of plain ASCII bytes and quoted text are copied whole; everything else is read a
+/// character at a time. A word that is one plain run or one quoted text without escapes is
+/// borrowed from `text`. Each non-empty segment is handed to
+/// `each` in one reused list (which `each` may take from).
+fn split_segments<'a>(
+    text: &'a str,
+    words: &mut Vec<Cow<'a, str>>,
+    mut each: impl FnMut(&mut Vec<Cow<'a, str>>),
+) {
+    /// Whether a byte continues a run of plain word text: not whitespace, an operator, a quote,
+    /// an escape, `$` or non-ASCII (one table lookup per byte).
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 0x80 {
+            table[b] = !matches!(
+                b as u8,
                 b'\\'
                     | b'\''
                     | b'"'
@@ -222,12 +338,20 @@ fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
                     | b'\x0C'
                     | b'\r'
                     | b' '
-            )
-    }
+            );
+            b += 1;
+        }
+        table
+    };
     let bytes = text.as_bytes();
     let char_at = |i: usize| text[i..].chars().next().unwrap_or_default();
-    let mut segments = Vec::new();
-    let mut words: Vec<Cow<'a, str>> = Vec::new();
+    let mut segment_end = |words: &mut Vec<Cow<'a, str>>| {
+        if !words.is_empty() {
+            each(words);
+            words.clear();
+        }
+    };
+    words.clear();
     let mut word = Word::default();
     let mut in_word = false;
     let flush_word = |word: &mut Word, in_word: &mut bool, words: &mut Vec<Cow<'a, str>>| {
@@ -259,23 +383,24 @@ fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
                 }
             }
             b'\'' => {
-                in_word = true;
                 let rest = &text[i + 1..];
                 let end = rest.find('\'').unwrap_or(rest.len());
-                word.text(text).push_str(&rest[..end]);
+                word.run(text, in_word, i + 1, i + 1 + end);
+                in_word = true;
                 i += 1 + end + usize::from(end < rest.len());
             }
             b'"' => {
-                in_word = true;
                 i += 1;
                 loop {
                     let rest = &bytes[i..];
                     let Some(j) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
-                        word.text(text).push_str(&text[i..]);
+                        word.run(text, in_word, i, bytes.len());
+                        in_word = true;
                         i = bytes.len();
                         break;
                     };
-                    word.text(text).push_str(&text[i..i + j]);
+                    word.run(text, in_word, i, i + j);
+                    in_word = true;
                     i += j + 1;
                     if rest[j] == b'"' {
                         break;
@@ -297,31 +422,27 @@ fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
                     .iter()
                     .position(|&b| b == b'\n')
                     .map_or(bytes.len(), |j| i + j + 1);
-                flush_word(&mut word, &mut in_word, &mut words);
-                segments.push(std::mem::take(&mut words));
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b';' | b'&' | b'|' | b'\n' | b'(' | b')' | b'`' => {
                 i += 1;
-                flush_word(&mut word, &mut in_word, &mut words);
-                if !words.is_empty() {
-                    segments.push(std::mem::take(&mut words));
-                }
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b'$' if bytes.get(i + 1) == Some(&b'(') => {
                 i += 2;
-                flush_word(&mut word, &mut in_word, &mut words);
-                if !words.is_empty() {
-                    segments.push(std::mem::take(&mut words));
-                }
+                flush_word(&mut word, &mut in_word, words);
+                segment_end(words);
             }
             b'\t' | b'\x0B' | b'\x0C' | b'\r' | b' ' => {
                 i += 1;
-                flush_word(&mut word, &mut in_word, &mut words);
+                flush_word(&mut word, &mut in_word, words);
             }
             b if b >= 0x80 => {
                 let c = char_at(i);
                 if c.is_whitespace() {
-                    flush_word(&mut word, &mut in_word, &mut words);
+                    flush_word(&mut word, &mut in_word, words);
                 } else {
                     word.text(text).push(c);
                     in_word = true;
@@ -332,7 +453,7 @@ fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
                 // A plain byte (or `$`, or `#` inside a word) and the plain run after it.
                 let end = bytes[i + 1..]
                     .iter()
-                    .position(|&b| !plain(b))
+                    .position(|&b| !PLAIN[usize::from(b)])
                     .map_or(bytes.len(), |j| i + 1 + j);
                 word.run(text, in_word, i, end);
                 in_word = true;
@@ -340,16 +461,12 @@ fn split_segments<'a>(text: &'a str) -> Vec<Vec<Cow<'a, str>>> {
             }
         }
     }
-    flush_word(&mut word, &mut in_word, &mut words);
-    if !words.is_empty() {
-        segments.push(words);
-    }
-    segments.retain(|s| !s.is_empty());
-    segments
+    flush_word(&mut word, &mut in_word, words);
+    segment_end(words);
 }
 
-/// The word being read: a plain run of the text (borrowed when the word ends), or text built
-/// up from quotes, escapes and several runs.
+/// The word being read: one run of the text (plain or quoted; borrowed when the word ends), or
+/// text built up from escapes and several runs.
 #[derive(Default)]
 struct Word {
     /// The run `text[start..end]`, while the word is nothing else.
@@ -358,7 +475,7 @@ struct Word {
 }
 
 impl Word {
-    /// Add the plain run `text[start..end]`; `in_word` says whether the word has begun.
+    /// Add the run `text[start..end]`; `in_word` says whether the word has begun.
     fn run(&mut self, text: &str, in_word: bool, start: usize, end: usize) {
         match &mut self.run {
             None if !in_word => self.run = Some((start, end)),
@@ -465,6 +582,15 @@ mod tests {
             .collect()
     }
 
+    /// The segments [`split_segments`] hands out, collected.
+    fn segments(text: &str) -> Vec<Vec<Cow<'_, str>>> {
+        let mut out = Vec::new();
+        split_segments(text, &mut Vec::new(), |words| {
+            out.push(std::mem::take(words))
+        });
+        out
+    }
+
     /// The first, character-at-a-time version of `split_segments`.
     fn reference_split(text: &str) -> Vec<Vec<String>> {
         let mut segments = Vec::new();
@@ -568,7 +694,7 @@ mod tests {
             "#only a comment",
             "",
         ] {
-            assert_eq!(split_segments(text), reference_split(text), "{text:?}");
+            assert_eq!(segments(text), reference_split(text), "{text:?}");
         }
     }
 
@@ -577,7 +703,22 @@ mod tests {
         fn splitting_agrees_with_the_reference(
             text in "([a-z$#(){};&|`'\"\\\\ \t\r\n\u{0b}\u{a0}\u{e9}]|\\$\\(){0,40}",
         ) {
-            proptest::prop_assert_eq!(split_segments(&text), reference_split(&text));
+            proptest::prop_assert_eq!(segments(&text), reference_split(&text));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn assignments_are_recognised_as_by_split_once(word in "[a-zA-Z0-9_=\u{e9}$ -]{0,8}") {
+            let reference = match word.split_once('=') {
+                Some((name, _)) => {
+                    !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !name.starts_with(|c: char| c.is_ascii_digit())
+                }
+                None => false,
+            };
+            proptest::prop_assert_eq!(is_assignment(&word), reference);
         }
     }
 
