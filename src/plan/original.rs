@@ -9,6 +9,7 @@ use crate::profile::Profile;
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
 use std::borrow::Cow;
+use std::rc::Rc;
 
 /// One instruction of the original with its kept text (comments above it included).
 #[derive(Clone, Debug)]
@@ -20,8 +21,8 @@ pub struct Entry<'a> {
     /// own text.
     pub text: Cow<'a, str>,
     /// The absolute working directory in effect when the instruction runs (`None` when it is
-    /// the base image's, unknown).
-    pub workdir: Option<String>,
+    /// the base image's, unknown). Shared by all the entries after one WORKDIR.
+    pub workdir: Option<Rc<str>>,
     /// Whether a blank line separated it (and its comments) from what came before.
     pub blank_before: bool,
     /// A RUN's simple commands (empty for other instructions): split once, read by every
@@ -62,7 +63,7 @@ impl<'a> Original<'a> {
         };
         let mut pending: Vec<TextRange> = Vec::new();
         let mut seen_from = false;
-        let mut workdir: Option<String> = None;
+        let mut workdir: Option<Rc<str>> = None;
         let mut blank = false;
         for item in &df.items {
             match *item {
@@ -90,7 +91,7 @@ impl<'a> Original<'a> {
                     }
                     let text = kept_text(df, pending.drain(..), range, eol);
                     if inst.is("WORKDIR") {
-                        workdir = Some(resolve_workdir(workdir.as_deref(), inst));
+                        workdir = Some(resolve_workdir(workdir.as_deref(), inst).into());
                     }
                     let entry = Entry {
                         index,

@@ -387,7 +387,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
-            let unit_workdir = &unit.entry.workdir;
+            let unit_workdir = unit.entry.workdir.as_deref();
             match unit.class {
                 Class::RuntimeMetadata => {
                     if unit.entry.inst.is("USER") && !build_started && before_source {
@@ -410,9 +410,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Class::BaseSetup => {
                     if unit.entry.inst.is("WORKDIR") {
                         if before_source {
-                            deps_workdir = unit_workdir.clone();
+                            deps_workdir = unit_workdir.map(str::to_string);
                         } else {
-                            build_workdir = unit_workdir.clone();
+                            build_workdir = unit_workdir.map(str::to_string);
                         }
                     }
                     if unit.entry.inst.is("ARG") || unit.entry.inst.is("ENV") {
@@ -666,16 +666,18 @@ impl<'p, 'a> Planner<'p, 'a> {
         &mut self,
         steps: &mut Vec<Step>,
         current: &mut Option<String>,
-        wanted: &Option<String>,
+        wanted: Option<&str>,
         unit: &Unit<'_>,
     ) {
-        if unit.entry.inst.is("WORKDIR") || current == wanted {
+        if unit.entry.inst.is("WORKDIR") || current.as_deref() == wanted {
             return;
         }
         match wanted {
             Some(dir) => {
-                steps.push(Step::Workdir { path: dir.clone() });
-                *current = Some(dir.clone());
+                steps.push(Step::Workdir {
+                    path: dir.to_string(),
+                });
+                *current = Some(dir.to_string());
             }
             None => self.warn(
                 format!(
