@@ -257,6 +257,17 @@ fn rule_matches_words(rule: &str, words: &[String]) -> bool {
             .any(|n| words.iter().any(|w| glob(n, w)))
 }
 
+/// The single class of a RUN whose commands have these classes, as
+/// `run_parts(..).single()` gives it, without building the groups: `None` when two deciding
+/// commands disagree or there is no command, `Other` when no command decides.
+pub fn run_class(classes: &[Option<Class>]) -> Option<Class> {
+    let mut deciding = classes.iter().flatten();
+    match deciding.next() {
+        Some(&first) => deciding.all(|&c| c == first).then_some(first),
+        None => (!classes.is_empty()).then_some(Class::Other),
+    }
+}
+
 /// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
 /// the previous one at the end).
 pub fn run_parts<'c, 'a>(
@@ -295,10 +306,7 @@ pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
-        "RUN" => {
-            let parts = run_parts(&entry.commands, &entry.classes);
-            parts.single().unwrap_or(Class::Other)
-        }
+        "RUN" => run_class(&entry.classes).unwrap_or(Class::Other),
         _ => Class::Other,
     }
 }
@@ -345,6 +353,29 @@ pub fn is_manifest(source: &str, profile: &Profile) -> bool {
 mod tests {
     use super::*;
     use crate::profile::Registry;
+
+    proptest::proptest! {
+        #[test]
+        fn run_class_agrees_with_the_single_run_part(
+            classes in proptest::collection::vec(
+                proptest::option::of(proptest::sample::select(vec![
+                    Class::SystemPackages,
+                    Class::DependencyInstall,
+                    Class::Build,
+                ])),
+                0..8,
+            )
+        ) {
+            let commands: Vec<Command<'_>> = classes
+                .iter()
+                .flat_map(|_| crate::plan::shell::commands("x"))
+                .collect();
+            proptest::prop_assert_eq!(
+                run_class(&classes),
+                run_parts(&commands, &classes).single()
+            );
+        }
+    }
 
     /// Every RUN command of every fixture case, classified by each profile: the shared
     /// recogniser (with its per-program memory) agrees with classifying each command alone.

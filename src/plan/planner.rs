@@ -311,22 +311,22 @@ impl<'p, 'a> Planner<'p, 'a> {
         let profile = self.input.profile;
         let mut units = Vec::new();
         for entry in &self.original.body {
-            let parts = entry
-                .inst
-                .is("RUN")
-                .then(|| classify::run_parts(&entry.commands, &entry.classes));
-            let class = match &parts {
-                Some(parts) => parts.single().unwrap_or(Class::Other),
-                None => classify::classify(entry, profile),
+            let is_run = entry.inst.is("RUN");
+            let single = if is_run {
+                classify::run_class(&entry.classes)
+            } else {
+                Some(classify::classify(entry, profile))
             };
-            let Some(parts) = parts.filter(|_| class == Class::Other) else {
+            // Only a RUN whose commands disagree is split into groups.
+            let (None, true) = (single, is_run) else {
                 units.push(Unit {
                     entry,
-                    class,
+                    class: single.unwrap_or(Class::Other),
                     part: None,
                 });
                 continue;
             };
+            let parts = classify::run_parts(&entry.commands, &entry.classes);
             if parts.parts.len() <= 1 {
                 units.push(Unit {
                     entry,
