@@ -11,7 +11,7 @@ use std::borrow::Cow;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command<'a> {
     /// The words, quotes removed. Leading `VAR=value` assignments are kept in `env`.
-    pub words: Vec<Cow<'a, str>>,
+    pub words: Words<'a>,
     /// Leading environment assignments (`CGO_ENABLED=0 go build`).
     pub env: Vec<Cow<'a, str>>,
     /// The command's source text within the line, trimmed.
@@ -60,16 +60,78 @@ impl Command<'_> {
 
     /// The same command owning all its text.
     pub fn into_owned(self) -> Command<'static> {
-        let own =
-            |v: Vec<Cow<'_, str>>| v.into_iter().map(|w| Cow::Owned(w.into_owned())).collect();
+        let own = |w: Cow<'_, str>| Cow::Owned(w.into_owned());
         Command {
-            words: own(self.words),
-            env: own(self.env),
+            words: self.words.into_owned(),
+            env: self.env.into_iter().map(own).collect(),
             text: Cow::Owned(self.text.into_owned()),
             joined_by: Cow::Owned(self.joined_by.into_owned()),
         }
     }
 }
+
+/// How many words a command keeps in place before they move to a `Vec`.
+const INLINE_WORDS: usize = 6;
+
+/// A command's words: up to [`INLINE_WORDS`] in place, more in a `Vec`. Most commands have a
+/// few words, and a `Vec` for each was the planner's largest source of allocations. Reads as a
+/// slice.
+#[derive(Clone, Debug)]
+pub enum Words<'a> {
+    /// The first `len` slots hold the words; the others are empty.
+    Inline(usize, [Cow<'a, str>; INLINE_WORDS]),
+    Heap(Vec<Cow<'a, str>>),
+}
+
+impl Words<'_> {
+    /// The same words owning their text.
+    fn into_owned(self) -> Words<'static> {
+        let own = |w: Cow<'_, str>| Cow::Owned(w.into_owned());
+        match self {
+            Words::Inline(len, slots) => Words::Inline(len, slots.map(own)),
+            Words::Heap(words) => Words::Heap(words.into_iter().map(own).collect()),
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Words<'a> {
+    type Target = [Cow<'a, str>];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Words::Inline(len, slots) => &slots[..*len],
+            Words::Heap(words) => words,
+        }
+    }
+}
+
+impl<'a> FromIterator<Cow<'a, str>> for Words<'a> {
+    /// In place when there are few enough (the size hint must be exact for that, as a drain's
+    /// or a slice iterator's is).
+    fn from_iter<I: IntoIterator<Item = Cow<'a, str>>>(iter: I) -> Self {
+        let mut iter = iter.into_iter();
+        match iter.size_hint() {
+            (low, Some(high)) if low == high && high <= INLINE_WORDS => {
+                let mut slots: [Cow<'a, str>; INLINE_WORDS] = Default::default();
+                let mut len = 0;
+                for (slot, word) in slots.iter_mut().zip(&mut iter) {
+                    *slot = word;
+                    len += 1;
+                }
+                Words::Inline(len, slots)
+            }
+            _ => Words::Heap(iter.collect()),
+        }
+    }
+}
+
+impl PartialEq for Words<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Words<'_> {}
 
 /// The word being read: a slice of the line while its bytes are taken verbatim and in one
 /// piece, a String once quotes or escapes make it differ from the source.
@@ -313,6 +375,7 @@ fn char_len(line: &str, i: usize) -> usize {
 }
 
 /// End one simple command: drop leading reserved words, split off `VAR=value` prefixes.
+/// `words` is left empty, its buffer kept for the next command.
 fn finish<'a>(
     line: &'a str,
     words: &mut Vec<Cow<'a, str>>,
@@ -321,28 +384,27 @@ fn finish<'a>(
     op: Cow<'a, str>,
     out: &mut Vec<Command<'a>>,
 ) {
-    if words.is_empty() {
-        return;
-    }
-    let mut all = std::mem::take(words);
     // Shell keywords that start a compound command are not the program (`until dotnet ef`).
-    let keywords = all.iter().take_while(|w| RESERVED.contains(&&***w)).count();
-    all.drain(..keywords);
-    if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&&*all[0])) {
+    let keywords = words
+        .iter()
+        .take_while(|w| RESERVED.contains(&&***w))
+        .count();
+    words.drain(..keywords);
+    if words.is_empty() || (words.len() == 1 && CLOSERS.contains(&&*words[0])) {
+        words.clear();
         return;
     }
-    let split = all
+    let split = words
         .iter()
         .position(|w| !is_assignment(w))
-        .unwrap_or(all.len());
-    let (words, env) = if split == 0 {
-        (all, Vec::new())
-    } else {
-        let rest = all.split_off(split);
-        (rest, all)
-    };
+        .unwrap_or(words.len());
+    let program_and_args = words.drain(split..).collect();
+    // Not `mem::take`: `words` keeps its buffer for the next command, and an empty `env` (most
+    // commands) allocates nothing.
+    #[allow(clippy::drain_collect)]
+    let env = words.drain(..).collect();
     out.push(Command {
-        words,
+        words: program_and_args,
         env,
         text: Cow::Borrowed(line[start..end].trim()),
         joined_by: op,
@@ -407,7 +469,7 @@ mod tests {
             "NPM_TOKEN=$(cat /run/secrets/t) npm ci && until dotnet ef database update; do sleep 1; done",
         );
         assert_eq!(cmds[0].env, vec!["NPM_TOKEN=$(cat /run/secrets/t)"]);
-        assert_eq!(cmds[0].words, vec!["npm", "ci"]);
+        assert_eq!(*cmds[0].words, ["npm", "ci"]);
         assert_eq!(cmds[1].words[..2], ["dotnet".to_string(), "ef".to_string()]);
     }
 
