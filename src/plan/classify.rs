@@ -66,34 +66,67 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
-/// the few rules that can match it (a file's RUNs repeat the same programs). A B-tree: a few
-/// short names compare faster than they hash.
+/// what the name alone decides: the distro class, the few rules that can match it, whether it
+/// is neutral (a file's RUNs repeat the same programs). A B-tree: a few short names compare
+/// faster than they hash.
 pub struct Recogniser<'p> {
     profile: &'p Profile,
-    candidates: BTreeMap<String, Vec<Rule<'p>>>,
+    programs: BTreeMap<String, Program<'p>>,
+}
+
+/// What a program's name decides about its commands.
+struct Program<'p> {
+    /// The class from distro knowledge ([`fixed_class`]), for every program but `rm`, whose
+    /// class depends on its arguments.
+    fixed: Option<Class>,
+    /// The recognise rules whose first word matches the name (none when `fixed` decides).
+    rules: Vec<Rule<'p>>,
+    neutral: bool,
 }
 
 impl<'p> Recogniser<'p> {
     pub fn new(profile: &'p Profile) -> Self {
         Self {
             profile,
-            candidates: BTreeMap::new(),
+            programs: BTreeMap::new(),
         }
     }
 
     /// The class of one command, `None` for a neutral one (`cd`, `echo`).
     pub fn classify(&mut self, command: &Command) -> Option<Class> {
-        if let Some(class) = fixed_class(command) {
+        let name = command.program();
+        let by_arguments = name == "rm";
+        if by_arguments && let Some(class) = fixed_class(command) {
             return Some(class);
         }
-        let program = command.program();
-        if let Some(rules) = self.candidates.get(program) {
-            return class_by_rules(command, rules);
+        let program = match self.programs.get(name) {
+            Some(program) => program,
+            None => {
+                let fixed = if by_arguments {
+                    None
+                } else {
+                    fixed_class(command)
+                };
+                let rules = match fixed {
+                    Some(_) => Vec::new(),
+                    None => rules_for_program(self.profile, name),
+                };
+                let program = Program {
+                    fixed,
+                    rules,
+                    neutral: NEUTRAL.contains(&name),
+                };
+                self.programs.entry(name.to_string()).or_insert(program)
+            }
+        };
+        if program.fixed.is_some() {
+            return program.fixed;
         }
-        let rules = rules_for_program(self.profile, program);
-        let class = class_by_rules(command, &rules);
-        self.candidates.insert(program.to_string(), rules);
-        class
+        match best_rule(command, &program.rules) {
+            Some(class) => Some(class),
+            None if program.neutral => None,
+            None => Some(Class::Other),
+        }
     }
 }
 
@@ -112,6 +145,17 @@ fn fixed_class(command: &Command) -> Option<Class> {
 /// The class from the recognise rules that can match the command's program (see
 /// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
 fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
+    if let Some(class) = best_rule(command, candidates) {
+        return Some(class);
+    }
+    if NEUTRAL.contains(&command.program()) {
+        return None;
+    }
+    Some(Class::Other)
+}
+
+/// The class of the best of `candidates` that matches the command.
+fn best_rule(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
     let best = candidates
         .iter()
         .filter(|rule| rule.matches(command))
@@ -121,13 +165,7 @@ fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
             Some(b) if b.words.len() >= candidate.words.len() => best,
             _ => Some(candidate),
         });
-    if let Some(rule) = best {
-        return Some(rule.class);
-    }
-    if NEUTRAL.contains(&command.program()) {
-        return None;
-    }
-    Some(Class::Other)
+    best.map(|rule| rule.class)
 }
 
 /// A recognise rule split into its words once: the words that must appear (the first one is
