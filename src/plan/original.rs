@@ -3,6 +3,7 @@
 //! directory in effect at every instruction.
 
 use super::classify::Recogniser;
+use super::inline::InlineVec;
 use super::model::Class;
 use super::shell::{self, Command};
 use crate::profile::Profile;
@@ -29,8 +30,8 @@ pub struct Entry<'a> {
     /// step of the planner.
     pub commands: Vec<Command<'a>>,
     /// The class of each of `commands` by the profile's rules (`None` for neutral commands
-    /// such as `cd`); filled by [`Original::classify_commands`].
-    pub classes: Vec<Option<Class>>,
+    /// such as `cd`); filled by [`Original::classify_commands`]. In place for up to 8.
+    pub classes: InlineVec<Option<Class>, 8>,
 }
 
 /// The parts of a single-stage Dockerfile.
@@ -65,6 +66,7 @@ impl<'a> Original<'a> {
         let mut seen_from = false;
         let mut workdir: Option<Rc<str>> = None;
         let mut blank = false;
+        let mut words = Vec::new();
         for item in &df.items {
             match *item {
                 // The BOM stays glued to whatever line follows it.
@@ -100,11 +102,11 @@ impl<'a> Original<'a> {
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
                         commands: if inst.is("RUN") {
-                            run_commands(inst)
+                            run_commands(inst, &mut words)
                         } else {
                             Vec::new()
                         },
-                        classes: Vec::new(),
+                        classes: InlineVec::default(),
                     };
                     if inst.is("FROM") {
                         seen_from = true;
@@ -156,9 +158,10 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 }
 
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
-fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
+/// `words`: the buffer shared by the RUNs of the file.
+fn run_commands<'a>(inst: &'a Instruction, words: &mut Vec<Cow<'a, str>>) -> Vec<Command<'a>> {
     match run_text(inst) {
-        Cow::Borrowed(text) => shell::commands(text),
+        Cow::Borrowed(text) => shell::commands_reusing(text, words),
         Cow::Owned(text) => shell::commands(&text)
             .into_iter()
             .map(Command::into_owned)

@@ -4,6 +4,7 @@
 //! restage never runs these commands; it only needs to recognise `npm ci` or
 //! `apt-get install -y gcc` inside `RUN apt-get update && apt-get install -y gcc`.
 
+use super::inline::InlineVec;
 use std::borrow::Cow;
 
 /// One simple command inside a shell line. Everything borrows from the line except words whose
@@ -62,7 +63,7 @@ impl Command<'_> {
     pub fn into_owned(self) -> Command<'static> {
         let own = |w: Cow<'_, str>| Cow::Owned(w.into_owned());
         Command {
-            words: self.words.into_owned(),
+            words: self.words.map(own),
             env: self.env.into_iter().map(own).collect(),
             text: Cow::Owned(self.text.into_owned()),
             joined_by: Cow::Owned(self.joined_by.into_owned()),
@@ -70,68 +71,8 @@ impl Command<'_> {
     }
 }
 
-/// How many words a command keeps in place before they move to a `Vec`.
-const INLINE_WORDS: usize = 6;
-
-/// A command's words: up to [`INLINE_WORDS`] in place, more in a `Vec`. Most commands have a
-/// few words, and a `Vec` for each was the planner's largest source of allocations. Reads as a
-/// slice.
-#[derive(Clone, Debug)]
-pub enum Words<'a> {
-    /// The first `len` slots hold the words; the others are empty.
-    Inline(usize, [Cow<'a, str>; INLINE_WORDS]),
-    Heap(Vec<Cow<'a, str>>),
-}
-
-impl Words<'_> {
-    /// The same words owning their text.
-    fn into_owned(self) -> Words<'static> {
-        let own = |w: Cow<'_, str>| Cow::Owned(w.into_owned());
-        match self {
-            Words::Inline(len, slots) => Words::Inline(len, slots.map(own)),
-            Words::Heap(words) => Words::Heap(words.into_iter().map(own).collect()),
-        }
-    }
-}
-
-impl<'a> std::ops::Deref for Words<'a> {
-    type Target = [Cow<'a, str>];
-
-    fn deref(&self) -> &Self::Target {
-        match self {
-            Words::Inline(len, slots) => &slots[..*len],
-            Words::Heap(words) => words,
-        }
-    }
-}
-
-impl<'a> FromIterator<Cow<'a, str>> for Words<'a> {
-    /// In place when there are few enough (the size hint must be exact for that, as a drain's
-    /// or a slice iterator's is).
-    fn from_iter<I: IntoIterator<Item = Cow<'a, str>>>(iter: I) -> Self {
-        let mut iter = iter.into_iter();
-        match iter.size_hint() {
-            (low, Some(high)) if low == high && high <= INLINE_WORDS => {
-                let mut slots: [Cow<'a, str>; INLINE_WORDS] = Default::default();
-                let mut len = 0;
-                for (slot, word) in slots.iter_mut().zip(&mut iter) {
-                    *slot = word;
-                    len += 1;
-                }
-                Words::Inline(len, slots)
-            }
-            _ => Words::Heap(iter.collect()),
-        }
-    }
-}
-
-impl PartialEq for Words<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for Words<'_> {}
+/// A command's words: up to 6 in place (most commands have a few), more in a `Vec`.
+pub type Words<'a> = InlineVec<Cow<'a, str>, 6>;
 
 /// The word being read: a slice of the line while its bytes are taken verbatim and in one
 /// piece, a String once quotes or escapes make it differ from the source.
@@ -178,9 +119,15 @@ impl<'a> WordBuf<'a> {
 /// Byte-wise: every character with a meaning here is ASCII, so runs of ordinary bytes are
 /// copied in one go (this runs for every RUN line, several times per file).
 pub fn commands(line: &str) -> Vec<Command<'_>> {
+    commands_reusing(line, &mut Vec::new())
+}
+
+/// [`commands`] with the buffer for the words being read passed in (and left empty), so that
+/// splitting many lines of one file allocates it once.
+pub fn commands_reusing<'a>(line: &'a str, words: &mut Vec<Cow<'a, str>>) -> Vec<Command<'a>> {
     let b = line.as_bytes();
     let mut out = Vec::new();
-    let mut words: Vec<Cow<'_, str>> = Vec::new();
+    words.clear();
     let mut word = WordBuf {
         line,
         word: Word::Empty,
@@ -274,14 +221,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
                     i += 1;
                     continue;
                 }
-                finish(
-                    line,
-                    &mut words,
-                    start,
-                    i,
-                    Cow::Borrowed(operator),
-                    &mut out,
-                );
+                finish(line, words, start, i, Cow::Borrowed(operator), &mut out);
                 let run = b[i..].iter().take_while(|&&x| x == c).count();
                 operator = &line[i..i + run];
                 i += run;
@@ -315,7 +255,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
                 in_word = true;
                 let end = b[i..]
                     .iter()
-                    .position(|&c| is_special(c))
+                    .position(|&c| SPECIAL[usize::from(c)])
                     .map_or(b.len(), |p| i + p);
                 // `$` without `(` is ordinary: take it with the run.
                 let end = if end == i { i + 1 } else { end };
@@ -329,7 +269,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
     }
     finish(
         line,
-        &mut words,
+        words,
         start,
         line.len(),
         Cow::Borrowed(operator),
@@ -338,8 +278,20 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
     out
 }
 
+/// Bytes that end a run of ordinary word bytes, as a table: the scan of a run costs one load
+/// per byte.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = is_special(c as u8);
+        c += 1;
+    }
+    table
+};
+
 /// Bytes that end a run of ordinary word bytes.
-fn is_special(c: u8) -> bool {
+const fn is_special(c: u8) -> bool {
     matches!(
         c,
         b'\\'
