@@ -62,6 +62,9 @@ impl<'a> Original<'a> {
             crlf: df.uses_crlf(),
             ..Default::default()
         };
+        // Nearly every instruction is in the body: one allocation instead of a doubling series
+        // of copies of large entries.
+        out.body.reserve(df.instructions.len());
         let mut pending: Vec<TextRange> = Vec::new();
         let mut seen_from = false;
         let mut workdir: Option<Rc<str>> = None;

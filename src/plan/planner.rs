@@ -205,6 +205,7 @@ impl<'p, 'a> Planner<'p, 'a> {
 
     fn run(&mut self, from: &Entry<'a>) -> Result<Plan, Skip> {
         let units = self.units()?;
+        self.placements.reserve(units.len());
         let mut side = BuildSide::default();
         let runtime_units = self.place_build_side(&units, &mut side)?;
         let builder_image = from.inst.from_image().unwrap_or("").to_string();

@@ -24,10 +24,13 @@ pub struct Command<'a> {
 impl Command<'_> {
     /// The program name without its directory (`/usr/bin/pip3` → `pip3`, `./mvnw` → `mvnw`).
     pub fn program(&self) -> &str {
-        self.words
-            .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
-            .unwrap_or("")
+        // Byte-wise: `/` is ASCII, and this runs for every command, several times.
+        self.words.first().map_or("", |w| {
+            match w.as_bytes().iter().rposition(|&b| b == b'/') {
+                Some(slash) => &w[slash + 1..],
+                None => w,
+            }
+        })
     }
 
     /// The words that are not options (do not start with `-`), program included.
@@ -351,14 +354,18 @@ fn finish<'a>(
         .position(|w| !is_assignment(w))
         .unwrap_or(words.len());
     let program_and_args = words.drain(split..).collect();
-    // Not `mem::take`: `words` keeps its buffer for the next command, and an empty `env` (most
-    // commands) allocates nothing.
+    // Not `mem::take`: `words` keeps its buffer for the next command.
     #[allow(clippy::drain_collect)]
-    let env = words.drain(..).collect();
+    let env = if words.is_empty() {
+        Vec::new()
+    } else {
+        words.drain(..).collect()
+    };
     out.push(Command {
         words: program_and_args,
         env,
-        text: Cow::Borrowed(line[start..end].trim()),
+        // ASCII whitespace first (a byte loop), then whatever Unicode whitespace `trim` takes.
+        text: Cow::Borrowed(line[start..end].trim_ascii().trim()),
         joined_by: op,
     });
 }
@@ -371,12 +378,16 @@ const RESERVED: &[&str] = &[
     "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
 ];
 
+/// `NAME=value`: a name of ASCII letters, digits and `_` not starting with a digit. Byte-wise
+/// (`=` and the name's characters are ASCII).
 fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
+    let bytes = word.as_bytes();
+    match bytes.iter().position(|&b| b == b'=') {
+        Some(eq) => {
+            let name = &bytes[..eq];
             !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+                && !name[0].is_ascii_digit()
         }
         None => false,
     }
@@ -571,6 +582,41 @@ mod tests {
             line in "([a-z=_ ]|[-&|;()\\n\\t'\"`$#>\\\\]|é|\u{a0}|\u{2003}){0,40}"
         ) {
             proptest::prop_assert_eq!(commands(&line), reference::commands(&line));
+        }
+    }
+
+    #[test]
+    fn assignments_and_program_names() {
+        for (word, expected) in [
+            ("A=1", true),
+            ("_a9=", true),
+            ("A==", true),
+            ("9A=1", false),
+            ("=1", false),
+            ("A-B=1", false),
+            ("é=1", false),
+            ("A", false),
+        ] {
+            assert_eq!(is_assignment(word), expected, "{word}");
+        }
+        for (line, program) in [
+            ("/usr/bin/pip3 x", "pip3"),
+            ("./mvnw", "mvnw"),
+            ("dir/", ""),
+            ("go", "go"),
+            ("'/a b/é/ç' x", "ç"),
+        ] {
+            assert_eq!(commands(line)[0].program(), program, "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        /// `finish` (shared with the reference) trims ASCII whitespace before calling `trim`.
+        #[test]
+        fn ascii_trim_first_trims_the_same(
+            text in "([a \t\n\r\u{b}\u{c}\u{1c}]|\u{85}|\u{a0}|\u{2003}){0,12}"
+        ) {
+            proptest::prop_assert_eq!(text.trim_ascii().trim(), text.trim());
         }
     }
 
