@@ -66,34 +66,67 @@ pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
-/// the few rules that can match it (a file's RUNs repeat the same programs). A B-tree: a few
-/// short names compare faster than they hash.
+/// what the name alone decides: the distro class, the few rules that can match it, whether it
+/// is neutral (a file's RUNs repeat the same programs). A B-tree: a few short names compare
+/// faster than they hash.
 pub struct Recogniser<'p> {
     profile: &'p Profile,
-    candidates: BTreeMap<String, Vec<Rule<'p>>>,
+    programs: BTreeMap<String, Program<'p>>,
+}
+
+/// What a program's name decides about its commands.
+struct Program<'p> {
+    /// The class from distro knowledge ([`fixed_class`]), for every program but `rm`, whose
+    /// class depends on its arguments.
+    fixed: Option<Class>,
+    /// The recognise rules whose first word matches the name (none when `fixed` decides).
+    rules: Vec<Rule<'p>>,
+    neutral: bool,
 }
 
 impl<'p> Recogniser<'p> {
     pub fn new(profile: &'p Profile) -> Self {
         Self {
             profile,
-            candidates: BTreeMap::new(),
+            programs: BTreeMap::new(),
         }
     }
 
     /// The class of one command, `None` for a neutral one (`cd`, `echo`).
     pub fn classify(&mut self, command: &Command) -> Option<Class> {
-        if let Some(class) = fixed_class(command) {
+        let name = command.program();
+        let by_arguments = name == "rm";
+        if by_arguments && let Some(class) = fixed_class(command) {
             return Some(class);
         }
-        let program = command.program();
-        if let Some(rules) = self.candidates.get(program) {
-            return class_by_rules(command, rules);
+        let program = match self.programs.get(name) {
+            Some(program) => program,
+            None => {
+                let fixed = if by_arguments {
+                    None
+                } else {
+                    fixed_class(command)
+                };
+                let rules = match fixed {
+                    Some(_) => Vec::new(),
+                    None => rules_for_program(self.profile, name),
+                };
+                let program = Program {
+                    fixed,
+                    rules,
+                    neutral: NEUTRAL.contains(&name),
+                };
+                self.programs.entry(name.to_string()).or_insert(program)
+            }
+        };
+        if program.fixed.is_some() {
+            return program.fixed;
         }
-        let rules = rules_for_program(self.profile, program);
-        let class = class_by_rules(command, &rules);
-        self.candidates.insert(program.to_string(), rules);
-        class
+        match best_rule(command, &program.rules) {
+            Some(class) => Some(class),
+            None if program.neutral => None,
+            None => Some(Class::Other),
+        }
     }
 }
 
@@ -112,6 +145,17 @@ fn fixed_class(command: &Command) -> Option<Class> {
 /// The class from the recognise rules that can match the command's program (see
 /// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
 fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
+    if let Some(class) = best_rule(command, candidates) {
+        return Some(class);
+    }
+    if NEUTRAL.contains(&command.program()) {
+        return None;
+    }
+    Some(Class::Other)
+}
+
+/// The class of the best of `candidates` that matches the command.
+fn best_rule(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
     let best = candidates
         .iter()
         .filter(|rule| rule.matches(command))
@@ -121,13 +165,7 @@ fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
             Some(b) if b.words.len() >= candidate.words.len() => best,
             _ => Some(candidate),
         });
-    if let Some(rule) = best {
-        return Some(rule.class);
-    }
-    if NEUTRAL.contains(&command.program()) {
-        return None;
-    }
-    Some(Class::Other)
+    best.map(|rule| rule.class)
 }
 
 /// A recognise rule split into its words once: the words that must appear (the first one is
@@ -257,6 +295,17 @@ fn rule_matches_words(rule: &str, words: &[String]) -> bool {
             .any(|n| words.iter().any(|w| glob(n, w)))
 }
 
+/// The single class of a RUN whose commands have these classes, as
+/// `run_parts(..).single()` gives it, without building the groups: `None` when two deciding
+/// commands disagree or there is no command, `Other` when no command decides.
+pub fn run_class(classes: &[Option<Class>]) -> Option<Class> {
+    let mut deciding = classes.iter().flatten();
+    match deciding.next() {
+        Some(&first) => deciding.all(|&c| c == first).then_some(first),
+        None => (!classes.is_empty()).then_some(Class::Other),
+    }
+}
+
 /// Split a RUN's simple commands into class groups. Neutral commands join the next group (or
 /// the previous one at the end).
 pub fn run_parts<'c, 'a>(
@@ -295,10 +344,7 @@ pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
-        "RUN" => {
-            let parts = run_parts(&entry.commands, &entry.classes);
-            parts.single().unwrap_or(Class::Other)
-        }
+        "RUN" => run_class(&entry.classes).unwrap_or(Class::Other),
         _ => Class::Other,
     }
 }
@@ -345,6 +391,29 @@ pub fn is_manifest(source: &str, profile: &Profile) -> bool {
 mod tests {
     use super::*;
     use crate::profile::Registry;
+
+    proptest::proptest! {
+        #[test]
+        fn run_class_agrees_with_the_single_run_part(
+            classes in proptest::collection::vec(
+                proptest::option::of(proptest::sample::select(vec![
+                    Class::SystemPackages,
+                    Class::DependencyInstall,
+                    Class::Build,
+                ])),
+                0..8,
+            )
+        ) {
+            let commands: Vec<Command<'_>> = classes
+                .iter()
+                .flat_map(|_| crate::plan::shell::commands("x"))
+                .collect();
+            proptest::prop_assert_eq!(
+                run_class(&classes),
+                run_parts(&commands, &classes).single()
+            );
+        }
+    }
 
     /// Every RUN command of every fixture case, classified by each profile: the shared
     /// recogniser (with its per-program memory) agrees with classifying each command alone.

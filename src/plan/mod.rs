@@ -4,6 +4,7 @@
 
 pub mod classify;
 mod dockerignore;
+pub mod inline;
 mod model;
 pub mod original;
 mod planner;

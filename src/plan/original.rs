@@ -3,12 +3,14 @@
 //! directory in effect at every instruction.
 
 use super::classify::Recogniser;
+use super::inline::InlineVec;
 use super::model::Class;
 use super::shell::{self, Command};
 use crate::profile::Profile;
 use crate::syntax::{Dockerfile, Instruction, Item};
 use crate::text::TextRange;
 use std::borrow::Cow;
+use std::rc::Rc;
 
 /// One instruction of the original with its kept text (comments above it included).
 #[derive(Clone, Debug)]
@@ -20,16 +22,16 @@ pub struct Entry<'a> {
     /// own text.
     pub text: Cow<'a, str>,
     /// The absolute working directory in effect when the instruction runs (`None` when it is
-    /// the base image's, unknown).
-    pub workdir: Option<String>,
+    /// the base image's, unknown). Shared by all the entries after one WORKDIR.
+    pub workdir: Option<Rc<str>>,
     /// Whether a blank line separated it (and its comments) from what came before.
     pub blank_before: bool,
     /// A RUN's simple commands (empty for other instructions): split once, read by every
     /// step of the planner.
     pub commands: Vec<Command<'a>>,
     /// The class of each of `commands` by the profile's rules (`None` for neutral commands
-    /// such as `cd`); filled by [`Original::classify_commands`].
-    pub classes: Vec<Option<Class>>,
+    /// such as `cd`); filled by [`Original::classify_commands`]. In place for up to 8.
+    pub classes: InlineVec<Option<Class>, 8>,
 }
 
 /// The parts of a single-stage Dockerfile.
@@ -60,10 +62,14 @@ impl<'a> Original<'a> {
             crlf: df.uses_crlf(),
             ..Default::default()
         };
+        // Nearly every instruction is in the body: one allocation instead of a doubling series
+        // of copies of large entries.
+        out.body.reserve(df.instructions.len());
         let mut pending: Vec<TextRange> = Vec::new();
         let mut seen_from = false;
-        let mut workdir: Option<String> = None;
+        let mut workdir: Option<Rc<str>> = None;
         let mut blank = false;
+        let mut words = Vec::new();
         for item in &df.items {
             match *item {
                 // The BOM stays glued to whatever line follows it.
@@ -90,7 +96,7 @@ impl<'a> Original<'a> {
                     }
                     let text = kept_text(df, pending.drain(..), range, eol);
                     if inst.is("WORKDIR") {
-                        workdir = Some(resolve_workdir(workdir.as_deref(), inst));
+                        workdir = Some(resolve_workdir(workdir.as_deref(), inst).into());
                     }
                     let entry = Entry {
                         index,
@@ -99,11 +105,11 @@ impl<'a> Original<'a> {
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
                         commands: if inst.is("RUN") {
-                            run_commands(inst)
+                            run_commands(inst, &mut words)
                         } else {
                             Vec::new()
                         },
-                        classes: Vec::new(),
+                        classes: InlineVec::default(),
                     };
                     if inst.is("FROM") {
                         seen_from = true;
@@ -155,9 +161,10 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 }
 
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
-fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
+/// `words`: the buffer shared by the RUNs of the file.
+fn run_commands<'a>(inst: &'a Instruction, words: &mut Vec<Cow<'a, str>>) -> Vec<Command<'a>> {
     match run_text(inst) {
-        Cow::Borrowed(text) => shell::commands(text),
+        Cow::Borrowed(text) => shell::commands_reusing(text, words),
         Cow::Owned(text) => shell::commands(&text)
             .into_iter()
             .map(Command::into_owned)

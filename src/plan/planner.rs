@@ -205,6 +205,7 @@ impl<'p, 'a> Planner<'p, 'a> {
 
     fn run(&mut self, from: &Entry<'a>) -> Result<Plan, Skip> {
         let units = self.units()?;
+        self.placements.reserve(units.len());
         let mut side = BuildSide::default();
         let runtime_units = self.place_build_side(&units, &mut side)?;
         let builder_image = from.inst.from_image().unwrap_or("").to_string();
@@ -311,22 +312,22 @@ impl<'p, 'a> Planner<'p, 'a> {
         let profile = self.input.profile;
         let mut units = Vec::new();
         for entry in &self.original.body {
-            let parts = entry
-                .inst
-                .is("RUN")
-                .then(|| classify::run_parts(&entry.commands, &entry.classes));
-            let class = match &parts {
-                Some(parts) => parts.single().unwrap_or(Class::Other),
-                None => classify::classify(entry, profile),
+            let is_run = entry.inst.is("RUN");
+            let single = if is_run {
+                classify::run_class(&entry.classes)
+            } else {
+                Some(classify::classify(entry, profile))
             };
-            let Some(parts) = parts.filter(|_| class == Class::Other) else {
+            // Only a RUN whose commands disagree is split into groups.
+            let (None, true) = (single, is_run) else {
                 units.push(Unit {
                     entry,
-                    class,
+                    class: single.unwrap_or(Class::Other),
                     part: None,
                 });
                 continue;
             };
+            let parts = classify::run_parts(&entry.commands, &entry.classes);
             if parts.parts.len() <= 1 {
                 units.push(Unit {
                     entry,
@@ -387,7 +388,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut test_units = Vec::new();
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
-            let unit_workdir = &unit.entry.workdir;
+            let unit_workdir = unit.entry.workdir.as_deref();
             match unit.class {
                 Class::RuntimeMetadata => {
                     if unit.entry.inst.is("USER") && !build_started && before_source {
@@ -410,9 +411,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Class::BaseSetup => {
                     if unit.entry.inst.is("WORKDIR") {
                         if before_source {
-                            deps_workdir = unit_workdir.clone();
+                            deps_workdir = unit_workdir.map(str::to_string);
                         } else {
-                            build_workdir = unit_workdir.clone();
+                            build_workdir = unit_workdir.map(str::to_string);
                         }
                     }
                     if unit.entry.inst.is("ARG") || unit.entry.inst.is("ENV") {
@@ -666,16 +667,18 @@ impl<'p, 'a> Planner<'p, 'a> {
         &mut self,
         steps: &mut Vec<Step>,
         current: &mut Option<String>,
-        wanted: &Option<String>,
+        wanted: Option<&str>,
         unit: &Unit<'_>,
     ) {
-        if unit.entry.inst.is("WORKDIR") || current == wanted {
+        if unit.entry.inst.is("WORKDIR") || current.as_deref() == wanted {
             return;
         }
         match wanted {
             Some(dir) => {
-                steps.push(Step::Workdir { path: dir.clone() });
-                *current = Some(dir.clone());
+                steps.push(Step::Workdir {
+                    path: dir.to_string(),
+                });
+                *current = Some(dir.to_string());
             }
             None => self.warn(
                 format!(

@@ -4,6 +4,7 @@
 //! restage never runs these commands; it only needs to recognise `npm ci` or
 //! `apt-get install -y gcc` inside `RUN apt-get update && apt-get install -y gcc`.
 
+use super::inline::InlineVec;
 use std::borrow::Cow;
 
 /// One simple command inside a shell line. Everything borrows from the line except words whose
@@ -11,7 +12,7 @@ use std::borrow::Cow;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command<'a> {
     /// The words, quotes removed. Leading `VAR=value` assignments are kept in `env`.
-    pub words: Vec<Cow<'a, str>>,
+    pub words: Words<'a>,
     /// Leading environment assignments (`CGO_ENABLED=0 go build`).
     pub env: Vec<Cow<'a, str>>,
     /// The command's source text within the line, trimmed.
@@ -23,10 +24,13 @@ pub struct Command<'a> {
 impl Command<'_> {
     /// The program name without its directory (`/usr/bin/pip3` → `pip3`, `./mvnw` → `mvnw`).
     pub fn program(&self) -> &str {
-        self.words
-            .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
-            .unwrap_or("")
+        // Byte-wise: `/` is ASCII, and this runs for every command, several times.
+        self.words.first().map_or("", |w| {
+            match w.as_bytes().iter().rposition(|&b| b == b'/') {
+                Some(slash) => &w[slash + 1..],
+                None => w,
+            }
+        })
     }
 
     /// The words that are not options (do not start with `-`), program included.
@@ -60,16 +64,18 @@ impl Command<'_> {
 
     /// The same command owning all its text.
     pub fn into_owned(self) -> Command<'static> {
-        let own =
-            |v: Vec<Cow<'_, str>>| v.into_iter().map(|w| Cow::Owned(w.into_owned())).collect();
+        let own = |w: Cow<'_, str>| Cow::Owned(w.into_owned());
         Command {
-            words: own(self.words),
-            env: own(self.env),
+            words: self.words.map(own),
+            env: self.env.into_iter().map(own).collect(),
             text: Cow::Owned(self.text.into_owned()),
             joined_by: Cow::Owned(self.joined_by.into_owned()),
         }
     }
 }
+
+/// A command's words: up to 6 in place (most commands have a few), more in a `Vec`.
+pub type Words<'a> = InlineVec<Cow<'a, str>, 6>;
 
 /// The word being read: a slice of the line while its bytes are taken verbatim and in one
 /// piece, a String once quotes or escapes make it differ from the source.
@@ -116,9 +122,15 @@ impl<'a> WordBuf<'a> {
 /// Byte-wise: every character with a meaning here is ASCII, so runs of ordinary bytes are
 /// copied in one go (this runs for every RUN line, several times per file).
 pub fn commands(line: &str) -> Vec<Command<'_>> {
+    commands_reusing(line, &mut Vec::new())
+}
+
+/// [`commands`] with the buffer for the words being read passed in (and left empty), so that
+/// splitting many lines of one file allocates it once.
+pub fn commands_reusing<'a>(line: &'a str, words: &mut Vec<Cow<'a, str>>) -> Vec<Command<'a>> {
     let b = line.as_bytes();
     let mut out = Vec::new();
-    let mut words: Vec<Cow<'_, str>> = Vec::new();
+    words.clear();
     let mut word = WordBuf {
         line,
         word: Word::Empty,
@@ -212,14 +224,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
                     i += 1;
                     continue;
                 }
-                finish(
-                    line,
-                    &mut words,
-                    start,
-                    i,
-                    Cow::Borrowed(operator),
-                    &mut out,
-                );
+                finish(line, words, start, i, Cow::Borrowed(operator), &mut out);
                 let run = b[i..].iter().take_while(|&&x| x == c).count();
                 operator = &line[i..i + run];
                 i += run;
@@ -253,7 +258,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
                 in_word = true;
                 let end = b[i..]
                     .iter()
-                    .position(|&c| is_special(c))
+                    .position(|&c| SPECIAL[usize::from(c)])
                     .map_or(b.len(), |p| i + p);
                 // `$` without `(` is ordinary: take it with the run.
                 let end = if end == i { i + 1 } else { end };
@@ -267,7 +272,7 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
     }
     finish(
         line,
-        &mut words,
+        words,
         start,
         line.len(),
         Cow::Borrowed(operator),
@@ -276,8 +281,20 @@ pub fn commands(line: &str) -> Vec<Command<'_>> {
     out
 }
 
+/// Bytes that end a run of ordinary word bytes, as a table: the scan of a run costs one load
+/// per byte.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = is_special(c as u8);
+        c += 1;
+    }
+    table
+};
+
 /// Bytes that end a run of ordinary word bytes.
-fn is_special(c: u8) -> bool {
+const fn is_special(c: u8) -> bool {
     matches!(
         c,
         b'\\'
@@ -313,6 +330,7 @@ fn char_len(line: &str, i: usize) -> usize {
 }
 
 /// End one simple command: drop leading reserved words, split off `VAR=value` prefixes.
+/// `words` is left empty, its buffer kept for the next command.
 fn finish<'a>(
     line: &'a str,
     words: &mut Vec<Cow<'a, str>>,
@@ -321,30 +339,33 @@ fn finish<'a>(
     op: Cow<'a, str>,
     out: &mut Vec<Command<'a>>,
 ) {
-    if words.is_empty() {
-        return;
-    }
-    let mut all = std::mem::take(words);
     // Shell keywords that start a compound command are not the program (`until dotnet ef`).
-    let keywords = all.iter().take_while(|w| RESERVED.contains(&&***w)).count();
-    all.drain(..keywords);
-    if all.is_empty() || (all.len() == 1 && CLOSERS.contains(&&*all[0])) {
+    let keywords = words
+        .iter()
+        .take_while(|w| RESERVED.contains(&&***w))
+        .count();
+    words.drain(..keywords);
+    if words.is_empty() || (words.len() == 1 && CLOSERS.contains(&&*words[0])) {
+        words.clear();
         return;
     }
-    let split = all
+    let split = words
         .iter()
         .position(|w| !is_assignment(w))
-        .unwrap_or(all.len());
-    let (words, env) = if split == 0 {
-        (all, Vec::new())
+        .unwrap_or(words.len());
+    let program_and_args = words.drain(split..).collect();
+    // Not `mem::take`: `words` keeps its buffer for the next command.
+    #[allow(clippy::drain_collect)]
+    let env = if words.is_empty() {
+        Vec::new()
     } else {
-        let rest = all.split_off(split);
-        (rest, all)
+        words.drain(..).collect()
     };
     out.push(Command {
-        words,
+        words: program_and_args,
         env,
-        text: Cow::Borrowed(line[start..end].trim()),
+        // ASCII whitespace first (a byte loop), then whatever Unicode whitespace `trim` takes.
+        text: Cow::Borrowed(line[start..end].trim_ascii().trim()),
         joined_by: op,
     });
 }
@@ -357,12 +378,16 @@ const RESERVED: &[&str] = &[
     "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
 ];
 
+/// `NAME=value`: a name of ASCII letters, digits and `_` not starting with a digit. Byte-wise
+/// (`=` and the name's characters are ASCII).
 fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
+    let bytes = word.as_bytes();
+    match bytes.iter().position(|&b| b == b'=') {
+        Some(eq) => {
+            let name = &bytes[..eq];
             !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+                && !name[0].is_ascii_digit()
         }
         None => false,
     }
@@ -407,7 +432,7 @@ mod tests {
             "NPM_TOKEN=$(cat /run/secrets/t) npm ci && until dotnet ef database update; do sleep 1; done",
         );
         assert_eq!(cmds[0].env, vec!["NPM_TOKEN=$(cat /run/secrets/t)"]);
-        assert_eq!(cmds[0].words, vec!["npm", "ci"]);
+        assert_eq!(*cmds[0].words, ["npm", "ci"]);
         assert_eq!(cmds[1].words[..2], ["dotnet".to_string(), "ef".to_string()]);
     }
 
@@ -557,6 +582,41 @@ mod tests {
             line in "([a-z=_ ]|[-&|;()\\n\\t'\"`$#>\\\\]|é|\u{a0}|\u{2003}){0,40}"
         ) {
             proptest::prop_assert_eq!(commands(&line), reference::commands(&line));
+        }
+    }
+
+    #[test]
+    fn assignments_and_program_names() {
+        for (word, expected) in [
+            ("A=1", true),
+            ("_a9=", true),
+            ("A==", true),
+            ("9A=1", false),
+            ("=1", false),
+            ("A-B=1", false),
+            ("é=1", false),
+            ("A", false),
+        ] {
+            assert_eq!(is_assignment(word), expected, "{word}");
+        }
+        for (line, program) in [
+            ("/usr/bin/pip3 x", "pip3"),
+            ("./mvnw", "mvnw"),
+            ("dir/", ""),
+            ("go", "go"),
+            ("'/a b/é/ç' x", "ç"),
+        ] {
+            assert_eq!(commands(line)[0].program(), program, "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        /// `finish` (shared with the reference) trims ASCII whitespace before calling `trim`.
+        #[test]
+        fn ascii_trim_first_trims_the_same(
+            text in "([a \t\n\r\u{b}\u{c}\u{1c}]|\u{85}|\u{a0}|\u{2003}){0,12}"
+        ) {
+            proptest::prop_assert_eq!(text.trim_ascii().trim(), text.trim());
         }
     }
 

@@ -130,11 +130,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     if !entry.inst.is("RUN") {
                         continue;
                     }
-                    (Cow::Borrowed(&entry.commands[..]), entry.workdir.clone())
+                    (Cow::Borrowed(&entry.commands[..]), entry.workdir.as_deref())
                 }
                 Step::Run { command, .. } => (
                     Cow::Owned(shell::commands(command)),
-                    self.build_workdir.clone(),
+                    self.build_workdir.as_deref(),
                 ),
                 _ => continue,
             };
@@ -177,7 +177,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     template = template.replace("{arg}", "{binary}");
                 }
                 if let Some(path) = self.planner.render(&template) {
-                    found = Some(resolve(workdir.as_deref(), &path));
+                    found = Some(resolve(workdir, &path));
                 }
             }
         }

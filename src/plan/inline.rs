@@ -1,0 +1,96 @@
+//! A vector that keeps up to `N` items in place and moves to the heap beyond. The planner makes
+//! one for every RUN command (its words) and one for every RUN (its command classes); a `Vec`
+//! each was most of its allocations.
+
+/// Up to `N` items in place, more in a `Vec`; reads as a slice.
+#[derive(Clone, Debug)]
+pub enum InlineVec<T, const N: usize> {
+    /// The first `len` slots hold the items; the others hold `T::default()`.
+    Inline(usize, [T; N]),
+    Heap(Vec<T>),
+}
+
+impl<T: Default, const N: usize> InlineVec<T, N> {
+    /// The same items passed through `f`, in place if they were.
+    pub fn map<U: Default>(self, f: impl FnMut(T) -> U) -> InlineVec<U, N> {
+        match self {
+            InlineVec::Inline(len, slots) => InlineVec::Inline(len, slots.map(f)),
+            InlineVec::Heap(items) => InlineVec::Heap(items.into_iter().map(f).collect()),
+        }
+    }
+}
+
+impl<T: Default, const N: usize> Default for InlineVec<T, N> {
+    fn default() -> Self {
+        InlineVec::Inline(0, std::array::from_fn(|_| T::default()))
+    }
+}
+
+impl<T, const N: usize> std::ops::Deref for InlineVec<T, N> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            InlineVec::Inline(len, slots) => &slots[..*len],
+            InlineVec::Heap(items) => items,
+        }
+    }
+}
+
+impl<'s, T, const N: usize> IntoIterator for &'s InlineVec<T, N> {
+    type Item = &'s T;
+    type IntoIter = std::slice::Iter<'s, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Default, const N: usize> FromIterator<T> for InlineVec<T, N> {
+    /// In place when the iterator's exact length (a drain's, a slice map's) is at most `N`.
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut iter = iter.into_iter();
+        match iter.size_hint() {
+            (low, Some(high)) if low == high && high <= N => {
+                let mut slots: [T; N] = std::array::from_fn(|_| T::default());
+                let mut len = 0;
+                for (slot, item) in slots.iter_mut().zip(&mut iter) {
+                    *slot = item;
+                    len += 1;
+                }
+                InlineVec::Inline(len, slots)
+            }
+            _ => InlineVec::Heap(iter.collect()),
+        }
+    }
+}
+
+impl<T: PartialEq, const N: usize> PartialEq for InlineVec<T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Eq, const N: usize> Eq for InlineVec<T, N> {}
+
+#[cfg(test)]
+mod tests {
+    use super::InlineVec;
+
+    #[test]
+    fn reads_the_same_in_place_and_on_the_heap() {
+        for n in 0..6 {
+            let small: InlineVec<u8, 3> = (0..n).collect();
+            assert_eq!(matches!(small, InlineVec::Inline(..)), n <= 3);
+            assert_eq!(*small, (0..n).collect::<Vec<_>>());
+            assert_eq!(
+                small.clone().map(u16::from).iter().sum::<u16>(),
+                (0..n).map(u16::from).sum::<u16>()
+            );
+            // A filter's length is not known (unless it is empty): on the heap, equal all the same.
+            let filtered: InlineVec<u8, 3> = (0..n).filter(|_| true).collect();
+            assert_eq!(matches!(filtered, InlineVec::Heap(_)), n > 0);
+            assert_eq!(filtered, small);
+        }
+    }
+}
