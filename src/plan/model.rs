@@ -4,6 +4,7 @@
 //! templates). The plan is serialisable so tests can snapshot it apart from the text.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The whole rewrite, before rendering.
 #[derive(Clone, Debug, Serialize)]
@@ -122,13 +123,15 @@ impl Step {
     }
 }
 
-/// Where an original instruction went.
+/// Where an original instruction went. The keyword and stage names are static strings in the
+/// common case (one entry per original instruction, so allocations here add up on big files).
 #[derive(Clone, Debug, Serialize)]
 pub struct Placement {
     pub line: usize,
-    pub keyword: String,
+    pub keyword: Cow<'static, str>,
     pub class: Class,
-    pub stages: Vec<String>,
+    /// The stages (`deps`, `build`, `test`) the instruction was placed in.
+    pub stages: Vec<&'static str>,
 }
 
 /// What an original instruction is, for placing it.

@@ -180,26 +180,26 @@ impl<'p, 'a> Planner<'p, 'a> {
     pub fn builds_in_build_stage(&self) -> bool {
         self.placements
             .iter()
-            .any(|p| p.class == Class::Build && p.stages.iter().any(|s| s == "build"))
+            .any(|p| p.class == Class::Build && p.stages.contains(&"build"))
     }
 
-    fn place(&mut self, unit: &Unit<'_>, stages: &[&str]) {
+    fn place(&mut self, unit: &Unit<'_>, stages: &[&'static str]) {
         if let Some(last) = self.placements.last_mut()
             && last.line == unit.line()
             && last.class == unit.class
         {
             for stage in stages {
-                if !last.stages.iter().any(|s| s == stage) {
-                    last.stages.push(stage.to_string());
+                if !last.stages.contains(stage) {
+                    last.stages.push(stage);
                 }
             }
             return;
         }
         self.placements.push(Placement {
             line: unit.line(),
-            keyword: unit.entry.inst.keyword.to_string(),
+            keyword: unit.entry.inst.keyword.clone(),
             class: unit.class,
-            stages: stages.iter().map(|s| s.to_string()).collect(),
+            stages: stages.to_vec(),
         });
     }
 
