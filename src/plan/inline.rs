@@ -58,7 +58,17 @@ impl<T: Default, const N: usize> FromIterator<T> for InlineVec<T, N> {
                     *slot = item;
                     len += 1;
                 }
-                InlineVec::Inline(len, slots)
+                // `size_hint` is only a hint: an iterator that yields more than it said still
+                // loses nothing.
+                match iter.next() {
+                    None => InlineVec::Inline(len, slots),
+                    Some(extra) => {
+                        let mut items: Vec<T> = slots.into_iter().take(len).collect();
+                        items.push(extra);
+                        items.extend(iter);
+                        InlineVec::Heap(items)
+                    }
+                }
             }
             _ => InlineVec::Heap(iter.collect()),
         }
@@ -92,5 +102,28 @@ mod tests {
             assert_eq!(matches!(filtered, InlineVec::Heap(_)), n > 0);
             assert_eq!(filtered, small);
         }
+    }
+
+    /// An iterator whose size hint says fewer items than it yields.
+    struct Understated(std::ops::Range<u8>);
+
+    impl Iterator for Understated {
+        type Item = u8;
+        fn next(&mut self) -> Option<u8> {
+            self.0.next()
+        }
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            (1, Some(1))
+        }
+    }
+
+    #[test]
+    fn keeps_every_item_of_an_iterator_that_understates_its_length() {
+        let items: InlineVec<u8, 3> = Understated(0..5).collect();
+        assert_eq!(*items, [0, 1, 2, 3, 4]);
+        assert!(matches!(items, InlineVec::Heap(_)));
+        let one: InlineVec<u8, 3> = Understated(0..1).collect();
+        assert_eq!(*one, [0]);
+        assert!(matches!(one, InlineVec::Inline(..)));
     }
 }
