@@ -21,6 +21,12 @@ const NEUTRAL: &[&str] = &[
 /// Commands that create users and groups.
 const USER_SETUP: &[&str] = &["useradd", "adduser", "groupadd", "addgroup", "usermod"];
 
+/// Programs whose fixed class ([`fixed_class`]) depends on their arguments, not only on their
+/// name: `rm` is housekeeping only when it removes package caches. The [`Recogniser`] remembers
+/// the fixed class per program name for every other program, so a new argument-dependent arm
+/// in [`is_package_housekeeping`] must be listed here.
+const CLASSIFIED_BY_ARGUMENTS: &[&str] = &["rm"];
+
 /// Commands that belong with a system package install (`apt-get update`, cleaning lists).
 fn is_package_housekeeping(command: &Command) -> bool {
     match command.program() {
@@ -95,7 +101,7 @@ impl<'p> Recogniser<'p> {
     /// The class of one command, `None` for a neutral one (`cd`, `echo`).
     pub fn classify(&mut self, command: &Command) -> Option<Class> {
         let name = command.program();
-        let by_arguments = name == "rm";
+        let by_arguments = CLASSIFIED_BY_ARGUMENTS.contains(&name);
         if by_arguments && let Some(class) = fixed_class(command) {
             return Some(class);
         }
@@ -413,6 +419,44 @@ mod tests {
                 run_parts(&commands, &classes).single()
             );
         }
+    }
+
+    /// The fixed class of every program outside `CLASSIFIED_BY_ARGUMENTS` is the same whatever
+    /// its arguments (the recogniser remembers it per name).
+    #[test]
+    fn only_the_listed_programs_are_classified_by_their_arguments() {
+        let programs = [
+            "apt-get",
+            "apk",
+            "dnf",
+            "ln",
+            "locale-gen",
+            "useradd",
+            "cp",
+            "npm",
+        ];
+        let arguments = [
+            "",
+            " install -y curl",
+            " -rf /var/lib/apt/lists/*",
+            " /var/cache/x",
+        ];
+        for program in programs {
+            let classes: Vec<Option<Class>> = arguments
+                .iter()
+                .map(|args| {
+                    let text = format!("{program}{args}");
+                    fixed_class(&crate::plan::shell::commands(&text)[0])
+                })
+                .collect();
+            assert!(
+                classes.iter().all(|c| *c == classes[0]),
+                "{program}: {classes:?}"
+            );
+        }
+        let rm = |args: &str| fixed_class(&crate::plan::shell::commands(&format!("rm {args}"))[0]);
+        assert_ne!(rm("-rf /var/lib/apt/lists/*"), rm("-rf /tmp/x"));
+        assert!(CLASSIFIED_BY_ARGUMENTS.contains(&"rm"));
     }
 
     /// Every RUN command of every fixture case, classified by each profile: the shared
