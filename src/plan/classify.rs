@@ -67,8 +67,14 @@ impl RunParts<'_, '_> {
 
 /// Classify one command. For many commands, use a [`Recogniser`].
 pub fn classify_command(command: &Command, profile: &Profile) -> Option<Class> {
-    fixed_class(command)
-        .or_else(|| class_by_rules(command, &rules_for_program(profile, command.program())))
+    let program = command.program();
+    fixed_class(command).or_else(|| {
+        class_by_rules(
+            command,
+            &rules_for_program(profile, program),
+            NEUTRAL.contains(&program),
+        )
+    })
 }
 
 /// Classifies commands with a profile's `recognise` rules, remembering for each program name
@@ -128,11 +134,7 @@ impl<'p> Recogniser<'p> {
         if program.fixed.is_some() {
             return program.fixed;
         }
-        match best_rule(command, &program.rules) {
-            Some(class) => Some(class),
-            None if program.neutral => None,
-            None => Some(Class::Other),
-        }
+        class_by_rules(command, &program.rules, program.neutral)
     }
 }
 
@@ -149,15 +151,14 @@ fn fixed_class(command: &Command) -> Option<Class> {
 }
 
 /// The class from the recognise rules that can match the command's program (see
-/// [`rules_for_program`]); `None` for a neutral command, `Other` for anything else.
-fn class_by_rules(command: &Command, candidates: &[Rule<'_>]) -> Option<Class> {
-    if let Some(class) = best_rule(command, candidates) {
-        return Some(class);
+/// [`rules_for_program`]); when none matches, `None` for a `neutral` program (one in
+/// [`NEUTRAL`]), `Other` for anything else.
+fn class_by_rules(command: &Command, candidates: &[Rule<'_>], neutral: bool) -> Option<Class> {
+    match best_rule(command, candidates) {
+        Some(class) => Some(class),
+        None if neutral => None,
+        None => Some(Class::Other),
     }
-    if NEUTRAL.contains(&command.program()) {
-        return None;
-    }
-    Some(Class::Other)
 }
 
 /// The class of the best of `candidates` that matches the command.
