@@ -14,11 +14,13 @@ mod heredoc;
 mod instruction;
 mod lines;
 mod parser;
+mod values;
 mod words;
 
 pub use directives::Directives;
 pub use instruction::{Flag, Form, Heredoc, Instruction};
 pub use parser::parse;
+pub use values::{Values, ValuesIter};
 pub use words::{parse_words, split_key_values};
 
 use crate::text::TextRange;

@@ -7,7 +7,8 @@ use super::directives::{DirectiveLine, DirectiveScanner, Directives};
 use super::flags::extract_flags;
 use super::heredoc::markers;
 use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_ws, trim_ws};
-use super::words::{key_values, words};
+use super::values::{Spans, Values};
+use super::words::{key_value_ranges, words};
 use super::{Dockerfile, Flag, Form, Heredoc, Instruction, Item, SyntaxError};
 use crate::text::TextRange;
 use std::borrow::Cow;
@@ -369,8 +370,13 @@ struct Node<'l> {
     /// The keyword as written, borrowed from the logical line.
     keyword_text: &'l str,
     flags: Vec<Flag>,
-    arguments: String,
-    values: Vec<String>,
+    /// The arguments, followed by the values that are not slices of them (decoded exec-form
+    /// strings): the instruction's one text buffer.
+    text: String,
+    /// Where the arguments end in `text`.
+    arguments_len: usize,
+    /// Where each value lies in `text`.
+    values: Spans,
     form: Option<Form>,
     onbuild: Option<Box<Node<'l>>>,
     errors: Vec<String>,
@@ -407,7 +413,9 @@ impl Node<'_> {
             end_line,
             flags: self.flags,
             form: self.form,
-            arguments: self.arguments,
+            // The text was sized exactly, so this keeps its allocation.
+            text: self.text.into_boxed_str(),
+            arguments_len: self.arguments_len,
             values: self.values,
             heredocs,
             onbuild,
@@ -458,38 +466,55 @@ fn node_from_line(line: &str, escape: char) -> Node<'_> {
         kind,
         keyword_text,
         flags,
-        arguments: arguments.to_string(),
-        values: Vec::new(),
+        text: arguments.to_string(),
+        arguments_len: arguments.len(),
+        values: Spans::default(),
         form: None,
         onbuild: None,
         errors: Vec::new(),
     };
     match kind {
         Kind::Add | Kind::Copy | Kind::Volume => match parse_json(arguments) {
-            Json::Array(values) => node.set(values, Form::Exec),
+            Json::Array(values) => node.set_exec(&values),
             Json::NotStrings => node.not_strings(),
-            Json::Shell => node.set(split_separated(arguments), Form::Shell),
+            Json::Shell => {
+                split_separated(arguments, |start, end| node.values.push(start, end));
+                node.form = Some(Form::Shell);
+            }
         },
-        Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell => node.maybe_json(arguments),
-        Kind::Arg => node.values = words(arguments, escape).map(str::to_string).collect(),
+        Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell => node.maybe_json(arguments, 0),
+        Kind::Arg => {
+            let mut words = words(arguments, escape);
+            while let Some((start, end)) = words.next_range() {
+                node.values.push(start, end);
+            }
+        }
         Kind::Env | Kind::Label => {
             let keyword = if kind == Kind::Env { "ENV" } else { "LABEL" };
-            match key_values(arguments, keyword, escape) {
-                Ok(values) => node.values = values,
+            let mut values = Spans::default();
+            match key_value_ranges(arguments, keyword, escape, |start, end| {
+                values.push(start, end)
+            }) {
+                Ok(()) => node.values = values,
+                // BuildKit keeps no values for arguments it rejects.
                 Err(e) => node.errors.push(e.0),
             }
         }
-        Kind::Expose | Kind::From => node.values = split_separated(arguments),
+        Kind::Expose | Kind::From => {
+            split_separated(arguments, |start, end| node.values.push(start, end));
+        }
         Kind::Maintainer | Kind::StopSignal | Kind::User | Kind::Workdir => {
             if !arguments.is_empty() {
-                node.values = vec![arguments.to_string()];
+                node.values.push(0, arguments.len());
             }
         }
         Kind::Healthcheck => node.healthcheck(arguments),
         Kind::Onbuild => {
             if !arguments.is_empty() {
                 let inner = node_from_line(arguments, escape);
-                node.values = inner.values.clone();
+                // BuildKit reports the inner instruction's values. They are copied (ONBUILD is
+                // rare): a decoded one has no place in this instruction's arguments.
+                node.push_decoded(inner.values());
                 node.errors.extend(inner.errors.iter().cloned());
                 node.onbuild = Some(Box::new(inner));
             }
@@ -507,9 +532,28 @@ fn node_from_line(line: &str, escape: char) -> Node<'_> {
 }
 
 impl Node<'_> {
-    fn set(&mut self, values: Vec<String>, form: Form) {
-        self.values = values;
-        self.form = Some(form);
+    /// The values parsed so far.
+    fn values(&self) -> Values<'_> {
+        self.values.view(&self.text)
+    }
+
+    /// Exec form with the decoded JSON strings `values` (appended to those already there).
+    fn set_exec(&mut self, values: &[String]) {
+        self.push_decoded(values.iter().map(String::as_str));
+        self.form = Some(Form::Exec);
+    }
+
+    /// Append values that are not slices of the arguments: their bytes go after the arguments
+    /// in the text, which grows by exactly their length so that the instruction keeps this
+    /// allocation.
+    fn push_decoded<'v>(&mut self, values: impl IntoIterator<Item = &'v str> + Clone) {
+        self.text
+            .reserve_exact(values.clone().into_iter().map(str::len).sum());
+        for value in values {
+            let start = self.text.len();
+            self.text.push_str(value);
+            self.values.push(start, self.text.len());
+        }
     }
 
     fn not_strings(&mut self) {
@@ -519,16 +563,20 @@ impl Node<'_> {
     }
 
     /// BuildKit's `parseMaybeJSON`: exec form when the arguments are a JSON string array,
-    /// otherwise the whole text as one shell command.
-    fn maybe_json(&mut self, arguments: &str) {
+    /// otherwise the whole text as one shell command. `arguments` starts at byte `at` of the
+    /// node's arguments.
+    fn maybe_json(&mut self, arguments: &str, at: usize) {
         if arguments.is_empty() {
             self.form = Some(Form::Shell);
             return;
         }
         match parse_json(arguments) {
-            Json::Array(values) => self.set(values, Form::Exec),
+            Json::Array(values) => self.set_exec(&values),
             Json::NotStrings => self.not_strings(),
-            Json::Shell => self.set(vec![arguments.to_string()], Form::Shell),
+            Json::Shell => {
+                self.values.push(at, at + arguments.len());
+                self.form = Some(Form::Shell);
+            }
         }
     }
 
@@ -555,12 +603,12 @@ impl Node<'_> {
         while !arguments.is_char_boundary(next) {
             next += 1;
         }
-        let kind = arguments[..sep].to_string();
-        self.maybe_json(&arguments[next..]);
+        // The first value is the kind (`CMD`, `NONE`), then the command's values.
+        self.values.push(0, sep);
+        self.maybe_json(&arguments[next..], next);
         if arguments[next..].is_empty() {
             self.form = None;
         }
-        self.values.insert(0, kind);
     }
 }
 
@@ -625,13 +673,23 @@ impl<'de> serde::de::Visitor<'de> for JsonArrayVisitor {
     }
 }
 
-fn split_separated(arguments: &str) -> Vec<String> {
-    // The separators are ASCII, so splitting the bytes keeps every word valid UTF-8.
-    arguments
-        .split(|c: char| c.is_ascii() && is_separator(c as u8))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+/// Pass the byte range of each word of `arguments` separated by [`is_separator`] to `push`.
+/// The separators are ASCII, so the ranges are on char boundaries.
+fn split_separated(arguments: &str, mut push: impl FnMut(usize, usize)) {
+    let mut start = None;
+    for (i, &b) in arguments.as_bytes().iter().enumerate() {
+        match (is_separator(b), start) {
+            (true, Some(s)) => {
+                push(s, i);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        push(s, arguments.len());
+    }
 }
 
 #[cfg(test)]
@@ -693,6 +751,24 @@ mod tests {
         assert_eq!(Kind::Unknown.upper(), None);
     }
 
+    /// The `str::split` version that [`split_separated`]'s byte scan replaced.
+    fn reference_split_separated(arguments: &str) -> Vec<String> {
+        arguments
+            .split(|c: char| c.is_ascii() && is_separator(c as u8))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_separated_agrees_with_str_split(input in "[ab \t\u{b}\u{c}\r\né\u{a0}]{0,24}") {
+            let mut ours = Vec::new();
+            split_separated(&input, |start, end| ours.push(input[start..end].to_string()));
+            proptest::prop_assert_eq!(ours, reference_split_separated(&input));
+        }
+    }
+
     #[test]
     fn round_trip_and_lines() {
         let text = "# syntax=docker/dockerfile:1\nFROM a AS b\nRUN x \\\n  # c\n\n  y\n";
@@ -702,7 +778,7 @@ mod tests {
         assert_eq!(df.directives.syntax.as_deref(), Some("docker/dockerfile:1"));
         let run = &df.instructions[1];
         assert_eq!((run.start_line, run.end_line), (3, 6));
-        assert_eq!(run.values, vec!["x   y"]);
+        assert_eq!(run.values(), vec!["x   y"]);
     }
 
     #[test]
@@ -727,15 +803,15 @@ mod tests {
             .filter(|e| e.message.contains("comprised of strings"))
             .count();
         assert_eq!(not_strings, 2, "{:?}", df.errors);
-        assert_eq!(df.instructions[2].values, ["[\"a\" \"b\"]"]);
-        assert!(df.instructions[4].values.is_empty());
+        assert_eq!(df.instructions[2].values(), ["[\"a\" \"b\"]"]);
+        assert!(df.instructions[4].values().is_empty());
     }
 
     #[test]
     fn json_with_trailing_text_is_exec() {
         let df = parse("CMD [\"a\"] x\n");
         assert_eq!(df.instructions[0].form, Some(Form::Exec));
-        assert_eq!(df.instructions[0].values, vec!["a"]);
+        assert_eq!(df.instructions[0].values(), vec!["a"]);
     }
 
     #[test]
