@@ -6,12 +6,14 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// One Dockerfile instruction, with everything BuildKit's parser knows about it.
 ///
 /// The arguments and the values are read through [`arguments`](Instruction::arguments) and
-/// [`values`](Instruction::values): they share one text buffer, so an instruction costs one
-/// allocation in the common case instead of one per value.
+/// [`values`](Instruction::values). They live in one text buffer shared by all instructions of
+/// a parse, so an instruction costs no allocation of its own in the common case (up to four
+/// values, no flags or heredocs).
 #[derive(Clone)]
 pub struct Instruction {
     /// The keyword, upper-cased (`RUN`), whatever case it was written in.
@@ -32,11 +34,13 @@ pub struct Instruction {
     pub flags: Vec<Flag>,
     /// Exec (JSON) or shell form, for instructions that can take either.
     pub form: Option<Form>,
-    /// The arguments (see [`arguments`](Instruction::arguments)), followed by the values that
-    /// are not slices of them (decoded exec-form strings).
-    pub(super) text: Box<str>,
-    /// Where the arguments end in `text`.
-    pub(super) arguments_len: usize,
+    /// The arguments of every instruction of the parse, each followed by its values that are
+    /// not slices of them (decoded exec-form strings). Shared, so cloning an instruction keeps
+    /// the whole buffer alive.
+    pub(super) text: Arc<String>,
+    /// Where this instruction's arguments lie in `text` (see
+    /// [`arguments`](Instruction::arguments)).
+    pub(super) arguments_span: [usize; 2],
     /// Where each value lies in `text` (see [`values`](Instruction::values)).
     pub(super) values: Spans,
     /// Heredocs, in the order their bodies follow the instruction.
@@ -95,7 +99,8 @@ impl Instruction {
     /// The logical line after the keyword and flags: continuations joined, comments inside the
     /// continuation dropped, trimmed. For `RUN apt-get update && \ install` this is the command.
     pub fn arguments(&self) -> &str {
-        &self.text[..self.arguments_len]
+        let [start, end] = self.arguments_span;
+        &self.text[start..end]
     }
 
     /// BuildKit's parsed values: the JSON array elements in exec form, the whitespace-separated
