@@ -307,6 +307,38 @@ mod tests {
     }
 
     #[test]
+    fn values_of_every_shape_read_from_the_shared_text() {
+        let df = parse(
+            "ONBUILD CMD [\"a\", \"b\\u0041\"]\nHEALTHCHECK --interval=5s CMD [\"x\"]\n\
+             ENV a=1 \\\n  b=2 c=3\nCOPY x y z w v ./\nENTRYPOINT exec \\\n  run\n",
+        );
+        assert!(df.errors.is_empty(), "{:?}", df.errors);
+        let values: Vec<Vec<String>> = df
+            .instructions
+            .iter()
+            .map(|i| i.values().to_vec())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                vec!["a", "bA"],
+                vec!["CMD", "x"],
+                vec!["a", "1", "b", "2", "c", "3"],
+                vec!["x", "y", "z", "w", "v", "./"],
+                vec!["exec   run"],
+            ]
+        );
+        let inner = df.instructions[0].onbuild.as_deref().unwrap();
+        assert_eq!(inner.values(), ["a", "bA"]);
+        assert_eq!(inner.arguments(), "[\"a\", \"b\\u0041\"]");
+        assert_eq!(df.instructions[1].arguments(), "CMD [\"x\"]");
+        // A clone keeps the text it reads alive after the tree is gone.
+        let kept = df.instructions[2].clone();
+        drop(df);
+        assert_eq!(kept.key_values(), [("a", "1"), ("b", "2"), ("c", "3")]);
+    }
+
+    #[test]
     fn equality_compares_values_as_text() {
         let a = parse("CMD [\"a\", \"b\"]\n");
         let b = parse("CMD [\"a\", \"b\"]\n");
