@@ -27,7 +27,8 @@ use crate::text::TextRange;
 use serde::Serialize;
 use std::fmt;
 
-/// A parsed Dockerfile. Holds the source text; every other field points into it.
+/// A parsed Dockerfile. Holds the source text, which the ranges of every other field point
+/// into; the instructions' arguments and values are in a buffer of their own that they share.
 #[derive(Clone, Debug)]
 pub struct Dockerfile {
     text: String,
