@@ -248,11 +248,15 @@ fn expectations<'a>(df: &Dockerfile, plan: &Plan) -> Expectations<'a> {
             .iter()
             .any(|st| matches!(st, plan::Step::Exec { .. }))
     });
-    let last_args = |kw: &str| body().rfind(|i| i.is(kw)).map(|i| i.arguments.clone());
+    let last_args = |kw: &str| {
+        body()
+            .rfind(|i| i.is(kw))
+            .map(|i| i.arguments().to_string())
+    };
     Expectations {
         exposed_ports: body()
             .filter(|i| i.is("EXPOSE"))
-            .flat_map(|i| i.values.iter().cloned())
+            .flat_map(|i| i.values().iter().map(str::to_string))
             .collect(),
         cmd: if translated { None } else { last_args("CMD") },
         entrypoint: if translated {

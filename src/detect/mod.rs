@@ -569,14 +569,15 @@ pub(crate) fn copy_sources(ins: &Instruction) -> Vec<String> {
     if !(ins.is("COPY") || ins.is("ADD")) || ins.has_flag("from") || !ins.heredocs.is_empty() {
         return Vec::new();
     }
-    let values = &ins.values;
+    let values = ins.values();
     if values.len() < 2 {
         return Vec::new();
     }
-    values[..values.len() - 1]
+    values
+        .all_but_last()
         .iter()
         .filter(|s| !s.contains("://") && !s.starts_with("git@") && !s.starts_with("<<"))
-        .cloned()
+        .map(str::to_string)
         .collect()
 }
 
@@ -598,7 +599,7 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     for ins in &df.instructions {
         match ins.keyword.as_ref() {
             "ARG" if !seen_from => {
-                for word in &ins.values {
+                for word in ins.values() {
                     let (k, v) = word.split_once('=').unwrap_or((word, ""));
                     global_args.insert(k.to_string(), v.trim_matches(['"', '\'']).to_string());
                 }
@@ -619,13 +620,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                 let first = obs.run.len();
                 match ins.form {
                     Some(Form::Exec) => {
-                        shell::exec_command_into(&ins.values, prefixes, &mut obs.run)
+                        shell::exec_command_into(ins.values(), prefixes, &mut obs.run)
                     }
                     _ if ins.heredocs.is_empty() => {
-                        shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.run)
+                        shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run)
                     }
                     _ => {
-                        let mut text = ins.arguments.clone();
+                        let mut text = ins.arguments().to_string();
                         for h in &ins.heredocs {
                             text.push('\n');
                             text.push_str(&h.content);
@@ -645,8 +646,10 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                 }
             }
             "CMD" | "ENTRYPOINT" => match ins.form {
-                Some(Form::Exec) => shell::exec_command_into(&ins.values, prefixes, &mut obs.start),
-                _ => shell::simple_commands_into(&ins.arguments, prefixes, &mut obs.start),
+                Some(Form::Exec) => {
+                    shell::exec_command_into(ins.values(), prefixes, &mut obs.start)
+                }
+                _ => shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.start),
             },
             "COPY" | "ADD" => {
                 if let Some(from) = ins.flag("from") {

@@ -190,7 +190,7 @@ impl<'a> ProbeEnv<'a> {
                 line.clear();
                 line.push_str(&ins.keyword);
                 line.push(' ');
-                line.push_str(&ins.arguments);
+                line.push_str(ins.arguments());
                 let value = match &probe.contains {
                     Some(needle) if line.contains(needle.as_str()) => finish_text(probe, "true"),
                     Some(_) => None,

@@ -94,7 +94,7 @@ pub(crate) fn exec_command_found<'a>(
     prefixes: &[String],
 ) -> Vec<FoundCommand<'a>> {
     let mut out = Commands::default();
-    exec_command_into(words, prefixes, &mut out);
+    exec_command_into(words.iter().map(String::as_str), prefixes, &mut out);
     out.into_found()
 }
 
@@ -110,11 +110,11 @@ pub(crate) fn simple_commands_into<'a>(text: &'a str, prefixes: &[String], out: 
 
 /// Add `words` as one simple command (exec form) to `out` (see [`exec_command`]).
 pub(crate) fn exec_command_into<'a>(
-    words: &'a [String],
+    words: impl IntoIterator<Item = &'a str>,
     prefixes: &[String],
     out: &mut Commands<'a>,
 ) {
-    let mut words = words.iter().map(|w| Cow::Borrowed(w.as_str())).collect();
+    let mut words = words.into_iter().map(Cow::Borrowed).collect();
     push_command(&mut words, prefixes, out, 0);
 }
 

@@ -360,10 +360,10 @@ fn classify_copy(inst: &Instruction, profile: &Profile) -> Class {
     if inst.flag("from").is_some() {
         return Class::PackageManagerSetup;
     }
-    if !inst.heredocs.is_empty() || inst.values.len() < 2 {
+    if !inst.heredocs.is_empty() || inst.values().len() < 2 {
         return Class::Other;
     }
-    let sources = &inst.values[..inst.values.len() - 1];
+    let sources = inst.values().all_but_last();
     if inst.is("ADD") && sources.iter().any(|s| s.contains("://")) {
         return Class::Other;
     }

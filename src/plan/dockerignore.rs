@@ -88,9 +88,9 @@ fn copied_by_name<'i>(input: &PlanInput<'i>) -> Vec<&'i str> {
         .instructions
         .iter()
         .filter(|i| {
-            (i.is("COPY") || i.is("ADD")) && i.flag("from").is_none() && i.values.len() >= 2
+            (i.is("COPY") || i.is("ADD")) && i.flag("from").is_none() && i.values().len() >= 2
         })
-        .flat_map(|i| i.values[..i.values.len() - 1].iter())
+        .flat_map(|i| i.values().all_but_last())
         .map(|s| s.trim_start_matches("./").trim_end_matches('/'))
         .filter(|s| !s.is_empty() && *s != ".")
         .collect()

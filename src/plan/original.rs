@@ -156,7 +156,7 @@ impl<'a> Original<'a> {
 pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
     match inst.exec_args() {
         Some(args) => Cow::Owned(args.join(" ")),
-        None => Cow::Borrowed(&inst.arguments),
+        None => Cow::Borrowed(inst.arguments()),
     }
 }
 
@@ -211,7 +211,7 @@ fn with_eol(text: &str, eol: &str) -> String {
 
 /// The absolute directory a WORKDIR leads to from `current`.
 fn resolve_workdir(current: Option<&str>, inst: &Instruction) -> String {
-    let target = inst.values.first().map(String::as_str).unwrap_or("/");
+    let target = inst.values().first().unwrap_or("/");
     let target = target.trim_matches('"');
     if target.starts_with('/') || target.starts_with('$') {
         return normalise_path(target);

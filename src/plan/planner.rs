@@ -700,8 +700,11 @@ impl<'p, 'a> Planner<'p, 'a> {
     ) -> bool {
         let source_copy = first_source.map(|i| units[i].entry.inst);
         let (prefix, dest) = match source_copy {
-            Some(copy) if copy.values.len() >= 2 => {
-                let src = copy.values[0]
+            Some(copy) if copy.values().len() >= 2 => {
+                let src = copy
+                    .values()
+                    .first()
+                    .unwrap_or_default()
                     .trim_start_matches("./")
                     .trim_end_matches('/');
                 let prefix = if src.is_empty() || src == "." {
@@ -709,7 +712,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 } else {
                     format!("{src}/")
                 };
-                let dest = copy.values[copy.values.len() - 1].clone();
+                let dest = copy.values()[copy.values().len() - 1].to_string();
                 let dest = if dest == "." || dest == "./" {
                     "./".to_string()
                 } else if dest.ends_with('/') {
@@ -1002,11 +1005,11 @@ fn matched_end(rule: &str, words: &[String]) -> Option<usize> {
 /// The folder a source COPY writes into (`COPY . /code/` → `/code`), when it is one.
 fn copy_destination_dir(unit: &Unit<'_>) -> Option<String> {
     let inst = unit.entry.inst;
-    let dest = inst.values.last()?;
-    let single_source = inst.values.len() == 2;
+    let dest = inst.values().last()?;
+    let single_source = inst.values().len() == 2;
     let is_dir = dest.ends_with('/')
         || dest == "."
-        || single_source && matches!(inst.values[0].as_str(), "." | "./");
+        || single_source && matches!(&inst.values()[0], "." | "./");
     is_dir.then(|| resolve(unit.entry.workdir.as_deref(), dest))
 }
 

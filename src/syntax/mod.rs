@@ -14,18 +14,21 @@ mod heredoc;
 mod instruction;
 mod lines;
 mod parser;
+mod values;
 mod words;
 
 pub use directives::Directives;
 pub use instruction::{Flag, Form, Heredoc, Instruction};
 pub use parser::parse;
+pub use values::{Values, ValuesIter};
 pub use words::{parse_words, split_key_values};
 
 use crate::text::TextRange;
 use serde::Serialize;
 use std::fmt;
 
-/// A parsed Dockerfile. Holds the source text; every other field points into it.
+/// A parsed Dockerfile. Holds the source text, which the ranges of every other field point
+/// into; the instructions' arguments and values are in a buffer of their own that they share.
 #[derive(Clone, Debug)]
 pub struct Dockerfile {
     text: String,

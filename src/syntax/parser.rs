@@ -7,10 +7,12 @@ use super::directives::{DirectiveLine, DirectiveScanner, Directives};
 use super::flags::extract_flags;
 use super::heredoc::markers;
 use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_ws, trim_ws};
-use super::words::{key_values, words};
+use super::values::Spans;
+use super::words::{key_value_ranges, words};
 use super::{Dockerfile, Flag, Form, Heredoc, Instruction, Item, SyntaxError};
 use crate::text::TextRange;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 const BOM: &str = "\u{feff}";
 
@@ -32,6 +34,10 @@ pub fn parse(text: &str) -> Dockerfile {
         errors: Vec::new(),
         logical: String::new(),
         pieces: Vec::new(),
+        // The arguments are at most the text (continuations and comments are dropped, decoded
+        // JSON strings are no longer than their source), so this rarely grows.
+        shared: String::with_capacity(text.len()),
+        unshared: Arc::default(),
     };
     if body_start > 0 {
         parser.items.push(Item::Bom {
@@ -49,12 +55,26 @@ pub fn parse(text: &str) -> Dockerfile {
     }
     shrink_if_wasteful(&mut parser.items);
     shrink_if_wasteful(&mut parser.instructions);
+    let mut shared = std::mem::take(&mut parser.shared);
+    shared.shrink_to_fit();
+    let shared = Arc::new(shared);
+    for instruction in &mut parser.instructions {
+        share_text(instruction, &shared);
+    }
     Dockerfile {
         text: text.to_string(),
         directives: parser.directives,
         items: parser.items,
         instructions: parser.instructions,
         errors: parser.errors,
+    }
+}
+
+/// Point an instruction (and the one it wraps) at the finished text buffer.
+fn share_text(instruction: &mut Instruction, shared: &Arc<String>) {
+    instruction.text = Arc::clone(shared);
+    if let Some(inner) = &mut instruction.onbuild {
+        share_text(inner, shared);
     }
 }
 
@@ -84,6 +104,10 @@ struct Parser<'a> {
     logical: String,
     /// Reused buffer: where each piece of the logical line starts, `(logical offset, byte offset)`.
     pieces: Vec<(usize, usize)>,
+    /// The text buffer of all instructions: each one's arguments, then its decoded values.
+    shared: String,
+    /// An empty buffer the instructions point at until `shared` is finished.
+    unshared: Arc<String>,
 }
 
 impl<'a> Parser<'a> {
@@ -161,7 +185,7 @@ impl<'a> Parser<'a> {
         // A single line is used in place; only continuations are joined.
         let line: &str = if ends_here { first } else { &logical };
 
-        let node = node_from_line(line, escape);
+        let node = node_from_line(line, escape, &mut self.shared);
         let keyword_at = line.len() - trim_leading_ws(line).len();
         let keyword_from = to_text_offset(&pieces, keyword_at, false);
         let keyword_range = TextRange::new(
@@ -217,8 +241,14 @@ impl<'a> Parser<'a> {
             }
         }
         let range = TextRange::new(first_line.range.start, range_end);
-        let instruction =
-            node.into_instruction(range, keyword_range, start_line, self.line_count, heredocs);
+        let instruction = node.into_instruction(
+            range,
+            keyword_range,
+            start_line,
+            self.line_count,
+            heredocs,
+            &self.unshared,
+        );
         self.logical = logical;
         self.pieces = pieces;
         self.items.push(Item::Instruction {
@@ -369,8 +399,10 @@ struct Node<'l> {
     /// The keyword as written, borrowed from the logical line.
     keyword_text: &'l str,
     flags: Vec<Flag>,
-    arguments: String,
-    values: Vec<String>,
+    /// Where the arguments lie in the parser's shared text buffer.
+    arguments_span: [usize; 2],
+    /// Where each value lies in the shared text buffer.
+    values: Spans,
     form: Option<Form>,
     onbuild: Option<Box<Node<'l>>>,
     errors: Vec<String>,
@@ -393,9 +425,17 @@ impl Node<'_> {
         start_line: usize,
         end_line: usize,
         heredocs: Vec<Heredoc>,
+        text: &Arc<String>,
     ) -> Instruction {
         let onbuild = self.onbuild.map(|inner| {
-            Box::new(inner.into_instruction(range, keyword_range, start_line, end_line, Vec::new()))
+            Box::new(inner.into_instruction(
+                range,
+                keyword_range,
+                start_line,
+                end_line,
+                Vec::new(),
+                text,
+            ))
         });
         let (keyword, keyword_text) = keyword_strings(self.kind, self.keyword_text);
         Instruction {
@@ -407,7 +447,8 @@ impl Node<'_> {
             end_line,
             flags: self.flags,
             form: self.form,
-            arguments: self.arguments,
+            text: Arc::clone(text),
+            arguments_span: self.arguments_span,
             values: self.values,
             heredocs,
             onbuild,
@@ -439,8 +480,9 @@ fn is_separator(b: u8) -> bool {
     matches!(b, b'\t' | b'\x0b' | b'\x0c' | b'\r' | b' ')
 }
 
-/// BuildKit's `newNodeFromLine`: keyword, flags, and the arguments parsed per keyword.
-fn node_from_line(line: &str, escape: char) -> Node<'_> {
+/// BuildKit's `newNodeFromLine`: keyword, flags, and the arguments parsed per keyword. The
+/// arguments and decoded values are appended to `shared`; the node records where.
+fn node_from_line<'l>(line: &'l str, escape: char, shared: &mut String) -> Node<'l> {
     let trimmed = trim_ws(line);
     // The separators are ASCII, so byte offsets found here are char boundaries.
     let bytes = trimmed.as_bytes();
@@ -458,37 +500,56 @@ fn node_from_line(line: &str, escape: char) -> Node<'_> {
         kind,
         keyword_text,
         flags,
-        arguments: arguments.to_string(),
-        values: Vec::new(),
+        arguments_span: [shared.len(), shared.len() + arguments.len()],
+        values: Spans::default(),
         form: None,
         onbuild: None,
         errors: Vec::new(),
     };
+    shared.push_str(arguments);
     match kind {
         Kind::Add | Kind::Copy | Kind::Volume => match parse_json(arguments) {
-            Json::Array(values) => node.set(values, Form::Exec),
+            Json::Array(values) => node.set_exec(shared, &values),
             Json::NotStrings => node.not_strings(),
-            Json::Shell => node.set(split_separated(arguments), Form::Shell),
+            Json::Shell => {
+                split_separated(arguments, |start, end| node.push_slice(start, end));
+                node.form = Some(Form::Shell);
+            }
         },
-        Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell => node.maybe_json(arguments),
-        Kind::Arg => node.values = words(arguments, escape).map(str::to_string).collect(),
+        Kind::Cmd | Kind::Entrypoint | Kind::Run | Kind::Shell => {
+            node.maybe_json(shared, arguments, 0);
+        }
+        Kind::Arg => {
+            let mut words = words(arguments, escape);
+            while let Some((start, end)) = words.next_range() {
+                node.push_slice(start, end);
+            }
+        }
         Kind::Env | Kind::Label => {
             let keyword = if kind == Kind::Env { "ENV" } else { "LABEL" };
-            match key_values(arguments, keyword, escape) {
-                Ok(values) => node.values = values,
+            let mut values = Spans::default();
+            let base = node.arguments_span[0];
+            match key_value_ranges(arguments, keyword, escape, |start, end| {
+                values.push(base + start, base + end)
+            }) {
+                Ok(()) => node.values = values,
+                // BuildKit keeps no values for arguments it rejects.
                 Err(e) => node.errors.push(e.0),
             }
         }
-        Kind::Expose | Kind::From => node.values = split_separated(arguments),
+        Kind::Expose | Kind::From => {
+            split_separated(arguments, |start, end| node.push_slice(start, end));
+        }
         Kind::Maintainer | Kind::StopSignal | Kind::User | Kind::Workdir => {
             if !arguments.is_empty() {
-                node.values = vec![arguments.to_string()];
+                node.push_slice(0, arguments.len());
             }
         }
-        Kind::Healthcheck => node.healthcheck(arguments),
+        Kind::Healthcheck => node.healthcheck(shared, arguments),
         Kind::Onbuild => {
             if !arguments.is_empty() {
-                let inner = node_from_line(arguments, escape);
+                let inner = node_from_line(arguments, escape, shared);
+                // BuildKit reports the inner instruction's values; they are in the same buffer.
                 node.values = inner.values.clone();
                 node.errors.extend(inner.errors.iter().cloned());
                 node.onbuild = Some(Box::new(inner));
@@ -507,9 +568,22 @@ fn node_from_line(line: &str, escape: char) -> Node<'_> {
 }
 
 impl Node<'_> {
-    fn set(&mut self, values: Vec<String>, form: Form) {
-        self.values = values;
-        self.form = Some(form);
+    /// Add the value at `start..end` of the arguments.
+    #[inline]
+    fn push_slice(&mut self, start: usize, end: usize) {
+        let base = self.arguments_span[0];
+        self.values.push(base + start, base + end);
+    }
+
+    /// Exec form with the decoded JSON strings `values` (appended to those already there):
+    /// they are not slices of the arguments, so their bytes are added to `shared`.
+    fn set_exec(&mut self, shared: &mut String, values: &[String]) {
+        for value in values {
+            let start = shared.len();
+            shared.push_str(value);
+            self.values.push(start, shared.len());
+        }
+        self.form = Some(Form::Exec);
     }
 
     fn not_strings(&mut self) {
@@ -519,21 +593,25 @@ impl Node<'_> {
     }
 
     /// BuildKit's `parseMaybeJSON`: exec form when the arguments are a JSON string array,
-    /// otherwise the whole text as one shell command.
-    fn maybe_json(&mut self, arguments: &str) {
+    /// otherwise the whole text as one shell command. `arguments` starts at byte `at` of the
+    /// node's arguments.
+    fn maybe_json(&mut self, shared: &mut String, arguments: &str, at: usize) {
         if arguments.is_empty() {
             self.form = Some(Form::Shell);
             return;
         }
         match parse_json(arguments) {
-            Json::Array(values) => self.set(values, Form::Exec),
+            Json::Array(values) => self.set_exec(shared, &values),
             Json::NotStrings => self.not_strings(),
-            Json::Shell => self.set(vec![arguments.to_string()], Form::Shell),
+            Json::Shell => {
+                self.push_slice(at, at + arguments.len());
+                self.form = Some(Form::Shell);
+            }
         }
     }
 
     /// `HEALTHCHECK [flags] NONE` or `HEALTHCHECK [flags] CMD command`.
-    fn healthcheck(&mut self, arguments: &str) {
+    fn healthcheck(&mut self, shared: &mut String, arguments: &str) {
         // BuildKit scans bytes here; a byte is a space if its Latin-1 character is.
         let is_space =
             |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0);
@@ -555,12 +633,12 @@ impl Node<'_> {
         while !arguments.is_char_boundary(next) {
             next += 1;
         }
-        let kind = arguments[..sep].to_string();
-        self.maybe_json(&arguments[next..]);
+        // The first value is the kind (`CMD`, `NONE`), then the command's values.
+        self.push_slice(0, sep);
+        self.maybe_json(shared, &arguments[next..], next);
         if arguments[next..].is_empty() {
             self.form = None;
         }
-        self.values.insert(0, kind);
     }
 }
 
@@ -625,13 +703,23 @@ impl<'de> serde::de::Visitor<'de> for JsonArrayVisitor {
     }
 }
 
-fn split_separated(arguments: &str) -> Vec<String> {
-    // The separators are ASCII, so splitting the bytes keeps every word valid UTF-8.
-    arguments
-        .split(|c: char| c.is_ascii() && is_separator(c as u8))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+/// Pass the byte range of each word of `arguments` separated by [`is_separator`] to `push`.
+/// The separators are ASCII, so the ranges are on char boundaries.
+fn split_separated(arguments: &str, mut push: impl FnMut(usize, usize)) {
+    let mut start = None;
+    for (i, &b) in arguments.as_bytes().iter().enumerate() {
+        match (is_separator(b), start) {
+            (true, Some(s)) => {
+                push(s, i);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        push(s, arguments.len());
+    }
 }
 
 #[cfg(test)]
@@ -693,6 +781,24 @@ mod tests {
         assert_eq!(Kind::Unknown.upper(), None);
     }
 
+    /// The `str::split` version that [`split_separated`]'s byte scan replaced.
+    fn reference_split_separated(arguments: &str) -> Vec<String> {
+        arguments
+            .split(|c: char| c.is_ascii() && is_separator(c as u8))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_separated_agrees_with_str_split(input in "[ab \t\u{b}\u{c}\r\né\u{a0}]{0,24}") {
+            let mut ours = Vec::new();
+            split_separated(&input, |start, end| ours.push(input[start..end].to_string()));
+            proptest::prop_assert_eq!(ours, reference_split_separated(&input));
+        }
+    }
+
     #[test]
     fn round_trip_and_lines() {
         let text = "# syntax=docker/dockerfile:1\nFROM a AS b\nRUN x \\\n  # c\n\n  y\n";
@@ -702,7 +808,7 @@ mod tests {
         assert_eq!(df.directives.syntax.as_deref(), Some("docker/dockerfile:1"));
         let run = &df.instructions[1];
         assert_eq!((run.start_line, run.end_line), (3, 6));
-        assert_eq!(run.values, vec!["x   y"]);
+        assert_eq!(run.values(), vec!["x   y"]);
     }
 
     #[test]
@@ -727,15 +833,15 @@ mod tests {
             .filter(|e| e.message.contains("comprised of strings"))
             .count();
         assert_eq!(not_strings, 2, "{:?}", df.errors);
-        assert_eq!(df.instructions[2].values, ["[\"a\" \"b\"]"]);
-        assert!(df.instructions[4].values.is_empty());
+        assert_eq!(df.instructions[2].values(), ["[\"a\" \"b\"]"]);
+        assert!(df.instructions[4].values().is_empty());
     }
 
     #[test]
     fn json_with_trailing_text_is_exec() {
         let df = parse("CMD [\"a\"] x\n");
         assert_eq!(df.instructions[0].form, Some(Form::Exec));
-        assert_eq!(df.instructions[0].values, vec!["a"]);
+        assert_eq!(df.instructions[0].values(), vec!["a"]);
     }
 
     #[test]

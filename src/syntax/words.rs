@@ -98,6 +98,13 @@ impl<'a> Iterator for Words<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
+        self.next_range().map(|(start, end)| &self.rest[start..end])
+    }
+}
+
+impl Words<'_> {
+    /// The next word as the byte range `start..end` of the input.
+    pub(crate) fn next_range(&mut self) -> Option<(usize, usize)> {
         let len = self.rest.len();
         // Skip whitespace.
         let start = loop {
@@ -170,9 +177,9 @@ impl<'a> Iterator for Words<'a> {
         };
         if end == start && !quoted {
             // Only a dropped trailing escape.
-            return self.next();
+            return self.next_range();
         }
-        Some(&self.rest[start..end])
+        Some((start, end))
     }
 }
 
@@ -183,42 +190,55 @@ pub(crate) struct KeyValueError(pub String);
 /// BuildKit's `parseNameVal` for ENV and LABEL: either the legacy `KEY name value` form or
 /// `name=value ...` pairs. Returns `[name, value, name, value, ...]`, quotes kept.
 pub fn split_key_values(rest: &str, keyword: &str, escape: char) -> Result<Vec<String>, String> {
-    key_values(rest, keyword, escape).map_err(|e| e.0)
+    let mut out = Vec::new();
+    key_value_ranges(rest, keyword, escape, |start, end| {
+        out.push(rest[start..end].to_string())
+    })
+    .map_err(|e| e.0)?;
+    Ok(out)
 }
 
-pub(crate) fn key_values(
+/// [`split_key_values`] as byte ranges of `rest`, passed to `push` in order: every name and
+/// value is a contiguous piece of the input, so the parser stores ranges instead of copies.
+/// On an error some ranges may have been pushed already; the caller drops them.
+pub(crate) fn key_value_ranges(
     rest: &str,
     keyword: &str,
     escape: char,
-) -> Result<Vec<String>, KeyValueError> {
+    mut push: impl FnMut(usize, usize),
+) -> Result<(), KeyValueError> {
     let mut iter = words(rest, escape);
-    let Some(mut word) = iter.next() else {
-        return Ok(Vec::new());
+    let Some((mut start, mut end)) = iter.next_range() else {
+        return Ok(());
     };
     // A byte search: words are short, and `=` is ASCII so the split is on a char boundary.
-    let mut eq = word.bytes().position(|b| b == b'=');
+    let eq_in =
+        |start: usize, end: usize| rest.as_bytes()[start..end].iter().position(|&b| b == b'=');
+    let mut eq = eq_in(start, end);
     if eq.is_none() {
         let is_ws = |c: char| matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ');
         let Some(split) = rest.find(is_ws) else {
             return Err(KeyValueError(format!("{keyword} must have two arguments")));
         };
         let value = rest[split..].trim_start_matches(is_ws);
-        return Ok(vec![rest[..split].to_string(), value.to_string()]);
+        push(0, split);
+        push(rest.len() - value.len(), rest.len());
+        return Ok(());
     }
-    let mut out = Vec::with_capacity(4);
     loop {
         let Some(at) = eq else {
             return Err(KeyValueError(format!(
-                "Syntax error - can't find = in \"{word}\". Must be of the form: name=value"
+                "Syntax error - can't find = in \"{}\". Must be of the form: name=value",
+                &rest[start..end]
             )));
         };
-        out.push(word[..at].to_string());
-        out.push(word[at + 1..].to_string());
-        let Some(next) = iter.next() else {
-            return Ok(out);
+        push(start, start + at);
+        push(start + at + 1, end);
+        let Some(next) = iter.next_range() else {
+            return Ok(());
         };
-        word = next;
-        eq = word.bytes().position(|b| b == b'=');
+        (start, end) = next;
+        eq = eq_in(start, end);
     }
 }
 
@@ -239,15 +259,15 @@ mod tests {
     #[test]
     fn legacy_and_pair_forms() {
         assert_eq!(
-            key_values("KEY some value", "ENV", '\\').unwrap(),
+            split_key_values("KEY some value", "ENV", '\\').unwrap(),
             vec!["KEY", "some value"]
         );
         assert_eq!(
-            key_values("a=1 b=\"2 3\"", "ENV", '\\').unwrap(),
+            split_key_values("a=1 b=\"2 3\"", "ENV", '\\').unwrap(),
             vec!["a", "1", "b", "\"2 3\""]
         );
-        assert!(key_values("a", "ENV", '\\').is_err());
-        assert!(key_values("a=1 b", "ENV", '\\').is_err());
+        assert!(split_key_values("a", "ENV", '\\').is_err());
+        assert!(split_key_values("a=1 b", "ENV", '\\').is_err());
     }
 
     /// The char-by-char port of BuildKit's `parseWords` that [`words`] replaced; they must

@@ -175,7 +175,7 @@ fn check_install_order(
             {
                 let command = inst
                     .exec_args()
-                    .map_or(inst.arguments.clone(), |a| a.join(" "));
+                    .map_or(inst.arguments().to_string(), |a| a.join(" "));
                 if is_install(&command) {
                     return Err(violation(
                         "install-after-context-copy",
@@ -193,10 +193,10 @@ fn check_install_order(
 
 /// Whether a COPY/ADD brings in the whole build context (`COPY . .`).
 pub fn copies_whole_context(inst: &Instruction) -> bool {
-    if inst.flag("from").is_some() || inst.values.len() < 2 {
+    if inst.flag("from").is_some() || inst.values().len() < 2 {
         return false;
     }
-    let sources = &inst.values[..inst.values.len() - 1];
+    let sources = inst.values().all_but_last();
     sources
         .iter()
         .any(|s| matches!(s.trim_end_matches('/'), "." | "./" | "" | "./."))
@@ -211,7 +211,7 @@ fn check_runtime_preserved(
         .body
         .iter()
         .filter(|i| i.is("EXPOSE"))
-        .flat_map(|i| i.values.iter().cloned())
+        .flat_map(|i| i.values().iter().map(str::to_string))
         .collect();
     if let Some(port) = expect.exposed_ports.iter().find(|p| !exposed.contains(*p)) {
         return Err(violation(
@@ -222,12 +222,12 @@ fn check_runtime_preserved(
     for (keyword, expected) in [("CMD", &expect.cmd), ("ENTRYPOINT", &expect.entrypoint)] {
         let Some(expected) = expected else { continue };
         let actual = runtime.body.iter().rev().find(|i| i.is(keyword));
-        if actual.map(|i| i.arguments.as_str()) != Some(expected.as_str()) {
+        if actual.map(|i| i.arguments()) != Some(expected.as_str()) {
             return Err(violation(
                 "runtime-metadata",
                 format!(
                     "the runtime stage's {keyword} is `{}`, expected `{expected}`",
-                    actual.map_or("(none)", |i| i.arguments.as_str())
+                    actual.map_or("(none)", |i| i.arguments())
                 ),
             ));
         }

@@ -263,7 +263,7 @@ fn compare_instruction(
     if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword.as_ref())) {
         field(
             "values",
-            format!("{:?}", owner.values),
+            format!("{:?}", owner.values()),
             format!("{:?}", theirs.values),
         );
     }

@@ -184,7 +184,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return;
         }
         let low_port = self.planner.original.body_with("EXPOSE").any(|e| {
-            e.inst.values.iter().any(|p| {
+            e.inst.values().iter().any(|p| {
                 p.split('/')
                     .next()
                     .and_then(|n| n.parse::<u32>().ok())

@@ -338,14 +338,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let inst = entry.inst;
             if !(inst.is("COPY") || inst.is("ADD"))
                 || inst.flag("from").is_some()
-                || inst.values.len() < 2
+                || inst.values().len() < 2
             {
                 continue;
             }
             if crate::validate::copies_whole_context(inst) {
                 continue;
             }
-            let sources = &inst.values[..inst.values.len() - 1];
+            let sources = inst.values().all_but_last();
             if sources
                 .iter()
                 .all(|s| is_manifest(s, self.planner.input.profile))
@@ -354,7 +354,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
             let dest = resolve(
                 entry.workdir.as_deref(),
-                &inst.values[inst.values.len() - 1],
+                &inst.values()[inst.values().len() - 1],
             );
             let outside = dest != app_dir
                 && !dest.starts_with(&format!("{}/", app_dir.trim_end_matches('/')));

@@ -12,8 +12,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let Some(unit) = unit else { continue };
             let inst = unit.entry.inst;
             let words = match inst.form {
-                Some(Form::Exec) => inst.values.clone(),
-                _ => shell::commands(&inst.arguments)
+                Some(Form::Exec) => inst.values().to_vec(),
+                _ => shell::commands(inst.arguments())
                     .into_iter()
                     .next()
                     .map(|c| c.owned_words())
@@ -176,7 +176,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if is_start
                 && self.family == "distroless"
                 && inst.form == Some(Form::Shell)
-                && let Some(words) = simple_command_words(&inst.arguments)
+                && let Some(words) = simple_command_words(inst.arguments())
             {
                 push_comments(&unit.entry.text, steps);
                 self.planner.decide(
@@ -263,14 +263,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let is_start = inst.is("CMD") || inst.is("ENTRYPOINT") || inst.is("HEALTHCHECK");
             if is_start
                 && inst.form == Some(Form::Shell)
-                && !inst.arguments.is_empty()
-                && simple_command_words(&inst.arguments).is_none()
+                && !inst.arguments().is_empty()
+                && simple_command_words(inst.arguments()).is_none()
                 && !inst.is("HEALTHCHECK")
             {
                 return Err(Skip(format!(
                     "line {}: the start command `{}` needs a shell, and the distroless runtime has none",
                     unit.line(),
-                    inst.arguments
+                    inst.arguments()
                 )));
             }
         }
