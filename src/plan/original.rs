@@ -131,7 +131,8 @@ impl<'a> Original<'a> {
     /// Classify every command of the body's RUNs once, for everything the planner reads.
     pub fn classify_commands(&mut self, profile: &Profile) {
         let mut recogniser = Recogniser::new(profile);
-        for entry in &mut self.body {
+        // Only RUNs have commands; the others keep their empty list.
+        for entry in self.body.iter_mut().filter(|e| !e.commands.is_empty()) {
             entry.classes = entry
                 .commands
                 .iter()
