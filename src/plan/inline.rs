@@ -20,6 +20,26 @@ impl<T: Default, const N: usize> InlineVec<T, N> {
     }
 }
 
+impl<T: Default, const N: usize> InlineVec<T, N> {
+    /// Add an item at the end, moving all to the heap when the slots are full.
+    #[inline]
+    pub fn push(&mut self, item: T) {
+        match self {
+            InlineVec::Inline(len, slots) if *len < N => {
+                slots[*len] = item;
+                *len += 1;
+            }
+            InlineVec::Inline(_, slots) => {
+                let mut items = Vec::with_capacity(2 * N);
+                items.extend(slots.iter_mut().map(std::mem::take));
+                items.push(item);
+                *self = InlineVec::Heap(items);
+            }
+            InlineVec::Heap(items) => items.push(item),
+        }
+    }
+}
+
 impl<T: Default, const N: usize> Default for InlineVec<T, N> {
     fn default() -> Self {
         InlineVec::Inline(0, std::array::from_fn(|_| T::default()))
@@ -101,6 +121,18 @@ mod tests {
             let filtered: InlineVec<u8, 3> = (0..n).filter(|_| true).collect();
             assert_eq!(matches!(filtered, InlineVec::Heap(_)), n > 0);
             assert_eq!(filtered, small);
+        }
+    }
+
+    #[test]
+    fn push_keeps_the_order_in_place_and_on_the_heap() {
+        for n in 0..8u8 {
+            let mut items: InlineVec<u8, 3> = InlineVec::default();
+            for i in 0..n {
+                items.push(i);
+            }
+            assert_eq!(*items, (0..n).collect::<Vec<_>>());
+            assert_eq!(matches!(items, InlineVec::Inline(..)), n <= 3);
         }
     }
 

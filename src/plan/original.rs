@@ -69,7 +69,6 @@ impl<'a> Original<'a> {
         let mut seen_from = false;
         let mut workdir: Option<Rc<str>> = None;
         let mut blank = false;
-        let mut words = Vec::new();
         for item in &df.items {
             match *item {
                 // The BOM stays glued to whatever line follows it.
@@ -105,7 +104,7 @@ impl<'a> Original<'a> {
                         workdir: workdir.clone(),
                         blank_before: std::mem::take(&mut blank),
                         commands: if inst.is("RUN") {
-                            run_commands(inst, &mut words)
+                            run_commands(inst)
                         } else {
                             Vec::new()
                         },
@@ -132,7 +131,8 @@ impl<'a> Original<'a> {
     /// Classify every command of the body's RUNs once, for everything the planner reads.
     pub fn classify_commands(&mut self, profile: &Profile) {
         let mut recogniser = Recogniser::new(profile);
-        for entry in &mut self.body {
+        // Only RUNs have commands; the others keep their empty list.
+        for entry in self.body.iter_mut().filter(|e| !e.commands.is_empty()) {
             entry.classes = entry
                 .commands
                 .iter()
@@ -161,10 +161,9 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 }
 
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
-/// `words`: the buffer shared by the RUNs of the file.
-fn run_commands<'a>(inst: &'a Instruction, words: &mut Vec<Cow<'a, str>>) -> Vec<Command<'a>> {
+fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
     match run_text(inst) {
-        Cow::Borrowed(text) => shell::commands_reusing(text, words),
+        Cow::Borrowed(text) => shell::commands(text),
         Cow::Owned(text) => shell::commands(&text)
             .into_iter()
             .map(Command::into_owned)
