@@ -43,7 +43,7 @@ use crate::profile::{
 };
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
-use probe::{ContextFile, FileTexts, ProbeEnv};
+use probe::{ContextFile, FileTexts, ProbeEnv, ProbePlan};
 use serde::Serialize;
 use shell::Commands;
 use std::borrow::Cow;
@@ -1354,6 +1354,15 @@ pub(crate) struct RegistryIndex {
     profile_keys: Vec<RuleKeys>,
     /// Per profile, its package managers' rules.
     package_managers: Vec<PackageManagerIndex>,
+    /// Per profile, the plans of its `versions` and `facts` probes.
+    probes: Vec<ProfileProbes>,
+}
+
+/// The plans of one profile's probes, in order.
+#[derive(Clone, Debug)]
+struct ProfileProbes {
+    versions: Vec<ProbePlan>,
+    facts: Vec<ProbePlan>,
 }
 
 impl RegistryIndex {
@@ -1366,6 +1375,13 @@ impl RegistryIndex {
                 .map(|p| RuleKeys::new(&p.detect.images, &p.detect.files))
                 .collect(),
             package_managers: registry.iter().map(PackageManagerIndex::new).collect(),
+            probes: registry
+                .iter()
+                .map(|p| ProfileProbes {
+                    versions: ProbePlan::all(&p.versions),
+                    facts: ProbePlan::all(&p.facts),
+                })
+                .collect(),
         }
     }
 }
@@ -1379,6 +1395,8 @@ struct PackageManagerIndex {
     labels: Vec<String>,
     /// Each package manager's image and file rule keys.
     keys: Vec<RuleKeys>,
+    /// Each package manager's evidence probe plans.
+    probes: Vec<Vec<ProbePlan>>,
 }
 
 impl PackageManagerIndex {
@@ -1390,6 +1408,10 @@ impl PackageManagerIndex {
             keys: pms
                 .iter()
                 .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
+                .collect(),
+            probes: pms
+                .iter()
+                .map(|pm| ProbePlan::all(&pm.evidence.probes))
                 .collect(),
         }
     }
@@ -1528,8 +1550,8 @@ fn score_package_managers<'a>(
             label,
         );
         score_files(&pm.evidence.files, &keys.files, files, full_depth, t, label);
-        for probe in &pm.evidence.probes {
-            if let Some((_, origin)) = env.eval(probe) {
+        for (probe, plan) in pm.evidence.probes.iter().zip(&prepared.probes[i]) {
+            if let Some((_, origin)) = env.eval(probe, plan) {
                 t.add_context(
                     probe.weight.unwrap_or(0.0),
                     What::Text(format!("{origin}: {}{label}", probe.name)),
@@ -1792,11 +1814,12 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     }
 
     // Versions: the first probe that yields a value for a tool wins.
-    for probe in &winner.versions {
+    let plans = &index.probes[winner_at];
+    for (probe, plan) in winner.versions.iter().zip(&plans.versions) {
         if detection.versions.contains_key(&probe.name) {
             continue;
         }
-        if let Some((ProbeValue::Text(v), origin)) = env.eval(probe) {
+        if let Some((ProbeValue::Text(v), origin)) = env.eval(probe, plan) {
             detection
                 .evidence
                 .push(format!("{} {v} from {origin}", probe.name));
@@ -1806,11 +1829,11 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Facts.
     let mut filled = BTreeSet::new();
-    for probe in &winner.facts {
+    for (probe, plan) in winner.facts.iter().zip(&plans.facts) {
         if filled.contains(&probe.name) {
             continue;
         }
-        if let Some((value, _)) = env.eval(probe) {
+        if let Some((value, _)) = env.eval(probe, plan) {
             if facts.set(&probe.name, value) {
                 filled.insert(probe.name.clone());
             }

@@ -3,7 +3,7 @@
 
 use super::{Keys, PathPattern, has_wildcard};
 use crate::profile::Probe;
-use crate::profile::pattern::capture_str;
+use crate::profile::pattern::{capture_required_literal, capture_str};
 use crate::source::Context;
 use crate::syntax::Instruction;
 use std::cell::{OnceCell, RefCell};
@@ -38,6 +38,33 @@ pub struct ContextFile<'c> {
     pub name: &'c str,
     pub status: CopyStatus,
     pub depth: usize,
+}
+
+/// What evaluating a probe needs that depends on the probe alone, read once per registry (see
+/// [`RegistryIndex`](super::RegistryIndex)).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProbePlan {
+    /// A text every line the probe accepts holds (the longest literal run of its `pattern`,
+    /// else its `equals`), `""` when there is none: lines without it are passed over.
+    needle: String,
+}
+
+impl ProbePlan {
+    pub(crate) fn new(probe: &Probe) -> Self {
+        let needle = match (&probe.pattern, &probe.equals) {
+            (Some(pattern), _) => capture_required_literal(pattern),
+            (None, Some(equals)) => equals.as_str(),
+            (None, None) => "",
+        };
+        Self {
+            needle: needle.to_string(),
+        }
+    }
+
+    /// Plans for each of `probes`, in order.
+    pub(crate) fn all(probes: &[Probe]) -> Vec<Self> {
+        probes.iter().map(Self::new).collect()
+    }
 }
 
 /// Files larger than this are not parsed.
@@ -171,7 +198,7 @@ impl<'a> ProbeEnv<'a> {
     }
 
     /// Evaluate a probe: the first value it yields, with where it came from.
-    pub fn eval(&self, probe: &Probe) -> Option<(ProbeValue, String)> {
+    pub fn eval(&self, probe: &Probe, plan: &ProbePlan) -> Option<(ProbeValue, String)> {
         if let Some(image_glob) = &probe.image {
             for (name, tag) in self.images {
                 if !crate::profile::image_name_matches(image_glob, name) {
@@ -194,6 +221,7 @@ impl<'a> ProbeEnv<'a> {
                 let value = match &probe.contains {
                     Some(needle) if line.contains(needle.as_str()) => finish_text(probe, "true"),
                     Some(_) => None,
+                    None if !line.contains(plan.needle.as_str()) => None,
                     None => finish_text(probe, &line),
                 };
                 if let Some(v) = value {
@@ -220,14 +248,14 @@ impl<'a> ProbeEnv<'a> {
                     continue;
                 }
             }
-            if let Some(v) = self.eval_file(probe, i) {
+            if let Some(v) = self.eval_file(probe, plan, i) {
                 return Some((v, file.path.to_string()));
             }
         }
         None
     }
 
-    fn eval_file(&self, probe: &Probe, i: usize) -> Option<ProbeValue> {
+    fn eval_file(&self, probe: &Probe, plan: &ProbePlan, i: usize) -> Option<ProbeValue> {
         let path = self.files[i].path;
         let file_name = path.rsplit('/').next().unwrap_or(path);
         if probe.stem {
@@ -273,11 +301,32 @@ impl<'a> ProbeEnv<'a> {
             let value = xml_lookup(doc, xpath)?;
             return finish_text(probe, &value);
         }
-        // Line patterns.
-        text.lines()
-            .map(str::trim)
-            .find_map(|line| finish_text(probe, line))
+        first_line_match(probe, &plan.needle, text)
     }
+}
+
+/// Line patterns: [`finish_text`] on each line of `text` (as `str::lines` splits it), the first
+/// answer. A line the probe accepts holds `needle`, so only the lines around its occurrences
+/// are tried, found with a substring search instead of running the matcher on every line.
+fn first_line_match(probe: &Probe, needle: &str, text: &str) -> Option<ProbeValue> {
+    if needle.is_empty() {
+        return text.lines().find_map(|line| finish_text(probe, line));
+    }
+    let mut from = 0;
+    while let Some(found) = text[from..].find(needle) {
+        let at = from + found;
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        // `finish_text` trims, so the `\r` that `str::lines` would drop does not matter.
+        if let Some(v) = finish_text(probe, &text[start..end]) {
+            return Some(v);
+        }
+        if end == text.len() {
+            break;
+        }
+        from = end + 1;
+    }
+    None
 }
 
 /// Apply `pattern`, `equals` and `value` to a raw value.
@@ -435,6 +484,21 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Searching for the needle answers as matching every line did.
+        #[test]
+        fn line_matches_agree_with_trying_every_line(
+            pattern in proptest::option::of("(v|=|'|1|\\.|a| |\\*|\\{version\\}|\\{value\\}){0,6}"),
+            equals in proptest::option::of("(1|a|v1){0,2}"),
+            text in "(v|=|'|1|\\.|a| |\\n|\\r|\\t|é){0,40}",
+        ) {
+            let probe = Probe { pattern, equals, ..Probe::default() };
+            let plan = ProbePlan::new(&probe);
+            let every_line = text.lines().map(str::trim).find_map(|l| finish_text(&probe, l));
+            proptest::prop_assert_eq!(first_line_match(&probe, &plan.needle, &text), every_line);
+        }
+    }
 
     #[test]
     fn json_pointers_resolve_as_serde_json_does() {

@@ -315,6 +315,24 @@ fn next_token(rest: &str) -> (Token<'_>, &str) {
     (Token::Lit(&rest[..end]), &rest[end..])
 }
 
+/// The longest literal run of a capture pattern (the text between its stars and holes), or
+/// `""` when it has none. Every text the pattern matches contains it, so a text without it can
+/// be passed over without running the matcher.
+pub fn capture_required_literal(pattern: &str) -> &str {
+    let mut longest = "";
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        let (token, after) = next_token(rest);
+        if let Token::Lit(l) = token {
+            if l.len() > longest.len() {
+                longest = l;
+            }
+        }
+        rest = after;
+    }
+    longest
+}
+
 /// Whether a pattern holds a capture hole.
 pub fn has_hole(pattern: &str) -> bool {
     pattern.contains("{version}") || pattern.contains("{name}") || pattern.contains("{value}")
@@ -736,6 +754,21 @@ mod tests {
             let (want, want_left) = reference_with_budget(&pattern, &text, budget);
             proptest::prop_assert_eq!(got.map(str::to_string), want);
             proptest::prop_assert_eq!(left, want_left, "{:?} on {:?}", pattern, text);
+        }
+    }
+
+    proptest::proptest! {
+        /// A text the pattern matches always holds its longest literal run.
+        #[test]
+        fn capture_matches_hold_the_required_literal(
+            pattern in "(1|\\.|a| |/|-|\\*|\\{version\\}|\\{name\\}|\\{value\\}|\\{|é){0,8}",
+            text in "[1.a /\\-é'{}]{0,14}",
+        ) {
+            let literal = capture_required_literal(&pattern);
+            proptest::prop_assert!(pattern.contains(literal));
+            if capture_str(&pattern, &text).is_some() {
+                proptest::prop_assert!(text.contains(literal), "{:?} on {:?}", pattern, text);
+            }
         }
     }
 
