@@ -1979,9 +1979,20 @@ mod tests {
         for pattern in patterns {
             for name in names {
                 let img = SeenImage::new(name.to_string(), true);
+                // The definition: the glob matches the name or a part of it after a `/`.
+                let reference = glob(pattern, &img.name)
+                    || img
+                        .name
+                        .match_indices('/')
+                        .any(|(i, _)| glob(pattern, &img.name[i + 1..]));
                 assert_eq!(
                     image_name_matches(pattern, RuleKey::new(pattern), &img),
+                    reference,
+                    "{pattern:?} on {name:?}"
+                );
+                assert_eq!(
                     crate::profile::image_name_matches(pattern, &img.name),
+                    reference,
                     "{pattern:?} on {name:?}"
                 );
             }

@@ -36,10 +36,23 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             && t.ends_with(suffix)
             && !t[prefix.len()..t.len() - suffix.len()].contains(&b'/');
     }
+    if !literal_runs_occur(pattern, text) {
+        return false;
+    }
     if p.len() < 128 {
         return glob_nfa(p, t);
     }
     glob_memo(p, t)
+}
+
+/// Whether every literal run of a glob (the text between its `*` and `?`) occurs in `text`, as
+/// it does in every text the glob matches: a run's bytes match consecutive text bytes, except a
+/// leading `/` right after `**`, which may match nothing (so a leading `/` is not required).
+/// A substring search rejects most texts far faster than the matchers.
+fn literal_runs_occur(pattern: &str, text: &str) -> bool {
+    pattern
+        .split(['*', '?'])
+        .all(|run| text.contains(run.strip_prefix('/').unwrap_or(run)))
 }
 
 /// The memoised matcher: any pattern length, a table of `(p.len() + 1) × (t.len() + 1)`.
