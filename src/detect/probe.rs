@@ -456,34 +456,104 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
         Some((e, a)) => (e, Some(a)),
         None => (path, None),
     };
-    let steps: Vec<&str> = elements.split('/').filter(|s| !s.is_empty()).collect();
+    let mut steps = elements.split('/').filter(|s| !s.is_empty());
     let root = doc.root_element();
     if !steps
-        .first()
+        .next()
         .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
     {
         return None;
     }
-    let mut nodes = vec![root];
-    for step in &steps[1..] {
-        nodes = nodes
-            .iter()
-            .flat_map(|n| n.children())
-            .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
-            .collect();
-    }
-    nodes.iter().find_map(|n| {
+    xml_find(root, steps, attribute)
+}
+
+/// The first non-empty value under `node` along `steps`, the matching elements visited depth
+/// first: the order of the level-by-level lists a lookup would build (children of the first
+/// match before those of the second), without building them.
+fn xml_find<'s>(
+    node: roxmltree::Node<'_, '_>,
+    mut steps: impl Iterator<Item = &'s str> + Clone,
+    attribute: Option<&str>,
+) -> Option<String> {
+    let Some(step) = steps.next() else {
         let v = match attribute {
-            Some(a) => n.attribute(a).map(str::to_string),
-            None => n.text().map(str::to_string),
+            Some(a) => node.attribute(a),
+            None => node.text(),
         };
-        v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-    })
+        return v
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+    };
+    node.children()
+        .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+        .find_map(|c| xml_find(c, steps.clone(), attribute))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lookup as first written (every level's elements collected), as a reference.
+    fn reference_xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
+        let (elements, attribute) = match path.split_once('@') {
+            Some((e, a)) => (e, Some(a)),
+            None => (path, None),
+        };
+        let steps: Vec<&str> = elements.split('/').filter(|s| !s.is_empty()).collect();
+        let root = doc.root_element();
+        if !steps
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
+        {
+            return None;
+        }
+        let mut nodes = vec![root];
+        for step in &steps[1..] {
+            nodes = nodes
+                .iter()
+                .flat_map(|n| n.children())
+                .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+                .collect();
+        }
+        nodes.iter().find_map(|n| {
+            let v = match attribute {
+                Some(a) => n.attribute(a).map(str::to_string),
+                None => n.text().map(str::to_string),
+            };
+            v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        })
+    }
+
+    #[test]
+    fn xml_lookups_answer_as_collecting_each_level() {
+        let doc = roxmltree::Document::parse(
+            r#"<Project Sdk=" Web "><PropertyGroup><A> </A><B>1</B></PropertyGroup>
+               <PropertyGroup x="p"><A>two</A><C><A>deep</A></C></PropertyGroup>
+               <propertygroup><A>three</A><C><A>deeper</A></C></propertygroup></Project>"#,
+        )
+        .unwrap();
+        for path in [
+            "Project",
+            "project@Sdk",
+            "Project@sdk",
+            "Project/PropertyGroup/A",
+            "Project/PropertyGroup/B",
+            "Project/PropertyGroup/C/A",
+            "Project/PropertyGroup@x",
+            "Project//PropertyGroup/A",
+            "Other/PropertyGroup/A",
+            "Project/Missing",
+            "",
+            "@Sdk",
+        ] {
+            assert_eq!(
+                xml_lookup(&doc, path),
+                reference_xml_lookup(&doc, path),
+                "{path:?}"
+            );
+        }
+    }
 
     proptest::proptest! {
         /// Searching for the needle answers as matching every line did.

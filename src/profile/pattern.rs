@@ -21,6 +21,10 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     if !p.contains(&b'*') && !p.contains(&b'?') {
         return p == t;
     }
+    // Only stars, at least two: the leading `**` takes any text (`**`, a common "any image").
+    if p.len() >= 2 && p.iter().all(|&c| c == b'*') {
+        return true;
+    }
     // Cheap answers first: the literal text before the first wildcard must start the text, and
     // a single `*` (no `?`, no `**`) is a prefix/suffix test.
     let literal = p
@@ -360,6 +364,19 @@ pub fn capture(pattern: &str, text: &str) -> Option<String> {
 pub fn capture_str<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     if text.len() > 4096 {
         return None;
+    }
+    // The pattern's text before its first `*` or `{` is literal (part of its first token), so
+    // the text must start with it; a pattern without either is all literal: equality. Both
+    // answers take the matcher one step, far inside its budget.
+    let literal = pattern
+        .bytes()
+        .position(|b| b == b'*' || b == b'{')
+        .unwrap_or(pattern.len());
+    if !text.starts_with(&pattern[..literal]) {
+        return None;
+    }
+    if literal == pattern.len() {
+        return (text.len() == pattern.len()).then_some(text);
     }
     capture_with_budget(pattern, text, 100_000).0
 }
