@@ -37,7 +37,7 @@ pub mod shell;
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
-use crate::profile::pattern::{Glob, capture_str, glob, has_hole, is_glob};
+use crate::profile::pattern::{Glob, GlobShape, capture_str, glob, has_hole, is_glob};
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
@@ -365,11 +365,12 @@ impl Keys {
 }
 
 /// What a rule pattern's cheap rejection needs, read once: its [`Keys::key`] and whether it
-/// has wildcards (a literal only equals strings with its key).
+/// has wildcards (a literal only equals strings with its key); and its glob's shape.
 #[derive(Clone, Copy, Debug)]
 struct RuleKey {
     key: usize,
     wild: bool,
+    shape: GlobShape,
 }
 
 impl RuleKey {
@@ -377,22 +378,27 @@ impl RuleKey {
         Self {
             key: Keys::key(pattern),
             wild: has_wildcard(pattern),
+            shape: Glob::new(pattern).shape(),
         }
     }
 }
 
-/// The [`RuleKey`]s of one rule set's image and file rules, in rule order.
+/// The [`RuleKey`]s of one rule set's image and file rules, in rule order, and the file rules'
+/// path patterns read once.
 #[derive(Clone, Debug)]
 struct RuleKeys {
     images: Vec<RuleKey>,
-    files: Vec<RuleKey>,
+    files: Vec<(RuleKey, PathParts)>,
 }
 
 impl RuleKeys {
     fn new(images: &[ImageRule], files: &[FileRule]) -> Self {
         Self {
             images: images.iter().map(|r| RuleKey::new(&r.image)).collect(),
-            files: files.iter().map(|r| RuleKey::new(&r.path)).collect(),
+            files: files
+                .iter()
+                .map(|r| (RuleKey::new(&r.path), PathPattern::new(&r.path).parts()))
+                .collect(),
         }
     }
 }
@@ -472,6 +478,15 @@ struct PathPattern<'p> {
     is_glob: bool,
 }
 
+/// What [`PathPattern::new`] reads off a pattern, kept where the pattern is matched again
+/// (indexes built once per registry; see [`PathPattern::with_parts`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathParts {
+    shape: GlobShape,
+    slash: bool,
+    is_glob: bool,
+}
+
 impl<'p> PathPattern<'p> {
     fn new(text: &'p str) -> Self {
         let glob = Glob::new(text);
@@ -480,6 +495,25 @@ impl<'p> PathPattern<'p> {
             glob,
             slash: text.contains('/'),
             is_glob: !glob.is_literal() || text.contains('['),
+        }
+    }
+
+    fn parts(&self) -> PathParts {
+        PathParts {
+            shape: self.glob.shape(),
+            slash: self.slash,
+            is_glob: self.is_glob,
+        }
+    }
+
+    /// [`PathPattern::new`] without reading the pattern again: `parts` are the
+    /// [`PathPattern::parts`] of this same pattern.
+    fn with_parts(text: &'p str, parts: PathParts) -> Self {
+        Self {
+            text,
+            glob: Glob::with_shape(text, parts.shape),
+            slash: parts.slash,
+            is_glob: parts.is_glob,
         }
     }
 
@@ -928,7 +962,7 @@ fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
         return false;
     }
     let name = img.name.as_str();
-    let glob = Glob::new(pattern);
+    let glob = Glob::with_shape(pattern, key.shape);
     if glob.is_literal() {
         let n = pattern.len();
         return n <= GLOB_MAX
@@ -1214,13 +1248,13 @@ impl CommandIndex {
 
 /// Command rules of one owner: per simple command, only the rules with the most words count;
 /// each rule once.
-fn score_commands(
+fn score_commands<'a>(
     index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
-    commands: &Commands,
-    kw: &str,
-    tally: &mut Tally<'_>,
+    commands: &'a ShownCommands<'_>,
+    kw: &'a str,
+    tally: &mut Tally<'a>,
 ) {
     let range = index.owner(owner);
     let mut counted: Vec<&str> = Vec::new();
@@ -1238,11 +1272,28 @@ fn score_commands(
                 continue;
             }
             counted.push(&rule.command);
-            tally.add_dockerfile(
-                rule.weight,
-                What::Text(format!("{kw} {}", truncate(&commands.shown(c as usize)))),
-            );
+            tally.add_dockerfile(rule.weight, What::of([kw, " ", commands.get(c as usize)]));
         }
+    }
+}
+
+/// The evidence text of each command ([`Commands::shown`], [`truncate`]d), written on first
+/// use and shared by every profile's evidence lines.
+struct ShownCommands<'c> {
+    commands: &'c Commands<'c>,
+    texts: Vec<OnceCell<String>>,
+}
+
+impl<'c> ShownCommands<'c> {
+    fn new(commands: &'c Commands<'c>) -> Self {
+        Self {
+            commands,
+            texts: (0..commands.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn get(&self, c: usize) -> &str {
+        self.texts[c].get_or_init(|| truncate(&self.commands.shown(c)))
     }
 }
 
@@ -1282,21 +1333,21 @@ impl<'s> SourceSet<'s> {
 
 fn score_files<'a>(
     rules: &[FileRule],
-    keys: &[RuleKey],
+    keys: &[(RuleKey, PathParts)],
     files: &FileSet<'a, 'a>,
     full_depth: usize,
     tally: &mut Tally<'a>,
     label: &'a str,
 ) {
     let sources = &files.sources;
-    for (rule, key) in rules.iter().zip(keys) {
+    for (rule, (key, parts)) in rules.iter().zip(keys) {
         // A literal rule only equals a name, path or base with its key.
         let in_sources = sources.wild_base || sources.keys.may_hold_key(key.key);
         let in_files = files.keys.may_hold_key(key.key);
         if !in_sources && !in_files && !key.wild {
             continue;
         }
-        let pattern = PathPattern::new(&rule.path);
+        let pattern = PathPattern::with_parts(&rule.path, *parts);
         let named = if pattern.literal() && !in_sources {
             None
         } else {
@@ -1423,19 +1474,23 @@ struct CommandEvidence<'i> {
     keys: &'i [RuleKeys],
     run: &'i CommandIndex,
     run_matches: CommandMatches,
+    run_shown: ShownCommands<'i>,
     start: &'i CommandIndex,
     start_matches: CommandMatches,
+    start_shown: ShownCommands<'i>,
 }
 
 impl<'i> CommandEvidence<'i> {
     #[inline(never)] // a phase of its own in profiles
-    fn new(index: &'i RegistryIndex, obs: &Observed) -> Self {
+    fn new(index: &'i RegistryIndex, obs: &'i Observed) -> Self {
         Self {
             keys: &index.profile_keys,
             run: &index.run,
             run_matches: index.run.match_all(&obs.run),
+            run_shown: ShownCommands::new(&obs.run),
             start: &index.start,
             start_matches: index.start.match_all(&obs.start),
+            start_shown: ShownCommands::new(&obs.start),
         }
     }
 }
@@ -1444,7 +1499,7 @@ impl<'i> CommandEvidence<'i> {
 fn score_profile<'a>(
     p: &Profile,
     owner: usize,
-    commands: &CommandEvidence<'_>,
+    commands: &'a CommandEvidence<'_>,
     obs: &'a Observed<'_>,
     files: &FileSet<'a, 'a>,
     system: &SystemRules,
@@ -1463,7 +1518,7 @@ fn score_profile<'a>(
         commands.run,
         &commands.run_matches,
         owner,
-        &obs.run,
+        &commands.run_shown,
         "RUN",
         &mut t,
     );
@@ -1471,7 +1526,7 @@ fn score_profile<'a>(
         commands.start,
         &commands.start_matches,
         owner,
-        &obs.start,
+        &commands.start_shown,
         "CMD/ENTRYPOINT",
         &mut t,
     );
@@ -1501,6 +1556,7 @@ fn score_package_managers<'a>(
     p: &Profile,
     prepared: &'a PackageManagerIndex,
     obs: &'a Observed<'_>,
+    run_shown: &'a ShownCommands<'_>,
     files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
     full_depth: usize,
@@ -1527,14 +1583,9 @@ fn score_package_managers<'a>(
                 continue;
             }
             counted.push((i, &rule.command));
-            let name = &p.package_managers[i].name;
-            tallies[i].1.add_dockerfile(
-                rule.weight,
-                What::Text(format!(
-                    "RUN {} [{name}]",
-                    truncate(&obs.run.shown(c as usize))
-                )),
-            );
+            // The label is ` [<package manager>]`.
+            let what = What::of(["RUN ", run_shown.get(c as usize), &prepared.labels[i]]);
+            tallies[i].1.add_dockerfile(rule.weight, what);
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
@@ -1730,7 +1781,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     detection.profile = Some(winner.name.clone());
     detection.evidence.extend(tally.evidence(&winner_prefix));
 
+    let winner_at = profiles.iter().position(|p| p.name == winner.name);
+    let winner_at = winner_at.expect("the winner is a registry profile");
     // The builder image: the FROM the winner's image rules like best, else the first FROM.
+    let image_keys = &index.profile_keys[winner_at].images;
     let builder = obs
         .images
         .iter()
@@ -1740,7 +1794,9 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 .detect
                 .images
                 .iter()
-                .filter(|r| image_rule_matches(r, RuleKey::new(&r.image), i))
+                .zip(image_keys)
+                .filter(|&(r, &key)| image_rule_matches(r, key, i))
+                .map(|(r, _)| r)
                 .map(|r| r.weight)
                 .fold(0.0, f64::max);
             (w, i)
@@ -1775,12 +1831,11 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     );
 
     // Package manager.
-    let winner_at = profiles.iter().position(|p| p.name == winner.name);
-    let winner_at = winner_at.expect("the winner is a registry profile");
     let pms = score_package_managers(
         winner,
         &index.package_managers[winner_at],
         &obs,
+        &commands.run_shown,
         &files,
         &env,
         system.scoring.full_depth,

@@ -1,7 +1,7 @@
 //! Evaluating a [`Probe`]: read a value from a manifest, the Dockerfile or an image tag.
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
-use super::{Keys, PathPattern, has_wildcard};
+use super::{Keys, PathParts, PathPattern, has_wildcard};
 use crate::profile::Probe;
 use crate::profile::pattern::{capture_required_literal, capture_str};
 use crate::source::Context;
@@ -47,6 +47,10 @@ pub(crate) struct ProbePlan {
     /// A text every line the probe accepts holds (the longest literal run of its `pattern`,
     /// else its `equals`), `""` when there is none: lines without it are passed over.
     needle: String,
+    /// The `path` glob read once, and whether it has wildcards.
+    path: Option<(PathParts, bool)>,
+    /// The `exclude` globs read once.
+    exclude: Vec<PathParts>,
 }
 
 impl ProbePlan {
@@ -58,6 +62,15 @@ impl ProbePlan {
         };
         Self {
             needle: needle.to_string(),
+            path: probe
+                .path
+                .as_deref()
+                .map(|p| (PathPattern::new(p).parts(), has_wildcard(p))),
+            exclude: probe
+                .exclude
+                .iter()
+                .map(|x| PathPattern::new(x).parts())
+                .collect(),
         }
     }
 
@@ -173,21 +186,27 @@ impl<'a> ProbeEnv<'a> {
 
     /// The context files a path glob selects (by index), best first: named by the Dockerfile,
     /// then whole-folder copies, then present; shallower first; then by path.
-    pub fn candidates(&self, pattern: &str, exclude: &[String]) -> Vec<usize> {
-        if !self.file_keys.may_hold(pattern) && !has_wildcard(pattern) {
+    /// `pattern` and `exclude` come with their [`ProbePlan`]'s reading of them.
+    fn candidates(
+        &self,
+        pattern: &str,
+        (parts, wild): (PathParts, bool),
+        exclude: &[String],
+        exclude_parts: &[PathParts],
+    ) -> Vec<usize> {
+        if !self.file_keys.may_hold(pattern) && !wild {
             return Vec::new();
         }
-        let pattern = PathPattern::new(pattern);
+        let pattern = PathPattern::with_parts(pattern, parts);
         let mut out: Vec<usize> = (0..self.files.len())
             .filter(|&i| pattern.matches(self.files[i].path, self.files[i].name))
             .collect();
         if !out.is_empty() && !exclude.is_empty() {
-            // The exclusions are read once, and only when some file matches.
-            let exclude: Vec<PathPattern<'_>> =
-                exclude.iter().map(|x| PathPattern::new(x)).collect();
             out.retain(|&i| {
                 let file = &self.files[i];
-                !exclude.iter().any(|x| x.matches(file.path, file.name))
+                !exclude.iter().zip(exclude_parts).any(|(x, &parts)| {
+                    PathPattern::with_parts(x, parts).matches(file.path, file.name)
+                })
             });
         }
         out.sort_by(|&a, &b| {
@@ -231,8 +250,9 @@ impl<'a> ProbeEnv<'a> {
             return None;
         }
         let pattern = probe.path.as_deref()?;
+        let parts = plan.path?;
         for i in self
-            .candidates(pattern, &probe.exclude)
+            .candidates(pattern, parts, &probe.exclude, &plan.exclude)
             .into_iter()
             .take(MAX_FILES_PER_PROBE)
         {

@@ -194,7 +194,11 @@ pub struct Glob<'p> {
     shape: Shape,
 }
 
+/// The shape of a [`Glob`]'s pattern, without the pattern (see [`Glob::with_shape`]).
 #[derive(Clone, Copy, Debug)]
+pub struct GlobShape(Shape);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     /// Over 4 KiB: never matches.
     Never,
@@ -242,6 +246,22 @@ impl<'p> Glob<'p> {
     /// The pattern as given.
     pub fn as_str(&self) -> &'p str {
         self.pattern
+    }
+
+    /// What [`Glob::new`] read off the pattern, to keep beside a pattern that is matched again
+    /// later (an index built once per registry cannot borrow the patterns it indexes).
+    pub fn shape(&self) -> GlobShape {
+        GlobShape(self.shape)
+    }
+
+    /// [`Glob::new`] without reading the pattern again: `shape` must be the [`Glob::shape`] of
+    /// a glob made from this same pattern (checked in debug builds).
+    pub fn with_shape(pattern: &'p str, shape: GlobShape) -> Self {
+        debug_assert_eq!(Glob::new(pattern).shape, shape.0, "{pattern:?}");
+        Self {
+            pattern,
+            shape: shape.0,
+        }
     }
 
     /// No `*` or `?`: matching is string equality.
