@@ -420,6 +420,8 @@ struct Source {
     wild: bool,
     /// The base holds `*` or `?`.
     base_wild: bool,
+    /// The base's glob shape when it is wild (it is matched against every literal file rule).
+    base_shape: Option<GlobShape>,
     /// [`is_glob`]: also `[`.
     is_glob: bool,
 }
@@ -431,6 +433,7 @@ impl Source {
         let base = (trimmed.rfind('/').map_or(0, |i| i + 1), trimmed.len());
         let wild = path.contains(['*', '?']);
         let base_wild = path[base.0..base.1].contains(['*', '?']);
+        let base_shape = base_wild.then(|| Glob::new(&path[base.0..base.1]).shape());
         let is_glob = is_glob(&path);
         Self {
             path,
@@ -438,6 +441,7 @@ impl Source {
             base,
             wild,
             base_wild,
+            base_shape,
             is_glob,
         }
     }
@@ -457,8 +461,8 @@ impl Source {
             return false;
         }
         let base = &self.path[self.base.0..self.base.1];
-        if self.base_wild {
-            glob(base, rule.text)
+        if let Some(shape) = self.base_shape {
+            Glob::with_shape(base, shape).matches(rule.text)
         } else {
             base == rule.text && base.len() <= GLOB_MAX
         }
@@ -709,9 +713,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     obs
 }
 
-fn in_skipped_dir(path: &str, skip: &[String]) -> bool {
+/// Whether a folder of `path` is one of `skip` (whose [`Keys`] are `skip_keys`: most folder
+/// names are told apart from all of them by their key alone).
+fn in_skipped_dir(path: &str, skip: &[String], skip_keys: &Keys) -> bool {
     match path.rfind('/') {
-        Some(end) => path[..end].split('/').any(|p| skip.iter().any(|s| s == p)),
+        Some(end) => path[..end]
+            .split('/')
+            .any(|p| skip_keys.may_hold(p) && skip.iter().any(|s| s == p)),
         None => false,
     }
 }
@@ -721,10 +729,11 @@ fn context_files<'c>(
     ctx: &'c dyn Context,
     obs: &Observed,
     system: &SystemRules,
+    skip_keys: &Keys,
 ) -> Vec<ContextFile<'c>> {
     ctx.files()
         .iter()
-        .filter(|p| !in_skipped_dir(p, &system.skip_dirs))
+        .filter(|p| !in_skipped_dir(p, &system.skip_dirs, skip_keys))
         .map(|p| {
             let named = obs
                 .sources
@@ -1407,6 +1416,8 @@ pub(crate) struct RegistryIndex {
     package_managers: Vec<PackageManagerIndex>,
     /// Per profile, the plans of its `versions` and `facts` probes.
     probes: Vec<ProfileProbes>,
+    /// The keys of `_system.yaml`'s `skip_dirs`.
+    skip_dirs: Keys,
 }
 
 /// The plans of one profile's probes, in order.
@@ -1433,6 +1444,13 @@ impl RegistryIndex {
                     facts: ProbePlan::all(&p.facts),
                 })
                 .collect(),
+            skip_dirs: {
+                let mut keys = Keys::default();
+                for dir in &registry.system().skip_dirs {
+                    keys.insert(dir);
+                }
+                keys
+            },
         }
     }
 }
@@ -1664,13 +1682,13 @@ pub fn flavor_of(
 /// matches, `profile` is `None` and `reason` says why.
 pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detection {
     let system = registry.system();
+    let index = registry.detect_index();
     let obs = observe(df, ctx, system);
-    let context = context_files(ctx, &obs, system);
+    let context = context_files(ctx, &obs, system, &index.skip_dirs);
     let files = FileSet::new(&context, &obs.sources);
 
     // Rank the profiles.
     let profiles: Vec<&Profile> = registry.iter().collect();
-    let index = registry.detect_index();
     let commands = CommandEvidence::new(index, &obs);
     let mut ranked: Vec<(&Profile, Tally)> = profiles
         .iter()

@@ -208,6 +208,8 @@ enum Shape {
     Star(usize),
     /// `**/*` then a literal without `/`: the text's last path component ends with it.
     DeepSuffix,
+    /// `*`, a literal without `/`, `*` (`*Test*`): a text without `/` that holds the literal.
+    Contains,
     General,
 }
 
@@ -237,6 +239,15 @@ impl<'p> Glob<'p> {
                 (0, false) => Shape::Literal,
                 (1, false) => Shape::Star(first_star),
                 _ if p.starts_with(b"**/*") && deep_suffix(&p[4..]) => Shape::DeepSuffix,
+                // Two stars, at both ends and not side by side (that would be `**`).
+                (2, false)
+                    if p.len() >= 3
+                        && p[0] == b'*'
+                        && p[p.len() - 1] == b'*'
+                        && !p.contains(&b'/') =>
+                {
+                    Shape::Contains
+                }
                 _ => Shape::General,
             }
         };
@@ -291,6 +302,9 @@ impl<'p> Glob<'p> {
                     .rposition(|&b| b == b'/')
                     .map_or(t, |i| &t[i + 1..]);
                 last.ends_with(&p[4..])
+            }
+            Shape::Contains => {
+                !t.contains(&b'/') && text.contains(&self.pattern[1..self.pattern.len() - 1])
             }
             Shape::General => glob(self.pattern, text),
         }
@@ -665,6 +679,21 @@ mod tests {
         let long = "a".repeat(5000);
         assert!(!Glob::new(&long).matches(&long));
         assert!(!Glob::new("*").matches(&long));
+    }
+
+    #[test]
+    fn star_literal_star_globs_answer_as_glob() {
+        for pattern in ["*Test*", "*a*", "*.*", "**", "***", "*a/b*", "*?*", "*[*"] {
+            for text in [
+                "", "Test", "ATests", "a/Test", "Tes", "a", "x.y", "/", "a/b", "[", "é",
+            ] {
+                assert_eq!(
+                    Glob::new(pattern).matches(text),
+                    glob_memo(pattern.as_bytes(), text.as_bytes()),
+                    "{pattern:?} on {text:?}"
+                );
+            }
+        }
     }
 
     proptest::proptest! {
