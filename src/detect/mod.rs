@@ -37,13 +37,13 @@ pub mod shell;
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
-use crate::profile::pattern::{Glob, capture_str, glob, has_hole, is_glob};
+use crate::profile::pattern::{Glob, GlobShape, capture_str, glob, has_hole, is_glob};
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
-use probe::{ContextFile, FileTexts, ProbeEnv};
+use probe::{ContextFile, FileTexts, ProbeEnv, ProbePlan};
 use serde::Serialize;
 use shell::Commands;
 use std::borrow::Cow;
@@ -365,11 +365,12 @@ impl Keys {
 }
 
 /// What a rule pattern's cheap rejection needs, read once: its [`Keys::key`] and whether it
-/// has wildcards (a literal only equals strings with its key).
+/// has wildcards (a literal only equals strings with its key); and its glob's shape.
 #[derive(Clone, Copy, Debug)]
 struct RuleKey {
     key: usize,
     wild: bool,
+    shape: GlobShape,
 }
 
 impl RuleKey {
@@ -377,22 +378,27 @@ impl RuleKey {
         Self {
             key: Keys::key(pattern),
             wild: has_wildcard(pattern),
+            shape: Glob::new(pattern).shape(),
         }
     }
 }
 
-/// The [`RuleKey`]s of one rule set's image and file rules, in rule order.
+/// The [`RuleKey`]s of one rule set's image and file rules, in rule order, and the file rules'
+/// path patterns read once.
 #[derive(Clone, Debug)]
 struct RuleKeys {
     images: Vec<RuleKey>,
-    files: Vec<RuleKey>,
+    files: Vec<(RuleKey, PathParts)>,
 }
 
 impl RuleKeys {
     fn new(images: &[ImageRule], files: &[FileRule]) -> Self {
         Self {
             images: images.iter().map(|r| RuleKey::new(&r.image)).collect(),
-            files: files.iter().map(|r| RuleKey::new(&r.path)).collect(),
+            files: files
+                .iter()
+                .map(|r| (RuleKey::new(&r.path), PathPattern::new(&r.path).parts()))
+                .collect(),
         }
     }
 }
@@ -414,6 +420,8 @@ struct Source {
     wild: bool,
     /// The base holds `*` or `?`.
     base_wild: bool,
+    /// The base's glob shape when it is wild (it is matched against every literal file rule).
+    base_shape: Option<GlobShape>,
     /// [`is_glob`]: also `[`.
     is_glob: bool,
 }
@@ -425,6 +433,7 @@ impl Source {
         let base = (trimmed.rfind('/').map_or(0, |i| i + 1), trimmed.len());
         let wild = path.contains(['*', '?']);
         let base_wild = path[base.0..base.1].contains(['*', '?']);
+        let base_shape = base_wild.then(|| Glob::new(&path[base.0..base.1]).shape());
         let is_glob = is_glob(&path);
         Self {
             path,
@@ -432,6 +441,7 @@ impl Source {
             base,
             wild,
             base_wild,
+            base_shape,
             is_glob,
         }
     }
@@ -451,8 +461,8 @@ impl Source {
             return false;
         }
         let base = &self.path[self.base.0..self.base.1];
-        if self.base_wild {
-            glob(base, rule.text)
+        if let Some(shape) = self.base_shape {
+            Glob::with_shape(base, shape).matches(rule.text)
         } else {
             base == rule.text && base.len() <= GLOB_MAX
         }
@@ -472,6 +482,15 @@ struct PathPattern<'p> {
     is_glob: bool,
 }
 
+/// What [`PathPattern::new`] reads off a pattern, kept where the pattern is matched again
+/// (indexes built once per registry; see [`PathPattern::with_parts`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathParts {
+    shape: GlobShape,
+    slash: bool,
+    is_glob: bool,
+}
+
 impl<'p> PathPattern<'p> {
     fn new(text: &'p str) -> Self {
         let glob = Glob::new(text);
@@ -480,6 +499,25 @@ impl<'p> PathPattern<'p> {
             glob,
             slash: text.contains('/'),
             is_glob: !glob.is_literal() || text.contains('['),
+        }
+    }
+
+    fn parts(&self) -> PathParts {
+        PathParts {
+            shape: self.glob.shape(),
+            slash: self.slash,
+            is_glob: self.is_glob,
+        }
+    }
+
+    /// [`PathPattern::new`] without reading the pattern again: `parts` are the
+    /// [`PathPattern::parts`] of this same pattern.
+    fn with_parts(text: &'p str, parts: PathParts) -> Self {
+        Self {
+            text,
+            glob: Glob::with_shape(text, parts.shape),
+            slash: parts.slash,
+            is_glob: parts.is_glob,
         }
     }
 
@@ -678,9 +716,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
     obs
 }
 
-fn in_skipped_dir(path: &str, skip: &[String]) -> bool {
+/// Whether a folder of `path` is one of `skip` (whose [`Keys`] are `skip_keys`: most folder
+/// names are told apart from all of them by their key alone).
+fn in_skipped_dir(path: &str, skip: &[String], skip_keys: &Keys) -> bool {
     match path.rfind('/') {
-        Some(end) => path[..end].split('/').any(|p| skip.iter().any(|s| s == p)),
+        Some(end) => path[..end]
+            .split('/')
+            .any(|p| skip_keys.may_hold(p) && skip.iter().any(|s| s == p)),
         None => false,
     }
 }
@@ -690,10 +732,11 @@ fn context_files<'c>(
     ctx: &'c dyn Context,
     obs: &Observed,
     system: &SystemRules,
+    skip_keys: &Keys,
 ) -> Vec<ContextFile<'c>> {
     ctx.files()
         .iter()
-        .filter(|p| !in_skipped_dir(p, &system.skip_dirs))
+        .filter(|p| !in_skipped_dir(p, &system.skip_dirs, skip_keys))
         .map(|p| {
             let named = obs
                 .sources
@@ -931,7 +974,7 @@ fn image_name_matches(pattern: &str, key: RuleKey, img: &SeenImage) -> bool {
         return false;
     }
     let name = img.name.as_str();
-    let glob = Glob::new(pattern);
+    let glob = Glob::with_shape(pattern, key.shape);
     if glob.is_literal() {
         let n = pattern.len();
         return n <= GLOB_MAX
@@ -1217,13 +1260,13 @@ impl CommandIndex {
 
 /// Command rules of one owner: per simple command, only the rules with the most words count;
 /// each rule once.
-fn score_commands(
+fn score_commands<'a>(
     index: &CommandIndex,
     matches: &CommandMatches,
     owner: usize,
-    commands: &Commands,
-    kw: &str,
-    tally: &mut Tally<'_>,
+    commands: &'a ShownCommands<'_>,
+    kw: &'a str,
+    tally: &mut Tally<'a>,
 ) {
     let range = index.owner(owner);
     let mut counted: Vec<&str> = Vec::new();
@@ -1241,11 +1284,28 @@ fn score_commands(
                 continue;
             }
             counted.push(&rule.command);
-            tally.add_dockerfile(
-                rule.weight,
-                What::Text(format!("{kw} {}", truncate(&commands.shown(c as usize)))),
-            );
+            tally.add_dockerfile(rule.weight, What::of([kw, " ", commands.get(c as usize)]));
         }
+    }
+}
+
+/// The evidence text of each command ([`Commands::shown`], [`truncate`]d), written on first
+/// use and shared by every profile's evidence lines.
+struct ShownCommands<'c> {
+    commands: &'c Commands<'c>,
+    texts: Vec<OnceCell<String>>,
+}
+
+impl<'c> ShownCommands<'c> {
+    fn new(commands: &'c Commands<'c>) -> Self {
+        Self {
+            commands,
+            texts: (0..commands.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn get(&self, c: usize) -> &str {
+        self.texts[c].get_or_init(|| truncate(&self.commands.shown(c)))
     }
 }
 
@@ -1285,21 +1345,21 @@ impl<'s> SourceSet<'s> {
 
 fn score_files<'a>(
     rules: &[FileRule],
-    keys: &[RuleKey],
+    keys: &[(RuleKey, PathParts)],
     files: &FileSet<'a, 'a>,
     full_depth: usize,
     tally: &mut Tally<'a>,
     label: &'a str,
 ) {
     let sources = &files.sources;
-    for (rule, key) in rules.iter().zip(keys) {
+    for (rule, (key, parts)) in rules.iter().zip(keys) {
         // A literal rule only equals a name, path or base with its key.
         let in_sources = sources.wild_base || sources.keys.may_hold_key(key.key);
         let in_files = files.keys.may_hold_key(key.key);
         if !in_sources && !in_files && !key.wild {
             continue;
         }
-        let pattern = PathPattern::new(&rule.path);
+        let pattern = PathPattern::with_parts(&rule.path, *parts);
         let named = if pattern.literal() && !in_sources {
             None
         } else {
@@ -1357,6 +1417,17 @@ pub(crate) struct RegistryIndex {
     profile_keys: Vec<RuleKeys>,
     /// Per profile, its package managers' rules.
     package_managers: Vec<PackageManagerIndex>,
+    /// Per profile, the plans of its `versions` and `facts` probes.
+    probes: Vec<ProfileProbes>,
+    /// The keys of `_system.yaml`'s `skip_dirs`.
+    skip_dirs: Keys,
+}
+
+/// The plans of one profile's probes, in order.
+#[derive(Clone, Debug)]
+struct ProfileProbes {
+    versions: Vec<ProbePlan>,
+    facts: Vec<ProbePlan>,
 }
 
 impl RegistryIndex {
@@ -1369,6 +1440,20 @@ impl RegistryIndex {
                 .map(|p| RuleKeys::new(&p.detect.images, &p.detect.files))
                 .collect(),
             package_managers: registry.iter().map(PackageManagerIndex::new).collect(),
+            probes: registry
+                .iter()
+                .map(|p| ProfileProbes {
+                    versions: ProbePlan::all(&p.versions),
+                    facts: ProbePlan::all(&p.facts),
+                })
+                .collect(),
+            skip_dirs: {
+                let mut keys = Keys::default();
+                for dir in &registry.system().skip_dirs {
+                    keys.insert(dir);
+                }
+                keys
+            },
         }
     }
 }
@@ -1382,6 +1467,8 @@ struct PackageManagerIndex {
     labels: Vec<String>,
     /// Each package manager's image and file rule keys.
     keys: Vec<RuleKeys>,
+    /// Each package manager's evidence probe plans.
+    probes: Vec<Vec<ProbePlan>>,
 }
 
 impl PackageManagerIndex {
@@ -1394,6 +1481,10 @@ impl PackageManagerIndex {
                 .iter()
                 .map(|pm| RuleKeys::new(&pm.evidence.images, &pm.evidence.files))
                 .collect(),
+            probes: pms
+                .iter()
+                .map(|pm| ProbePlan::all(&pm.evidence.probes))
+                .collect(),
         }
     }
 }
@@ -1404,19 +1495,23 @@ struct CommandEvidence<'i> {
     keys: &'i [RuleKeys],
     run: &'i CommandIndex,
     run_matches: CommandMatches,
+    run_shown: ShownCommands<'i>,
     start: &'i CommandIndex,
     start_matches: CommandMatches,
+    start_shown: ShownCommands<'i>,
 }
 
 impl<'i> CommandEvidence<'i> {
     #[inline(never)] // a phase of its own in profiles
-    fn new(index: &'i RegistryIndex, obs: &Observed) -> Self {
+    fn new(index: &'i RegistryIndex, obs: &'i Observed) -> Self {
         Self {
             keys: &index.profile_keys,
             run: &index.run,
             run_matches: index.run.match_all(&obs.run),
+            run_shown: ShownCommands::new(&obs.run),
             start: &index.start,
             start_matches: index.start.match_all(&obs.start),
+            start_shown: ShownCommands::new(&obs.start),
         }
     }
 }
@@ -1425,7 +1520,7 @@ impl<'i> CommandEvidence<'i> {
 fn score_profile<'a>(
     p: &Profile,
     owner: usize,
-    commands: &CommandEvidence<'_>,
+    commands: &'a CommandEvidence<'_>,
     obs: &'a Observed<'_>,
     files: &FileSet<'a, 'a>,
     system: &SystemRules,
@@ -1444,7 +1539,7 @@ fn score_profile<'a>(
         commands.run,
         &commands.run_matches,
         owner,
-        &obs.run,
+        &commands.run_shown,
         "RUN",
         &mut t,
     );
@@ -1452,7 +1547,7 @@ fn score_profile<'a>(
         commands.start,
         &commands.start_matches,
         owner,
-        &obs.start,
+        &commands.start_shown,
         "CMD/ENTRYPOINT",
         &mut t,
     );
@@ -1482,6 +1577,7 @@ fn score_package_managers<'a>(
     p: &Profile,
     prepared: &'a PackageManagerIndex,
     obs: &'a Observed<'_>,
+    run_shown: &'a ShownCommands<'_>,
     files: &FileSet<'a, 'a>,
     env: &ProbeEnv<'_>,
     full_depth: usize,
@@ -1508,14 +1604,9 @@ fn score_package_managers<'a>(
                 continue;
             }
             counted.push((i, &rule.command));
-            let name = &p.package_managers[i].name;
-            tallies[i].1.add_dockerfile(
-                rule.weight,
-                What::Text(format!(
-                    "RUN {} [{name}]",
-                    truncate(&obs.run.shown(c as usize))
-                )),
-            );
+            // The label is ` [<package manager>]`.
+            let what = What::of(["RUN ", run_shown.get(c as usize), &prepared.labels[i]]);
+            tallies[i].1.add_dockerfile(rule.weight, what);
         }
     }
     for (i, pm) in p.package_managers.iter().enumerate() {
@@ -1531,8 +1622,8 @@ fn score_package_managers<'a>(
             label,
         );
         score_files(&pm.evidence.files, &keys.files, files, full_depth, t, label);
-        for probe in &pm.evidence.probes {
-            if let Some((_, origin)) = env.eval(probe) {
+        for (probe, plan) in pm.evidence.probes.iter().zip(&prepared.probes[i]) {
+            if let Some((_, origin)) = env.eval(probe, plan) {
                 t.add_context(
                     probe.weight.unwrap_or(0.0),
                     What::Text(format!("{origin}: {}{label}", probe.name)),
@@ -1594,13 +1685,13 @@ pub fn flavor_of(
 /// matches, `profile` is `None` and `reason` says why.
 pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detection {
     let system = registry.system();
+    let index = registry.detect_index();
     let obs = observe(df, ctx, system);
-    let context = context_files(ctx, &obs, system);
+    let context = context_files(ctx, &obs, system, &index.skip_dirs);
     let files = FileSet::new(&context, &obs.sources);
 
     // Rank the profiles.
     let profiles: Vec<&Profile> = registry.iter().collect();
-    let index = registry.detect_index();
     let commands = CommandEvidence::new(index, &obs);
     let mut ranked: Vec<(&Profile, Tally)> = profiles
         .iter()
@@ -1711,7 +1802,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     detection.profile = Some(winner.name.clone());
     detection.evidence.extend(tally.evidence(&winner_prefix));
 
+    let winner_at = profiles.iter().position(|p| p.name == winner.name);
+    let winner_at = winner_at.expect("the winner is a registry profile");
     // The builder image: the FROM the winner's image rules like best, else the first FROM.
+    let image_keys = &index.profile_keys[winner_at].images;
     let builder = obs
         .images
         .iter()
@@ -1721,7 +1815,9 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
                 .detect
                 .images
                 .iter()
-                .filter(|r| image_rule_matches(r, RuleKey::new(&r.image), i))
+                .zip(image_keys)
+                .filter(|&(r, &key)| image_rule_matches(r, key, i))
+                .map(|(r, _)| r)
                 .map(|r| r.weight)
                 .fold(0.0, f64::max);
             (w, i)
@@ -1756,12 +1852,11 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     );
 
     // Package manager.
-    let winner_at = profiles.iter().position(|p| p.name == winner.name);
-    let winner_at = winner_at.expect("the winner is a registry profile");
     let pms = score_package_managers(
         winner,
         &index.package_managers[winner_at],
         &obs,
+        &commands.run_shown,
         &files,
         &env,
         system.scoring.full_depth,
@@ -1795,11 +1890,12 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     }
 
     // Versions: the first probe that yields a value for a tool wins.
-    for probe in &winner.versions {
+    let plans = &index.probes[winner_at];
+    for (probe, plan) in winner.versions.iter().zip(&plans.versions) {
         if detection.versions.contains_key(&probe.name) {
             continue;
         }
-        if let Some((ProbeValue::Text(v), origin)) = env.eval(probe) {
+        if let Some((ProbeValue::Text(v), origin)) = env.eval(probe, plan) {
             detection
                 .evidence
                 .push(format!("{} {v} from {origin}", probe.name));
@@ -1809,11 +1905,11 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Facts.
     let mut filled = BTreeSet::new();
-    for probe in &winner.facts {
+    for (probe, plan) in winner.facts.iter().zip(&plans.facts) {
         if filled.contains(&probe.name) {
             continue;
         }
-        if let Some((value, _)) = env.eval(probe) {
+        if let Some((value, _)) = env.eval(probe, plan) {
             if facts.set(&probe.name, value) {
                 filled.insert(probe.name.clone());
             }
@@ -1959,9 +2055,20 @@ mod tests {
         for pattern in patterns {
             for name in names {
                 let img = SeenImage::new(name.to_string(), true);
+                // The definition: the glob matches the name or a part of it after a `/`.
+                let reference = glob(pattern, &img.name)
+                    || img
+                        .name
+                        .match_indices('/')
+                        .any(|(i, _)| glob(pattern, &img.name[i + 1..]));
                 assert_eq!(
                     image_name_matches(pattern, RuleKey::new(pattern), &img),
+                    reference,
+                    "{pattern:?} on {name:?}"
+                );
+                assert_eq!(
                     crate::profile::image_name_matches(pattern, &img.name),
+                    reference,
                     "{pattern:?} on {name:?}"
                 );
             }

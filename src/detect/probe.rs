@@ -1,9 +1,9 @@
 //! Evaluating a [`Probe`]: read a value from a manifest, the Dockerfile or an image tag.
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
-use super::{Keys, PathPattern, has_wildcard};
+use super::{Keys, PathParts, PathPattern, has_wildcard};
 use crate::profile::Probe;
-use crate::profile::pattern::capture_str;
+use crate::profile::pattern::{capture_required_literal, capture_str};
 use crate::source::Context;
 use crate::syntax::Instruction;
 use std::cell::{OnceCell, RefCell};
@@ -38,6 +38,46 @@ pub struct ContextFile<'c> {
     pub name: &'c str,
     pub status: CopyStatus,
     pub depth: usize,
+}
+
+/// What evaluating a probe needs that depends on the probe alone, read once per registry (see
+/// [`RegistryIndex`](super::RegistryIndex)).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProbePlan {
+    /// A text every line the probe accepts holds (the longest literal run of its `pattern`,
+    /// else its `equals`), `""` when there is none: lines without it are passed over.
+    needle: String,
+    /// The `path` glob read once, and whether it has wildcards.
+    path: Option<(PathParts, bool)>,
+    /// The `exclude` globs read once.
+    exclude: Vec<PathParts>,
+}
+
+impl ProbePlan {
+    pub(crate) fn new(probe: &Probe) -> Self {
+        let needle = match (&probe.pattern, &probe.equals) {
+            (Some(pattern), _) => capture_required_literal(pattern),
+            (None, Some(equals)) => equals.as_str(),
+            (None, None) => "",
+        };
+        Self {
+            needle: needle.to_string(),
+            path: probe
+                .path
+                .as_deref()
+                .map(|p| (PathPattern::new(p).parts(), has_wildcard(p))),
+            exclude: probe
+                .exclude
+                .iter()
+                .map(|x| PathPattern::new(x).parts())
+                .collect(),
+        }
+    }
+
+    /// Plans for each of `probes`, in order.
+    pub(crate) fn all(probes: &[Probe]) -> Vec<Self> {
+        probes.iter().map(Self::new).collect()
+    }
 }
 
 /// Files larger than this are not parsed.
@@ -146,21 +186,27 @@ impl<'a> ProbeEnv<'a> {
 
     /// The context files a path glob selects (by index), best first: named by the Dockerfile,
     /// then whole-folder copies, then present; shallower first; then by path.
-    pub fn candidates(&self, pattern: &str, exclude: &[String]) -> Vec<usize> {
-        if !self.file_keys.may_hold(pattern) && !has_wildcard(pattern) {
+    /// `pattern` and `exclude` come with their [`ProbePlan`]'s reading of them.
+    fn candidates(
+        &self,
+        pattern: &str,
+        (parts, wild): (PathParts, bool),
+        exclude: &[String],
+        exclude_parts: &[PathParts],
+    ) -> Vec<usize> {
+        if !self.file_keys.may_hold(pattern) && !wild {
             return Vec::new();
         }
-        let pattern = PathPattern::new(pattern);
+        let pattern = PathPattern::with_parts(pattern, parts);
         let mut out: Vec<usize> = (0..self.files.len())
             .filter(|&i| pattern.matches(self.files[i].path, self.files[i].name))
             .collect();
         if !out.is_empty() && !exclude.is_empty() {
-            // The exclusions are read once, and only when some file matches.
-            let exclude: Vec<PathPattern<'_>> =
-                exclude.iter().map(|x| PathPattern::new(x)).collect();
             out.retain(|&i| {
                 let file = &self.files[i];
-                !exclude.iter().any(|x| x.matches(file.path, file.name))
+                !exclude.iter().zip(exclude_parts).any(|(x, &parts)| {
+                    PathPattern::with_parts(x, parts).matches(file.path, file.name)
+                })
             });
         }
         out.sort_by(|&a, &b| {
@@ -171,7 +217,7 @@ impl<'a> ProbeEnv<'a> {
     }
 
     /// Evaluate a probe: the first value it yields, with where it came from.
-    pub fn eval(&self, probe: &Probe) -> Option<(ProbeValue, String)> {
+    pub fn eval(&self, probe: &Probe, plan: &ProbePlan) -> Option<(ProbeValue, String)> {
         if let Some(image_glob) = &probe.image {
             for (name, tag) in self.images {
                 if !crate::profile::image_name_matches(image_glob, name) {
@@ -194,6 +240,7 @@ impl<'a> ProbeEnv<'a> {
                 let value = match &probe.contains {
                     Some(needle) if line.contains(needle.as_str()) => finish_text(probe, "true"),
                     Some(_) => None,
+                    None if !line.contains(plan.needle.as_str()) => None,
                     None => finish_text(probe, &line),
                 };
                 if let Some(v) = value {
@@ -203,8 +250,9 @@ impl<'a> ProbeEnv<'a> {
             return None;
         }
         let pattern = probe.path.as_deref()?;
+        let parts = plan.path?;
         for i in self
-            .candidates(pattern, &probe.exclude)
+            .candidates(pattern, parts, &probe.exclude, &plan.exclude)
             .into_iter()
             .take(MAX_FILES_PER_PROBE)
         {
@@ -220,14 +268,14 @@ impl<'a> ProbeEnv<'a> {
                     continue;
                 }
             }
-            if let Some(v) = self.eval_file(probe, i) {
+            if let Some(v) = self.eval_file(probe, plan, i) {
                 return Some((v, file.path.to_string()));
             }
         }
         None
     }
 
-    fn eval_file(&self, probe: &Probe, i: usize) -> Option<ProbeValue> {
+    fn eval_file(&self, probe: &Probe, plan: &ProbePlan, i: usize) -> Option<ProbeValue> {
         let path = self.files[i].path;
         let file_name = path.rsplit('/').next().unwrap_or(path);
         if probe.stem {
@@ -273,11 +321,32 @@ impl<'a> ProbeEnv<'a> {
             let value = xml_lookup(doc, xpath)?;
             return finish_text(probe, &value);
         }
-        // Line patterns.
-        text.lines()
-            .map(str::trim)
-            .find_map(|line| finish_text(probe, line))
+        first_line_match(probe, &plan.needle, text)
     }
+}
+
+/// Line patterns: [`finish_text`] on each line of `text` (as `str::lines` splits it), the first
+/// answer. A line the probe accepts holds `needle`, so only the lines around its occurrences
+/// are tried, found with a substring search instead of running the matcher on every line.
+fn first_line_match(probe: &Probe, needle: &str, text: &str) -> Option<ProbeValue> {
+    if needle.is_empty() {
+        return text.lines().find_map(|line| finish_text(probe, line));
+    }
+    let mut from = 0;
+    while let Some(found) = text[from..].find(needle) {
+        let at = from + found;
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        // `finish_text` trims, so the `\r` that `str::lines` would drop does not matter.
+        if let Some(v) = finish_text(probe, &text[start..end]) {
+            return Some(v);
+        }
+        if end == text.len() {
+            break;
+        }
+        from = end + 1;
+    }
+    None
 }
 
 /// Apply `pattern`, `equals` and `value` to a raw value.
@@ -407,34 +476,119 @@ fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
         Some((e, a)) => (e, Some(a)),
         None => (path, None),
     };
-    let steps: Vec<&str> = elements.split('/').filter(|s| !s.is_empty()).collect();
+    let mut steps = elements.split('/').filter(|s| !s.is_empty());
     let root = doc.root_element();
     if !steps
-        .first()
+        .next()
         .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
     {
         return None;
     }
-    let mut nodes = vec![root];
-    for step in &steps[1..] {
-        nodes = nodes
-            .iter()
-            .flat_map(|n| n.children())
-            .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
-            .collect();
-    }
-    nodes.iter().find_map(|n| {
+    xml_find(root, steps, attribute)
+}
+
+/// The first non-empty value under `node` along `steps`, the matching elements visited depth
+/// first: the order of the level-by-level lists a lookup would build (children of the first
+/// match before those of the second), without building them.
+fn xml_find<'s>(
+    node: roxmltree::Node<'_, '_>,
+    mut steps: impl Iterator<Item = &'s str> + Clone,
+    attribute: Option<&str>,
+) -> Option<String> {
+    let Some(step) = steps.next() else {
         let v = match attribute {
-            Some(a) => n.attribute(a).map(str::to_string),
-            None => n.text().map(str::to_string),
+            Some(a) => node.attribute(a),
+            None => node.text(),
         };
-        v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-    })
+        return v
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+    };
+    node.children()
+        .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+        .find_map(|c| xml_find(c, steps.clone(), attribute))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lookup as first written (every level's elements collected), as a reference.
+    fn reference_xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
+        let (elements, attribute) = match path.split_once('@') {
+            Some((e, a)) => (e, Some(a)),
+            None => (path, None),
+        };
+        let steps: Vec<&str> = elements.split('/').filter(|s| !s.is_empty()).collect();
+        let root = doc.root_element();
+        if !steps
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
+        {
+            return None;
+        }
+        let mut nodes = vec![root];
+        for step in &steps[1..] {
+            nodes = nodes
+                .iter()
+                .flat_map(|n| n.children())
+                .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+                .collect();
+        }
+        nodes.iter().find_map(|n| {
+            let v = match attribute {
+                Some(a) => n.attribute(a).map(str::to_string),
+                None => n.text().map(str::to_string),
+            };
+            v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        })
+    }
+
+    #[test]
+    fn xml_lookups_answer_as_collecting_each_level() {
+        let doc = roxmltree::Document::parse(
+            r#"<Project Sdk=" Web "><PropertyGroup><A> </A><B>1</B></PropertyGroup>
+               <PropertyGroup x="p"><A>two</A><C><A>deep</A></C></PropertyGroup>
+               <propertygroup><A>three</A><C><A>deeper</A></C></propertygroup></Project>"#,
+        )
+        .unwrap();
+        for path in [
+            "Project",
+            "project@Sdk",
+            "Project@sdk",
+            "Project/PropertyGroup/A",
+            "Project/PropertyGroup/B",
+            "Project/PropertyGroup/C/A",
+            "Project/PropertyGroup@x",
+            "Project//PropertyGroup/A",
+            "Other/PropertyGroup/A",
+            "Project/Missing",
+            "",
+            "@Sdk",
+        ] {
+            assert_eq!(
+                xml_lookup(&doc, path),
+                reference_xml_lookup(&doc, path),
+                "{path:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Searching for the needle answers as matching every line did.
+        #[test]
+        fn line_matches_agree_with_trying_every_line(
+            pattern in proptest::option::of("(v|=|'|1|\\.|a| |\\*|\\{version\\}|\\{value\\}){0,6}"),
+            equals in proptest::option::of("(1|a|v1){0,2}"),
+            text in "(v|=|'|1|\\.|a| |\\n|\\r|\\t|é){0,40}",
+        ) {
+            let probe = Probe { pattern, equals, ..Probe::default() };
+            let plan = ProbePlan::new(&probe);
+            let every_line = text.lines().map(str::trim).find_map(|l| finish_text(&probe, l));
+            proptest::prop_assert_eq!(first_line_match(&probe, &plan.needle, &text), every_line);
+        }
+    }
 
     #[test]
     fn json_pointers_resolve_as_serde_json_does() {

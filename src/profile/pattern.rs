@@ -21,6 +21,10 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     if !p.contains(&b'*') && !p.contains(&b'?') {
         return p == t;
     }
+    // Only stars, at least two: the leading `**` takes any text (`**`, a common "any image").
+    if p.len() >= 2 && p.iter().all(|&c| c == b'*') {
+        return true;
+    }
     // Cheap answers first: the literal text before the first wildcard must start the text, and
     // a single `*` (no `?`, no `**`) is a prefix/suffix test.
     let literal = p
@@ -36,10 +40,23 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             && t.ends_with(suffix)
             && !t[prefix.len()..t.len() - suffix.len()].contains(&b'/');
     }
+    if !literal_runs_occur(pattern, text) {
+        return false;
+    }
     if p.len() < 128 {
         return glob_nfa(p, t);
     }
     glob_memo(p, t)
+}
+
+/// Whether every literal run of a glob (the text between its `*` and `?`) occurs in `text`, as
+/// it does in every text the glob matches: a run's bytes match consecutive text bytes, except a
+/// leading `/` right after `**`, which may match nothing (so a leading `/` is not required).
+/// A substring search rejects most texts far faster than the matchers.
+fn literal_runs_occur(pattern: &str, text: &str) -> bool {
+    pattern
+        .split(['*', '?'])
+        .all(|run| text.contains(run.strip_prefix('/').unwrap_or(run)))
 }
 
 /// The memoised matcher: any pattern length, a table of `(p.len() + 1) × (t.len() + 1)`.
@@ -177,7 +194,11 @@ pub struct Glob<'p> {
     shape: Shape,
 }
 
+/// The shape of a [`Glob`]'s pattern, without the pattern (see [`Glob::with_shape`]).
 #[derive(Clone, Copy, Debug)]
+pub struct GlobShape(Shape);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     /// Over 4 KiB: never matches.
     Never,
@@ -187,6 +208,8 @@ enum Shape {
     Star(usize),
     /// `**/*` then a literal without `/`: the text's last path component ends with it.
     DeepSuffix,
+    /// `*`, a literal without `/`, `*` (`*Test*`): a text without `/` that holds the literal.
+    Contains,
     General,
 }
 
@@ -216,6 +239,15 @@ impl<'p> Glob<'p> {
                 (0, false) => Shape::Literal,
                 (1, false) => Shape::Star(first_star),
                 _ if p.starts_with(b"**/*") && deep_suffix(&p[4..]) => Shape::DeepSuffix,
+                // Two stars, at both ends and not side by side (that would be `**`).
+                (2, false)
+                    if p.len() >= 3
+                        && p[0] == b'*'
+                        && p[p.len() - 1] == b'*'
+                        && !p.contains(&b'/') =>
+                {
+                    Shape::Contains
+                }
                 _ => Shape::General,
             }
         };
@@ -225,6 +257,22 @@ impl<'p> Glob<'p> {
     /// The pattern as given.
     pub fn as_str(&self) -> &'p str {
         self.pattern
+    }
+
+    /// What [`Glob::new`] read off the pattern, to keep beside a pattern that is matched again
+    /// later (an index built once per registry cannot borrow the patterns it indexes).
+    pub fn shape(&self) -> GlobShape {
+        GlobShape(self.shape)
+    }
+
+    /// [`Glob::new`] without reading the pattern again: `shape` must be the [`Glob::shape`] of
+    /// a glob made from this same pattern (checked in debug builds).
+    pub fn with_shape(pattern: &'p str, shape: GlobShape) -> Self {
+        debug_assert_eq!(Glob::new(pattern).shape, shape.0, "{pattern:?}");
+        Self {
+            pattern,
+            shape: shape.0,
+        }
     }
 
     /// No `*` or `?`: matching is string equality.
@@ -254,6 +302,9 @@ impl<'p> Glob<'p> {
                     .rposition(|&b| b == b'/')
                     .map_or(t, |i| &t[i + 1..]);
                 last.ends_with(&p[4..])
+            }
+            Shape::Contains => {
+                !t.contains(&b'/') && text.contains(&self.pattern[1..self.pattern.len() - 1])
             }
             Shape::General => glob(self.pattern, text),
         }
@@ -315,6 +366,24 @@ fn next_token(rest: &str) -> (Token<'_>, &str) {
     (Token::Lit(&rest[..end]), &rest[end..])
 }
 
+/// The longest literal run of a capture pattern (the text between its stars and holes), or
+/// `""` when it has none. Every text the pattern matches contains it, so a text without it can
+/// be passed over without running the matcher.
+pub fn capture_required_literal(pattern: &str) -> &str {
+    let mut longest = "";
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        let (token, after) = next_token(rest);
+        if let Token::Lit(l) = token {
+            if l.len() > longest.len() {
+                longest = l;
+            }
+        }
+        rest = after;
+    }
+    longest
+}
+
 /// Whether a pattern holds a capture hole.
 pub fn has_hole(pattern: &str) -> bool {
     pattern.contains("{version}") || pattern.contains("{name}") || pattern.contains("{value}")
@@ -329,6 +398,19 @@ pub fn capture(pattern: &str, text: &str) -> Option<String> {
 pub fn capture_str<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     if text.len() > 4096 {
         return None;
+    }
+    // The pattern's text before its first `*` or `{` is literal (part of its first token), so
+    // the text must start with it; a pattern without either is all literal: equality. Both
+    // answers take the matcher one step, far inside its budget.
+    let literal = pattern
+        .bytes()
+        .position(|b| b == b'*' || b == b'{')
+        .unwrap_or(pattern.len());
+    if !text.starts_with(&pattern[..literal]) {
+        return None;
+    }
+    if literal == pattern.len() {
+        return (text.len() == pattern.len()).then_some(text);
     }
     capture_with_budget(pattern, text, 100_000).0
 }
@@ -599,6 +681,21 @@ mod tests {
         assert!(!Glob::new("*").matches(&long));
     }
 
+    #[test]
+    fn star_literal_star_globs_answer_as_glob() {
+        for pattern in ["*Test*", "*a*", "*.*", "**", "***", "*a/b*", "*?*", "*[*"] {
+            for text in [
+                "", "Test", "ATests", "a/Test", "Tes", "a", "x.y", "/", "a/b", "[", "é",
+            ] {
+                assert_eq!(
+                    Glob::new(pattern).matches(text),
+                    glob_memo(pattern.as_bytes(), text.as_bytes()),
+                    "{pattern:?} on {text:?}"
+                );
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn compiled_glob_agrees(
@@ -736,6 +833,21 @@ mod tests {
             let (want, want_left) = reference_with_budget(&pattern, &text, budget);
             proptest::prop_assert_eq!(got.map(str::to_string), want);
             proptest::prop_assert_eq!(left, want_left, "{:?} on {:?}", pattern, text);
+        }
+    }
+
+    proptest::proptest! {
+        /// A text the pattern matches always holds its longest literal run.
+        #[test]
+        fn capture_matches_hold_the_required_literal(
+            pattern in "(1|\\.|a| |/|-|\\*|\\{version\\}|\\{name\\}|\\{value\\}|\\{|é){0,8}",
+            text in "[1.a /\\-é'{}]{0,14}",
+        ) {
+            let literal = capture_required_literal(&pattern);
+            proptest::prop_assert!(pattern.contains(literal));
+            if capture_str(&pattern, &text).is_some() {
+                proptest::prop_assert!(text.contains(literal), "{:?} on {:?}", pattern, text);
+            }
         }
     }
 

@@ -11,7 +11,7 @@
 
 use crate::detect::Facts;
 pub use crate::profile::pattern::path_matches;
-use crate::profile::pattern::{capture, glob};
+use crate::profile::pattern::{Glob, capture, glob};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -133,11 +133,20 @@ impl ImageRule {
 
 /// Whether a glob on image names matches `name` itself or its trailing path components.
 pub fn image_name_matches(pattern: &str, name: &str) -> bool {
-    if glob(pattern, name) {
-        return true;
+    let compiled = Glob::new(pattern);
+    if compiled.is_literal() {
+        // A literal only equals itself: the name, or the name's part after one of its `/`.
+        let n = pattern.len();
+        return n <= 4096
+            && (name == pattern
+                || (name.len() > n
+                    && name.ends_with(pattern)
+                    && name.as_bytes()[name.len() - n - 1] == b'/'));
     }
-    name.match_indices('/')
-        .any(|(i, _)| glob(pattern, &name[i + 1..]))
+    compiled.matches(name)
+        || name
+            .match_indices('/')
+            .any(|(i, _)| compiled.matches(&name[i + 1..]))
 }
 
 /// A command rule. `command` is whitespace-separated glob words: the first is matched against
