@@ -94,9 +94,6 @@ struct StepContext<'a> {
     package_manager: Option<&'a str>,
 }
 
-/// The embedded template that writes kept instructions; [`Templates`] writes them itself
-/// unless it is replaced.
-const KEPT_TEMPLATE: &str = "step/kept.j2";
 /// The layout template.
 const LAYOUT_TEMPLATE: &str = "Dockerfile.j2";
 
@@ -107,8 +104,9 @@ pub struct Templates {
     names: BTreeSet<String>,
     /// `Dockerfile.j2` came from `--templates-dir`: it gets the steps, not only their text.
     custom_layout: bool,
-    /// `step/kept.j2` is the embedded one, so kept instructions are written without it.
-    native_kept: bool,
+    /// The templates a `--templates-dir` replaced or added; a step whose template is an
+    /// embedded one left as it is may be written without a template call.
+    replaced: BTreeSet<String>,
     /// Some template overrides a step for one profile (`<profile>/step/<kind>.j2`), so a
     /// step's template name has to be looked up; without one it is `step/<kind>.j2`.
     profile_overrides: bool,
@@ -135,13 +133,14 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
-        let (mut custom_layout, mut native_kept) = (false, true);
+        let mut custom_layout = false;
         let mut profile_overrides = false;
+        let mut replaced = BTreeSet::new();
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
                 names.insert(name.clone());
+                replaced.insert(name.clone());
                 custom_layout |= name == LAYOUT_TEMPLATE;
-                native_kept &= name != KEPT_TEMPLATE;
                 profile_overrides |= name.contains("/step/");
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
@@ -151,7 +150,7 @@ impl Templates {
             env,
             names,
             custom_layout,
-            native_kept,
+            replaced,
             profile_overrides,
         })
     }
@@ -297,8 +296,12 @@ impl Templates {
         Ok(())
     }
 
-    /// One step through its template. Kept instructions are written here when the embedded
-    /// `step/kept.j2` applies (the same text, without a template call per kept line).
+    /// One step through its template. When that is an embedded template with nothing
+    /// distro-specific in it (`kept`, `run`, `copy`, `workdir`, `env`, `user`, `exec`,
+    /// `comment`), the step is written here: the same text without a template call, which
+    /// costs a few µs per step (`native_steps_are_written_as_their_templates_write_them`).
+    /// `create_user` and `packages` choose commands by distro, so they always go through
+    /// their templates.
     fn render_step(
         &self,
         plan: &Plan,
@@ -306,13 +309,10 @@ impl Templates {
         template: &str,
         out: &mut String,
     ) -> Result<()> {
-        if let Step::Kept {
-            text, add_flags, ..
-        } = step
-            && self.native_kept
-            && template == KEPT_TEMPLATE
-        {
-            write_kept(text, add_flags, out);
+        // With no `--templates-dir` template every template is the embedded one.
+        let embedded = self.replaced.is_empty()
+            || (template == shared_step_template(step) && !self.replaced.contains(template));
+        if embedded && write_native(step, out) {
             return Ok(());
         }
         let context = StepContext {
@@ -328,6 +328,66 @@ impl Templates {
         out.push_str(&text);
         Ok(())
     }
+}
+
+/// What the embedded template of a step writes, for the templates that only put the step's
+/// fields in place; `false` (nothing written) for `create_user` and `packages`.
+fn write_native(step: &Step, out: &mut String) -> bool {
+    match step {
+        Step::Kept {
+            text, add_flags, ..
+        } => write_kept(text, add_flags, out),
+        Step::Run { mounts, command } => {
+            out.push_str("RUN ");
+            for mount in mounts {
+                out.push_str("--mount=");
+                out.push_str(mount);
+                out.push(' ');
+            }
+            push_line(out, &[command]);
+        }
+        Step::Copy {
+            from,
+            chown,
+            sources,
+            dest,
+        } => {
+            out.push_str("COPY ");
+            // `{% if step.from %}`: an empty string is false too.
+            if let Some(from) = from.as_deref().filter(|f| !f.is_empty()) {
+                out.push_str("--from=");
+                out.push_str(from);
+                out.push(' ');
+            }
+            if let Some(chown) = chown.as_deref().filter(|c| !c.is_empty()) {
+                out.push_str("--chown=");
+                out.push_str(chown);
+                out.push(' ');
+            }
+            for (i, source) in sources.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(source);
+            }
+            push_line(out, &[" ", dest]);
+        }
+        Step::Workdir { path } => push_line(out, &["WORKDIR ", path]),
+        Step::Env { name, value } => push_line(out, &["ENV ", name, "=", value]),
+        Step::User { name } => push_line(out, &["USER ", name]),
+        Step::Exec { keyword, args } => push_line(out, &[keyword, " ", &exec_form(args.clone())]),
+        Step::Comment { text } => push_line(out, &["# ", text]),
+        Step::CreateUser { .. } | Step::Packages { .. } => return false,
+    }
+    true
+}
+
+/// The parts one after the other, then a newline.
+fn push_line(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+    out.push('\n');
 }
 
 /// The shared template of a step's kind, `step/<kind>.j2` (a fixed name per kind, so no
@@ -718,32 +778,100 @@ mod tests {
         }
     }
 
+    /// A step through its embedded template, the way [`Templates`] renders one without the
+    /// native shortcut.
+    fn through_template(templates: &Templates, step: &crate::plan::Step) -> String {
+        let context = StepContext {
+            step,
+            profile: "go",
+            package_manager: None,
+        };
+        templates
+            .env
+            .get_template(shared_step_template(step))
+            .unwrap()
+            .render(Value::from(Serde(context)))
+            .unwrap()
+    }
+
     #[test]
     fn kept_flags_go_after_the_keyword_as_the_kept_template_puts_them() {
         let templates = Templates::load(None).unwrap();
-        let env = &templates.env;
         for text in ["RUN a\n", "# c\n  RUN\tb\n", "# only\n", "", "RUN"] {
             for flags in [&[][..], &["x=1".to_string(), "y".to_string()][..]] {
                 let mut native = String::new();
                 write_kept(text, flags, &mut native);
-                let step = kept(
-                    text,
-                    &flags.iter().map(String::as_str).collect::<Vec<_>>(),
-                    false,
+                let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+                let step = kept(text, &flags, false);
+                assert_eq!(
+                    native,
+                    through_template(&templates, &step),
+                    "{text:?} {flags:?}"
                 );
-                let context = StepContext {
-                    step: &step,
-                    profile: "go",
-                    package_manager: None,
-                };
-                let through_template = env
-                    .get_template(KEPT_TEMPLATE)
-                    .unwrap()
-                    .render(Value::from(Serde(context)))
-                    .unwrap();
-                assert_eq!(native, through_template, "{text:?} {flags:?}");
             }
         }
+    }
+
+    /// A step of a kind written natively, with any text in its fields.
+    fn any_native_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
+        use crate::plan::Step;
+        use proptest::prelude::*;
+        // Empty texts often: templates test `{% if step.from %}`, false for "".
+        let text = || {
+            prop_oneof![
+                Just(String::new()),
+                "[a-z \"'{}%#=\\\\\n\t\u{e9}\u{1f600}-]{1,8}"
+            ]
+        };
+        let texts = move || proptest::collection::vec(text(), 0..3);
+        prop_oneof![
+            (texts(), text()).prop_map(|(mounts, command)| Step::Run { mounts, command }),
+            (
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                texts(),
+                text()
+            )
+                .prop_map(|(from, chown, sources, dest)| Step::Copy {
+                    from,
+                    chown,
+                    sources,
+                    dest
+                }),
+            text().prop_map(|path| Step::Workdir { path }),
+            (text(), text()).prop_map(|(name, value)| Step::Env { name, value }),
+            text().prop_map(|name| Step::User { name }),
+            (text(), texts()).prop_map(|(keyword, args)| Step::Exec { keyword, args }),
+            text().prop_map(|text| Step::Comment { text }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #[test]
+        fn native_steps_are_written_as_their_templates_write_them(step in any_native_step()) {
+            let templates = Templates::load(None).unwrap();
+            let mut native = String::new();
+            proptest::prop_assert!(write_native(&step, &mut native));
+            proptest::prop_assert_eq!(native, through_template(&templates, &step));
+        }
+    }
+
+    #[test]
+    fn steps_that_choose_by_distro_go_through_their_templates() {
+        let mut out = String::new();
+        let create_user = crate::plan::Step::CreateUser {
+            family: "alpine".into(),
+            name: "app".into(),
+            uid: 1,
+        };
+        let packages = crate::plan::Step::Packages {
+            manager: "apk".into(),
+            packages: vec!["curl".into()],
+        };
+        assert!(!write_native(&create_user, &mut out));
+        assert!(!write_native(&packages, &mut out));
+        assert_eq!(out, "");
     }
 
     #[test]
