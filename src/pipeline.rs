@@ -64,12 +64,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn unchanged(text: &str, status: Status, reason: impl Into<String>) -> Self {
+    /// A file left as it was. Its `dockerfile` is filled in by [`Engine::rewrite`] (the
+    /// idempotence re-run inside a rewrite never needs a copy of the text it was given).
+    fn unchanged(status: Status, reason: impl Into<String>) -> Self {
         Outcome {
             status,
             reason: Some(reason.into()),
             profile: None,
-            dockerfile: text.to_string(),
+            dockerfile: String::new(),
             decisions: Vec::new(),
             warnings: Vec::new(),
             new_files: Vec::new(),
@@ -96,10 +98,15 @@ impl Engine {
 
     /// Rewrite one Dockerfile. Never prints, never exits.
     pub fn rewrite(&self, text: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
-        self.rewrite_parsed(text, syntax::parse(text), ctx, opts)
+        let mut outcome = self.rewrite_parsed(text, syntax::parse(text), ctx, opts)?;
+        if outcome.status != Status::Rewritten {
+            outcome.dockerfile = text.to_string();
+        }
+        Ok(outcome)
     }
 
-    /// [`Engine::rewrite`] on text already parsed into `df`.
+    /// [`Engine::rewrite`] on text already parsed into `df`, except that an outcome other
+    /// than [`Status::Rewritten`] leaves `dockerfile` empty (it is `text`).
     fn rewrite_parsed(
         &self,
         text: &str,
@@ -115,22 +122,17 @@ impl Engine {
             return Err(error);
         }
         if let Some(reason) = ignore_pragma(&df) {
-            return Ok(Outcome::unchanged(text, Status::Skipped, reason));
+            return Ok(Outcome::unchanged(Status::Skipped, reason));
         }
         let stages = df.stages().count();
         if stages == 0 {
             return Ok(Outcome::unchanged(
-                text,
                 Status::Skipped,
                 "there is no FROM instruction",
             ));
         }
         if stages > 1 {
-            return Ok(Outcome::unchanged(
-                text,
-                Status::Unchanged,
-                "already multi-stage",
-            ));
+            return Ok(Outcome::unchanged(Status::Unchanged, "already multi-stage"));
         }
         let detection = detect::detect(&df, ctx, &self.registry);
         let Some(profile) = detection
@@ -142,7 +144,7 @@ impl Engine {
                 .reason
                 .clone()
                 .unwrap_or_else(|| "no language profile matched".into());
-            let mut outcome = Outcome::unchanged(text, Status::Skipped, reason);
+            let mut outcome = Outcome::unchanged(Status::Skipped, reason);
             outcome.detection = Some(detection);
             return Ok(outcome);
         };
@@ -164,7 +166,7 @@ impl Engine {
         let plan = match plan::plan(&input) {
             Ok(plan) => plan,
             Err(plan::Skip(reason)) => {
-                let mut outcome = Outcome::unchanged(text, Status::Skipped, reason);
+                let mut outcome = Outcome::unchanged(Status::Skipped, reason);
                 outcome.profile = Some(profile.name.clone());
                 outcome.detection = Some(detection);
                 return Ok(outcome);
@@ -175,18 +177,21 @@ impl Engine {
             final_newline: text.is_empty() || text.ends_with('\n'),
         };
         let output = self.templates.render(&plan, style)?;
+        // One recogniser for the output's RUNs: it works out each program's rules once.
+        let recogniser = std::cell::RefCell::new(plan::classify::Recogniser::new(profile));
         let is_install = |command: &str| {
             plan::shell::commands(command).iter().any(|c| {
-                plan::classify::classify_command(c, profile) == Some(plan::Class::DependencyInstall)
+                recogniser.borrow_mut().classify(c) == Some(plan::Class::DependencyInstall)
             })
         };
         let mut expect = expectations(&df, &plan);
         expect.is_dependency_install = Some(&is_install);
         let reparsed =
             validate::validate(&output, &expect).map_err(|v| internal(v.to_string(), opts))?;
-        // Idempotence, on the tree validation already parsed.
+        // Idempotence, on the tree validation already parsed: a second run must leave the
+        // output as it is (an outcome that is not a rewrite stands for the text unchanged).
         let again = self.rewrite_parsed(&output, reparsed, ctx, opts)?;
-        if again.status == Status::Rewritten || again.dockerfile != output {
+        if again.status == Status::Rewritten {
             return Err(internal(
                 "invariant `idempotence` failed: restage would change its own output".into(),
                 opts,
@@ -284,4 +289,27 @@ fn expectations<'a>(df: &Dockerfile, plan: &Plan) -> Expectations<'a> {
 /// ```
 pub fn rewrite(dockerfile: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
     Engine::load(opts)?.rewrite(dockerfile, ctx, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemoryContext;
+
+    #[test]
+    fn a_file_left_as_it_is_comes_back_with_its_text() {
+        let ctx = MemoryContext::new();
+        let cases = [
+            ("FROM a AS x\nFROM b\nCMD [\"y\"]\n", Status::Unchanged),
+            ("# restage: ignore\nFROM a\n", Status::Skipped),
+            ("FROM scratch\nCMD [\"y\"]", Status::Skipped),
+        ];
+        for (text, status) in cases {
+            let outcome = rewrite(text, &ctx, &Options::default()).unwrap();
+            assert_eq!(
+                (outcome.status, outcome.dockerfile.as_str()),
+                (status, text)
+            );
+        }
+    }
 }

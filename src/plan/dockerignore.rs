@@ -60,10 +60,23 @@ pub fn review(
         .collect();
     lines.sort();
     lines.dedup();
-    lines.retain(|entry| {
-        let matcher = input.registry.dockerignore_line(entry);
-        !copied.iter().any(|c| matcher.is_excluded(c))
-    });
+    // A line goes when it would exclude a file the Dockerfile copies by name.
+    if !copied.is_empty() {
+        let copied: Vec<(&str, bool)> = copied.iter().map(|c| (*c, is_clean(c))).collect();
+        lines.retain(|entry| {
+            let bounds = LiteralBounds::of(entry);
+            let mut candidates = copied
+                .iter()
+                .filter(|(c, clean)| may_exclude(&bounds, c, *clean))
+                .map(|(c, _)| c)
+                .peekable();
+            if candidates.peek().is_none() {
+                return true;
+            }
+            let matcher = input.registry.dockerignore_line(entry);
+            !candidates.any(|c| matcher.is_excluded(c))
+        });
+    }
     let mut content = String::from(
         "# Proposed by restage: every stage of a multi-stage build still receives the whole\n\
          # build context, so keep it small and keep secrets out of images.\n",
@@ -94,4 +107,134 @@ fn copied_by_name<'i>(input: &PlanInput<'i>) -> Vec<&'i str> {
         .map(|s| s.trim_start_matches("./").trim_end_matches('/'))
         .filter(|s| !s.is_empty() && *s != ".")
         .collect()
+}
+
+/// The literal text a one-pattern `.dockerignore` line starts and ends with, to rule out most
+/// copied paths without running the matcher (every line was checked against every copied
+/// path, most of the review's cost).
+#[derive(Debug)]
+struct LiteralBounds<'l> {
+    /// Before the first special character: a path the pattern matches starts with it.
+    prefix: &'l str,
+    /// After the last special character: a path the pattern matches ends with it.
+    suffix: &'l str,
+}
+
+impl<'l> LiteralBounds<'l> {
+    /// Bytes after which (or before which) the pattern is not literal.
+    fn is_special(byte: &u8) -> bool {
+        matches!(byte, b'*' | b'?' | b'[' | b']' | b'\\')
+    }
+
+    /// The bounds of a line that is one exclusion pattern already in its cleaned form (but
+    /// for a trailing `/`), as the profiles' lines are; `None` (check every path) for
+    /// anything else: a comment, an `!` exception, a `/`, `.` or `..` the matcher cleans,
+    /// whitespace.
+    fn of(line: &'l str) -> Option<Self> {
+        let pattern = line.strip_suffix('/').unwrap_or(line);
+        // Printable ASCII without spaces: nothing to trim, one line (non-ASCII lines, rare,
+        // are always checked).
+        let plain = !pattern.starts_with(['!', '#'])
+            && pattern.bytes().all(|b| b.is_ascii_graphic())
+            && is_clean(pattern);
+        if !plain {
+            return None;
+        }
+        // The special characters are ASCII, so these are character boundaries.
+        let bytes = pattern.as_bytes();
+        let prefix_end = bytes
+            .iter()
+            .position(Self::is_special)
+            .unwrap_or(bytes.len());
+        let suffix_start = bytes
+            .iter()
+            .rposition(Self::is_special)
+            .map_or(0, |at| at + 1);
+        Some(Self {
+            prefix: &pattern[..prefix_end],
+            suffix: &pattern[suffix_start..],
+        })
+    }
+}
+
+/// Whether a relative path has no empty, `.` or `..` part: the matcher's cleaning leaves it
+/// as it is.
+fn is_clean(path: &str) -> bool {
+    path.as_bytes()
+        .split(|b| *b == b'/')
+        .all(|part| !part.is_empty() && part != b"." && part != b"..")
+}
+
+/// Whether [`crate::source::DockerIgnore::is_excluded`] could say yes for `path` (always,
+/// without bounds or for a path that is not clean, which the matcher cleans first). A pattern
+/// excludes a path when it matches the path or one of its parent folders; a match starts
+/// with the pattern's literal prefix and ends with its literal suffix, so the path starts
+/// with the prefix and ends with the suffix (or has it right before a `/`).
+fn may_exclude(bounds: &Option<LiteralBounds<'_>>, path: &str, clean: bool) -> bool {
+    let Some(bounds) = bounds else {
+        return true;
+    };
+    if !clean {
+        return true;
+    }
+    let ends_with_suffix = |end: usize| path.as_bytes()[..end].ends_with(bounds.suffix.as_bytes());
+    path.starts_with(bounds.prefix)
+        && (ends_with_suffix(path.len())
+            || path
+                .bytes()
+                .enumerate()
+                .any(|(slash, b)| b == b'/' && ends_with_suffix(slash)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::DockerIgnore;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn a_path_ruled_out_by_the_literal_bounds_is_not_excluded(
+            line in "!?[ab/*]{0,3}(\\[a-b\\]|\\?|\\\\a|\\.)?[ab/*]{0,3}",
+            path in "[ab/]{0,6}|[ab./]{0,6}",
+        ) {
+            let matcher = DockerIgnore::parse(&line);
+            let bounds = LiteralBounds::of(&line);
+            if !may_exclude(&bounds, &path, is_clean(&path)) {
+                proptest::prop_assert!(!matcher.is_excluded(&path), "{line:?} {path:?} {bounds:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn literal_bounds_rule_out_paths_that_cannot_match() {
+        let bounds = LiteralBounds::of;
+        assert!(!may_exclude(
+            &bounds("**/*.key"),
+            "gradlew",
+            is_clean("gradlew")
+        ));
+        assert!(may_exclude(
+            &bounds("**/*.key"),
+            "a/id.key",
+            is_clean("a/id.key")
+        ));
+        assert!(may_exclude(
+            &bounds("**/*.key"),
+            "id.key/x",
+            is_clean("id.key/x")
+        ));
+        assert!(!may_exclude(
+            &bounds("build/"),
+            "build.gradle.kts",
+            is_clean("build.gradle.kts")
+        ));
+        assert!(may_exclude(
+            &bounds("build/"),
+            "build/libs",
+            is_clean("build/libs")
+        ));
+        assert!(may_exclude(&bounds("!build"), "x", is_clean("x")));
+        assert!(may_exclude(&bounds("a"), "./b", is_clean("./b")));
+    }
 }

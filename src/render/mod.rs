@@ -9,6 +9,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -70,7 +71,7 @@ struct LayoutContext<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     trailer: Option<&'a [Step]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    step_templates: Option<BTreeMap<&'static str, String>>,
+    step_templates: Option<BTreeMap<&'static str, Cow<'static, str>>>,
 }
 
 /// One stage as `Dockerfile.j2` sees it (see [`LayoutContext`]).
@@ -93,9 +94,6 @@ struct StepContext<'a> {
     package_manager: Option<&'a str>,
 }
 
-/// The embedded template that writes kept instructions; [`Templates`] writes them itself
-/// unless it is replaced.
-const KEPT_TEMPLATE: &str = "step/kept.j2";
 /// The layout template.
 const LAYOUT_TEMPLATE: &str = "Dockerfile.j2";
 
@@ -106,8 +104,12 @@ pub struct Templates {
     names: BTreeSet<String>,
     /// `Dockerfile.j2` came from `--templates-dir`: it gets the steps, not only their text.
     custom_layout: bool,
-    /// `step/kept.j2` is the embedded one, so kept instructions are written without it.
-    native_kept: bool,
+    /// The templates a `--templates-dir` replaced or added; a step whose template is an
+    /// embedded one left as it is may be written without a template call.
+    replaced: BTreeSet<String>,
+    /// Some template overrides a step for one profile (`<profile>/step/<kind>.j2`), so a
+    /// step's template name has to be looked up; without one it is `step/<kind>.j2`.
+    profile_overrides: bool,
 }
 
 impl Templates {
@@ -131,12 +133,15 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
-        let (mut custom_layout, mut native_kept) = (false, true);
+        let mut custom_layout = false;
+        let mut profile_overrides = false;
+        let mut replaced = BTreeSet::new();
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
                 names.insert(name.clone());
+                replaced.insert(name.clone());
                 custom_layout |= name == LAYOUT_TEMPLATE;
-                native_kept &= name != KEPT_TEMPLATE;
+                profile_overrides |= name.contains("/step/");
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
@@ -145,28 +150,31 @@ impl Templates {
             env,
             names,
             custom_layout,
-            native_kept,
+            replaced,
+            profile_overrides,
         })
     }
 
-    /// The template that renders a step kind in a stage: `<profile>/step/<kind>.j2` when it
-    /// exists, else `step/<kind>.j2`.
-    fn stage_step_template(&self, profile: &str, kind: &str) -> String {
-        let own = format!("{profile}/step/{kind}.j2");
-        if self.names.contains(&own) {
-            own
-        } else {
-            format!("step/{kind}.j2")
+    /// The template that renders a step in a stage: `<profile>/step/<kind>.j2` when it
+    /// exists, else `step/<kind>.j2` (without a name built per call when no profile
+    /// overrides any step).
+    fn stage_step_template(&self, profile: &str, step: &Step) -> Cow<'static, str> {
+        if self.profile_overrides {
+            let own = format!("{profile}/step/{}.j2", step.kind());
+            if self.names.contains(&own) {
+                return Cow::Owned(own);
+            }
         }
+        Cow::Borrowed(shared_step_template(step))
     }
 
     /// For each step kind in the plan's stages, the template that renders it.
-    fn step_templates(&self, plan: &Plan) -> BTreeMap<&'static str, String> {
+    fn step_templates(&self, plan: &Plan) -> BTreeMap<&'static str, Cow<'static, str>> {
         let mut out = BTreeMap::new();
         for step in plan.stages.iter().flat_map(|s| &s.steps) {
             let kind = step.kind();
             if !out.contains_key(kind) {
-                out.insert(kind, self.stage_step_template(&plan.profile, kind));
+                out.insert(kind, self.stage_step_template(&plan.profile, step));
             }
         }
         out
@@ -174,34 +182,84 @@ impl Templates {
 
     /// Render a plan into Dockerfile text in the original's line-ending style.
     pub fn render(&self, plan: &Plan, style: TextStyle) -> Result<String> {
+        if self.custom_layout {
+            return self.render_through_layout(plan, style);
+        }
+        let mut out = String::with_capacity(text_size_hint(plan));
+        self.write_embedded_layout(plan, &mut out)?;
+        Ok(apply_style(out, style))
+    }
+
+    /// What the embedded `Dockerfile.j2` writes, without a template call: the directives,
+    /// the syntax line, the header, each stage's `FROM` line and body (a blank line between
+    /// stages, and above the first when a header was written), and the trailer. The layout
+    /// is most of a small file's render cost and copies the whole text on big files;
+    /// `the_embedded_layout_is_written_as_its_template_writes_it` checks the two agree.
+    fn write_embedded_layout(&self, plan: &Plan, out: &mut String) -> Result<()> {
+        self.render_outside(plan, &plan.directives, out)?;
+        if plan.add_syntax_directive {
+            out.push_str("# syntax=docker/dockerfile:1\n");
+        }
+        let header_start = out.len();
+        self.render_outside(plan, &plan.header, out)?;
+        let has_header = out.len() > header_start;
+        for (i, stage) in plan.stages.iter().enumerate() {
+            if i > 0 || has_header {
+                out.push('\n');
+            }
+            out.push_str("FROM ");
+            // `{% if stage.platform %}`: an empty string is false too.
+            if let Some(platform) = stage.platform.as_deref().filter(|p| !p.is_empty()) {
+                out.push_str("--platform=");
+                out.push_str(platform);
+                out.push(' ');
+            }
+            out.push_str(&stage.from);
+            out.push_str(" AS ");
+            out.push_str(&stage.name);
+            out.push('\n');
+            self.render_body(plan, stage, out)?;
+        }
+        self.render_outside(plan, &plan.trailer, out)
+    }
+
+    /// Render through a `Dockerfile.j2` from `--templates-dir`, which gets the steps as well
+    /// as their text (see [`LayoutContext`]).
+    fn render_through_layout(&self, plan: &Plan, style: TextStyle) -> Result<String> {
         let layout = self
             .env
             .get_template(LAYOUT_TEMPLATE)
             .map_err(template_error)?;
-        let custom_layout = self.custom_layout;
         let step_templates = self.step_templates(plan);
         let mut stages = Vec::with_capacity(plan.stages.len());
         for stage in &plan.stages {
+            let mut body = String::new();
+            self.render_body(plan, stage, &mut body)?;
             stages.push(StageContext {
                 name: &stage.name,
                 from: &stage.from,
                 platform: stage.platform.as_deref(),
-                body: self.render_body(plan, stage, &step_templates)?,
-                steps: custom_layout.then_some(stage.steps.as_slice()),
+                body,
+                steps: Some(stage.steps.as_slice()),
             });
         }
+        let outside = |steps: &[Step]| -> Result<String> {
+            let mut text = String::new();
+            self.render_outside(plan, steps, &mut text)?;
+            Ok(text)
+        };
         let context = LayoutContext {
             profile: &plan.profile,
             package_manager: plan.package_manager.as_deref(),
             add_syntax_directive: plan.add_syntax_directive,
-            directives_text: self.render_outside(plan, &plan.directives)?,
-            header_text: self.render_outside(plan, &plan.header)?,
+            directives_text: outside(&plan.directives)?,
+            header_text: outside(&plan.header)?,
             stages,
-            trailer_text: self.render_outside(plan, &plan.trailer)?,
-            directives: custom_layout.then_some(plan.directives.as_slice()),
-            header: custom_layout.then_some(plan.header.as_slice()),
-            trailer: custom_layout.then_some(plan.trailer.as_slice()),
-            step_templates: custom_layout.then_some(step_templates),
+            trailer_text: outside(&plan.trailer)?,
+            directives: Some(plan.directives.as_slice()),
+            header: Some(plan.header.as_slice()),
+            trailer: Some(plan.trailer.as_slice()),
+            step_templates: Some(step_templates),
         };
         let text = layout
             .render(Value::from(Serde(context)))
@@ -211,13 +269,7 @@ impl Templates {
 
     /// A stage's steps, one after the other, with a blank line above a kept instruction that
     /// had one in the original (unless it comes first).
-    fn render_body(
-        &self,
-        plan: &Plan,
-        stage: &Stage,
-        templates: &BTreeMap<&'static str, String>,
-    ) -> Result<String> {
-        let mut out = String::new();
+    fn render_body(&self, plan: &Plan, stage: &Stage, out: &mut String) -> Result<()> {
         for (i, step) in stage.steps.iter().enumerate() {
             if i > 0
                 && matches!(
@@ -230,24 +282,26 @@ impl Templates {
             {
                 out.push('\n');
             }
-            let template = templates.get(step.kind()).map_or("", String::as_str);
-            self.render_step(plan, step, template, &mut out)?;
+            let template = self.stage_step_template(&plan.profile, step);
+            self.render_step(plan, step, &template, out)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Steps outside the stages (directives, header, trailer), through `step/<kind>.j2`.
-    fn render_outside(&self, plan: &Plan, steps: &[Step]) -> Result<String> {
-        let mut out = String::new();
+    fn render_outside(&self, plan: &Plan, steps: &[Step], out: &mut String) -> Result<()> {
         for step in steps {
-            let template = format!("step/{}.j2", step.kind());
-            self.render_step(plan, step, &template, &mut out)?;
+            self.render_step(plan, step, shared_step_template(step), out)?;
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// One step through its template. Kept instructions are written here when the embedded
-    /// `step/kept.j2` applies (the same text, without a template call per kept line).
+    /// One step through its template. When that is an embedded template with nothing
+    /// distro-specific in it (`kept`, `run`, `copy`, `workdir`, `env`, `user`, `exec`,
+    /// `comment`), the step is written here: the same text without a template call, which
+    /// costs a few µs per step (`native_steps_are_written_as_their_templates_write_them`).
+    /// `create_user` and `packages` choose commands by distro, so they always go through
+    /// their templates.
     fn render_step(
         &self,
         plan: &Plan,
@@ -255,13 +309,10 @@ impl Templates {
         template: &str,
         out: &mut String,
     ) -> Result<()> {
-        if let Step::Kept {
-            text, add_flags, ..
-        } = step
-            && self.native_kept
-            && template == KEPT_TEMPLATE
-        {
-            write_kept(text, add_flags, out);
+        // With no `--templates-dir` template every template is the embedded one.
+        let embedded = self.replaced.is_empty()
+            || (template == shared_step_template(step) && !self.replaced.contains(template));
+        if embedded && write_native(step, out) {
             return Ok(());
         }
         let context = StepContext {
@@ -279,13 +330,140 @@ impl Templates {
     }
 }
 
-/// What the embedded `step/kept.j2` writes: the text, with `add_flags` after the keyword.
-fn write_kept(text: &str, add_flags: &[String], out: &mut String) {
-    if add_flags.is_empty() {
-        out.push_str(text);
-    } else {
-        out.push_str(&insert_flags(text.to_string(), add_flags.to_vec()));
+/// What the embedded template of a step writes, for the templates that only put the step's
+/// fields in place; `false` (nothing written) for `create_user` and `packages`.
+fn write_native(step: &Step, out: &mut String) -> bool {
+    match step {
+        Step::Kept {
+            text, add_flags, ..
+        } => write_kept(text, add_flags, out),
+        Step::Run { mounts, command } => {
+            out.push_str("RUN ");
+            for mount in mounts {
+                out.push_str("--mount=");
+                out.push_str(mount);
+                out.push(' ');
+            }
+            push_line(out, &[command]);
+        }
+        Step::Copy {
+            from,
+            chown,
+            sources,
+            dest,
+        } => {
+            out.push_str("COPY ");
+            // `{% if step.from %}`: an empty string is false too.
+            if let Some(from) = from.as_deref().filter(|f| !f.is_empty()) {
+                out.push_str("--from=");
+                out.push_str(from);
+                out.push(' ');
+            }
+            if let Some(chown) = chown.as_deref().filter(|c| !c.is_empty()) {
+                out.push_str("--chown=");
+                out.push_str(chown);
+                out.push(' ');
+            }
+            for (i, source) in sources.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(source);
+            }
+            push_line(out, &[" ", dest]);
+        }
+        Step::Workdir { path } => push_line(out, &["WORKDIR ", path]),
+        Step::Env { name, value } => push_line(out, &["ENV ", name, "=", value]),
+        Step::User { name } => push_line(out, &["USER ", name]),
+        Step::Exec { keyword, args } => push_line(out, &[keyword, " ", &exec_form(args.clone())]),
+        Step::Comment { text } => push_line(out, &["# ", text]),
+        Step::CreateUser { .. } | Step::Packages { .. } => return false,
     }
+    true
+}
+
+/// The parts one after the other, then a newline.
+fn push_line(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+    out.push('\n');
+}
+
+/// The shared template of a step's kind, `step/<kind>.j2` (a fixed name per kind, so no
+/// name is built per step).
+fn shared_step_template(step: &Step) -> &'static str {
+    match step {
+        Step::Kept { .. } => "step/kept.j2",
+        Step::Run { .. } => "step/run.j2",
+        Step::Copy { .. } => "step/copy.j2",
+        Step::Workdir { .. } => "step/workdir.j2",
+        Step::Env { .. } => "step/env.j2",
+        Step::User { .. } => "step/user.j2",
+        Step::CreateUser { .. } => "step/create_user.j2",
+        Step::Packages { .. } => "step/packages.j2",
+        Step::Exec { .. } => "step/exec.j2",
+        Step::Comment { .. } => "step/comment.j2",
+    }
+}
+
+/// Roughly the length of the rendered text: every kept instruction's text plus a line for
+/// everything else, so the output is written into one allocation on big files.
+fn text_size_hint(plan: &Plan) -> usize {
+    let step_len = |step: &Step| match step {
+        Step::Kept { text, .. } => text.len() + 1,
+        _ => 64,
+    };
+    let outside = plan
+        .directives
+        .iter()
+        .chain(&plan.header)
+        .chain(&plan.trailer)
+        .map(step_len)
+        .sum::<usize>();
+    let stages = plan
+        .stages
+        .iter()
+        .map(|s| 64 + s.steps.iter().map(step_len).sum::<usize>())
+        .sum::<usize>();
+    64 + outside + stages
+}
+
+/// What the embedded `step/kept.j2` writes: the text, with `add_flags` after the keyword
+/// (as [`insert_flags`] does, written straight into `out`).
+fn write_kept(text: &str, add_flags: &[String], out: &mut String) {
+    let at = if add_flags.is_empty() {
+        None
+    } else {
+        keyword_end(text)
+    };
+    let Some(at) = at else {
+        out.push_str(text);
+        return;
+    };
+    out.push_str(&text[..at]);
+    for flag in add_flags {
+        out.push_str(" --");
+        out.push_str(flag);
+    }
+    out.push_str(&text[at..]);
+}
+
+/// The byte offset right after the keyword of an instruction's text (whose text may start
+/// with comment lines), or `None` when there is no instruction line.
+fn keyword_end(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            offset += line.len();
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let keyword_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+        return Some(offset + indent + keyword_len);
+    }
+    None
 }
 
 fn template_error(err: minijinja::Error) -> Error {
@@ -335,22 +513,12 @@ fn exec_form(args: Vec<String>) -> String {
 }
 
 /// Insert `--flag` words right after the keyword of a kept instruction (whose text may start
-/// with comment lines).
+/// with comment lines). The `insert_flags` filter of templates.
 fn insert_flags(text: String, flags: Vec<String>) -> String {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            offset += line.len();
-            continue;
-        }
-        let indent = line.len() - trimmed.len();
-        let keyword_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
-        let at = offset + indent + keyword_len;
-        let inserted: String = flags.iter().map(|f| format!(" --{f}")).collect();
-        return format!("{}{}{}", &text[..at], inserted, &text[at..]);
-    }
-    text
+    let mut out =
+        String::with_capacity(text.len() + flags.iter().map(|f| f.len() + 3).sum::<usize>());
+    write_kept(&text, &flags, &mut out);
+    out
 }
 
 /// Follow the original's line endings and final newline.
@@ -542,6 +710,170 @@ mod tests {
         );
     }
 
+    /// A step of any kind from a few fixed texts (kept ones with and without comments,
+    /// flags and blank lines).
+    fn any_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
+        use crate::plan::Step;
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..3usize, any::<bool>(), any::<bool>()).prop_map(|(text, flag, blank)| {
+                let text = ["RUN a\n", "# note\nRUN  b \\\n  c\n", "# only a comment\n"][text];
+                kept(
+                    text,
+                    if flag {
+                        &["mount=type=cache,target=/c"]
+                    } else {
+                        &[]
+                    },
+                    blank,
+                )
+            }),
+            Just(Step::Run {
+                mounts: vec!["type=cache,target=/r".into()],
+                command: "make".into()
+            }),
+            Just(Step::Workdir {
+                path: "/app".into()
+            }),
+            Just(Step::User { name: "app".into() }),
+            Just(Step::Comment { text: "why".into() }),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_embedded_layout_is_written_as_its_template_writes_it(
+            directives in proptest::collection::vec(any_step(), 0..2),
+            header in proptest::collection::vec(any_step(), 0..3),
+            add_syntax_directive: bool,
+            stages in proptest::collection::vec(
+                (proptest::option::of(0..2usize), proptest::collection::vec(any_step(), 0..4)),
+                1..4,
+            ),
+            trailer in proptest::collection::vec(any_step(), 0..2),
+            crlf: bool,
+            final_newline: bool,
+        ) {
+            let mut plan = plan_with("go", Vec::new());
+            plan.directives = directives;
+            plan.header = header;
+            plan.add_syntax_directive = add_syntax_directive;
+            plan.trailer = trailer;
+            plan.stages = stages
+                .into_iter()
+                .enumerate()
+                .map(|(i, (platform, steps))| crate::plan::Stage {
+                    name: format!("s{i}"),
+                    from: "debian".into(),
+                    platform: platform.map(|p| ["", "linux/amd64"][p].to_string()),
+                    steps,
+                })
+                .collect();
+            let templates = Templates::load(None).unwrap();
+            let style = TextStyle { crlf, final_newline };
+            proptest::prop_assert_eq!(
+                templates.render(&plan, style).unwrap(),
+                templates.render_through_layout(&plan, style).unwrap()
+            );
+        }
+    }
+
+    /// A step through its embedded template, the way [`Templates`] renders one without the
+    /// native shortcut.
+    fn through_template(templates: &Templates, step: &crate::plan::Step) -> String {
+        let context = StepContext {
+            step,
+            profile: "go",
+            package_manager: None,
+        };
+        templates
+            .env
+            .get_template(shared_step_template(step))
+            .unwrap()
+            .render(Value::from(Serde(context)))
+            .unwrap()
+    }
+
+    #[test]
+    fn kept_flags_go_after_the_keyword_as_the_kept_template_puts_them() {
+        let templates = Templates::load(None).unwrap();
+        for text in ["RUN a\n", "# c\n  RUN\tb\n", "# only\n", "", "RUN"] {
+            for flags in [&[][..], &["x=1".to_string(), "y".to_string()][..]] {
+                let mut native = String::new();
+                write_kept(text, flags, &mut native);
+                let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+                let step = kept(text, &flags, false);
+                assert_eq!(
+                    native,
+                    through_template(&templates, &step),
+                    "{text:?} {flags:?}"
+                );
+            }
+        }
+    }
+
+    /// A step of a kind written natively, with any text in its fields.
+    fn any_native_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
+        use crate::plan::Step;
+        use proptest::prelude::*;
+        // Empty texts often: templates test `{% if step.from %}`, false for "".
+        let text = || {
+            prop_oneof![
+                Just(String::new()),
+                "[a-z \"'{}%#=\\\\\n\t\u{e9}\u{1f600}-]{1,8}"
+            ]
+        };
+        let texts = move || proptest::collection::vec(text(), 0..3);
+        prop_oneof![
+            (texts(), text()).prop_map(|(mounts, command)| Step::Run { mounts, command }),
+            (
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                texts(),
+                text()
+            )
+                .prop_map(|(from, chown, sources, dest)| Step::Copy {
+                    from,
+                    chown,
+                    sources,
+                    dest
+                }),
+            text().prop_map(|path| Step::Workdir { path }),
+            (text(), text()).prop_map(|(name, value)| Step::Env { name, value }),
+            text().prop_map(|name| Step::User { name }),
+            (text(), texts()).prop_map(|(keyword, args)| Step::Exec { keyword, args }),
+            text().prop_map(|text| Step::Comment { text }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #[test]
+        fn native_steps_are_written_as_their_templates_write_them(step in any_native_step()) {
+            let templates = Templates::load(None).unwrap();
+            let mut native = String::new();
+            proptest::prop_assert!(write_native(&step, &mut native));
+            proptest::prop_assert_eq!(native, through_template(&templates, &step));
+        }
+    }
+
+    #[test]
+    fn steps_that_choose_by_distro_go_through_their_templates() {
+        let mut out = String::new();
+        let create_user = crate::plan::Step::CreateUser {
+            family: "alpine".into(),
+            name: "app".into(),
+            uid: 1,
+        };
+        let packages = crate::plan::Step::Packages {
+            manager: "apk".into(),
+            packages: vec!["curl".into()],
+        };
+        assert!(!write_native(&create_user, &mut out));
+        assert!(!write_native(&packages, &mut out));
+        assert_eq!(out, "");
+    }
+
     #[test]
     fn crlf_is_added_only_where_missing() {
         assert_eq!(to_crlf("a\nb\r\n\nc"), "a\r\nb\r\n\r\nc");
@@ -601,6 +933,7 @@ mod tests {
             assert_eq!(json["kind"], step.kind());
             let file = format!("step/{}.j2", step.kind());
             assert!(EMBEDDED.iter().any(|(n, _)| *n == file), "{file}");
+            assert_eq!(shared_step_template(&step), file);
         }
     }
 

@@ -346,18 +346,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 continue;
             }
             let sources = inst.values().all_but_last();
-            if sources
-                .iter()
-                .all(|s| is_manifest(s, self.planner.input.profile))
-            {
-                continue;
-            }
             let dest = resolve(
                 entry.workdir.as_deref(),
                 &inst.values()[inst.values().len() - 1],
             );
-            let outside = dest != app_dir
-                && !dest.starts_with(&format!("{}/", app_dir.trim_end_matches('/')));
+            let outside = dest != app_dir && !is_inside(&dest, app_dir.trim_end_matches('/'));
             let named = sources.iter().any(|s| {
                 let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
                 !base.is_empty() && start.words.iter().any(|w| w.ends_with(base))
@@ -365,7 +358,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let already = steps
                 .iter()
                 .any(|s| matches!(s, Step::Kept { line, .. } if *line == inst.start_line));
-            if (outside || named) && !already {
+            // Manifests last: the costliest test, and most COPYs are ruled out before it.
+            if (outside || named)
+                && !already
+                && !sources
+                    .iter()
+                    .all(|s| is_manifest(s, self.planner.input.profile))
+            {
                 steps.push(Step::Kept {
                     line: inst.start_line,
                     text: entry.text.to_string(),
