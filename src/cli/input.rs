@@ -71,14 +71,15 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
             let name = display_path(path);
             // Opening a FIFO would block until a writer comes; devices and sockets are no
             // Dockerfiles either. Streams come through `-`.
-            if let Ok(meta) = std::fs::metadata(path) {
-                if !meta.is_file() && !meta.is_dir() {
-                    return Err(Error::new(
-                        ErrorKind::Input,
-                        "not a regular file (a FIFO, socket or device); pipe it to `restage -` instead",
-                    )
-                    .with_path(&name));
-                }
+            if let Ok(meta) = std::fs::metadata(path)
+                && !meta.is_file()
+                && !meta.is_dir()
+            {
+                return Err(Error::new(
+                    ErrorKind::Input,
+                    "not a regular file (a FIFO, socket or device); pipe it to `restage -` instead",
+                )
+                .with_path(&name));
             }
             let text = SourceFile::read(path)
                 .map_err(|e| relabel(e, &name))?

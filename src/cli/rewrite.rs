@@ -343,26 +343,25 @@ fn rewrite_one(
             engine.rewrite(&loaded.text, &ctx, &options)
         })?
         .map_err(name_it)?;
-    if outcome.status == Status::Rewritten {
-        if let Some(overridden) = outcome
+    if outcome.status == Status::Rewritten
+        && let Some(overridden) = outcome
             .profile
             .as_deref()
             .and_then(|p| settings.profiles.get(p))
-        {
-            let mut what = Vec::new();
-            if overridden.images.is_some() {
-                what.push("runtime images");
-            }
-            if !overridden.commands.is_empty() {
-                what.push("commands");
-            }
-            if !what.is_empty() {
-                outcome.decisions.push(Decision {
-                    what: format!("{} from {origin}", what.join(" and ")),
-                    why: "the configuration file overrides the profile's".into(),
-                    confidence: 1.0,
-                });
-            }
+    {
+        let mut what = Vec::new();
+        if overridden.images.is_some() {
+            what.push("runtime images");
+        }
+        if !overridden.commands.is_empty() {
+            what.push("commands");
+        }
+        if !what.is_empty() {
+            outcome.decisions.push(Decision {
+                what: format!("{} from {origin}", what.join(" and ")),
+                why: "the configuration file overrides the profile's".into(),
+                confidence: 1.0,
+            });
         }
     }
     let mut done = apply_outcome(loaded, &context_dir, outcome, mode)?;
@@ -433,10 +432,11 @@ fn apply_outcome(
         }
     }
 
-    if mode == Mode::Write && text_changed {
-        if let Some(path) = &loaded.path {
-            backend::write(path, &outcome.dockerfile)?;
-        }
+    if mode == Mode::Write
+        && text_changed
+        && let Some(path) = &loaded.path
+    {
+        backend::write(path, &outcome.dockerfile)?;
     }
     Ok(Done {
         outcome,

@@ -503,12 +503,12 @@ fn verify(
                 Err(why) => problems.push(why),
             }
         }
-        if let (Some(b), Some(a)) = (before.size, after.size) {
-            if a > b {
-                problems.push(format!(
-                    "the rewrite is larger than the original ({a} > {b} bytes)"
-                ));
-            }
+        if let (Some(b), Some(a)) = (before.size, after.size)
+            && a > b
+        {
+            problems.push(format!(
+                "the rewrite is larger than the original ({a} > {b} bytes)"
+            ));
         }
 
         if after.build.is_some() {

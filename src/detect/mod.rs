@@ -551,22 +551,22 @@ fn substitute_args(text: &str, args: &BTreeMap<String, String>) -> String {
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        if let Some(inner) = after.strip_prefix('{') {
-            if let Some(end) = inner.find('}') {
-                let expr = &inner[..end];
-                let (name, default) = match expr.split_once(":-").or_else(|| expr.split_once('-')) {
-                    Some((n, d)) => (n, Some(d)),
-                    None => (expr, None),
-                };
-                let value = args
-                    .get(name)
-                    .filter(|v| !v.is_empty())
-                    .cloned()
-                    .or(default.map(str::to_string));
-                out.push_str(&value.unwrap_or_default());
-                rest = &inner[end + 1..];
-                continue;
-            }
+        if let Some(inner) = after.strip_prefix('{')
+            && let Some(end) = inner.find('}')
+        {
+            let expr = &inner[..end];
+            let (name, default) = match expr.split_once(":-").or_else(|| expr.split_once('-')) {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            let value = args
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .or(default.map(str::to_string));
+            out.push_str(&value.unwrap_or_default());
+            rest = &inner[end + 1..];
+            continue;
         }
         let len = after
             .char_indices()
@@ -808,12 +808,11 @@ impl<'f, 'c> FileSet<'f, 'c> {
     fn for_each_match(&self, rule: &PathPattern<'_>, mut f: impl FnMut(&'f ContextFile<'c>)) {
         // A pattern ending in a literal byte matches no file when no name or path ends in it
         // (not `/`: the one in a trailing `**/` may match nothing).
-        if let Some(&b) = rule.text.as_bytes().last() {
-            if !matches!(b, b'*' | b'?' | b'/')
-                && self.ends[usize::from(b >> 6)] >> (b & 63) & 1 == 0
-            {
-                return;
-            }
+        if let Some(&b) = rule.text.as_bytes().last()
+            && !matches!(b, b'*' | b'?' | b'/')
+            && self.ends[usize::from(b >> 6)] >> (b & 63) & 1 == 0
+        {
+            return;
         }
         if rule.literal() && !rule.slash && self.files.len() > Self::INDEX_ABOVE {
             if rule.text.len() > GLOB_MAX {
@@ -1909,10 +1908,10 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         if filled.contains(&probe.name) {
             continue;
         }
-        if let Some((value, _)) = env.eval(probe, plan) {
-            if facts.set(&probe.name, value) {
-                filled.insert(probe.name.clone());
-            }
+        if let Some((value, _)) = env.eval(probe, plan)
+            && facts.set(&probe.name, value)
+        {
+            filled.insert(probe.name.clone());
         }
     }
     let existing = |pattern: &str| -> Vec<String> {

@@ -234,24 +234,20 @@ fn push_command<'a>(
             if let Some(pos) = rest
                 .iter()
                 .position(|w| w.starts_with('-') && w.contains('c') && !w.starts_with("--"))
+                && pos + 1 < rest.len()
+                && rest[..pos].iter().all(|w| w.starts_with('-'))
+                && depth < 4
             {
-                if pos + 1 < rest.len()
-                    && rest[..pos].iter().all(|w| w.starts_with('-'))
-                    && depth < 4
-                {
-                    match &rest[pos + 1] {
-                        &Cow::Borrowed(script) => {
-                            split_segments(script, &mut Vec::new(), |segment| {
-                                push_command(segment, prefixes, out, depth + 1);
-                            })
-                        }
-                        Cow::Owned(script) => split_segments(script, &mut Vec::new(), |segment| {
-                            let mut segment = owned(std::mem::take(segment));
-                            push_command(&mut segment, prefixes, out, depth + 1);
-                        }),
-                    }
-                    return;
+                match &rest[pos + 1] {
+                    &Cow::Borrowed(script) => split_segments(script, &mut Vec::new(), |segment| {
+                        push_command(segment, prefixes, out, depth + 1);
+                    }),
+                    Cow::Owned(script) => split_segments(script, &mut Vec::new(), |segment| {
+                        let mut segment = owned(std::mem::take(segment));
+                        push_command(&mut segment, prefixes, out, depth + 1);
+                    }),
                 }
+                return;
             }
             // Drop the wrapper's own options (`sudo -E`, `env -i`).
             while words.get(skip).is_some_and(|w| w.starts_with('-')) {

@@ -374,10 +374,10 @@ pub fn capture_required_literal(pattern: &str) -> &str {
     let mut rest = pattern;
     while !rest.is_empty() {
         let (token, after) = next_token(rest);
-        if let Token::Lit(l) = token {
-            if l.len() > longest.len() {
-                longest = l;
-            }
+        if let Token::Lit(l) = token
+            && l.len() > longest.len()
+        {
+            longest = l;
         }
         rest = after;
     }

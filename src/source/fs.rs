@@ -185,7 +185,7 @@ impl FsContext {
 
 fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
@@ -236,10 +236,10 @@ impl Context for FsContext {
         let max = self.limits.max_file_size;
         let over_cap = || {
             self.read_capped.store(true, Ordering::Relaxed);
-            if let (Ok(mut list), Some(rel)) = (self.oversized.lock(), normalize(path)) {
-                if !list.contains(&rel) {
-                    list.push(rel);
-                }
+            if let (Ok(mut list), Some(rel)) = (self.oversized.lock(), normalize(path))
+                && !list.contains(&rel)
+            {
+                list.push(rel);
             }
             None
         };

@@ -199,13 +199,13 @@ fn accuracy_profile_always_package_manager_95_percent() {
                 ));
             }
         }
-        if let Some(wrapper) = expect.wrapper {
-            if d.facts.wrapper.is_some() != wrapper {
-                wrapper_misses.push(format!(
-                    "{}: wrapper {:?}, expected {wrapper}",
-                    case.name, d.facts.wrapper
-                ));
-            }
+        if let Some(wrapper) = expect.wrapper
+            && d.facts.wrapper.is_some() != wrapper
+        {
+            wrapper_misses.push(format!(
+                "{}: wrapper {:?}, expected {wrapper}",
+                case.name, d.facts.wrapper
+            ));
         }
     }
     assert!(

@@ -121,57 +121,58 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 continue;
             }
             let is_start = inst.is("CMD") || inst.is("ENTRYPOINT");
-            if is_start && Some(unit.line()) == last_start_line {
-                if let Some(translation) = self.translate(start, rule, artifact, workdir) {
-                    push_comments(&unit.entry.text, steps);
-                    let n = start.entrypoint_len;
-                    if translation.same_shape && n > 0 && n < translation.args.len() {
-                        // Keep ENTRYPOINT and CMD apart: `docker run image ARGS` still replaces CMD.
-                        let (entry, cmd) = translation.args.split_at(n);
-                        for (keyword, line, args) in [
-                            ("ENTRYPOINT", start.line, entry),
-                            ("CMD", start.cmd_line, cmd),
-                        ] {
-                            let original = if keyword == "ENTRYPOINT" {
-                                &start.words[..n]
-                            } else {
-                                &start.words[n..]
-                            };
-                            if args == original {
-                                continue;
-                            }
-                            let exec = Step::Exec {
-                                keyword: keyword.into(),
-                                args: args.to_vec(),
-                            };
-                            match steps.iter().position(
-                                |s| matches!(s, Step::Kept { line: l, .. } if Some(*l) == line),
-                            ) {
-                                Some(i) => steps[i] = exec,
-                                None if Some(unit.line()) == line => {
-                                    steps.push(exec);
-                                }
-                                None => {}
-                            }
+            if is_start
+                && Some(unit.line()) == last_start_line
+                && let Some(translation) = self.translate(start, rule, artifact, workdir)
+            {
+                push_comments(&unit.entry.text, steps);
+                let n = start.entrypoint_len;
+                if translation.same_shape && n > 0 && n < translation.args.len() {
+                    // Keep ENTRYPOINT and CMD apart: `docker run image ARGS` still replaces CMD.
+                    let (entry, cmd) = translation.args.split_at(n);
+                    for (keyword, line, args) in [
+                        ("ENTRYPOINT", start.line, entry),
+                        ("CMD", start.cmd_line, cmd),
+                    ] {
+                        let original = if keyword == "ENTRYPOINT" {
+                            &start.words[..n]
+                        } else {
+                            &start.words[n..]
+                        };
+                        if args == original {
+                            continue;
                         }
-                        if !steps.iter().any(
-                            |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword),
+                        let exec = Step::Exec {
+                            keyword: keyword.into(),
+                            args: args.to_vec(),
+                        };
+                        match steps.iter().position(
+                            |s| matches!(s, Step::Kept { line: l, .. } if Some(*l) == line),
                         ) {
-                            steps.push(unit.step(Vec::new()));
+                            Some(i) => steps[i] = exec,
+                            None if Some(unit.line()) == line => {
+                                steps.push(exec);
+                            }
+                            None => {}
                         }
-                        continue;
                     }
-                    let translated = translation.args;
-                    if !start.keyword.is_empty() && start.keyword != inst.keyword {
-                        // ENTRYPOINT + CMD were combined; the translation replaces both.
-                        steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
+                    if !steps.iter().any(
+                        |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword),
+                    ) {
+                        steps.push(unit.step(Vec::new()));
                     }
-                    steps.push(Step::Exec {
-                        keyword: inst.keyword.to_string(),
-                        args: translated,
-                    });
                     continue;
                 }
+                let translated = translation.args;
+                if !start.keyword.is_empty() && start.keyword != inst.keyword {
+                    // ENTRYPOINT + CMD were combined; the translation replaces both.
+                    steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
+                }
+                steps.push(Step::Exec {
+                    keyword: inst.keyword.to_string(),
+                    args: translated,
+                });
+                continue;
             }
             if is_start
                 && self.family == "distroless"
