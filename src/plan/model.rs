@@ -105,22 +105,39 @@ pub enum Step {
     },
 }
 
-impl Step {
-    /// The step's kind as the templates name it (`kept`, `run`, `create_user`, ...).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Step::Kept { .. } => "kept",
-            Step::Run { .. } => "run",
-            Step::Copy { .. } => "copy",
-            Step::Workdir { .. } => "workdir",
-            Step::Env { .. } => "env",
-            Step::User { .. } => "user",
-            Step::CreateUser { .. } => "create_user",
-            Step::Packages { .. } => "packages",
-            Step::Exec { .. } => "exec",
-            Step::Comment { .. } => "comment",
+/// Each step kind's name and its shared template, written once so the two cannot disagree.
+macro_rules! step_kinds {
+    ($($variant:ident => $kind:literal),* $(,)?) => {
+        impl Step {
+            /// The step's kind as the templates name it (`kept`, `run`, `create_user`, ...).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Step::$variant { .. } => $kind,)*
+                }
+            }
+
+            /// The template every profile shares for this kind, `step/<kind>.j2` (a static
+            /// name, so none is built per step).
+            pub fn shared_template(&self) -> &'static str {
+                match self {
+                    $(Step::$variant { .. } => concat!("step/", $kind, ".j2"),)*
+                }
+            }
         }
-    }
+    };
+}
+
+step_kinds! {
+    Kept => "kept",
+    Run => "run",
+    Copy => "copy",
+    Workdir => "workdir",
+    Env => "env",
+    User => "user",
+    CreateUser => "create_user",
+    Packages => "packages",
+    Exec => "exec",
+    Comment => "comment",
 }
 
 /// Where an original instruction went. The keyword and stage names are static strings in the

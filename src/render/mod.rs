@@ -165,7 +165,7 @@ impl Templates {
                 return Cow::Owned(own);
             }
         }
-        Cow::Borrowed(shared_step_template(step))
+        Cow::Borrowed(step.shared_template())
     }
 
     /// For each step kind in the plan's stages, the template that renders it.
@@ -291,7 +291,7 @@ impl Templates {
     /// Steps outside the stages (directives, header, trailer), through `step/<kind>.j2`.
     fn render_outside(&self, plan: &Plan, steps: &[Step], out: &mut String) -> Result<()> {
         for step in steps {
-            self.render_step(plan, step, shared_step_template(step), out)?;
+            self.render_step(plan, step, step.shared_template(), out)?;
         }
         Ok(())
     }
@@ -311,7 +311,7 @@ impl Templates {
     ) -> Result<()> {
         // With no `--templates-dir` template every template is the embedded one.
         let embedded = self.replaced.is_empty()
-            || (template == shared_step_template(step) && !self.replaced.contains(template));
+            || (template == step.shared_template() && !self.replaced.contains(template));
         if embedded && write_native(step, out) {
             return Ok(());
         }
@@ -388,23 +388,6 @@ fn push_line(out: &mut String, parts: &[&str]) {
         out.push_str(part);
     }
     out.push('\n');
-}
-
-/// The shared template of a step's kind, `step/<kind>.j2` (a fixed name per kind, so no
-/// name is built per step).
-fn shared_step_template(step: &Step) -> &'static str {
-    match step {
-        Step::Kept { .. } => "step/kept.j2",
-        Step::Run { .. } => "step/run.j2",
-        Step::Copy { .. } => "step/copy.j2",
-        Step::Workdir { .. } => "step/workdir.j2",
-        Step::Env { .. } => "step/env.j2",
-        Step::User { .. } => "step/user.j2",
-        Step::CreateUser { .. } => "step/create_user.j2",
-        Step::Packages { .. } => "step/packages.j2",
-        Step::Exec { .. } => "step/exec.j2",
-        Step::Comment { .. } => "step/comment.j2",
-    }
 }
 
 /// Roughly the length of the rendered text: every kept instruction's text plus a line for
@@ -788,7 +771,7 @@ mod tests {
         };
         templates
             .env
-            .get_template(shared_step_template(step))
+            .get_template(step.shared_template())
             .unwrap()
             .render(Value::from(Serde(context)))
             .unwrap()
@@ -933,7 +916,7 @@ mod tests {
             assert_eq!(json["kind"], step.kind());
             let file = format!("step/{}.j2", step.kind());
             assert!(EMBEDDED.iter().any(|(n, _)| *n == file), "{file}");
-            assert_eq!(shared_step_template(&step), file);
+            assert_eq!(step.shared_template(), file);
         }
     }
 
