@@ -200,6 +200,7 @@ impl Engine {
         // What restage could not look at is part of what it concluded from.
         let mut warnings = plan.warnings.clone();
         warnings.extend(ctx.limit_notes().into_iter().map(|message| Warning {
+            code: crate::plan::WarningCode::ContextNotRead,
             message,
             line: None,
         }));

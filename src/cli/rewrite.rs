@@ -233,10 +233,14 @@ fn why_message(done: &Done) -> String {
     }
     for warning in &outcome.warnings {
         match warning.line {
-            Some(line) => {
-                message.push_str(&format!("\n- warning (line {line}): {}", warning.message))
-            }
-            None => message.push_str(&format!("\n- warning: {}", warning.message)),
+            Some(line) => message.push_str(&format!(
+                "\n- warning[{}] (line {line}): {}",
+                warning.code, warning.message
+            )),
+            None => message.push_str(&format!(
+                "\n- warning[{}]: {}",
+                warning.code, warning.message
+            )),
         }
     }
     message.push_str("\nRun `restage --write` on the file to apply, or `restage` to see the diff.");
@@ -697,8 +701,16 @@ fn write_why(report: &FileReport, done: &Done, err: &mut dyn Write) -> io::Resul
     }
     for warning in &outcome.warnings {
         match warning.line {
-            Some(line) => writeln!(err, "{}:{line}: warning: {}", report.name, warning.message)?,
-            None => writeln!(err, "{}: warning: {}", report.name, warning.message)?,
+            Some(line) => writeln!(
+                err,
+                "{}:{line}: warning[{}]: {}",
+                report.name, warning.code, warning.message
+            )?,
+            None => writeln!(
+                err,
+                "{}: warning[{}]: {}",
+                report.name, warning.code, warning.message
+            )?,
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! context, so propose one when there is none, and warn when an existing one lets secrets into
 //! an image.
 
-use super::model::{NewFile, Warning};
+use super::model::{NewFile, Warning, WarningCode};
 use super::planner::PlanInput;
 
 /// Files that should never reach an image.
@@ -37,6 +37,7 @@ pub fn review(
         if runtime_gets_sources && !leaked.is_empty() {
             let names: Vec<&str> = leaked.iter().map(|s| s.as_str()).collect();
             let warning = Warning {
+                code: WarningCode::SecretInContext,
                 message: format!(
                     ".dockerignore lets {} into the build context, and the runtime stage copies the app's files: add them to .dockerignore",
                     names.join(", ")

@@ -11,5 +11,5 @@ mod planner;
 mod runtime;
 pub mod shell;
 
-pub use model::{Class, Decision, NewFile, Placement, Plan, Stage, Step, Warning};
+pub use model::{Class, Decision, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode};
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

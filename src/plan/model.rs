@@ -181,7 +181,69 @@ pub struct Decision {
 /// Something that might change the app's behaviour.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Warning {
+    /// A stable code, so CI users can filter warnings (`restage --format json | jq`).
+    pub code: WarningCode,
     pub message: String,
     /// 1-based line of the original instruction concerned, if any.
     pub line: Option<usize>,
+}
+
+/// The stable codes of warnings. Each names one kind of behaviour risk; the text form is the
+/// kebab-case name (`user-change`), shown by every output format and listed in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// The build context could not be read whole (size or count limits), so a conclusion may
+    /// miss something.
+    ContextNotRead,
+    /// A step ran in the base image's default directory, which cannot be restored after moving.
+    WorkdirLost,
+    /// A runtime flavour that was asked for could not be used; the default runtime is used.
+    RuntimeFlavourUnavailable,
+    /// Packages the app may need cannot be installed in the chosen runtime (distroless).
+    RuntimePackagesMissing,
+    /// The runtime keeps devDependencies (no safe production-only install).
+    DevDependenciesKept,
+    /// A file matching a secret pattern reaches the build context and the runtime.
+    SecretInContext,
+}
+
+impl WarningCode {
+    /// The code as users see it and filter on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::ContextNotRead => "context-not-read",
+            WarningCode::WorkdirLost => "workdir-lost",
+            WarningCode::RuntimeFlavourUnavailable => "runtime-flavour-unavailable",
+            WarningCode::RuntimePackagesMissing => "runtime-packages-missing",
+            WarningCode::DevDependenciesKept => "dev-dependencies-kept",
+            WarningCode::SecretInContext => "secret-in-context",
+        }
+    }
+}
+
+impl std::fmt::Display for WarningCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WarningCode;
+
+    #[test]
+    fn a_warning_code_shows_as_it_serialises() {
+        for code in [
+            WarningCode::ContextNotRead,
+            WarningCode::WorkdirLost,
+            WarningCode::RuntimeFlavourUnavailable,
+            WarningCode::RuntimePackagesMissing,
+            WarningCode::DevDependenciesKept,
+            WarningCode::SecretInContext,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{code}\""));
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! translations. The code here is the same for every profile.
 
 use super::classify;
-use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning};
+use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
 use super::shell::{self, Command};
@@ -168,8 +168,9 @@ impl<'p, 'a> Planner<'p, 'a> {
         });
     }
 
-    pub fn warn(&mut self, message: impl Into<String>, line: Option<usize>) {
+    pub fn warn(&mut self, code: WarningCode, message: impl Into<String>, line: Option<usize>) {
         self.warnings.push(Warning {
+            code,
             message: message.into(),
             line,
         });
@@ -681,6 +682,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 *current = Some(dir.to_string());
             }
             None => self.warn(
+                WarningCode::WorkdirLost,
                 format!(
                     "line {} ran in the base image's default directory, which restage cannot restore after moving other steps",
                     unit.line()

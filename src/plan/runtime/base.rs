@@ -34,6 +34,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     return choice.image;
                 }
                 Some(_) => self.planner.warn(
+                    WarningCode::RuntimeFlavourUnavailable,
                     format!(
                         "the {} profile's {flavour} runtime is made from its toolchain images, and {} is not one of them; the default runtime is used",
                         profile.name, self.builder_image
@@ -41,6 +42,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     None,
                 ),
                 None => self.planner.warn(
+                    WarningCode::RuntimeFlavourUnavailable,
                     format!(
                         "the {} profile has no {flavour} runtime that is safe for {}; the default runtime is used",
                         profile.name, self.builder_image
@@ -149,6 +151,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         if family == "distroless" {
             self.planner.warn(
+                WarningCode::RuntimePackagesMissing,
                 format!(
                     "the distroless runtime cannot install {}; check the app does not need them",
                     keep.join(", ")

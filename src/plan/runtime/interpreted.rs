@@ -47,6 +47,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 format!("{} has no production-only install", pm.name)
             };
             self.planner.warn(
+                WarningCode::DevDependenciesKept,
                 format!("runtime keeps the whole app folder with all node_modules (devDependencies included): {why}"),
                 start.line,
             );

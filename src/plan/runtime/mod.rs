@@ -8,7 +8,7 @@ mod prepare;
 mod start;
 
 use super::classify::is_manifest;
-use super::model::{Class, Step};
+use super::model::{Class, Step, WarningCode};
 use super::original::resolve;
 use super::planner::{BuildSide, Planner, Skip, Unit};
 use super::shell;
