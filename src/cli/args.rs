@@ -54,7 +54,7 @@ pub enum Command {
 /// `restage manpage [--dir DIR]`.
 #[derive(Debug, Args)]
 pub struct ManpageArgs {
-    /// Write restage.1 and restage-<subcommand>.1 for every subcommand the main page names into
+    /// Write `restage.1` and `restage-<subcommand>.1` for every subcommand the main page names into
     /// this folder, instead of printing restage.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,

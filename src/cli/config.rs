@@ -32,7 +32,7 @@
 //! for that file. Pragmas stay in the output (the pipeline keeps comments).
 //!
 //! What is applied: `test_stage` (file, pragma, flags), `ignore`, and the profile overrides
-//! `images` and `commands` (see [`super::engines`]; `restage config` shows the commands expanded
+//! `images` and `commands` (see `engines`; `restage config` shows the commands expanded
 //! against the profile's). The runtime flavour (`runtime`, file or pragma) is parsed, validated
 //! and shown, but the pipeline has no option for it yet: a rewrite it would affect carries a
 //! warning saying so.
