@@ -29,6 +29,10 @@
 //!
 //! The library never prints and never exits.
 
+// The command-line tool behind the `restage` binary (feature `cli`, on by default). Not part of
+// the library API: it may change in any release.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
 pub mod detect;
 pub mod diagnostic;

@@ -45,9 +45,19 @@ pub enum Command {
     Config(ConfigArgs),
     /// Print a shell completion script (e.g. `restage completions bash > /etc/bash_completion.d/restage`).
     Completions(CompletionsArgs),
-    /// Print the man page (roff), generated from these definitions: `restage manpage > restage.1`.
+    /// Print the man page (roff), generated from these definitions: `restage manpage > restage.1`,
+    /// or write it and one page per subcommand into a folder: `restage manpage --dir man/`.
     #[command(hide = true)]
-    Manpage,
+    Manpage(ManpageArgs),
+}
+
+/// `restage manpage [--dir DIR]`.
+#[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write `restage.1` and `restage-<subcommand>.1` for every subcommand the main page names into
+    /// this folder, instead of printing restage.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `restage config [PATH]`.

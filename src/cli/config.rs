@@ -32,7 +32,7 @@
 //! for that file. Pragmas stay in the output (the pipeline keeps comments).
 //!
 //! What is applied: `test_stage` (file, pragma, flags), `ignore`, and the profile overrides
-//! `images` and `commands` (see [`super::engines`]; `restage config` shows the commands expanded
+//! `images` and `commands` (see `engines`; `restage config` shows the commands expanded
 //! against the profile's). The runtime flavour (`runtime`, file or pragma) is parsed, validated
 //! and shown, but the pipeline has no option for it yet: a rewrite it would affect carries a
 //! warning saying so.
@@ -69,6 +69,10 @@ pub struct ConfigFile {
     /// Settings per profile name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub profiles: BTreeMap<String, ProfileSettings>,
+    /// Where each name under `profiles:` stands in the file (line, column; 1-based), so that an
+    /// unknown name is reported as `file:line:col`.
+    #[serde(skip)]
+    pub profile_at: BTreeMap<String, (usize, usize)>,
 }
 
 /// Settings for one profile.
@@ -163,7 +167,7 @@ impl Loaded {
     pub fn read(path: &Path) -> Result<Loaded, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
         let name = PathBuf::from(shown(path));
-        let file: ConfigFile = serde_saphyr::from_str(&text).map_err(|e| {
+        let mut file: ConfigFile = serde_saphyr::from_str(&text).map_err(|e| {
             let mut error =
                 Error::new(ErrorKind::Usage, yaml_message(&e.to_string())).with_path(&name);
             if let Some(at) = e.location() {
@@ -171,6 +175,7 @@ impl Loaded {
             }
             error
         })?;
+        file.profile_at = profile_keys(&text);
         check(&file, &text).map_err(|(message, line)| {
             let error = Error::new(ErrorKind::Usage, message).with_path(&name);
             match line {
@@ -207,6 +212,33 @@ impl Loaded {
             _ => None,
         }
     }
+}
+
+/// The line and column of each key directly under a top-level `profiles:` in block style.
+fn profile_keys(text: &str) -> BTreeMap<String, (usize, usize)> {
+    let mut keys = BTreeMap::new();
+    let mut inside = false;
+    let mut indent = None;
+    for (n, line) in text.lines().enumerate() {
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let column = line.len() - body.len();
+        if column == 0 {
+            inside = body.starts_with("profiles:");
+            indent = None;
+            continue;
+        }
+        if !inside || *indent.get_or_insert(column) != column {
+            continue;
+        }
+        if let Some((key, _)) = body.split_once(':') {
+            let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+            keys.insert(key.to_string(), (n + 1, column + 1));
+        }
+    }
+    keys
 }
 
 /// The first line of a YAML error, without the `error: line N column M:` the renderer adds
@@ -283,6 +315,9 @@ pub struct Settings {
     /// The configuration file's per-profile settings.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub profiles: BTreeMap<String, ProfileSettings>,
+    /// Where each profile name stands in the configuration file.
+    #[serde(skip)]
+    pub profile_at: BTreeMap<String, (usize, usize)>,
 }
 
 impl Settings {}
@@ -465,6 +500,7 @@ impl Resolver {
             }),
             ignored: None,
             profiles: BTreeMap::new(),
+            profile_at: BTreeMap::new(),
         };
         if let Some(config) = &config {
             if let Some(value) = config.file.test_stage {
@@ -474,6 +510,7 @@ impl Resolver {
                 };
             }
             settings.profiles = config.file.profiles.clone();
+            settings.profile_at = config.file.profile_at.clone();
             settings.ignored = ignored_by(config, file);
         }
         if let Some(value) = pragmas.test_stage {

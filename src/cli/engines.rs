@@ -37,6 +37,34 @@ impl<'a> Engines<'a> {
         }
     }
 
+    /// An error for the first name in `overrides` that is not a profile, at its place in the
+    /// configuration file (`origin`) when `at` knows it, with the known names. Runs before any
+    /// engine is chosen, so that a misspelt name with only a `runtime:` is caught too.
+    pub fn check_names(
+        &self,
+        overrides: &ProfileOverrides,
+        origin: &str,
+        at: &BTreeMap<String, (usize, usize)>,
+    ) -> Result<(), Error> {
+        let registry = &self.base.registry;
+        let Some(name) = overrides.keys().find(|name| registry.get(name).is_none()) else {
+            return Ok(());
+        };
+        let known: Vec<&str> = registry.names().collect();
+        let error = Error::new(
+            ErrorKind::Usage,
+            format!(
+                "profiles.{name}: there is no such profile (known: {})",
+                known.join(", ")
+            ),
+        )
+        .with_path(origin);
+        Err(match at.get(name) {
+            Some(&(line, col)) => error.at(line, col),
+            None => error,
+        })
+    }
+
     /// Run `f` with the engine for `overrides` (the base engine when nothing is overridden).
     /// `origin` names the configuration file in errors.
     pub fn with<R>(

@@ -3,7 +3,8 @@
 //!
 //! [`run`] is the whole program behind `main`: it takes the arguments and the three standard
 //! streams as handles, so tests can drive it in-process. It never exits and never panics on a
-//! closed pipe: a write that fails with `BrokenPipe` ends the run quietly with exit code 0.
+//! closed pipe: a write that fails with `BrokenPipe` ends the output quietly, and the exit code is
+//! still the verdict of the run (so `--check` that found files to rewrite exits 1).
 
 pub mod args;
 mod backend;
@@ -60,7 +61,7 @@ where
         }),
         Some(Command::Config(args)) => config::run_command(args, &mut out, &mut err),
         Some(Command::Completions(args)) => generated::completions(args.shell, &mut out),
-        Some(Command::Manpage) => generated::manpage(&mut out),
+        Some(Command::Manpage(args)) => generated::manpage(args.dir.as_deref(), &mut out),
     };
     finish(result, &mut err)
 }
@@ -106,7 +107,7 @@ fn color_of(cli: &Cli) -> ColorWhen {
         Some(Command::Verify(_))
         | Some(Command::Config(_))
         | Some(Command::Completions(_))
-        | Some(Command::Manpage) => ColorWhen::Auto,
+        | Some(Command::Manpage(_)) => ColorWhen::Auto,
     }
 }
 

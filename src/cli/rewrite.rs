@@ -54,6 +54,8 @@ pub struct Done {
     pub from_stdin: bool,
     /// The original FROM line (for SARIF and annotations).
     pub from_region: Option<Region>,
+    /// Under `--write`, the file really written when the path was a symlink to it.
+    pub written_through: Option<PathBuf>,
 }
 
 /// A file to create beside a Dockerfile (e.g. `.dockerignore`).
@@ -129,14 +131,31 @@ pub fn run(
     settle_new_files(&mut reports, mode);
 
     let status = exit_status(&reports, mode);
+    // The status is settled before anything is shown: a reader that closes the pipe early
+    // (`restage --check . | head -1`) ends the output, not the verdict.
+    match show_reports(&reports, args, mode, out, err) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(error) => Err(error),
+        Ok(()) => Ok(status),
+    }
+}
+
+/// Write the reports in the chosen format: results to `out`, notes and errors to `err`.
+fn show_reports(
+    reports: &[FileReport],
+    args: &RewriteArgs,
+    mode: Mode,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
     match args.format {
         Format::Json => {
-            write_json(&reports, out)?;
-            write_errors(&reports, err)?;
+            write_json(reports, out)?;
+            write_errors(reports, err)?;
         }
-        Format::Text => write_text(&reports, args, mode, out, err)?,
+        Format::Text => write_text(reports, args, mode, out, err)?,
         Format::Sarif | Format::Github => {
-            let findings = findings(&reports);
+            let findings = findings(reports);
             if args.format == Format::Sarif {
                 let tool = crate::report::sarif::Tool {
                     name: "restage",
@@ -147,14 +166,13 @@ pub fn run(
             } else {
                 crate::report::github::write_annotations(out, &findings)?;
             }
-            write_errors(&reports, err)?;
+            write_errors(reports, err)?;
             if !args.quiet {
-                writeln!(err, "{}", summary_line(&Summary::of(&reports), mode))?;
+                writeln!(err, "{}", summary_line(&Summary::of(reports), mode))?;
             }
         }
     }
-    out.flush()?;
-    Ok(status)
+    out.flush()
 }
 
 /// 2 if anything failed; else 1 when `--check` found a change; else 0.
@@ -342,6 +360,7 @@ fn rewrite_one(
         .collect();
     let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
     let origin = settings.config.clone().unwrap_or_default();
+    engines.check_names(&settings.profiles, &origin, &settings.profile_at)?;
     let mut outcome = engines
         .with(&settings.profiles, &origin, |engine| {
             engine.rewrite(&loaded.text, &ctx, &options)
@@ -436,11 +455,16 @@ fn apply_outcome(
         }
     }
 
+    let mut written_through = None;
     if mode == Mode::Write
         && text_changed
         && let Some(path) = &loaded.path
     {
         backend::write(path, &outcome.dockerfile)?;
+        written_through = std::fs::symlink_metadata(path)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            .then(|| std::fs::canonicalize(path).ok())
+            .flatten();
     }
     Ok(Done {
         outcome,
@@ -449,6 +473,7 @@ fn apply_outcome(
         new_files,
         from_stdin,
         from_region: None,
+        written_through,
     })
 }
 
@@ -647,8 +672,15 @@ fn write_text(
                 match mode {
                     Mode::Check => writeln!(out, "Would rewrite: {}", report.name)?,
                     Mode::Write => {
-                        if done.text_changed {
-                            writeln!(out, "Rewrote: {}", report.name)?;
+                        match (&done.written_through, done.text_changed) {
+                            (Some(target), true) => writeln!(
+                                out,
+                                "Rewrote: {} (through the symlink, in {})",
+                                report.name,
+                                target.display()
+                            )?,
+                            (None, true) => writeln!(out, "Rewrote: {}", report.name)?,
+                            _ => {}
                         }
                         for file in &done.new_files {
                             writeln!(out, "Created: {}", file.name)?;

@@ -96,7 +96,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
 
-    /// Keep the two images (tagged restage-verify:before-<pid> / after-<pid>) instead of removing
+    /// Keep the two images (tagged `restage-verify:before-<pid>` / `after-<pid>`) instead of removing
     /// them.
     #[arg(long)]
     pub keep_images: bool,

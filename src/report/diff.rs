@@ -7,7 +7,7 @@
 //! carry 3 lines of context.
 //!
 //! Colour is separate: [`write_colored`] adds ANSI styles to a finished diff, and the caller
-//! wraps its output in an [`anstream::AutoStream`], which drops them when the output is not a
+//! wraps its output in an `anstream::AutoStream`, which drops them when the output is not a
 //! terminal or `NO_COLOR` is set.
 
 use anstyle::{AnsiColor, Style};
@@ -75,7 +75,7 @@ pub fn new_file_diff(path: &str, new: &str) -> String {
 /// Write `diff` (as made by this module) with ANSI colours: bold file headers, cyan hunk
 /// headers, red removals and green additions.
 ///
-/// The styles are always written: pass an [`anstream::AutoStream`] (e.g.
+/// The styles are always written: pass an `anstream::AutoStream` (e.g.
 /// `AutoStream::new(std::io::stdout(), choice)`) so that they reach only a terminal, `NO_COLOR`
 /// is honoured, and `ColorChoice::Always` forces them. Stripping the styles gives back `diff`
 /// byte for byte.

@@ -125,30 +125,13 @@ impl FsContext {
             return Listing::default();
         };
         let ignore = self.dockerignore();
-        let filter_root = root.clone();
-        let filter_ignore = Arc::clone(&ignore);
-        let walker = ignore::WalkBuilder::new(&root)
-            .standard_filters(false)
-            .follow_links(false)
-            .sort_by_file_name(|a, b| a.cmp(b))
-            .filter_entry(move |entry| {
-                // Skip whole folders that .dockerignore excludes for good.
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && relative(&filter_root, entry.path())
-                        .is_some_and(|rel| filter_ignore.can_skip_dir(&rel)))
-            })
-            .build();
-
         let mut listing = Listing::default();
         let mut seen = 0usize;
-        for entry in walker {
-            // Unreadable folders are skipped: Docker would fail on them, restage just sees less.
-            let Ok(entry) = entry else { continue };
-            if entry.depth() == 0 {
-                continue;
-            }
+        // Depth first, each folder's entries in file-name order, so that a truncated listing is
+        // the same on every run. Symlinks are listed, never followed.
+        let mut pending: Vec<PathBuf> = sorted_entries(&root);
+        pending.reverse();
+        while let Some(path) = pending.pop() {
             seen += 1;
             if seen > self.limits.max_entries {
                 listing.truncated = Some(format!(
@@ -157,15 +140,25 @@ impl FsContext {
                 ));
                 break;
             }
-            let Some(file_type) = entry.file_type() else {
+            // Unreadable entries are skipped: Docker would fail on them, restage just sees less.
+            let Ok(file_type) = fs::symlink_metadata(&path).map(|m| m.file_type()) else {
                 continue;
             };
+            let Some(rel) = relative(&root, &path) else {
+                continue;
+            };
+            if file_type.is_dir() {
+                // Skip whole folders that .dockerignore excludes for good.
+                if !ignore.can_skip_dir(&rel) {
+                    let mut children = sorted_entries(&path);
+                    children.reverse();
+                    pending.extend(children);
+                }
+                continue;
+            }
             if !(file_type.is_file() || file_type.is_symlink()) {
                 continue;
             }
-            let Some(rel) = relative(&root, entry.path()) else {
-                continue;
-            };
             if ignore.is_excluded(&rel) {
                 continue;
             }
@@ -181,6 +174,19 @@ impl FsContext {
         listing.files.sort();
         listing
     }
+}
+
+/// The entries of a folder, sorted by file name; an unreadable folder has none.
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<(std::ffi::OsString, PathBuf)> = read
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name(), e.path()))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().map(|(_, path)| path).collect()
 }
 
 fn human_size(bytes: u64) -> String {
