@@ -6,6 +6,7 @@ mod hostile;
 mod jlink;
 mod profiles;
 mod rewrite;
+mod schema;
 mod source;
 mod syntax_differential;
 mod syntax_roundtrip;
