@@ -157,6 +157,9 @@ pub(crate) struct BuildSide {
     pub install_env: Vec<String>,
     /// The working directory where the sources were copied (tests run there).
     pub source_workdir: Option<String>,
+    /// The line of an original dependency install that left out development dependencies
+    /// (`npm ci --omit=dev`), kept in deps.
+    pub production_only_install: Option<usize>,
 }
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -493,6 +496,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         }
                         saw_install = true;
                         record_install_needs(unit, side);
+                        if self.is_production_install(unit) {
+                            side.production_only_install = Some(unit.line());
+                        }
                         let step = self.install_step(Some(unit), side);
                         side.deps.push(step);
                     } else {
@@ -901,10 +907,52 @@ impl<'p, 'a> Planner<'p, 'a> {
             );
             return;
         }
+        let facts = &self.input.detection.facts;
+        if self.pm.test.is_some()
+            && !self.pm.test_needs.is_empty()
+            && !self.pm.test_needs.iter().any(|f| facts.flag(f))
+        {
+            let why = self
+                .pm
+                .test_missing
+                .clone()
+                .unwrap_or_else(|| "the project has no test to run".into());
+            self.decide(
+                "no test stage",
+                format!(
+                    "{why}, so a test stage would fail; to add one, set `commands.test` in .restage.yaml"
+                ),
+                0.85,
+            );
+            side.test.clear();
+            return;
+        }
         let Some(test) = self.pm.test.as_deref().and_then(|t| self.render(t)) else {
             side.test.clear();
             return;
         };
+        if let Some(install) = self.test_install(side) {
+            let mut install_mounts: Vec<String> = self
+                .pm
+                .cache
+                .deps
+                .iter()
+                .map(|t| format!("type=cache,target={t}"))
+                .collect();
+            install_mounts.extend(side.install_secrets.iter().cloned());
+            side.uses_cache_mounts |= !install_mounts.is_empty();
+            let command = side
+                .install_env
+                .iter()
+                .cloned()
+                .chain(std::iter::once(install))
+                .collect::<Vec<_>>()
+                .join(" ");
+            side.test.push(Step::Run {
+                mounts: install_mounts,
+                command,
+            });
+        }
         self.decide(
             format!("added a test stage running `{test}`"),
             format!(
@@ -918,6 +966,57 @@ impl<'p, 'a> Planner<'p, 'a> {
             mounts,
             command: test,
         });
+    }
+
+    /// What the test stage installs before testing: the test dependencies that deps left out.
+    /// An install the profile replaced (wheels, a virtualenv) installs production dependencies
+    /// only, so the profile's `test_install` runs when it resolves; an original install that
+    /// was production-only (`npm ci --omit=dev`) is followed by the full install.
+    fn test_install(&mut self, side: &BuildSide) -> Option<String> {
+        let replaced = self.pm.runtime_install.is_some() || self.pm.venv.is_some();
+        let full = match &self.pm.install_without_lockfile {
+            Some(without) if !self.input.detection.facts.has_lockfile => without,
+            _ => &self.pm.install,
+        };
+        let full = full.replace("{args}", "").trim().to_string();
+        let template = self.pm.test_install.as_deref().unwrap_or("{install}");
+        let rendered = self.render(&template.replace("{install}", &full));
+        let install = if replaced {
+            self.pm.test_install.as_ref()?;
+            rendered?
+        } else if let Some(line) = side.production_only_install {
+            let install = rendered?;
+            self.decide(
+                format!("the test stage runs `{install}` first"),
+                format!(
+                    "line {line} installs production dependencies only, so the test runner and the other development dependencies are missing"
+                ),
+                0.85,
+            );
+            return Some(install);
+        } else {
+            return None;
+        };
+        self.decide(
+            format!("the test stage runs `{install}` first"),
+            "deps installs what the app needs to run; the tests need their own dependencies too",
+            0.8,
+        );
+        Some(install)
+    }
+
+    /// Whether an original install leaves out development dependencies
+    /// (`recognise.production_install`: `npm ci --omit=dev`, `yarn install --production`).
+    fn is_production_install(&self, unit: &Unit<'_>) -> bool {
+        let rules = &self.input.profile.recognise.production_install;
+        !rules.is_empty()
+            && unit.commands().iter().any(|command| {
+                let owned = command.owned_words();
+                let words = crate::profile::schema::normalise_command(&owned);
+                rules
+                    .iter()
+                    .any(|rule| crate::profile::schema::command_matches(rule, &words))
+            })
     }
 
     /// Fill a profile command template from the detection facts (`{exe}`, `{binary}`...).
