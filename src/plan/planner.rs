@@ -707,6 +707,11 @@ impl<'p, 'a> Planner<'p, 'a> {
         deps: &mut Vec<Step>,
     ) -> bool {
         let source_copy = first_source.map(|i| units[i].entry.inst);
+        if let Some(copy) = source_copy
+            && self.copy_named_manifests(copy, deps)
+        {
+            return true;
+        }
         let (prefix, dest) = match source_copy {
             Some(copy) if copy.values().len() >= 2 => {
                 let src = copy
@@ -783,6 +788,58 @@ impl<'p, 'a> Planner<'p, 'a> {
             });
         }
         self.synthesized_manifests = deps[first_new..].to_vec();
+        true
+    }
+
+    /// A source COPY that names the manifests among other files
+    /// (`COPY --chown=node:node package*.json *.js ./`): deps copies those manifest sources on
+    /// their own, with the same destination and owner, when at least one exists in the context.
+    fn copy_named_manifests(
+        &mut self,
+        copy: &crate::syntax::Instruction,
+        deps: &mut Vec<Step>,
+    ) -> bool {
+        let values = copy.values();
+        if values.len() < 3 {
+            return false;
+        }
+        let profile = self.input.profile;
+        let ctx = self.input.ctx;
+        let manifests: Vec<String> = values
+            .all_but_last()
+            .iter()
+            .filter(|s| super::classify::is_manifest(s, profile))
+            .map(|s| s.to_string())
+            .collect();
+        let exists = |source: &str| {
+            let source = source.trim_start_matches("./");
+            ctx.exists(source)
+                || ctx
+                    .files()
+                    .iter()
+                    .any(|f| crate::profile::pattern::glob(source, f))
+        };
+        if manifests.is_empty() || !manifests.iter().any(|m| exists(m)) {
+            return false;
+        }
+        let dest = values[values.len() - 1].to_string();
+        self.decide(
+            format!(
+                "deps copies {} from line {} before installing",
+                manifests.join(", "),
+                copy.start_line
+            ),
+            "that COPY also brings other files, so every change to them would reinstall the dependencies",
+            0.9,
+        );
+        let step = Step::Copy {
+            from: None,
+            chown: copy.flag("chown").map(str::to_string),
+            sources: manifests,
+            dest,
+        };
+        deps.push(step.clone());
+        self.synthesized_manifests = vec![step];
         true
     }
 
