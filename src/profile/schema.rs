@@ -757,6 +757,12 @@ pub struct EntrypointRule {
     /// A command to run in runtime so the start command works (`npm install -g serve`).
     #[serde(default)]
     pub runtime_setup: Option<String>,
+    /// The command runs this package.json script (`start`; `{next}`: the first word after the
+    /// command that is not an option, as in `npm run <script>`; a `{next}` that names no
+    /// script is an executable, as in `npx tsx`). The start command's program is then the
+    /// script's first program, checked against the dependencies and devDependencies.
+    #[serde(default)]
+    pub script: Option<String>,
     /// Why, for the decision or warning.
     pub note: String,
 }
