@@ -210,7 +210,11 @@ fn apply(profile: &mut Profile, settings: &ProfileSettings) -> Result<(), String
                 }
                 StageCommand::Setup => pm.setup = joined,
                 StageCommand::Build => pm.build = joined,
-                StageCommand::Test => pm.test = joined,
+                StageCommand::Test => {
+                    // The user's own test command runs whether or not the profile sees a test.
+                    pm.test = joined;
+                    pm.test_needs.clear();
+                }
             }
         }
     }

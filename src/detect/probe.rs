@@ -371,6 +371,13 @@ fn finish_text(probe: &Probe, text: &str) -> Option<ProbeValue> {
         Some(p) => capture_str(p, text)?.trim(),
         None => text,
     };
+    if probe
+        .unless
+        .as_deref()
+        .is_some_and(|reject| crate::profile::pattern::glob(reject, value))
+    {
+        return None;
+    }
     if let Some(expected) = &probe.equals {
         if value != expected {
             return None;
@@ -543,6 +550,21 @@ mod tests {
             };
             v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
         })
+    }
+
+    #[test]
+    fn unless_rejects_npm_placeholder_test_script() {
+        let probe = Probe {
+            unless: Some("*no test specified*".into()),
+            value: Some("true".into()),
+            ..Probe::default()
+        };
+        let placeholder = r#"echo "Error: no test specified" && exit 1"#;
+        assert_eq!(finish_text(&probe, placeholder), None);
+        assert_eq!(
+            finish_text(&probe, "jest --ci"),
+            Some(ProbeValue::Text("true".into()))
+        );
     }
 
     #[test]

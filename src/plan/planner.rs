@@ -157,6 +157,9 @@ pub(crate) struct BuildSide {
     pub install_env: Vec<String>,
     /// The working directory where the sources were copied (tests run there).
     pub source_workdir: Option<String>,
+    /// The line of an original dependency install that left out development dependencies
+    /// (`npm ci --omit=dev`), kept in deps.
+    pub production_only_install: Option<usize>,
 }
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -493,6 +496,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         }
                         saw_install = true;
                         record_install_needs(unit, side);
+                        if self.is_production_install(unit) {
+                            side.production_only_install = Some(unit.line());
+                        }
                         let step = self.install_step(Some(unit), side);
                         side.deps.push(step);
                     } else {
@@ -701,6 +707,11 @@ impl<'p, 'a> Planner<'p, 'a> {
         deps: &mut Vec<Step>,
     ) -> bool {
         let source_copy = first_source.map(|i| units[i].entry.inst);
+        if let Some(copy) = source_copy
+            && self.copy_named_manifests(copy, deps)
+        {
+            return true;
+        }
         let (prefix, dest) = match source_copy {
             Some(copy) if copy.values().len() >= 2 => {
                 let src = copy
@@ -777,6 +788,58 @@ impl<'p, 'a> Planner<'p, 'a> {
             });
         }
         self.synthesized_manifests = deps[first_new..].to_vec();
+        true
+    }
+
+    /// A source COPY that names the manifests among other files
+    /// (`COPY --chown=node:node package*.json *.js ./`): deps copies those manifest sources on
+    /// their own, with the same destination and owner, when at least one exists in the context.
+    fn copy_named_manifests(
+        &mut self,
+        copy: &crate::syntax::Instruction,
+        deps: &mut Vec<Step>,
+    ) -> bool {
+        let values = copy.values();
+        if values.len() < 3 {
+            return false;
+        }
+        let profile = self.input.profile;
+        let ctx = self.input.ctx;
+        let manifests: Vec<String> = values
+            .all_but_last()
+            .iter()
+            .filter(|s| super::classify::is_manifest(s, profile))
+            .map(|s| s.to_string())
+            .collect();
+        let exists = |source: &str| {
+            let source = source.trim_start_matches("./");
+            ctx.exists(source)
+                || ctx
+                    .files()
+                    .iter()
+                    .any(|f| crate::profile::pattern::glob(source, f))
+        };
+        if manifests.is_empty() || !manifests.iter().any(|m| exists(m)) {
+            return false;
+        }
+        let dest = values[values.len() - 1].to_string();
+        self.decide(
+            format!(
+                "deps copies {} from line {} before installing",
+                manifests.join(", "),
+                copy.start_line
+            ),
+            "that COPY also brings other files, so every change to them would reinstall the dependencies",
+            0.9,
+        );
+        let step = Step::Copy {
+            from: None,
+            chown: copy.flag("chown").map(str::to_string),
+            sources: manifests,
+            dest,
+        };
+        deps.push(step.clone());
+        self.synthesized_manifests = vec![step];
         true
     }
 
@@ -901,10 +964,52 @@ impl<'p, 'a> Planner<'p, 'a> {
             );
             return;
         }
+        let facts = &self.input.detection.facts;
+        if self.pm.test.is_some()
+            && !self.pm.test_needs.is_empty()
+            && !self.pm.test_needs.iter().any(|f| facts.flag(f))
+        {
+            let why = self
+                .pm
+                .test_missing
+                .clone()
+                .unwrap_or_else(|| "the project has no test to run".into());
+            self.decide(
+                "no test stage",
+                format!(
+                    "{why}, so a test stage would fail; to add one, set `commands.test` in .restage.yaml"
+                ),
+                0.85,
+            );
+            side.test.clear();
+            return;
+        }
         let Some(test) = self.pm.test.as_deref().and_then(|t| self.render(t)) else {
             side.test.clear();
             return;
         };
+        if let Some(install) = self.test_install(side) {
+            let mut install_mounts: Vec<String> = self
+                .pm
+                .cache
+                .deps
+                .iter()
+                .map(|t| format!("type=cache,target={t}"))
+                .collect();
+            install_mounts.extend(side.install_secrets.iter().cloned());
+            side.uses_cache_mounts |= !install_mounts.is_empty();
+            let command = side
+                .install_env
+                .iter()
+                .cloned()
+                .chain(std::iter::once(install))
+                .collect::<Vec<_>>()
+                .join(" ");
+            side.test.push(Step::Run {
+                mounts: install_mounts,
+                command,
+            });
+        }
         self.decide(
             format!("added a test stage running `{test}`"),
             format!(
@@ -918,6 +1023,57 @@ impl<'p, 'a> Planner<'p, 'a> {
             mounts,
             command: test,
         });
+    }
+
+    /// What the test stage installs before testing: the test dependencies that deps left out.
+    /// An install the profile replaced (wheels, a virtualenv) installs production dependencies
+    /// only, so the profile's `test_install` runs when it resolves; an original install that
+    /// was production-only (`npm ci --omit=dev`) is followed by the full install.
+    fn test_install(&mut self, side: &BuildSide) -> Option<String> {
+        let replaced = self.pm.runtime_install.is_some() || self.pm.venv.is_some();
+        let full = match &self.pm.install_without_lockfile {
+            Some(without) if !self.input.detection.facts.has_lockfile => without,
+            _ => &self.pm.install,
+        };
+        let full = full.replace("{args}", "").trim().to_string();
+        let template = self.pm.test_install.as_deref().unwrap_or("{install}");
+        let rendered = self.render(&template.replace("{install}", &full));
+        let install = if replaced {
+            self.pm.test_install.as_ref()?;
+            rendered?
+        } else if let Some(line) = side.production_only_install {
+            let install = rendered?;
+            self.decide(
+                format!("the test stage runs `{install}` first"),
+                format!(
+                    "line {line} installs production dependencies only, so the test runner and the other development dependencies are missing"
+                ),
+                0.85,
+            );
+            return Some(install);
+        } else {
+            return None;
+        };
+        self.decide(
+            format!("the test stage runs `{install}` first"),
+            "deps installs what the app needs to run; the tests need their own dependencies too",
+            0.8,
+        );
+        Some(install)
+    }
+
+    /// Whether an original install leaves out development dependencies
+    /// (`recognise.production_install`: `npm ci --omit=dev`, `yarn install --production`).
+    fn is_production_install(&self, unit: &Unit<'_>) -> bool {
+        let rules = &self.input.profile.recognise.production_install;
+        !rules.is_empty()
+            && unit.commands().iter().any(|command| {
+                let owned = command.owned_words();
+                let words = crate::profile::schema::normalise_command(&owned);
+                rules
+                    .iter()
+                    .any(|rule| crate::profile::schema::command_matches(rule, &words))
+            })
     }
 
     /// Fill a profile command template from the detection facts (`{exe}`, `{binary}`...).

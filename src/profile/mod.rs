@@ -436,6 +436,21 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
                 format!("package manager `{}` is defined twice", pm.name),
             ));
         }
+        if let Some(fact) = pm
+            .test_needs
+            .iter()
+            .find(|f| !p.facts.iter().any(|probe| probe.name == **f))
+        {
+            return Err(invalid(
+                path,
+                text,
+                "test_needs:",
+                format!(
+                    "package manager `{}`: test_needs names `{fact}`, which no probe in facts fills",
+                    pm.name
+                ),
+            ));
+        }
         for probe in &pm.evidence.probes {
             if probe.weight.is_none() {
                 return Err(invalid(

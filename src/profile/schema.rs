@@ -78,6 +78,10 @@ pub struct Recognise {
     /// Runs tests (`npm test`, `go test`).
     #[serde(default)]
     pub test: Vec<String>,
+    /// Dependency installs that leave out development dependencies (`npm --omit=dev`,
+    /// `yarn --production`): a test stage after them installs the full set first.
+    #[serde(default)]
+    pub production_install: Vec<String>,
     /// File names that count as dependency manifests when COPY'd, beyond the package managers'
     /// `manifests` (`settings.xml`).
     #[serde(default)]
@@ -270,6 +274,23 @@ pub struct PackageManager {
     /// The test command for the test stage.
     #[serde(default)]
     pub test: Option<String>,
+    /// Boolean facts that say the project has a test to run and the test stage has its runner
+    /// (`has_tests`: a real `test` script, pytest in the manifests, `*_test.go`). The profile's
+    /// `test` gets a stage only when one of them is set; empty: always (`cargo test`).
+    #[serde(default)]
+    pub test_needs: Vec<String>,
+    /// Why there is no test stage when none of `test_needs` is set, for the decision
+    /// (`package.json has no real test script`).
+    #[serde(default)]
+    pub test_missing: Option<String>,
+    /// What the test stage runs before the test command to install the test dependencies deps
+    /// left out (`pip install -r {test_requirements}.txt`); left out when a fact it names is
+    /// missing. `{install}` is the full install (`install`, or `install_without_lockfile`
+    /// without a lockfile): `{install} --include=dev`. For an install kept from the original,
+    /// it runs only when that install was production-only (`recognise.production_install`),
+    /// and defaults to `{install}`.
+    #[serde(default)]
+    pub test_install: Option<String>,
     /// Python: the command that writes a `requirements.txt` from the lock (poetry/pipenv/uv).
     #[serde(default)]
     pub export: Option<String>,
@@ -374,8 +395,9 @@ fn condition_holds(when: Option<&str>, unless: Option<&str>, facts: &Facts) -> b
 /// it). With none of these, `pattern` is matched against each line (trimmed) and the first match
 /// wins.
 ///
-/// Then `pattern` (a capture pattern) is applied to the value, `equals` compares it, and `value`
-/// replaces it (a probe with `contains` or `equals` yields `value`, default `"true"`).
+/// Then `pattern` (a capture pattern) is applied to the value, `equals` compares it, `unless`
+/// rejects it, and `value` replaces it (a probe with `contains` or `equals` yields `value`,
+/// default `"true"`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
@@ -411,6 +433,9 @@ pub struct Probe {
     /// Yields `value` (default `"true"`) only when the value equals this.
     #[serde(default)]
     pub equals: Option<String>,
+    /// Yields nothing when the value matches this glob (npm's placeholder `test` script).
+    #[serde(default)]
+    pub unless: Option<String>,
     /// A constant that replaces whatever was found.
     #[serde(default)]
     pub value: Option<String>,
@@ -732,6 +757,12 @@ pub struct EntrypointRule {
     /// A command to run in runtime so the start command works (`npm install -g serve`).
     #[serde(default)]
     pub runtime_setup: Option<String>,
+    /// The command runs this package.json script (`start`; `{next}`: the first word after the
+    /// command that is not an option, as in `npm run <script>`; a `{next}` that names no
+    /// script is an executable, as in `npx tsx`). The start command's program is then the
+    /// script's first program, checked against the dependencies and devDependencies.
+    #[serde(default)]
+    pub script: Option<String>,
     /// Why, for the decision or warning.
     pub note: String,
 }

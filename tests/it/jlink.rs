@@ -53,6 +53,8 @@ fn maven_context() -> MemoryContext {
     MemoryContext::new()
         .with_file("pom.xml", POM)
         .with_file("src/main/java/App.java", "class App {}\n")
+        // A test source, so the rewrite has a test stage (one without tests has none).
+        .with_file("src/test/java/AppTest.java", "class AppTest {}\n")
 }
 
 fn rewrite(text: &str, flavour: Option<&str>) -> Outcome {

@@ -14,7 +14,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         steps: &mut Vec<Step>,
         side: &BuildSide,
     ) -> Result<bool, Skip> {
-        let needs_dev = rule.as_ref().is_some_and(|r| r.needs_dev_dependencies);
+        let dev_need = self.dev_dependency_need(start, rule.as_ref());
+        let needs_dev = dev_need.is_some();
         let pm = self.planner.pm;
         let outputs = self.build_outputs(side);
         let has_build = side
@@ -33,12 +34,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             || (has_build && outputs.is_none());
         let build_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
         if full {
-            let why = if needs_dev {
-                format!(
-                    "the start command `{}` needs devDependencies: {}",
-                    start.words.join(" "),
-                    rule.as_ref().map_or("", |r| r.note.as_str())
-                )
+            let why = if let Some(need) = dev_need {
+                need
             } else if no_lockfile {
                 "there is no lockfile, so a second, production-only install could resolve different versions".to_string()
             } else if has_build && outputs.is_none() {

@@ -211,10 +211,25 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .first()
             .filter(|p| !p.contains('/') && !translated)
             .cloned();
+        // The program a script runs (`npm start` → `serve -s build`) counts as well.
+        let resolved = self
+            .resolved_start(start)
+            .first()
+            .filter(|p| !p.contains('/') && !translated)
+            .cloned();
+        let programs: Vec<String> = program.iter().chain(resolved.iter()).cloned().collect();
         let mut installed_program = false;
-        if program.is_none() && !all {
+        if programs.is_empty() && !all {
             return false;
         }
+        let profile = self.planner.input.profile;
+        let pm_names: Vec<&str> = profile
+            .package_managers
+            .iter()
+            .flat_map(|pm| {
+                std::iter::once(pm.name.as_str()).chain(pm.aliases.iter().map(String::as_str))
+            })
+            .collect();
         let mut replayed: Vec<&str> = Vec::new();
         for entry in &self.planner.original.body {
             if !entry.inst.is("RUN") {
@@ -224,14 +239,32 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 if class != Some(Class::PackageManagerSetup) || replayed.contains(&&*command.text) {
                     continue;
                 }
-                let installs_program = program.as_deref().is_some_and(|p| {
+                let installs = |name: &str| {
                     command
                         .words
                         .iter()
                         .skip(1)
-                        .any(|w| w.split(['@', '=']).next() == Some(p))
-                });
+                        .any(|w| w.split(['@', '=']).next() == Some(name))
+                };
+                let installs_program = programs.iter().any(|p| installs(p));
                 if !(all || installs_program) {
+                    continue;
+                }
+                // A global install of tools other than a package manager (`yarn global add
+                // @nestjs/cli`, `npm i -g typescript`) is for the build; the start command
+                // does not run them, so the runtime goes without.
+                let global = command
+                    .words
+                    .iter()
+                    .skip(1)
+                    .any(|w| matches!(&**w, "-g" | "--global" | "global"));
+                if !installs_program && global && !pm_names.iter().any(|n| installs(n)) {
+                    self.planner.decide(
+                        format!("runtime does not run `{}`", command.text),
+                        "it installs a tool for the build, and the start command does not use it",
+                        0.8,
+                    );
+                    replayed.push(&command.text);
                     continue;
                 }
                 self.planner.decide(
@@ -252,6 +285,98 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
         }
         installed_program
+    }
+
+    /// The start command with package.json scripts followed (`npm start` → the words of
+    /// `scripts.start`'s first command; `npx tsx app.ts` → `tsx app.ts`), through the
+    /// profile's entrypoint rules with a `script`. The start command itself when none applies.
+    pub(super) fn resolved_start(&self, start: &StartCommand) -> Vec<String> {
+        let profile = self.planner.input.profile;
+        let scripts = &self.planner.input.detection.facts.scripts;
+        let mut words = start.words.clone();
+        // Scripts may call scripts (`start` → `npm run serve`); a few steps cover real ones
+        // and stop a cycle.
+        for _ in 0..4 {
+            let Some(rule) = profile.entrypoint_for(&words) else {
+                break;
+            };
+            let Some(script) = rule.script.as_deref() else {
+                break;
+            };
+            let matched = rule.command.split_whitespace().count();
+            let next = words
+                .iter()
+                .enumerate()
+                .skip(matched)
+                .find(|(_, w)| !w.starts_with('-'))
+                .map(|(i, w)| (i, w.clone()));
+            let name = match (script, &next) {
+                ("{next}", Some((_, word))) => word.clone(),
+                ("{next}", None) => break,
+                (name, _) => name.to_string(),
+            };
+            match scripts.get(&name) {
+                Some(text) => {
+                    let Some(command) = shell::commands(text).into_iter().next() else {
+                        break;
+                    };
+                    words = command.owned_words();
+                }
+                // A name that is no script is an executable (`npx tsx`, `yarn vite`).
+                None => match next {
+                    Some((i, _)) if script == "{next}" => words = words[i..].to_vec(),
+                    _ => break,
+                },
+            }
+            if words.is_empty() {
+                break;
+            }
+        }
+        words
+    }
+
+    /// Why the start command needs devDependencies at run time, if it does: a profile rule
+    /// says so for it (`vite preview`) or for what its script runs (`npm start` → `ts-node`),
+    /// or the program it ends up running is a devDependency in package.json.
+    pub(super) fn dev_dependency_need(
+        &self,
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+    ) -> Option<String> {
+        let shown = start.words.join(" ");
+        if let Some(rule) = rule
+            && rule.needs_dev_dependencies
+        {
+            return Some(format!(
+                "the start command `{shown}` needs devDependencies: {}",
+                rule.note
+            ));
+        }
+        let resolved = self.resolved_start(start);
+        let program = resolved.first()?;
+        let program = program.rsplit('/').next().unwrap_or(program);
+        let facts = &self.planner.input.detection.facts;
+        let is = |list: &[String]| list.iter().any(|d| d == program);
+        let runs = if resolved == start.words {
+            format!("the start command `{shown}`")
+        } else {
+            format!("the start command `{shown}` runs `{}`", resolved.join(" "))
+        };
+        if is(&facts.dev_dependencies) && !is(&facts.dependencies) {
+            return Some(format!(
+                "{runs}, and {program} is a devDependency in package.json"
+            ));
+        }
+        if is(&facts.dependencies) {
+            return None;
+        }
+        let resolved_rule = self.planner.input.profile.entrypoint_for(&resolved)?;
+        resolved_rule.needs_dev_dependencies.then(|| {
+            format!(
+                "{runs}, which needs devDependencies: {}",
+                resolved_rule.note
+            )
+        })
     }
 
     /// A shell-form start command that needs a real shell cannot run on a shell-less image.
