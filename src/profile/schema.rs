@@ -276,6 +276,15 @@ pub struct PackageManager {
     /// Python: the virtualenv the package manager fills, to be copied whole into runtime.
     #[serde(default)]
     pub venv: Option<String>,
+    /// Python pip: the command that creates [`PackageManager::venv`] in deps before the first
+    /// install, when the builder is one of the profile's own images. Its `bin/` then comes
+    /// first on PATH, so the original install commands are kept as written (each distinct
+    /// install stays distinct) and fill the virtualenv the runtime copies.
+    #[serde(default)]
+    pub venv_create: Option<String>,
+    /// The deps install when the original has none and [`PackageManager::venv_create`] applies.
+    #[serde(default)]
+    pub venv_install: Option<String>,
     /// The install command in the runtime stage (python: from the deps stage's wheels).
     #[serde(default)]
     pub runtime_install: Option<String>,
