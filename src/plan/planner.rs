@@ -935,6 +935,9 @@ impl<'p, 'a> Planner<'p, 'a> {
         let ctx = self.input.ctx;
         let mut files = Vec::new();
         let mut dirs = Vec::new();
+        // Manifests in subfolders (`src/Api/Api.csproj`), by folder below the prefix.
+        let mut nested: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let anywhere = self.pm.manifests_in_subfolders;
         for pattern in &self.pm.manifests {
             let full = format!("{prefix}{pattern}");
             if ctx.is_dir(&full) {
@@ -942,11 +945,25 @@ impl<'p, 'a> Planner<'p, 'a> {
                 continue;
             }
             for file in ctx.files() {
-                if let Some(rest) = file.strip_prefix(&prefix)
-                    && !rest.contains('/')
-                    && crate::profile::pattern::glob(pattern, rest)
-                {
-                    files.push(file.clone());
+                let Some(rest) = file.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let (folder, name) = match rest.rsplit_once('/') {
+                    Some((folder, name)) => (Some(folder), name),
+                    None => (None, rest),
+                };
+                if !crate::profile::pattern::glob(pattern, name) {
+                    continue;
+                }
+                match folder {
+                    None => files.push(file.clone()),
+                    Some(folder) if anywhere && !is_build_output(folder) => {
+                        nested
+                            .entry(folder.to_string())
+                            .or_default()
+                            .push(file.clone());
+                    }
+                    Some(_) => {}
                 }
             }
         }
@@ -954,10 +971,15 @@ impl<'p, 'a> Planner<'p, 'a> {
         files.dedup();
         dirs.sort();
         dirs.dedup();
-        if files.is_empty() && dirs.is_empty() {
+        if files.is_empty() && dirs.is_empty() && nested.is_empty() {
             return false;
         }
-        let all: Vec<String> = files.iter().chain(dirs.iter()).cloned().collect();
+        let all: Vec<String> = files
+            .iter()
+            .chain(nested.values().flatten())
+            .chain(dirs.iter())
+            .cloned()
+            .collect();
         self.decide(
             format!("deps copies only {} before installing", all.join(", ")),
             "the original copied the whole context first, so every code change reinstalled the dependencies",
@@ -971,6 +993,17 @@ impl<'p, 'a> Planner<'p, 'a> {
                 chown: None,
                 sources: files,
                 dest: dest.clone(),
+            });
+        }
+        // Files of one subfolder land in the same subfolder of the destination.
+        for (folder, mut sources) in nested {
+            sources.sort();
+            sources.dedup();
+            deps.push(Step::Copy {
+                from: None,
+                chown: None,
+                sources,
+                dest: format!("{dest}{folder}/"),
             });
         }
         // A folder copied with others would be flattened into the destination: one COPY each.
@@ -1244,6 +1277,14 @@ fn copy_target_dir(unit: &Unit<'_>) -> Option<String> {
         Some(0) | None => "/".to_string(),
         Some(slash) => resolved[..slash].to_string(),
     })
+}
+
+/// Whether a context folder holds build output (a committed `bin/` or `obj/`), whose copies
+/// of manifests are not the project's.
+fn is_build_output(folder: &str) -> bool {
+    folder
+        .split('/')
+        .any(|part| matches!(part, "bin" | "obj" | "node_modules" | "target" | "build"))
 }
 
 /// A COPY destination made absolute; one that starts with a variable (`$APP_HOME/pom.xml`)

@@ -252,6 +252,11 @@ pub struct PackageManager {
     pub lockfiles: Vec<String>,
     /// Globs of the files the deps stage COPYs before installing (manifests, lockfiles, config).
     pub manifests: Vec<String>,
+    /// Whether the install reads manifests in subfolders too (a .NET solution names projects
+    /// in `src/Api/`): restage's own manifest copy then takes them at their paths, one COPY per
+    /// folder, instead of only those beside the first.
+    #[serde(default)]
+    pub manifests_in_subfolders: bool,
     /// How the package manager itself gets installed when the image lacks it
     /// (`corepack enable`, `pip install poetry`).
     #[serde(default)]
@@ -490,6 +495,11 @@ pub struct ArtifactRule {
     pub option: Vec<String>,
     /// The output path template.
     pub path: String,
+    /// Options added to a build command this rule matches, when the output would otherwise
+    /// depend on defaults (`dotnet publish` without `-o` in a project folder restage cannot
+    /// see): `-o /out`. `path` is then where they put it.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 impl ArtifactRule {
