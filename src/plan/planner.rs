@@ -199,6 +199,26 @@ impl<'p, 'a> Planner<'p, 'a> {
         if self.pm.venv_create.is_none() {
             return true;
         }
+        // An install that writes outside the active environment (`--user`, `--target`,
+        // `--prefix`, `--root`) would leave its packages behind: keep the wheels route.
+        let outside = self.original.body.iter().any(|entry| {
+            entry
+                .commands
+                .iter()
+                .zip(entry.classes.iter())
+                .any(|(command, class)| {
+                    *class == Some(Class::DependencyInstall)
+                        && command.words.iter().any(|w| {
+                            matches!(
+                                w.split('=').next().unwrap_or(""),
+                                "--user" | "--target" | "-t" | "--prefix" | "--root"
+                            )
+                        })
+                })
+        });
+        if outside {
+            return false;
+        }
         let image = self
             .original
             .from
