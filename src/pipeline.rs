@@ -186,16 +186,35 @@ impl Engine {
         };
         let mut expect = expectations(&df, &plan);
         expect.is_dependency_install = Some(&is_install);
-        let reparsed =
-            validate::validate(&output, &expect).map_err(|v| internal(v.to_string(), opts))?;
+        // restage's own output breaking an invariant is restage's fault, not the file's: the
+        // file is left as it is, with the reason, and never reported as an error.
+        let not_kept = |reason: String| {
+            let mut outcome = Outcome::unchanged(
+                Status::Skipped,
+                format!(
+                    "restage could not produce a sound rewrite ({reason}); the file is left as it is"
+                ),
+            );
+            outcome.profile = Some(profile.name.clone());
+            outcome
+        };
+        let reparsed = match validate::validate(&output, &expect) {
+            Ok(reparsed) => reparsed,
+            Err(violation) => {
+                let mut outcome = not_kept(violation.to_string());
+                outcome.detection = Some(detection);
+                return Ok(outcome);
+            }
+        };
         // Idempotence, on the tree validation already parsed: a second run must leave the
         // output as it is (an outcome that is not a rewrite stands for the text unchanged).
         let again = self.rewrite_parsed(&output, reparsed, ctx, opts)?;
         if again.status == Status::Rewritten {
-            return Err(internal(
+            let mut outcome = not_kept(
                 "invariant `idempotence` failed: restage would change its own output".into(),
-                opts,
-            ));
+            );
+            outcome.detection = Some(detection);
+            return Ok(outcome);
         }
         // What restage could not look at is part of what it concluded from.
         let mut warnings = plan.warnings.clone();
@@ -215,14 +234,6 @@ impl Engine {
             detection: Some(detection),
             plan: Some(plan),
         })
-    }
-}
-
-fn internal(message: String, opts: &Options) -> Error {
-    let error = Error::new(ErrorKind::Internal, message);
-    match &opts.file_name {
-        Some(name) => error.with_path(name),
-        None => error,
     }
 }
 
@@ -296,6 +307,27 @@ pub fn rewrite(dockerfile: &str, ctx: &dyn Context, opts: &Options) -> Result<Ou
 mod tests {
     use super::*;
     use crate::source::MemoryContext;
+
+    /// Issue 14 item 8: output that breaks an invariant (here a layout template that writes a
+    /// single stage) leaves a valid file skipped with the reason, never an error (exit 2).
+    #[test]
+    fn an_output_that_breaks_an_invariant_skips_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile.j2"), "FROM scratch\n").unwrap();
+        let opts = Options {
+            templates_dir: Some(dir.path().to_path_buf()),
+            ..Options::default()
+        };
+        let ctx = MemoryContext::new()
+            .with_file("go.mod", "module example.com/hello\n\ngo 1.22\n")
+            .with_file("main.go", "package main\n\nfunc main() {}\n");
+        let text = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/hello .\nCMD [\"/bin/hello\"]\n";
+        let outcome = rewrite(text, &ctx, &opts).expect("a valid file is never an error");
+        assert_eq!(outcome.status, Status::Skipped);
+        assert_eq!(outcome.dockerfile, text);
+        let reason = outcome.reason.unwrap();
+        assert!(reason.contains("stage-count"), "{reason}");
+    }
 
     #[test]
     fn a_file_left_as_it_is_comes_back_with_its_text() {

@@ -118,6 +118,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         warnings: Vec::new(),
         placements: Vec::new(),
         synthesized_manifests: Vec::new(),
+        manifest_dir: None,
     };
     planner.run(&from)
 }
@@ -131,6 +132,9 @@ pub(crate) struct Planner<'p, 'a> {
     pub placements: Vec<Placement>,
     /// Manifest COPY steps the planner wrote itself (the original had only `COPY . .`).
     pub synthesized_manifests: Vec<Step>,
+    /// The absolute folder the dependency manifests were copied into, when known: restage's
+    /// own install command runs there, wherever the deps stage's working directory is.
+    pub manifest_dir: Option<String>,
 }
 
 /// The steps of the three build-side stages while they are assembled.
@@ -185,6 +189,162 @@ impl<'p, 'a> Planner<'p, 'a> {
         self.placements
             .iter()
             .any(|p| p.class == Class::Build && p.stages.contains(&"build"))
+    }
+
+    /// Whether the dependencies go into the package manager's virtualenv, which the runtime
+    /// copies whole: always for a manager that installs into one (poetry, uv), and for one that
+    /// can create it (pip) when the builder is one of the profile's images (a distro python may
+    /// lack the venv module).
+    pub fn uses_venv(&self) -> bool {
+        if self.pm.venv.is_none() {
+            return false;
+        }
+        if self.pm.venv_create.is_none() {
+            return true;
+        }
+        // An install that writes outside the active environment (`--user`, `--target`,
+        // `--prefix`, `--root`) would leave its packages behind: keep the wheels route.
+        let outside = self.original.body.iter().any(|entry| {
+            entry
+                .commands
+                .iter()
+                .zip(entry.classes.iter())
+                .any(|(command, class)| {
+                    *class == Some(Class::DependencyInstall)
+                        && command.words.iter().any(|w| {
+                            matches!(
+                                w.split('=').next().unwrap_or(""),
+                                "--user" | "--target" | "-t" | "--prefix" | "--root"
+                            )
+                        })
+                })
+        });
+        if outside {
+            return false;
+        }
+        let image = self
+            .original
+            .from
+            .as_ref()
+            .and_then(|f| f.inst.from_image())
+            .unwrap_or("");
+        let (name, _) = crate::profile::schema::split_image(image);
+        self.input
+            .profile
+            .detect
+            .images
+            .iter()
+            .any(|rule| crate::profile::schema::image_name_matches(&rule.image, &name))
+    }
+
+    /// Whether the venv is created by restage and filled by the original installs as written.
+    fn creates_venv(&self) -> bool {
+        self.pm.venv_create.is_some() && self.uses_venv()
+    }
+
+    /// Whether an install after the sources came in reads them: it installs the project or
+    /// local files (`pip install .`, `-r requirements.txt`, `./pkg.whl`), or names nothing and
+    /// so reads the manifests (`uv sync`, `npm install`). `pip install gunicorn[gevent]` only
+    /// names packages from the index, and belongs in deps.
+    fn reads_context(&self, unit: &Unit<'_>) -> bool {
+        for command in unit.commands().iter() {
+            let owned = command.owned_words();
+            let words = crate::profile::schema::normalise_command(&owned);
+            let Some(end) = self
+                .input
+                .profile
+                .recognise
+                .install
+                .iter()
+                .filter_map(|rule| matched_end(rule, &words))
+                .max()
+            else {
+                continue;
+            };
+            let args = &command.words[end.min(command.words.len())..];
+            let mut names = 0;
+            for arg in args {
+                let arg: &str = arg.as_ref();
+                if arg.starts_with('-') {
+                    // Options that take a file, or install a local project.
+                    let file_option = matches!(
+                        arg.split('=').next().unwrap_or(arg),
+                        "-r" | "-c"
+                            | "-e"
+                            | "-f"
+                            | "--requirement"
+                            | "--constraint"
+                            | "--editable"
+                            | "--find-links"
+                            | "--src"
+                            | "--path"
+                    );
+                    if file_option {
+                        return true;
+                    }
+                    continue;
+                }
+                let path_like = arg.starts_with(['.', '/', '~', '$'])
+                    || arg.contains(['/', '$', '*'])
+                    || arg.ends_with(".whl")
+                    || arg.ends_with(".txt")
+                    || arg.ends_with(".tar.gz")
+                    || arg.ends_with(".zip");
+                if path_like || self.input.ctx.exists(arg.trim_end_matches('/')) {
+                    return true;
+                }
+                names += 1;
+            }
+            if names == 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether a RUN only changes ownership or modes (`chown`, `chgrp`, `chmod`, `mkdir`) and
+    /// gives something to a user or group the original creates (`useradd -m appuser` then
+    /// `chown -R appuser:appuser /app`).
+    fn sets_ownership(&self, unit: &Unit<'_>) -> bool {
+        if !unit.entry.inst.is("RUN") {
+            return false;
+        }
+        let commands = unit.commands();
+        let only_ownership = commands
+            .iter()
+            .all(|c| matches!(c.program(), "chown" | "chgrp" | "chmod" | "mkdir"));
+        if commands.is_empty() || !only_ownership {
+            return false;
+        }
+        // Every plain word of a user-setup command may be a created name (overshooting is
+        // harmless: a chown has to name one of them too).
+        let mut created: Vec<String> = Vec::new();
+        for entry in &self.original.body {
+            for (command, class) in entry.commands.iter().zip(entry.classes.iter()) {
+                if *class == Some(Class::UserSetup) {
+                    created.extend(
+                        command
+                            .words
+                            .iter()
+                            .skip(1)
+                            .filter(|w| !w.starts_with('-'))
+                            .map(|w| w.to_string()),
+                    );
+                }
+            }
+        }
+        commands.iter().any(|c| {
+            matches!(c.program(), "chown" | "chgrp")
+                && c.words
+                    .iter()
+                    .skip(1)
+                    .find(|w| !w.starts_with('-'))
+                    .is_some_and(|owner| {
+                        owner
+                            .split([':', '.'])
+                            .any(|name| created.iter().any(|c| c.as_str() == name))
+                    })
+        })
     }
 
     fn place(&mut self, unit: &Unit<'_>, stages: &[&'static str]) {
@@ -405,11 +565,31 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Class::Test => {
                     test_units.push(unit.clone());
                 }
+                // A user is created in every stage that runs it, in order: the build and test
+                // steps after it (a `chown` naming the user) need it as much as the runtime.
                 Class::UserSetup => {
                     runtime_units.push(unit.clone());
                     if before_source {
                         side.deps.push(unit.step(Vec::new()));
                         self.place(unit, &["deps"]);
+                    } else {
+                        if !build_started {
+                            build_workdir = deps_workdir.clone();
+                        }
+                        build_started = true;
+                        self.ensure_workdir(
+                            &mut side.build,
+                            &mut build_workdir,
+                            unit_workdir,
+                            unit,
+                        );
+                        side.build.push(unit.step(Vec::new()));
+                        self.place(unit, &["build"]);
+                        self.decide(
+                            format!("line {} runs in build and in runtime", unit.line()),
+                            "the user it creates is named by later steps of the build and owns files in the runtime",
+                            0.85,
+                        );
                     }
                 }
                 Class::BaseSetup => {
@@ -435,7 +615,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 // A second install after the sources came in installs the project itself
                 // (`uv sync` without `--no-install-project`): it needs the sources, so it stays
                 // in build.
-                Class::DependencyInstall if !before_source && saw_install => {
+                Class::DependencyInstall
+                    if !before_source && saw_install && self.reads_context(unit) =>
+                {
                     if !build_started {
                         build_workdir = deps_workdir.clone();
                     }
@@ -467,6 +649,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         );
                     }
                     if unit.class == Class::DependencyManifests {
+                        if self.manifest_dir.is_none() {
+                            self.manifest_dir = copy_target_dir(unit);
+                        }
                         manifests_copied = true;
                         side.manifest_copies.push(unit.step(Vec::new()));
                     }
@@ -481,7 +666,12 @@ impl<'p, 'a> Planner<'p, 'a> {
                     }
                     if unit.class == Class::DependencyInstall {
                         if !manifests_copied {
-                            if !self.copy_manifests(units, first_source, &mut side.deps) {
+                            if !self.copy_manifests(
+                                units,
+                                first_source,
+                                deps_workdir.as_deref(),
+                                &mut side.deps,
+                            ) {
                                 return Err(Skip(format!(
                                     "line {}: the dependency install needs {} from the build context, and none of them is there",
                                     unit.line(),
@@ -499,7 +689,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         if self.is_production_install(unit) {
                             side.production_only_install = Some(unit.line());
                         }
-                        let step = self.install_step(Some(unit), side);
+                        let step = self.install_step(Some(unit), deps_workdir.as_deref(), side);
                         side.deps.push(step);
                     } else {
                         side.deps.push(unit.step(Vec::new()));
@@ -541,6 +731,19 @@ impl<'p, 'a> Planner<'p, 'a> {
                         };
                         side.build.push(unit.step(mounts));
                         self.place(unit, &["build"]);
+                        if unit.class == Class::Other && self.sets_ownership(unit) {
+                            // The runtime gets the app folder root-owned from COPY --from:
+                            // the original's ownership is restored after the user exists.
+                            runtime_units.push(Unit {
+                                class: Class::UserSetup,
+                                ..unit.clone()
+                            });
+                            self.decide(
+                                format!("line {} also runs in runtime, after the user is created", unit.line()),
+                                "it gives files to a user the original created; the runtime's copies would otherwise be owned by root",
+                                0.8,
+                            );
+                        }
                     }
                 }
             }
@@ -552,6 +755,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             self.add_missing_install(
                 units,
                 first_source,
+                deps_workdir.as_deref(),
                 manifests_copied,
                 &mut pending_setup,
                 side,
@@ -564,6 +768,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             .pm
             .runtime_install
             .as_deref()
+            .filter(|_| !self.uses_venv())
             .and_then(|c| self.render(c))
         {
             self.decide(
@@ -591,6 +796,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         &mut self,
         units: &[Unit<'p>],
         first_source: Option<usize>,
+        deps_workdir: Option<&str>,
         manifests_copied: bool,
         pending_setup: &mut Vec<Step>,
         side: &mut BuildSide,
@@ -606,7 +812,9 @@ impl<'p, 'a> Planner<'p, 'a> {
             );
             return;
         }
-        if !manifests_copied && !self.copy_manifests(units, first_source, &mut side.deps) {
+        if !manifests_copied
+            && !self.copy_manifests(units, first_source, deps_workdir, &mut side.deps)
+        {
             self.decide(
                 "no dependency install step in deps",
                 format!(
@@ -619,7 +827,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         side.deps.append(pending_setup);
         self.push_env(&mut side.deps);
-        let step = self.install_step(None, side);
+        let step = self.install_step(None, deps_workdir, side);
         if let Step::Run { command, .. } = &step {
             self.decide(
                 format!("deps runs `{command}`"),
@@ -633,6 +841,23 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// The package manager's environment (`CGO_ENABLED=0` without cgo), set in deps before
     /// installing unless the original sets the variable itself.
     fn push_env(&mut self, deps: &mut Vec<Step>) {
+        if self.creates_venv()
+            && let (Some(create), Some(venv)) = (self.pm.venv_create.clone(), self.pm.venv.clone())
+        {
+            self.decide(
+                format!("deps creates the virtualenv {venv} (`{create}`) and puts it first on PATH"),
+                "the original installs fill it as written, and the runtime copies it whole: no compilers, caches or wheel files in the runtime, and no bind mount from a stage (buildah issues 4375, 5400, 6609)",
+                0.85,
+            );
+            deps.push(Step::Run {
+                mounts: Vec::new(),
+                command: create,
+            });
+            deps.push(Step::Env {
+                name: "PATH".into(),
+                value: format!("{venv}/bin:$PATH"),
+            });
+        }
         let facts = &self.input.detection.facts;
         for (name, value) in self.pm.env_for(facts) {
             let already = self
@@ -704,6 +929,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         &mut self,
         units: &[Unit<'p>],
         first_source: Option<usize>,
+        deps_workdir: Option<&str>,
         deps: &mut Vec<Step>,
     ) -> bool {
         let source_copy = first_source.map(|i| units[i].entry.inst);
@@ -740,6 +966,9 @@ impl<'p, 'a> Planner<'p, 'a> {
         let ctx = self.input.ctx;
         let mut files = Vec::new();
         let mut dirs = Vec::new();
+        // Manifests in subfolders (`src/Api/Api.csproj`), by folder below the prefix.
+        let mut nested: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let anywhere = self.pm.manifests_in_subfolders;
         for pattern in &self.pm.manifests {
             let full = format!("{prefix}{pattern}");
             if ctx.is_dir(&full) {
@@ -747,11 +976,25 @@ impl<'p, 'a> Planner<'p, 'a> {
                 continue;
             }
             for file in ctx.files() {
-                if let Some(rest) = file.strip_prefix(&prefix)
-                    && !rest.contains('/')
-                    && crate::profile::pattern::glob(pattern, rest)
-                {
-                    files.push(file.clone());
+                let Some(rest) = file.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let (folder, name) = match rest.rsplit_once('/') {
+                    Some((folder, name)) => (Some(folder), name),
+                    None => (None, rest),
+                };
+                if !crate::profile::pattern::glob(pattern, name) {
+                    continue;
+                }
+                match folder {
+                    None => files.push(file.clone()),
+                    Some(folder) if anywhere && !is_build_output(folder) => {
+                        nested
+                            .entry(folder.to_string())
+                            .or_default()
+                            .push(file.clone());
+                    }
+                    Some(_) => {}
                 }
             }
         }
@@ -759,22 +1002,39 @@ impl<'p, 'a> Planner<'p, 'a> {
         files.dedup();
         dirs.sort();
         dirs.dedup();
-        if files.is_empty() && dirs.is_empty() {
+        if files.is_empty() && dirs.is_empty() && nested.is_empty() {
             return false;
         }
-        let all: Vec<String> = files.iter().chain(dirs.iter()).cloned().collect();
+        let all: Vec<String> = files
+            .iter()
+            .chain(nested.values().flatten())
+            .chain(dirs.iter())
+            .cloned()
+            .collect();
         self.decide(
             format!("deps copies only {} before installing", all.join(", ")),
             "the original copied the whole context first, so every code change reinstalled the dependencies",
             0.9,
         );
         let first_new = deps.len();
+        self.manifest_dir = Some(resolve_dest(deps_workdir, &dest));
         if !files.is_empty() {
             deps.push(Step::Copy {
                 from: None,
                 chown: None,
                 sources: files,
                 dest: dest.clone(),
+            });
+        }
+        // Files of one subfolder land in the same subfolder of the destination.
+        for (folder, mut sources) in nested {
+            sources.sort();
+            sources.dedup();
+            deps.push(Step::Copy {
+                from: None,
+                chown: None,
+                sources,
+                dest: format!("{dest}{folder}/"),
             });
         }
         // A folder copied with others would be flattened into the destination: one COPY each.
@@ -846,7 +1106,12 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// The dependency install with the profile's cache mounts: the original command, or the
     /// profile's own install when the package manager installs into an artifact the runtime
     /// copies (wheels, a virtualenv), or when the original had none.
-    fn install_step(&mut self, unit: Option<&Unit<'_>>, side: &mut BuildSide) -> Step {
+    fn install_step(
+        &mut self,
+        unit: Option<&Unit<'_>>,
+        deps_workdir: Option<&str>,
+        side: &mut BuildSide,
+    ) -> Step {
         let mounts: Vec<String> = if unit.is_some_and(has_cache_mount) {
             Vec::new()
         } else {
@@ -870,17 +1135,28 @@ impl<'p, 'a> Planner<'p, 'a> {
                 0.95,
             );
         }
-        let replaces = self.pm.runtime_install.is_some() || self.pm.venv.is_some();
+        let creates_venv = self.creates_venv();
+        let replaces =
+            !creates_venv && (self.pm.runtime_install.is_some() || self.pm.venv.is_some());
         match unit {
             Some(unit) if !replaces => unit.step(mounts),
             _ => {
                 let args = unit.map(|u| self.install_args(u)).unwrap_or_default();
-                let install = match &self.pm.install_without_lockfile {
-                    Some(without) if !self.input.detection.facts.has_lockfile => without,
+                let install = match (&self.pm.venv_install, &self.pm.install_without_lockfile) {
+                    (Some(venv_install), _) if creates_venv => venv_install,
+                    (_, Some(without)) if !self.input.detection.facts.has_lockfile => without,
                     _ => &self.pm.install,
                 };
                 let template = install.replace("{args}", &args);
-                let command = self.render(&template).unwrap_or(template);
+                let mut command = self.render(&template).unwrap_or(template);
+                // restage's own install reads the manifests where they were copied, which is
+                // not always the working directory (`COPY requirements.txt /app/` with no
+                // WORKDIR): run it there, as the original install did.
+                if let Some(dir) = self.manifest_dir.as_deref()
+                    && dir != deps_workdir.unwrap_or("/")
+                {
+                    command = format!("cd {dir} && {command}");
+                }
                 if let Some(unit) = unit {
                     self.decide(
                         format!("deps runs `{command}` instead of line {}", unit.line()),
@@ -1158,6 +1434,43 @@ fn matched_end(rule: &str, words: &[String]) -> Option<usize> {
         index += offset + 1;
     }
     Some(index)
+}
+
+/// The absolute folder a manifest COPY writes into: the destination when it is a folder
+/// (`COPY Cargo.toml Cargo.lock /app/`), else its parent (`COPY requirements.txt
+/// /app/requirements.txt`).
+fn copy_target_dir(unit: &Unit<'_>) -> Option<String> {
+    let inst = unit.entry.inst;
+    if inst.values().len() < 2 {
+        return None;
+    }
+    let dest = inst.values().last()?;
+    let resolved = resolve_dest(unit.entry.workdir.as_deref(), dest);
+    if dest.ends_with('/') || dest == "." || inst.values().len() > 2 {
+        return Some(resolved);
+    }
+    Some(match resolved.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(slash) => resolved[..slash].to_string(),
+    })
+}
+
+/// Whether a context folder holds build output (a committed `bin/` or `obj/`), whose copies
+/// of manifests are not the project's.
+fn is_build_output(folder: &str) -> bool {
+    folder
+        .split('/')
+        .any(|part| matches!(part, "bin" | "obj" | "node_modules" | "target" | "build"))
+}
+
+/// A COPY destination made absolute; one that starts with a variable (`$APP_HOME/pom.xml`)
+/// stands for itself, as the WORKDIR it usually matches does.
+fn resolve_dest(workdir: Option<&str>, dest: &str) -> String {
+    if dest.starts_with('$') {
+        super::original::normalise_path(dest)
+    } else {
+        resolve(workdir, dest)
+    }
 }
 
 /// The folder a source COPY writes into (`COPY . /code/` → `/code`), when it is one.

@@ -256,6 +256,11 @@ pub struct PackageManager {
     pub lockfiles: Vec<String>,
     /// Globs of the files the deps stage COPYs before installing (manifests, lockfiles, config).
     pub manifests: Vec<String>,
+    /// Whether the install reads manifests in subfolders too (a .NET solution names projects
+    /// in `src/Api/`): restage's own manifest copy then takes them at their paths, one COPY per
+    /// folder, instead of only those beside the first.
+    #[serde(default)]
+    pub manifests_in_subfolders: bool,
     /// How the package manager itself gets installed when the image lacks it
     /// (`corepack enable`, `pip install poetry`).
     #[serde(default)]
@@ -297,6 +302,15 @@ pub struct PackageManager {
     /// Python: the virtualenv the package manager fills, to be copied whole into runtime.
     #[serde(default)]
     pub venv: Option<String>,
+    /// Python pip: the command that creates [`PackageManager::venv`] in deps before the first
+    /// install, when the builder is one of the profile's own images. Its `bin/` then comes
+    /// first on PATH, so the original install commands are kept as written (each distinct
+    /// install stays distinct) and fill the virtualenv the runtime copies.
+    #[serde(default)]
+    pub venv_create: Option<String>,
+    /// The deps install when the original has none and [`PackageManager::venv_create`] applies.
+    #[serde(default)]
+    pub venv_install: Option<String>,
     /// The install command in the runtime stage (python: from the deps stage's wheels).
     #[serde(default)]
     pub runtime_install: Option<String>,
@@ -506,6 +520,11 @@ pub struct ArtifactRule {
     pub option: Vec<String>,
     /// The output path template.
     pub path: String,
+    /// Options added to a build command this rule matches, when the output would otherwise
+    /// depend on defaults (`dotnet publish` without `-o` in a project folder restage cannot
+    /// see): `-o /out`. `path` is then where they put it.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 impl ArtifactRule {

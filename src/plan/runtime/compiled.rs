@@ -12,6 +12,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         start: &StartCommand,
         workdir: &Option<String>,
     ) -> Result<Artifact, Skip> {
+        self.pin_outputs(side);
         let from_rules = self.artifact_from_build(side);
         let source = match (
             self.artifact_named_by_start(start, workdir, side),
@@ -76,6 +77,70 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             source,
             dest,
         })
+    }
+
+    /// Build commands whose output location depends on defaults get the profile's explicit
+    /// output (`dotnet publish -c Release` → `dotnet publish -c Release -o /out`), so the
+    /// runtime copies a path that certainly exists. Only a RUN of that one command is
+    /// rewritten; its mounts are kept.
+    pub(super) fn pin_outputs(&mut self, side: &mut BuildSide) {
+        let artifacts = &self.planner.input.profile.artifacts;
+        if artifacts.commands.iter().all(|r| r.pin.is_none()) {
+            return;
+        }
+        let body = &self.planner.original.body;
+        for step in side.build.iter_mut() {
+            let Step::Kept {
+                line, add_flags, ..
+            } = step
+            else {
+                continue;
+            };
+            let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line) else {
+                continue;
+            };
+            let entry = &body[index];
+            if !entry.inst.is("RUN")
+                || entry.commands.len() != 1
+                || entry.inst.exec_args().is_some()
+                || !entry.inst.heredocs.is_empty()
+            {
+                continue;
+            }
+            let command = &entry.commands[0];
+            let owned = command.owned_words();
+            let words = normalise_command(&owned);
+            let Some(pin) = artifacts
+                .best_command_rule(&words, |o| command.option_value(&[o]).is_some())
+                .and_then(|rule| rule.pin.clone())
+            else {
+                continue;
+            };
+            let line = *line;
+            let mounts = add_flags
+                .iter()
+                .filter_map(|f| f.strip_prefix("mount=").map(str::to_string))
+                .chain(
+                    entry
+                        .inst
+                        .flags
+                        .iter()
+                        .filter(|f| f.name == "mount")
+                        .filter_map(|f| f.value.clone()),
+                )
+                .collect();
+            let text = format!("{} {pin}", command.text);
+            self.planner.decide(
+                format!("build stage runs `{text}` instead of line {line}"),
+                "the output folder of the original depends on the project's location and defaults; an explicit one makes the runtime's copy certain",
+                0.85,
+            );
+            *step = Step::Run {
+                mounts,
+                command: text,
+            };
+            self.artifact_moved = true;
+        }
     }
 
     /// A file the start command runs that the build produced (`java -jar build/libs/x-all.jar`,

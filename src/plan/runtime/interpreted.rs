@@ -147,13 +147,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         Some(dirs)
     }
 
-    /// Python-style apps: packages installed from the deps stage (wheels through a bind mount,
-    /// or a whole virtualenv), then the app folder from the build stage.
+    /// Python-style apps: packages from the deps side (a whole virtualenv, or wheels copied and
+    /// installed), then the app folder from the build stage.
     pub(super) fn python_like(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
         let pm = self.planner.pm;
-        let mut uses_mounts = false;
         let app_dir = side.app_dir.clone().filter(|d| d != "/");
-        if let Some(venv) = pm.venv.as_deref() {
+        if let Some(venv) = pm.venv.as_deref().filter(|_| self.planner.uses_venv()) {
             let venv = resolve(self.deps_workdir.as_deref(), venv);
             let inside_app = app_dir
                 .as_deref()
@@ -200,21 +199,28 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .build_output
                 .clone()
                 .unwrap_or_else(|| "/wheels".into());
-            steps.push(Step::Run {
-                mounts: vec![format!(
-                    "type=bind,from=deps,source={wheels},target={wheels}"
-                )],
-                command: install,
+            // COPY --from, not a bind mount from the stage: buildah gives an empty mount from a
+            // cached stage (issue 4375) and does not rebuild the RUN when the stage changes
+            // (5400, 6609). The wheels stay in the COPY's layer: the price of that.
+            steps.push(Step::Copy {
+                from: Some("deps".into()),
+                chown: None,
+                sources: vec![wheels.clone()],
+                dest: wheels.clone(),
             });
-            uses_mounts = true;
+            steps.push(Step::Run {
+                mounts: Vec::new(),
+                command: format!("{install} && rm -rf {wheels}"),
+            });
             self.planner.decide(
-                format!("runtime installs the wheels built in deps from a bind mount of {wheels}"),
-                "compilers and -dev packages stay in deps, and no wheel file lands in a runtime layer",
-                0.9,
+                format!("runtime installs the wheels built in deps, copied from {wheels}"),
+                "compilers and -dev packages stay in deps; a COPY --from rebuilds on every engine, where a bind mount from a stage goes stale on buildah (the wheel files stay in that layer)",
+                0.8,
             );
         }
         self.app_files(side, steps);
-        uses_mounts
+        // Nothing here mounts from another stage.
+        false
     }
 
     /// The app's own files for an interpreted app: the build stage's app folder (sources plus

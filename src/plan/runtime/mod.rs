@@ -86,6 +86,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         self.refuse_toolchain_at_start(&start)?;
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
+        let image = self.keep_image_args(image);
         let (name, tag) = split_image(&image);
         let family =
             crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
@@ -166,5 +167,95 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps,
             uses_mounts,
         })
+    }
+}
+
+impl RuntimeBuilder<'_, '_, '_> {
+    /// A builder image written with a global ARG (`ARG PY=3.12` / `FROM python:${PY}`) gives a
+    /// runtime tag written with the same ARG (`python:${PY}-slim`), so `--build-arg PY=3.11`
+    /// moves builder and runtime together. The ARG is declared above the first FROM, so every
+    /// stage's FROM can use it.
+    fn keep_image_args(&mut self, image: String) -> String {
+        if !self.builder_image.contains('$') {
+            return image;
+        }
+        let mut image = image;
+        for entry in &self.planner.original.header {
+            if !entry.inst.is("ARG") {
+                continue;
+            }
+            for word in entry.inst.arguments().split_whitespace() {
+                let Some((name, default)) = word.split_once('=') else {
+                    continue;
+                };
+                let default = default.trim_matches(['"', '\'']);
+                let used = self.builder_image.contains(&format!("${{{name}}}"))
+                    || self.builder_image.contains(&format!("${name}"));
+                if default.is_empty() || !used {
+                    continue;
+                }
+                if let Some(kept) = with_arg_in_tag(&image, name, default) {
+                    self.planner.decide(
+                        format!("runtime image {kept}"),
+                        format!(
+                            "the builder image is chosen with the global ARG {name}; the runtime follows it when the ARG is set at build time"
+                        ),
+                        0.85,
+                    );
+                    image = kept;
+                }
+            }
+        }
+        image
+    }
+}
+
+/// `python:3.12-slim` with `PY` = `3.12` → `python:${PY}-slim`: the ARG's default replaced in
+/// the tag where it stands as a whole version (not `3.1` inside `3.12`).
+fn with_arg_in_tag(image: &str, name: &str, default: &str) -> Option<String> {
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    let colon = slash + image[slash..].find(':')?;
+    let tag = &image[colon + 1..];
+    let bytes = tag.as_bytes();
+    let at = tag.match_indices(default).map(|(i, _)| i).find(|&i| {
+        let before = i.checked_sub(1).map(|b| bytes[b]);
+        let after = bytes.get(i + default.len()).copied();
+        let part_of_version = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_digit() || c == b'.');
+        !part_of_version(before) && !part_of_version(after)
+    })?;
+    Some(format!(
+        "{}:{}${{{name}}}{}",
+        &image[..colon],
+        &tag[..at],
+        &tag[at + default.len()..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_arg_in_tag;
+
+    #[test]
+    fn an_arg_default_in_the_runtime_tag_becomes_the_arg() {
+        assert_eq!(
+            with_arg_in_tag("python:3.12-slim", "PY", "3.12").as_deref(),
+            Some("python:${PY}-slim")
+        );
+        assert_eq!(
+            with_arg_in_tag("mcr.microsoft.com/dotnet/runtime:8.0", "V", "8.0").as_deref(),
+            Some("mcr.microsoft.com/dotnet/runtime:${V}")
+        );
+        assert_eq!(
+            with_arg_in_tag("node:20-alpine", "NODE", "20").as_deref(),
+            Some("node:${NODE}-alpine")
+        );
+        // Not a version inside another one, and never in the registry or name.
+        assert_eq!(with_arg_in_tag("python:3.12-slim", "PY", "3.1"), None);
+        assert_eq!(with_arg_in_tag("python:3.12-slim", "PY", "2"), None);
+        assert_eq!(with_arg_in_tag("reg:5000/python", "P", "5000"), None);
+        assert_eq!(
+            with_arg_in_tag("gcr.io/distroless/static-debian12:nonroot", "GO", "1.21"),
+            None
+        );
     }
 }
