@@ -16,6 +16,14 @@ const SECRETS: &[&str] = &[
     "*.p12",
 ];
 
+/// Whether a file name matches a secret pattern (`.env`, `*.pem`, ...): such files stay out of
+/// images.
+pub(crate) fn is_secret(name: &str) -> bool {
+    SECRETS
+        .iter()
+        .any(|p| crate::profile::pattern::glob(p, name))
+}
+
 /// A proposed `.dockerignore` when the context has none, or warnings about the existing one.
 /// `runtime_gets_sources`: whether the runtime stage copies the app's files from the context.
 pub fn review(

@@ -206,6 +206,12 @@ pub enum WarningCode {
     DevDependenciesKept,
     /// A file matching a secret pattern reaches the build context and the runtime.
     SecretInContext,
+    /// A file the app reads at run time (a string literal in its sources) is not in the
+    /// runtime: missing from the build context, or a secret kept out of images.
+    RuntimeFileMissing,
+    /// The runtime installs a tool (curl, wget, bash, nc) that its HEALTHCHECK, CMD,
+    /// ENTRYPOINT or entrypoint script calls and its image lacks: one more package in the image.
+    ToolAdded,
 }
 
 impl WarningCode {
@@ -218,6 +224,8 @@ impl WarningCode {
             WarningCode::RuntimePackagesMissing => "runtime-packages-missing",
             WarningCode::DevDependenciesKept => "dev-dependencies-kept",
             WarningCode::SecretInContext => "secret-in-context",
+            WarningCode::RuntimeFileMissing => "runtime-file-missing",
+            WarningCode::ToolAdded => "tool-added",
         }
     }
 }
@@ -241,6 +249,8 @@ mod tests {
             WarningCode::RuntimePackagesMissing,
             WarningCode::DevDependenciesKept,
             WarningCode::SecretInContext,
+            WarningCode::RuntimeFileMissing,
+            WarningCode::ToolAdded,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{code}\""));

@@ -40,10 +40,71 @@ pub struct SystemRules {
     pub system_packages: SystemPackages,
     /// Runtime folders shared by all profiles (appended).
     pub runtime_files: Vec<String>,
+    /// The tools a start command or health check may call, and which images have them.
+    #[serde(default)]
+    pub runtime_tools: RuntimeTools,
     /// `.dockerignore` lines shared by all profiles (appended).
     pub dockerignore: Vec<String>,
     /// Scoring thresholds for detection.
     pub scoring: Scoring,
+}
+
+/// Tools the runtime's own instructions call (HEALTHCHECK, CMD, ENTRYPOINT, an entrypoint
+/// script): how to install them, and which runtime images already have them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeTools {
+    /// The tools restage looks for, with their package (empty: cannot be installed, `sh`).
+    pub tools: Vec<Tool>,
+    /// What runtime images have; the first matching rule wins.
+    pub images: Vec<ImageTools>,
+    /// The runtime flavour asked of the profile when a shell-less image (distroless) would
+    /// lack a tool it cannot install (`slim`).
+    pub flavour: String,
+}
+
+/// A tool and the distro package that provides it (the same name on apt and apk).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub package: String,
+}
+
+/// The tools images have: by image name glob and tag glob, or by distro family.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageTools {
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub family: Option<String>,
+    pub has: Vec<String>,
+}
+
+impl RuntimeTools {
+    /// The tools an image has (name, tag, family), from the first matching rule.
+    pub fn present(&self, name: &str, tag: Option<&str>, family: &str) -> &[String] {
+        self.images
+            .iter()
+            .find(|r| {
+                r.image
+                    .as_deref()
+                    .is_none_or(|g| crate::profile::schema::image_name_matches(g, name))
+                    && r.tag
+                        .as_deref()
+                        .is_none_or(|g| crate::profile::pattern::glob(g, tag.unwrap_or("latest")))
+                    && r.family.as_deref().is_none_or(|f| f == family)
+            })
+            .map_or(&[], |r| &r.has[..])
+    }
+
+    /// The tool called `name`.
+    pub fn tool(&self, name: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| t.name == name)
+    }
 }
 
 /// A distro package installer command.

@@ -56,9 +56,118 @@ pub struct Profile {
     /// exist. `_system.yaml`'s common list is appended.
     #[serde(default)]
     pub runtime_files: Vec<String>,
+    /// What the runtime needs besides the artifact, found from the sources and manifests: the
+    /// files the app reads, what is compiled in, what the build writes, and system packages.
+    #[serde(default)]
+    pub runtime_needs: RuntimeNeeds,
     /// `.dockerignore` lines proposed for this profile. `_system.yaml`'s common list is appended.
     #[serde(default)]
     pub dockerignore: Vec<String>,
+}
+
+/// What a compiled app needs in its runtime besides the artifact (issue 14 items 2, 4, 12, 14).
+///
+/// Sources are read lazily and bounded: only files matching `sources`, at most
+/// [`RuntimeNeeds::MAX_SOURCES`] of them, each under the context's size cap.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeNeeds {
+    /// Path globs of the source files scanned for paths the app reads (`*.go`).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Path globs of source files not scanned (`*_test.go`: tests read fixtures, not the app).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Calls whose string-literal arguments name context paths the app reads at run time.
+    #[serde(default)]
+    pub reads: Vec<CallRule>,
+    /// Calls or markers whose arguments name paths compiled into the artifact (`//go:embed`,
+    /// `include_str!(`): those paths need no copy.
+    #[serde(default)]
+    pub compiled_in: Vec<CallRule>,
+    /// Context paths (globs) the build puts inside the artifact (`src/main/resources/**`).
+    #[serde(default)]
+    pub embedded: Vec<String>,
+    /// Paths read by a framework's convention when a fact holds (`Rocket.toml` with rocket).
+    #[serde(default)]
+    pub conventions: Vec<ConventionRule>,
+    /// Files the build runs that may write into the source folder (`build.rs`): a runtime path
+    /// one of their string literals names is copied from the build stage, not the context.
+    #[serde(default)]
+    pub generators: Vec<String>,
+    /// System packages the runtime needs when facts hold (TLS → `ca-certificates`).
+    #[serde(default)]
+    pub packages: Vec<PackageNeed>,
+}
+
+impl RuntimeNeeds {
+    /// At most this many source files are read for one rewrite.
+    pub const MAX_SOURCES: usize = 64;
+}
+
+/// A call (or line marker) whose arguments name paths.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallRule {
+    /// The text right before the arguments: `os.ReadFile(`, `Tera::new(`, `//go:embed `.
+    pub call: String,
+    /// The arguments are the words up to the end of the line (`//go:embed a b/*`), not string
+    /// literals up to the closing parenthesis.
+    #[serde(default)]
+    pub words: bool,
+    /// Paths are relative to the source file's folder (`include_str!`, `//go:embed`), not to
+    /// the working directory.
+    #[serde(default)]
+    pub relative_to_source: bool,
+    /// The literal is a file name without extension (viper's `SetConfigName("config")`); the
+    /// file is `<stem>.<ext>` in the folders named by this other call (`AddConfigPath(`), or the
+    /// working directory.
+    #[serde(default)]
+    pub stem_in: Option<String>,
+}
+
+/// Paths a framework reads by convention.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConventionRule {
+    /// The fact that says the framework is used.
+    pub when: String,
+    /// Context paths it reads (files or folders), copied when they exist.
+    pub paths: Vec<String>,
+    /// The framework, for the decision.
+    pub note: String,
+}
+
+/// System packages a runtime image needs when a condition holds.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackageNeed {
+    /// Only when this fact holds.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Not when this fact holds.
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// Only when the builder image's name matches one of these globs (it shipped the packages).
+    #[serde(default)]
+    pub builders: Vec<String>,
+    /// Only on runtime images of these distro families (`debian`, `ubuntu`, `alpine`).
+    pub families: Vec<String>,
+    /// The packages to install.
+    pub packages: Vec<String>,
+    /// Why, for the decision.
+    pub why: String,
+}
+
+impl PackageNeed {
+    /// Whether the rule applies to this builder image, runtime family and facts.
+    pub fn applies(&self, builder: &str, family: &str, facts: &Facts) -> bool {
+        let (name, _) = split_image(builder);
+        self.families.iter().any(|f| f == family)
+            && condition_holds(self.when.as_deref(), self.unless.as_deref(), facts)
+            && (self.builders.is_empty()
+                || self.builders.iter().any(|b| image_name_matches(b, &name)))
+    }
 }
 
 /// Command rules (see [`CommandRule`] for the word matching) that classify the original `RUN`

@@ -269,6 +269,29 @@ fn every_reference_resolves() {
                 );
             }
         }
+        // Runtime needs only name facts the profile produces.
+        for rule in &p.runtime_needs.packages {
+            for f in rule.when.iter().chain(&rule.unless) {
+                assert!(
+                    known(f),
+                    "{}: runtime_needs package rule names unknown fact {f}",
+                    p.name
+                );
+            }
+            assert!(
+                !rule.packages.is_empty() && !rule.families.is_empty(),
+                "{}: empty runtime_needs rule",
+                p.name
+            );
+        }
+        for rule in &p.runtime_needs.conventions {
+            assert!(
+                known(&rule.when),
+                "{}: convention names unknown fact {}",
+                p.name,
+                rule.when
+            );
+        }
         if let Some(key) = &p.runtime_images.version_key {
             assert!(
                 p.versions.iter().any(|v| &v.name == key),
@@ -294,6 +317,46 @@ fn every_reference_resolves() {
             }
         }
     }
+}
+
+#[test]
+fn runtime_tools_name_known_tools_and_end_with_a_catch_all() {
+    let system = raw_system();
+    let tools = &system.runtime_tools;
+    let names: Vec<String> = tools.tools.iter().map(|t| t.name.clone()).collect();
+    assert_sorted_unique("_system: runtime_tools.tools", &names);
+    for rule in &tools.images {
+        assert_sorted_unique("_system: runtime_tools.images has", &rule.has);
+        for tool in &rule.has {
+            assert!(
+                names.contains(tool),
+                "runtime_tools.images names unknown tool {tool}"
+            );
+        }
+    }
+    let last = tools.images.last().expect("runtime_tools.images is empty");
+    assert!(
+        last.image.is_none() && last.tag.is_none() && last.family.is_none(),
+        "the last runtime_tools.images rule must match every image"
+    );
+    assert_eq!(
+        tools.present("node", Some("20-slim"), "debian"),
+        ["bash", "sh"]
+    );
+    assert!(
+        tools
+            .present(
+                "gcr.io/distroless/static-debian12",
+                Some("nonroot"),
+                "distroless"
+            )
+            .is_empty()
+    );
+    assert!(
+        tools
+            .present("alpine", Some("3"), "alpine")
+            .contains(&"wget".to_string())
+    );
 }
 
 fn placeholders(template: &str) -> Vec<String> {

@@ -353,35 +353,59 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             })
     }
 
-    /// Folders the app reads at run time (templates/, static/, ...) that exist in the context.
+    /// The files and folders the app reads at run time (see [`RuntimeBuilder::runtime_paths`]):
+    /// copied from the context, or from the build stage when the build writes them.
     pub(super) fn runtime_files(&mut self, workdir: &Option<String>, steps: &mut Vec<Step>) {
-        let input = self.planner.input;
-        let ctx = input.ctx;
-        let mut names: Vec<&String> = input.profile.runtime_files.iter().collect();
-        names.extend(input.registry.system().runtime_files.iter());
-        names.sort();
-        names.dedup();
-        let mut copied = Vec::new();
-        for name in names {
-            if ctx.exists(name) {
-                let dest = if ctx.is_dir(name) {
-                    format!("./{name}/")
-                } else {
-                    format!("./{name}")
-                };
-                steps.push(Step::Copy {
-                    from: None,
-                    chown: None,
-                    sources: vec![name.clone()],
-                    dest,
-                });
-                copied.push(name.clone());
+        let _ = workdir;
+        let ctx = self.planner.input.ctx;
+        let paths = self.runtime_paths();
+        let build_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
+        let mut listed = Vec::new();
+        for p in paths {
+            let dir = ctx.is_dir(&p.path)
+                || (!ctx.exists(&p.path)
+                    && !p.path.rsplit('/').next().unwrap_or(&p.path).contains('.'));
+            let dest = if dir {
+                format!("./{}/", p.path)
+            } else {
+                format!("./{}", p.path)
+            };
+            let (from, source) = if p.from_build {
+                (
+                    Some("build".to_string()),
+                    format!("{}/{}", build_dir.trim_end_matches('/'), p.path),
+                )
+            } else {
+                (None, p.path.clone())
+            };
+            steps.push(Step::Copy {
+                from,
+                chown: None,
+                sources: vec![source],
+                dest,
+            });
+            match (&p.reason, p.from_build) {
+                (_, true) => self.planner.decide(
+                    format!("runtime copies {} from the build stage", p.path),
+                    format!(
+                        "{}; the build writes it, so the context's copy is not what the app serves",
+                        p.reason
+                            .as_deref()
+                            .unwrap_or("the app reads it at run time")
+                    ),
+                    0.8,
+                ),
+                (Some(why), false) => self.planner.decide(
+                    format!("runtime copies {} from the context", p.path),
+                    why.clone(),
+                    0.8,
+                ),
+                (None, false) => listed.push(p.path),
             }
         }
-        if !copied.is_empty() {
-            let _ = workdir;
+        if !listed.is_empty() {
             self.planner.decide(
-                format!("runtime copies {} from the context", copied.join(", ")),
+                format!("runtime copies {} from the context", listed.join(", ")),
                 "the app may read these at run time; when in doubt they are copied",
                 0.7,
             );
@@ -451,7 +475,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
 }
 
 /// Whether `path` is below the folder `dir` (`dir/...`).
-fn is_inside(path: &str, dir: &str) -> bool {
+pub(super) fn is_inside(path: &str, dir: &str) -> bool {
     path.strip_prefix(dir)
         .is_some_and(|rest| rest.starts_with('/'))
 }

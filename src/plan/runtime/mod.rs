@@ -4,6 +4,7 @@
 mod base;
 mod compiled;
 mod interpreted;
+mod needs;
 mod prepare;
 mod start;
 
@@ -86,13 +87,19 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         self.refuse_toolchain_at_start(&start)?;
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
-        let image = self.keep_image_args(image);
+        let mut image = self.keep_image_args(image);
         let (name, tag) = split_image(&image);
-        let family =
+        let mut family =
             crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
                 .0
                 .unwrap_or_else(|| "debian".into());
         self.family = family.clone();
+        let tools = self.tools_needed(units, &start);
+        if let Some((flavoured, flavour_family)) = self.flavour_for_tools(&image, &tools) {
+            image = flavoured;
+            family = flavour_family;
+            self.family = family.clone();
+        }
         self.refuse_shell_without_shell(units)?;
         let workdir = self.planner.original.final_workdir().map(str::to_string);
         let mut steps: Vec<Step> = Vec::new();
@@ -109,6 +116,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(unit.step(Vec::new()));
         }
         self.runtime_packages(&family, &mut steps);
+        self.needed_packages(&image, &tools, &mut steps);
         if let Some(dir) = &workdir {
             steps.push(Step::Workdir { path: dir.clone() });
         }

@@ -532,7 +532,7 @@ fn push_comments(text: &str, steps: &mut Vec<Step>) {
 
 /// The words of a shell command that needs no shell: one command, no expansions, operators
 /// or redirections.
-fn simple_command_words(text: &str) -> Option<Vec<String>> {
+pub(super) fn simple_command_words(text: &str) -> Option<Vec<String>> {
     if text.contains([
         '$', '`', '*', '?', '>', '<', '|', '&', ';', '~', '(', ')', '\\', '\'', '"',
     ]) {
