@@ -180,7 +180,7 @@ impl Engine {
         // One recogniser for the output's RUNs: it works out each program's rules once.
         let recogniser = std::cell::RefCell::new(plan::classify::Recogniser::new(profile));
         let is_install = |command: &str| {
-            plan::shell::commands(command).iter().any(|c| {
+            crate::shell::parse(command).iter().any(|c| {
                 recogniser.borrow_mut().classify(c) == Some(plan::Class::DependencyInstall)
             })
         };

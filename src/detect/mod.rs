@@ -31,8 +31,8 @@
 //! than the runner-up's (a dead heat), the confidence is at most 0.5.
 
 mod context;
+mod installs;
 mod probe;
-pub mod shell;
 
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
@@ -41,11 +41,12 @@ use crate::profile::pattern::{Glob, GlobShape, capture_str, glob, has_hole, is_g
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
+use crate::shell::{self, Commands};
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
+pub use installs::installed_packages;
 use probe::{ContextFile, FileTexts, ProbeEnv, ProbePlan};
 use serde::Serialize;
-use shell::Commands;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -633,7 +634,7 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
         dir_sources: Vec::new(),
     };
     let prefixes = &system.command_prefixes;
-    let installers = shell::InstallerWords::new(&system.installers);
+    let installers = installs::InstallerWords::new(&system.installers);
     for ins in &df.instructions {
         match ins.keyword.as_ref() {
             "ARG" if !seen_from => {
@@ -675,7 +676,7 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                     }
                 };
                 for c in first..obs.run.len() {
-                    for (pkg, installer) in shell::installed_by(obs.run.words(c), &installers) {
+                    for (pkg, installer) in installs::installed_by(obs.run.words(c), &installers) {
                         if !obs.packages.iter().any(|(p, _)| p == pkg) {
                             obs.packages
                                 .push((pkg.to_string(), installer.family.clone()));

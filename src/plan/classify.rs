@@ -6,9 +6,9 @@
 
 use super::model::Class;
 use super::original::Entry;
-use super::shell::Command;
 use crate::profile::Profile;
 use crate::profile::schema::path_matches;
+use crate::shell::Command;
 use crate::syntax::Instruction;
 use std::collections::BTreeMap;
 
@@ -413,7 +413,7 @@ mod tests {
         ) {
             let commands: Vec<Command<'_>> = classes
                 .iter()
-                .flat_map(|_| crate::plan::shell::commands("x"))
+                .flat_map(|_| crate::shell::parse("x"))
                 .collect();
             proptest::prop_assert_eq!(
                 run_class(&classes),
@@ -447,7 +447,7 @@ mod tests {
                 .iter()
                 .map(|args| {
                     let text = format!("{program}{args}");
-                    fixed_class(&crate::plan::shell::commands(&text)[0])
+                    fixed_class(&crate::shell::parse(&text)[0])
                 })
                 .collect();
             assert!(
@@ -455,7 +455,7 @@ mod tests {
                 "{program}: {classes:?}"
             );
         }
-        let rm = |args: &str| fixed_class(&crate::plan::shell::commands(&format!("rm {args}"))[0]);
+        let rm = |args: &str| fixed_class(&crate::shell::parse(&format!("rm {args}"))[0]);
         assert_ne!(rm("-rf /var/lib/apt/lists/*"), rm("-rf /tmp/x"));
         assert!(CLASSIFIED_BY_ARGUMENTS.contains(&"rm"));
     }
@@ -475,13 +475,13 @@ mod tests {
             for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
                 let text = super::super::original::run_text(inst);
                 commands.extend(
-                    crate::plan::shell::commands(&text)
+                    crate::shell::parse(&text)
                         .into_iter()
                         .map(Command::into_owned),
                 );
             }
         }
-        commands.extend(crate::plan::shell::commands(
+        commands.extend(crate::shell::parse(
             "./gradlew test -x integration && /usr/local/bin/npm install -g pnpm && pip3 install -r requirements.txt; dotnet restore",
         ));
         assert!(commands.len() > 200, "{}", commands.len());

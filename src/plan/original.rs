@@ -3,11 +3,11 @@
 //! directory in effect at every instruction.
 
 use super::classify::Recogniser;
-use super::inline::InlineVec;
 use super::model::Class;
-use super::shell::{self, Command};
 use crate::profile::Profile;
+use crate::shell::{self, Command};
 use crate::syntax::{Dockerfile, Instruction, Item};
+use crate::text::InlineVec;
 use crate::text::TextRange;
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -163,8 +163,8 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
 fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
     match run_text(inst) {
-        Cow::Borrowed(text) => shell::commands(text),
-        Cow::Owned(text) => shell::commands(&text)
+        Cow::Borrowed(text) => shell::parse(text),
+        Cow::Owned(text) => shell::parse(&text)
             .into_iter()
             .map(Command::into_owned)
             .collect(),

@@ -9,9 +9,9 @@ use super::classify;
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
-use super::shell::{self, Command};
 use crate::detect::Detection;
 use crate::profile::{PackageManager, Profile, Registry};
+use crate::shell::{self, Command};
 use crate::source::Context;
 use crate::syntax::Dockerfile;
 use std::borrow::Cow;
@@ -57,7 +57,7 @@ impl Unit<'_> {
     /// The simple commands of this unit: its part of a split RUN, or the whole RUN's.
     pub fn commands(&self) -> Cow<'_, [Command<'_>]> {
         match &self.part {
-            Some(text) => Cow::Owned(shell::commands(text)),
+            Some(text) => Cow::Owned(shell::parse(text)),
             None => Cow::Borrowed(&self.entry.commands),
         }
     }

@@ -133,7 +133,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     (Cow::Borrowed(&entry.commands[..]), entry.workdir.as_deref())
                 }
                 Step::Run { command, .. } => (
-                    Cow::Owned(shell::commands(command)),
+                    Cow::Owned(shell::parse(command)),
                     self.build_workdir.as_deref(),
                 ),
                 _ => continue,
