@@ -664,15 +664,13 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                     _ if ins.heredocs.is_empty() => {
                         shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run)
                     }
+                    // A heredoc body the shell runs is read like the line itself.
                     _ => {
-                        let mut text = ins.arguments().to_string();
-                        for h in &ins.heredocs {
-                            text.push('\n');
-                            text.push_str(&h.content);
+                        shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run);
+                        let heredocs = ins.heredocs.iter().map(|h| (&*h.name, &*h.content));
+                        for body in shell::script_bodies(ins.arguments(), heredocs) {
+                            shell::simple_commands_into(body, prefixes, &mut obs.run);
                         }
-                        let mut commands = Commands::default();
-                        shell::simple_commands_into(&text, prefixes, &mut commands);
-                        obs.run.extend_owned(commands);
                     }
                 };
                 for c in first..obs.run.len() {

@@ -161,8 +161,17 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 }
 
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
+/// The heredoc bodies the line runs as scripts (`RUN <<EOF`) follow its own commands.
 fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
     match run_text(inst) {
+        Cow::Borrowed(text) if !inst.heredocs.is_empty() => {
+            let mut commands = shell::parse(text);
+            let heredocs = inst.heredocs.iter().map(|h| (&*h.name, &*h.content));
+            for body in shell::script_bodies(text, heredocs) {
+                commands.extend(shell::parse(body));
+            }
+            commands
+        }
         Cow::Borrowed(text) => shell::parse(text),
         Cow::Owned(text) => shell::parse(&text)
             .into_iter()

@@ -21,3 +21,20 @@ pub use unwrap::{Commands, exec_command_into, simple_commands, simple_commands_i
 
 #[cfg(test)]
 mod tests;
+
+/// The heredoc bodies a RUN line runs as shell scripts, in order: of `heredocs` (each its
+/// delimiter, quotes removed, and its body), those a command of `line` reads as a script
+/// ([`Command::script_heredocs`]: `RUN <<EOF`, `RUN bash -e <<EOF`). Bodies fed to other
+/// programs (`cat <<EOF > file`, `python3 <<EOF`) are data and left out.
+pub fn script_bodies<'h>(
+    line: &str,
+    heredocs: impl IntoIterator<Item = (&'h str, &'h str)>,
+) -> Vec<&'h str> {
+    let commands = parse(line);
+    let names: Vec<&str> = commands.iter().flat_map(Command::script_heredocs).collect();
+    heredocs
+        .into_iter()
+        .filter(|(name, _)| names.contains(name))
+        .map(|(_, body)| body)
+        .collect()
+}
