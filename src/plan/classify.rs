@@ -5,7 +5,6 @@
 //! from the profile's `recognise` rules; system packages and user creation are distro knowledge.
 
 use super::model::Class;
-use super::original::Entry;
 use crate::profile::Profile;
 use crate::profile::schema::path_matches;
 use crate::shell::Command;
@@ -342,16 +341,16 @@ pub fn run_parts<'c, 'a>(
     RunParts { parts }
 }
 
-/// Classify an instruction of the stage body (not FROM). A RUN is classified by its parts:
-/// use [`run_parts`] when the parts are needed too.
-pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
-    let inst = entry.inst;
+/// Classify an instruction of the stage body (not FROM). A RUN is classified by the classes of
+/// its commands (`classes`, as `Entry::classes` holds them): use [`run_parts`] when the parts
+/// are needed too.
+pub fn classify(inst: &Instruction, classes: &[Option<Class>], profile: &Profile) -> Class {
     match inst.keyword.as_ref() {
         "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
-        "RUN" => run_class(&entry.classes).unwrap_or(Class::Other),
+        "RUN" => run_class(classes).unwrap_or(Class::Other),
         _ => Class::Other,
     }
 }

@@ -317,7 +317,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             let single = if is_run {
                 classify::run_class(&entry.classes)
             } else {
-                Some(classify::classify(entry, profile))
+                Some(classify::classify(entry.inst, &entry.classes, profile))
             };
             // Only a RUN whose commands disagree is split into groups.
             let (None, true) = (single, is_run) else {

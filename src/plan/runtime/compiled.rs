@@ -342,7 +342,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             {
                 continue;
             }
-            if crate::validate::copies_whole_context(inst) {
+            if inst.copies_whole_context() {
                 continue;
             }
             let sources = inst.values().all_but_last();
