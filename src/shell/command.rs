@@ -150,8 +150,7 @@ pub fn parse(text: &str) -> CommandList<'_> {
     let mut out = Vec::new();
     let mut command = Pending::new(0, "");
     let mut redirect: Option<Cow<'_, str>> = None;
-    let mut tokens = Lexer::new(text);
-    while let Some(token) = tokens.next() {
+    for token in Lexer::new(text) {
         match token.kind {
             TokenKind::Word => match redirect.take() {
                 Some(op) => command.redirects.push(Redirect {
