@@ -42,6 +42,7 @@ pub mod plan;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod shell;
 pub mod source;
 pub mod syntax;
 pub mod text;

@@ -7,7 +7,7 @@ use crate::plan::{self, PlanInput, PlanOptions};
 use crate::profile::Registry;
 use crate::render::{Templates, TextStyle};
 use crate::source::Context;
-use crate::syntax::{self, Dockerfile, Item};
+use crate::syntax::{self, Dockerfile};
 use crate::validate::{self, Expectations};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -180,7 +180,7 @@ impl Engine {
         // One recogniser for the output's RUNs: it works out each program's rules once.
         let recogniser = std::cell::RefCell::new(plan::classify::Recogniser::new(profile));
         let is_install = |command: &str| {
-            plan::shell::commands(command).iter().any(|c| {
+            crate::shell::parse(command).iter().any(|c| {
                 recogniser.borrow_mut().classify(c) == Some(plan::Class::DependencyInstall)
             })
         };
@@ -237,23 +237,10 @@ impl Engine {
     }
 }
 
-/// `# restage: ignore` in the comments above the first instruction.
+/// `# restage: ignore` in the comments above the first instruction, alone or beside other
+/// pragmas (the one pragma reader, [`syntax::pragmas`], which the CLI uses too).
 fn ignore_pragma(df: &Dockerfile) -> Option<String> {
-    for item in &df.items {
-        match item {
-            Item::Comment { range } | Item::Directive { range } => {
-                let text = df.slice(*range).trim().trim_start_matches('#').trim();
-                if let Some(rest) = text.strip_prefix("restage:")
-                    && rest.trim() == "ignore"
-                {
-                    return Some("the file has a `# restage: ignore` comment".into());
-                }
-            }
-            Item::Instruction { .. } => break,
-            _ => {}
-        }
-    }
-    None
+    syntax::is_ignored(df).then(|| "the file has a `# restage: ignore` comment".into())
 }
 
 /// What the output must keep from the original: its ports, and its start command unless the
@@ -335,6 +322,11 @@ mod tests {
         let cases = [
             ("FROM a AS x\nFROM b\nCMD [\"y\"]\n", Status::Unchanged),
             ("# restage: ignore\nFROM a\n", Status::Skipped),
+            // The library reads pragmas as the CLI does: `ignore` beside another pragma.
+            (
+                "# restage: ignore, runtime=alpine\nFROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n",
+                Status::Skipped,
+            ),
             ("FROM scratch\nCMD [\"y\"]", Status::Skipped),
         ];
         for (text, status) in cases {

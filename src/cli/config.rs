@@ -41,7 +41,7 @@ use super::args::{ConfigArgs, Flavour, Overrides, SimpleFormat};
 use super::exit::ExitStatus;
 use super::input::display_path;
 use crate::profile::Registry;
-use crate::syntax::{Dockerfile, Item};
+use crate::syntax::Dockerfile;
 use crate::text::LineIndex;
 use crate::{Error, ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -335,54 +335,36 @@ pub struct Pragmas {
 pub fn pragmas(df: &Dockerfile, text: &str) -> Result<Pragmas, Error> {
     let mut found = Pragmas::default();
     let index = LineIndex::new(text);
-    for item in &df.items {
-        let range = match item {
-            Item::Comment { range } | Item::Directive { range } => *range,
-            Item::Instruction { .. } => break,
-            _ => continue,
+    for pragma in crate::syntax::pragmas(df) {
+        let (key, value, part) = (pragma.key, pragma.value, pragma.text);
+        let bad = |what: String| {
+            let at = index.line_col(pragma.offset);
+            Error::new(ErrorKind::Usage, what).at(at.line, at.col)
         };
-        let line = df.slice(range);
-        let body = line.trim().trim_start_matches('#').trim();
-        let Some(rest) = body.strip_prefix("restage:") else {
-            continue;
-        };
-        let at = index.line_col(range.start);
-        let column_of = |part: &str| {
-            let offset = line.find(part).unwrap_or(0);
-            index.line_col(range.start + offset).col
-        };
-        for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = match part.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim())),
-                None => (part, None),
-            };
-            let bad =
-                |what: String| Error::new(ErrorKind::Usage, what).at(at.line, column_of(part));
-            match (key, value) {
-                ("ignore", None) => found.ignore = true,
-                ("runtime", Some(value)) => {
-                    found.runtime = Some(parse_flavour(value).ok_or_else(|| {
-                        bad(format!(
-                            "pragma `runtime={value}`: the runtime is one of slim, distroless, alpine"
-                        ))
-                    })?)
-                }
-                ("test_stage" | "test-stage", Some(value)) => {
-                    found.test_stage = Some(match value {
-                        "true" | "yes" | "on" => true,
-                        "false" | "no" | "off" => false,
-                        _ => {
-                            return Err(bad(format!(
-                                "pragma `{key}={value}`: the value is true or false"
-                            )));
-                        }
-                    })
-                }
-                _ => {
-                    return Err(bad(format!(
-                        "unknown pragma `{part}` (known: ignore, runtime=slim|distroless|alpine, test_stage=true|false)"
-                    )));
-                }
+        match (key, value) {
+            ("ignore", None) => found.ignore = true,
+            ("runtime", Some(value)) => {
+                found.runtime = Some(parse_flavour(value).ok_or_else(|| {
+                    bad(format!(
+                        "pragma `runtime={value}`: the runtime is one of slim, distroless, alpine"
+                    ))
+                })?)
+            }
+            ("test_stage" | "test-stage", Some(value)) => {
+                found.test_stage = Some(match value {
+                    "true" | "yes" | "on" => true,
+                    "false" | "no" | "off" => false,
+                    _ => {
+                        return Err(bad(format!(
+                            "pragma `{key}={value}`: the value is true or false"
+                        )));
+                    }
+                })
+            }
+            _ => {
+                return Err(bad(format!(
+                    "unknown pragma `{part}` (known: ignore, runtime=slim|distroless|alpine, test_stage=true|false)"
+                )));
             }
         }
     }

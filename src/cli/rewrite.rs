@@ -326,7 +326,7 @@ fn rewrite_one(
     let tree = crate::syntax::parse(&loaded.text);
     // Like an ignore glob, `# restage: ignore` skips a file even when it does not parse, and
     // also beside other pragmas (`# restage: ignore, runtime=alpine`).
-    if super::config::pragmas(&tree, &loaded.text).is_ok_and(|p| p.ignore) {
+    if crate::syntax::is_ignored(&tree) {
         let reason = "the file has a `# restage: ignore` comment".to_string();
         return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
     }

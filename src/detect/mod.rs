@@ -31,21 +31,23 @@
 //! than the runner-up's (a dead heat), the confidence is at most 0.5.
 
 mod context;
+mod installs;
 mod probe;
-pub mod shell;
 
 pub use context::{ContextChoice, infer_context};
 pub use probe::{CopyStatus, ProbeValue};
 
+pub use crate::profile::Facts;
 use crate::profile::pattern::{Glob, GlobShape, capture_str, glob, has_hole, is_glob};
 use crate::profile::{
     CommandRule, FileRule, ImageRule, PackageManager, Profile, Registry, SystemRules, split_image,
 };
+use crate::shell::{self, Commands};
 use crate::source::Context;
 use crate::syntax::{Dockerfile, Form, Instruction};
+pub use installs::installed_packages;
 use probe::{ContextFile, FileTexts, ProbeEnv, ProbePlan};
 use serde::Serialize;
-use shell::Commands;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,110 +88,7 @@ pub struct ProfileScore {
     pub total: f64,
 }
 
-/// Facts for the rewrite, filled by the winning profile's `facts` probes and generic checks.
-/// Look values up by name with [`Facts::get`] / [`Facts::flag`], or fill templates with
-/// [`Facts::render`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Facts {
-    /// The builder image as written after `ARG` substitution (`golang:1.22-alpine`).
-    pub builder_image: Option<String>,
-    /// The builder's distro family: `debian`, `ubuntu`, `alpine`, `rhel`, ...
-    pub image_family: Option<String>,
-    /// The builder's distro release when visible (`bookworm`, `3.19`, `22.04`).
-    pub image_release: Option<String>,
-    /// The binary/assembly/artifact name (Cargo `[[bin]]` or package name, csproj AssemblyName
-    /// or file stem, pom artifactId, Gradle rootProject.name, go `-o` or module name).
-    pub binary: Option<String>,
-    /// The artifact version (pom `version`, Gradle `version`).
-    pub artifact_version: Option<String>,
-    /// pom `packaging`.
-    pub packaging: Option<String>,
-    /// pom `build/finalName`, Gradle `archiveFileName` without `.jar`.
-    pub final_name: Option<String>,
-    /// Go: `import "C"` somewhere in the context (or `CGO_ENABLED=1` in the Dockerfile).
-    pub uses_cgo: bool,
-    /// .NET: a project uses `Microsoft.NET.Sdk.Web`.
-    pub web_sdk: bool,
-    /// A workspace / multi-module layout (Cargo workspace, npm workspaces, Maven modules, ...).
-    pub workspace: bool,
-    /// Lockfiles of the chosen package manager that exist (in the context or named by COPY).
-    pub lockfiles: Vec<String>,
-    /// Whether any lockfile of the chosen package manager exists.
-    pub has_lockfile: bool,
-    /// The wrapper script of the chosen package manager, when present (`mvnw`, `gradlew`).
-    pub wrapper: Option<String>,
-    /// The command that runs the package manager: `./mvnw` with a wrapper, else its executable.
-    pub exe: Option<String>,
-    /// Dependency manifests of the chosen package manager found in the context.
-    pub manifests: Vec<String>,
-    /// package.json `scripts`.
-    pub scripts: BTreeMap<String, String>,
-    /// package.json `dependencies` (names).
-    pub dependencies: Vec<String>,
-    /// package.json `devDependencies` (names).
-    pub dev_dependencies: Vec<String>,
-    /// Other facts from profile probes (`spring_boot`, `django`, `module`, ...).
-    pub extra: BTreeMap<String, String>,
-}
-
 impl Facts {
-    /// A fact as text by name (`binary`, `final_name`, `exe`, `image_release`, an `extra` name,
-    /// booleans as `"true"` when set).
-    pub fn get(&self, name: &str) -> Option<String> {
-        let bool_text = |b: bool| b.then(|| "true".to_string());
-        match name {
-            "builder_image" => self.builder_image.clone(),
-            "image_family" => self.image_family.clone(),
-            "image_release" | "release" => self.image_release.clone(),
-            "binary" | "assembly" | "artifact_id" => self.binary.clone(),
-            "artifact_version" => self.artifact_version.clone(),
-            "packaging" => self.packaging.clone(),
-            "final_name" => self.final_name.clone(),
-            "wrapper" => self.wrapper.clone(),
-            "exe" => self.exe.clone(),
-            "uses_cgo" => bool_text(self.uses_cgo),
-            "web_sdk" => bool_text(self.web_sdk),
-            "workspace" => bool_text(self.workspace),
-            "has_lockfile" => bool_text(self.has_lockfile),
-            other => self.extra.get(other).cloned(),
-        }
-    }
-
-    /// Whether a boolean fact is set (any non-empty value other than `false`).
-    pub fn flag(&self, name: &str) -> bool {
-        self.get(name)
-            .is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-    }
-
-    /// Fill `{name}` placeholders from the facts; `None` when one does not resolve.
-    pub fn render(&self, template: &str) -> Option<String> {
-        self.render_with(template, &BTreeMap::new())
-    }
-
-    /// Like [`Facts::render`], also resolving `{versions.<tool>}`.
-    pub fn render_with(
-        &self,
-        template: &str,
-        versions: &BTreeMap<String, String>,
-    ) -> Option<String> {
-        let mut out = String::new();
-        let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            let end = after.find('}')?;
-            let key = &after[..end];
-            let value = match key.strip_prefix("versions.") {
-                Some(tool) => versions.get(tool).cloned(),
-                None => self.get(key),
-            };
-            out.push_str(&value?);
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
-    }
-
     fn set(&mut self, name: &str, value: ProbeValue) -> bool {
         fn text(v: &ProbeValue) -> Option<String> {
             match v {
@@ -633,7 +532,7 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
         dir_sources: Vec::new(),
     };
     let prefixes = &system.command_prefixes;
-    let installers = shell::InstallerWords::new(&system.installers);
+    let installers = installs::InstallerWords::new(&system.installers);
     for ins in &df.instructions {
         match ins.keyword.as_ref() {
             "ARG" if !seen_from => {
@@ -663,19 +562,17 @@ fn observe<'a>(df: &'a Dockerfile, ctx: &dyn Context, system: &SystemRules) -> O
                     _ if ins.heredocs.is_empty() => {
                         shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run)
                     }
+                    // A heredoc body the shell runs is read like the line itself.
                     _ => {
-                        let mut text = ins.arguments().to_string();
-                        for h in &ins.heredocs {
-                            text.push('\n');
-                            text.push_str(&h.content);
+                        shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run);
+                        let heredocs = ins.heredocs.iter().map(|h| (&*h.name, &*h.content));
+                        for body in shell::script_bodies(ins.arguments(), heredocs) {
+                            shell::simple_commands_into(body, prefixes, &mut obs.run);
                         }
-                        let mut commands = Commands::default();
-                        shell::simple_commands_into(&text, prefixes, &mut commands);
-                        obs.run.extend_owned(commands);
                     }
                 };
                 for c in first..obs.run.len() {
-                    for (pkg, installer) in shell::installed_by(obs.run.words(c), &installers) {
+                    for (pkg, installer) in installs::installed_by(obs.run.words(c), &installers) {
                         if !obs.packages.iter().any(|(p, _)| p == pkg) {
                             obs.packages
                                 .push((pkg.to_string(), installer.family.clone()));
@@ -1405,7 +1302,7 @@ fn score_files<'a>(
 }
 
 /// What detection derives from a [`Registry`] alone, built once per registry (see
-/// [`Registry::detect_index`]).
+/// [`Registry::derived`]).
 #[derive(Clone, Debug)]
 pub(crate) struct RegistryIndex {
     /// The profiles' RUN command rules, profile by profile in [`Registry::iter`] order.
@@ -1684,7 +1581,7 @@ pub fn flavor_of(
 /// matches, `profile` is `None` and `reason` says why.
 pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detection {
     let system = registry.system();
-    let index = registry.detect_index();
+    let index = registry.derived(RegistryIndex::new);
     let obs = observe(df, ctx, system);
     let context = context_files(ctx, &obs, system, &index.skip_dirs);
     let files = FileSet::new(&context, &obs.sources);
@@ -2171,7 +2068,7 @@ mod tests {
     #[test]
     fn the_command_index_matches_as_the_rules_do() {
         let registry = Registry::builtin().unwrap();
-        let index = registry.detect_index();
+        let index = registry.derived(RegistryIndex::new);
         let rules: Vec<&CommandRule> = registry
             .iter()
             .flat_map(|p| &p.detect.commands)

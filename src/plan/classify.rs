@@ -5,10 +5,9 @@
 //! from the profile's `recognise` rules; system packages and user creation are distro knowledge.
 
 use super::model::Class;
-use super::original::Entry;
-use super::shell::Command;
 use crate::profile::Profile;
 use crate::profile::schema::path_matches;
+use crate::shell::Command;
 use crate::syntax::Instruction;
 use std::collections::BTreeMap;
 
@@ -342,16 +341,16 @@ pub fn run_parts<'c, 'a>(
     RunParts { parts }
 }
 
-/// Classify an instruction of the stage body (not FROM). A RUN is classified by its parts:
-/// use [`run_parts`] when the parts are needed too.
-pub fn classify(entry: &Entry<'_>, profile: &Profile) -> Class {
-    let inst = entry.inst;
+/// Classify an instruction of the stage body (not FROM). A RUN is classified by the classes of
+/// its commands (`classes`, as `Entry::classes` holds them): use [`run_parts`] when the parts
+/// are needed too.
+pub fn classify(inst: &Instruction, classes: &[Option<Class>], profile: &Profile) -> Class {
     match inst.keyword.as_ref() {
         "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
         "COPY" | "ADD" => classify_copy(inst, profile),
-        "RUN" => run_class(&entry.classes).unwrap_or(Class::Other),
+        "RUN" => run_class(classes).unwrap_or(Class::Other),
         _ => Class::Other,
     }
 }
@@ -413,7 +412,7 @@ mod tests {
         ) {
             let commands: Vec<Command<'_>> = classes
                 .iter()
-                .flat_map(|_| crate::plan::shell::commands("x"))
+                .flat_map(|_| crate::shell::parse("x"))
                 .collect();
             proptest::prop_assert_eq!(
                 run_class(&classes),
@@ -447,7 +446,7 @@ mod tests {
                 .iter()
                 .map(|args| {
                     let text = format!("{program}{args}");
-                    fixed_class(&crate::plan::shell::commands(&text)[0])
+                    fixed_class(&crate::shell::parse(&text)[0])
                 })
                 .collect();
             assert!(
@@ -455,7 +454,7 @@ mod tests {
                 "{program}: {classes:?}"
             );
         }
-        let rm = |args: &str| fixed_class(&crate::plan::shell::commands(&format!("rm {args}"))[0]);
+        let rm = |args: &str| fixed_class(&crate::shell::parse(&format!("rm {args}"))[0]);
         assert_ne!(rm("-rf /var/lib/apt/lists/*"), rm("-rf /tmp/x"));
         assert!(CLASSIFIED_BY_ARGUMENTS.contains(&"rm"));
     }
@@ -475,13 +474,13 @@ mod tests {
             for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
                 let text = super::super::original::run_text(inst);
                 commands.extend(
-                    crate::plan::shell::commands(&text)
+                    crate::shell::parse(&text)
                         .into_iter()
                         .map(Command::into_owned),
                 );
             }
         }
-        commands.extend(crate::plan::shell::commands(
+        commands.extend(crate::shell::parse(
             "./gradlew test -x integration && /usr/local/bin/npm install -g pnpm && pip3 install -r requirements.txt; dotnet restore",
         ));
         assert!(commands.len() > 200, "{}", commands.len());

@@ -159,10 +159,17 @@ impl<'l> LiteralBounds<'l> {
             .iter()
             .rposition(Self::is_special)
             .map_or(0, |at| at + 1);
-        Some(Self {
-            prefix: &pattern[..prefix_end],
-            suffix: &pattern[suffix_start..],
-        })
+        // `**` matches zero folders too, so the `/` beside it may match nothing: `**/b`
+        // excludes `b`, and `a/**` may exclude `a`.
+        let mut prefix = &pattern[..prefix_end];
+        if pattern[prefix_end..].starts_with("**") {
+            prefix = prefix.strip_suffix('/').unwrap_or(prefix);
+        }
+        let mut suffix = &pattern[suffix_start..];
+        if pattern[..suffix_start].ends_with("**") {
+            suffix = suffix.strip_prefix('/').unwrap_or(suffix);
+        }
+        Some(Self { prefix, suffix })
     }
 }
 
@@ -199,6 +206,16 @@ fn may_exclude(bounds: &Option<LiteralBounds<'_>>, path: &str, clean: bool) -> b
 mod tests {
     use super::*;
     use crate::source::DockerIgnore;
+
+    /// `**` matches zero folders: `**/b` excludes `b` itself (the proptest found the bounds
+    /// ruling it out).
+    #[test]
+    fn double_star_bounds_allow_the_folder_itself() {
+        for (line, path) in [("**/b", "b"), ("a/**", "a"), ("**/b/**", "b")] {
+            let bounds = LiteralBounds::of(line);
+            assert!(may_exclude(&bounds, path, true), "{line} {path} {bounds:?}");
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]

@@ -4,12 +4,10 @@
 
 pub mod classify;
 mod dockerignore;
-pub mod inline;
 mod model;
 pub mod original;
 mod planner;
 mod runtime;
-pub mod shell;
 
 pub use model::{Class, Decision, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode};
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

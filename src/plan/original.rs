@@ -3,11 +3,11 @@
 //! directory in effect at every instruction.
 
 use super::classify::Recogniser;
-use super::inline::InlineVec;
 use super::model::Class;
-use super::shell::{self, Command};
 use crate::profile::Profile;
+use crate::shell::{self, Command};
 use crate::syntax::{Dockerfile, Instruction, Item};
+use crate::text::InlineVec;
 use crate::text::TextRange;
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -161,10 +161,19 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 }
 
 /// A RUN's simple commands, borrowing from the instruction (owned for the rare exec form).
+/// The heredoc bodies the line runs as scripts (`RUN <<EOF`) follow its own commands.
 fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
     match run_text(inst) {
-        Cow::Borrowed(text) => shell::commands(text),
-        Cow::Owned(text) => shell::commands(&text)
+        Cow::Borrowed(text) if !inst.heredocs.is_empty() => {
+            let mut commands = shell::parse(text);
+            let heredocs = inst.heredocs.iter().map(|h| (&*h.name, &*h.content));
+            for body in shell::script_bodies(text, heredocs) {
+                commands.extend(shell::parse(body));
+            }
+            commands
+        }
+        Cow::Borrowed(text) => shell::parse(text),
+        Cow::Owned(text) => shell::parse(&text)
             .into_iter()
             .map(Command::into_owned)
             .collect(),

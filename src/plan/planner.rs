@@ -9,9 +9,9 @@ use super::classify;
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
-use super::shell::{self, Command};
 use crate::detect::Detection;
 use crate::profile::{PackageManager, Profile, Registry};
+use crate::shell::{self, Command};
 use crate::source::Context;
 use crate::syntax::Dockerfile;
 use std::borrow::Cow;
@@ -57,7 +57,7 @@ impl Unit<'_> {
     /// The simple commands of this unit: its part of a split RUN, or the whole RUN's.
     pub fn commands(&self) -> Cow<'_, [Command<'_>]> {
         match &self.part {
-            Some(text) => Cow::Owned(shell::commands(text)),
+            Some(text) => Cow::Owned(shell::parse(text)),
             None => Cow::Borrowed(&self.entry.commands),
         }
     }
@@ -480,7 +480,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             let single = if is_run {
                 classify::run_class(&entry.classes)
             } else {
-                Some(classify::classify(entry, profile))
+                Some(classify::classify(entry.inst, &entry.classes, profile))
             };
             // Only a RUN whose commands disagree is split into groups.
             let (None, true) = (single, is_run) else {

@@ -9,12 +9,14 @@
 //! replaces the built-in one with the same `name`; a `_system.yaml` there replaces the shared
 //! rules. Unknown fields are rejected with the file and line.
 
+mod facts;
 pub mod pattern;
 pub mod schema;
 
 pub use schema::*;
 
 use crate::error::{Error, ErrorKind, Result};
+pub use facts::Facts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -164,8 +166,10 @@ pub struct Registry {
     /// Every proposed `.dockerignore` line (system and profiles) as a compiled matcher, built
     /// on first use and shared by every rewrite.
     dockerignore_lines: std::sync::OnceLock<BTreeMap<String, crate::source::DockerIgnore>>,
-    /// Detection's indexes of the profiles' rules, built on first use.
-    detect_index: OnceLock<crate::detect::RegistryIndex>,
+    /// What a later step derives from the registry alone (detection's index of the profiles'
+    /// rules), built on first use and shared by every run. Its type is erased, so this layer
+    /// does not name a type of the layers above it.
+    derived: OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 macro_rules! builtin {
@@ -344,7 +348,7 @@ impl Registry {
             origins,
             system,
             dockerignore_lines: std::sync::OnceLock::new(),
-            detect_index: OnceLock::new(),
+            derived: OnceLock::new(),
         })
     }
 
@@ -393,10 +397,17 @@ impl Registry {
         }
     }
 
-    /// Detection's indexes of the profiles' rules (built once, shared by every detection).
-    pub(crate) fn detect_index(&self) -> &crate::detect::RegistryIndex {
-        self.detect_index
-            .get_or_init(|| crate::detect::RegistryIndex::new(self))
+    /// The value `build` derives from this registry, built on the first call and shared by
+    /// every later one (detection keeps its index of the profiles' rules here). One type per
+    /// registry: a call with another type panics.
+    pub(crate) fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        build: impl FnOnce(&Registry) -> T,
+    ) -> &T {
+        self.derived
+            .get_or_init(|| std::sync::Arc::new(build(self)))
+            .downcast_ref::<T>()
+            .expect("a registry derives one type of value")
     }
 
     /// The number of profiles.

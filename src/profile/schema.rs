@@ -5,11 +5,11 @@
 //! a value is extracted.
 //!
 //! Templates (commands, runtime images, artifact names, entrypoints) use `{placeholder}`s that
-//! [`Facts::render`](crate::detect::Facts::render) fills from the detection facts (`{binary}`,
+//! [`Facts::render`](crate::profile::Facts::render) fills from the detection facts (`{binary}`,
 //! `{artifact_version}`, `{packaging}`, `{final_name}`, `{exe}`, any name in `Facts::extra`, any
 //! version as `{versions.<tool>}`), plus the ones documented on each field.
 
-use crate::detect::Facts;
+use crate::profile::Facts;
 pub use crate::profile::pattern::path_matches;
 use crate::profile::pattern::{Glob, capture, glob};
 use serde::{Deserialize, Serialize};

@@ -129,6 +129,18 @@ impl Instruction {
         self.flags.iter().any(|f| f.name == name)
     }
 
+    /// Whether a COPY/ADD (or any instruction's values, read as sources and a destination)
+    /// brings in the whole build context (`COPY . .`, `COPY ./ /app`), not from another stage.
+    pub fn copies_whole_context(&self) -> bool {
+        if self.flag("from").is_some() || self.values().len() < 2 {
+            return false;
+        }
+        let sources = self.values().all_but_last();
+        sources
+            .iter()
+            .any(|s| matches!(s.trim_end_matches('/'), "." | "./" | "" | "./."))
+    }
+
     /// The exec-form arguments, if the instruction is in exec form.
     pub fn exec_args(&self) -> Option<Values<'_>> {
         (self.form == Some(Form::Exec)).then(|| self.values())

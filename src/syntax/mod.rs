@@ -14,12 +14,14 @@ mod heredoc;
 mod instruction;
 mod lines;
 mod parser;
+mod pragma;
 mod values;
 mod words;
 
 pub use directives::Directives;
 pub use instruction::{Flag, Form, Heredoc, Instruction};
 pub use parser::parse;
+pub use pragma::{Pragma, is_ignored, pragmas};
 pub use values::{Values, ValuesIter};
 pub use words::{parse_words, split_key_values};
 

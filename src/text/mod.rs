@@ -4,9 +4,11 @@
 //! fixes are: bytes outside the edited ranges are copied through untouched.
 
 mod edit;
+mod inline;
 mod line_index;
 
 pub use edit::{Edit, EditError, EditSet};
+pub use inline::InlineVec;
 pub use line_index::{LineCol, LineIndex};
 
 use serde::Serialize;

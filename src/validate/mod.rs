@@ -167,7 +167,7 @@ fn check_install_order(
     for stage in stages {
         let mut whole_context_at = None;
         for inst in &stage.body {
-            if (inst.is("COPY") || inst.is("ADD")) && copies_whole_context(inst) {
+            if (inst.is("COPY") || inst.is("ADD")) && inst.copies_whole_context() {
                 whole_context_at.get_or_insert(inst.start_line);
             }
             if inst.is("RUN")
@@ -189,17 +189,6 @@ fn check_install_order(
         }
     }
     Ok(())
-}
-
-/// Whether a COPY/ADD brings in the whole build context (`COPY . .`).
-pub fn copies_whole_context(inst: &Instruction) -> bool {
-    if inst.flag("from").is_some() || inst.values().len() < 2 {
-        return false;
-    }
-    let sources = inst.values().all_but_last();
-    sources
-        .iter()
-        .any(|s| matches!(s.trim_end_matches('/'), "." | "./" | "" | "./."))
 }
 
 /// EXPOSE ports, CMD and ENTRYPOINT of the original are still there in the runtime stage.

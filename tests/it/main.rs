@@ -4,6 +4,7 @@ mod detect;
 mod diff;
 mod hostile;
 mod jlink;
+mod layers;
 mod profiles;
 mod rewrite;
 mod schema;

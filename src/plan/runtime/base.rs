@@ -110,7 +110,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 }
                 let owned = command.owned_words();
                 let words = normalise_command(&owned);
-                installs.extend(crate::detect::shell::installed_packages(&words, installers));
+                installs.extend(crate::detect::installed_packages(&words, installers));
             }
         }
         if installs.is_empty() {

@@ -198,7 +198,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     (Cow::Borrowed(&entry.commands[..]), entry.workdir.as_deref())
                 }
                 Step::Run { command, .. } => (
-                    Cow::Owned(shell::commands(command)),
+                    Cow::Owned(shell::parse(command)),
                     self.build_workdir.as_deref(),
                 ),
                 _ => continue,
@@ -431,7 +431,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             {
                 continue;
             }
-            if crate::validate::copies_whole_context(inst) {
+            if inst.copies_whole_context() {
                 continue;
             }
             let sources = inst.values().all_but_last();

@@ -120,7 +120,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         let mut dirs = Vec::new();
         for text in &texts {
-            for command in shell::commands(text) {
+            for command in shell::parse(text) {
                 let owned = command.owned_words();
                 let words = normalise_command(&owned);
                 if let Some(rule) = profile.artifacts.best_output_rule(&words) {

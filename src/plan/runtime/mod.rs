@@ -12,10 +12,10 @@ use super::classify::is_manifest;
 use super::model::{Class, Step, WarningCode};
 use super::original::resolve;
 use super::planner::{BuildSide, Planner, Skip, Unit};
-use super::shell;
 use crate::profile::pattern::glob;
 use crate::profile::schema::{normalise_command, split_image};
 use crate::profile::{RuntimeChoice, RuntimePackage, RuntimePrepare};
+use crate::shell;
 use crate::syntax::Form;
 
 /// The finished runtime stage.

@@ -357,7 +357,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .flatten()
                     .and_then(|i| values.get(i + 1).cloned())
             };
-            for command in script.as_deref().map(shell::commands).unwrap_or_default() {
+            for command in script.as_deref().map(shell::parse).unwrap_or_default() {
                 let program = command.program();
                 need(
                     program,
@@ -399,7 +399,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 );
             }
             for line in lines {
-                for command in shell::commands(line) {
+                for command in shell::parse(line) {
                     let program = command.program();
                     need(
                         program,

@@ -13,7 +13,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             let inst = unit.entry.inst;
             let words = match inst.form {
                 Some(Form::Exec) => inst.values().to_vec(),
-                _ => shell::commands(inst.arguments())
+                _ => shell::parse(inst.arguments())
                     .into_iter()
                     .next()
                     .map(|c| c.owned_words())
@@ -68,7 +68,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             };
             let prefixes = &self.planner.input.registry.system().command_prefixes;
             for line in script.lines() {
-                for command in shell::commands(line) {
+                for command in shell::parse(line) {
                     let words: Vec<String> = command
                         .words
                         .iter()
@@ -317,7 +317,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             };
             match scripts.get(&name) {
                 Some(text) => {
-                    let Some(command) = shell::commands(text).into_iter().next() else {
+                    let Some(command) = shell::parse(text).into_iter().next() else {
                         break;
                     };
                     words = command.owned_words();

@@ -18,6 +18,14 @@ impl<T: Default, const N: usize> InlineVec<T, N> {
             InlineVec::Heap(items) => InlineVec::Heap(items.into_iter().map(f).collect()),
         }
     }
+
+    /// The items as a `Vec`.
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            InlineVec::Inline(len, slots) => slots.into_iter().take(len).collect(),
+            InlineVec::Heap(items) => items,
+        }
+    }
 }
 
 impl<T: Default, const N: usize> InlineVec<T, N> {
