@@ -12,7 +12,7 @@ use crate::validate::{self, Expectations};
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use crate::plan::{Decision, NewFile, Plan, Warning};
+pub use crate::plan::{Decision, Hygiene, NewFile, Plan, Warning};
 
 /// Options for one rewrite.
 #[derive(Clone, Debug, Default)]
@@ -55,6 +55,10 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
     /// Files to create beside the Dockerfile.
     pub new_files: Vec<NewFile>,
+    /// How safe the runtime stage is (its user, build tools, secret files), when the file was
+    /// rewritten.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hygiene: Option<Hygiene>,
     /// What detection found.
     #[serde(skip)]
     pub detection: Option<Detection>,
@@ -75,6 +79,7 @@ impl Outcome {
             decisions: Vec::new(),
             warnings: Vec::new(),
             new_files: Vec::new(),
+            hygiene: None,
             detection: None,
             plan: None,
         }
@@ -186,6 +191,9 @@ impl Engine {
         };
         let mut expect = expectations(&df, &plan);
         expect.is_dependency_install = Some(&is_install);
+        expect.credential_files = &self.registry.system().secrets.files;
+        expect.original_credential_writes =
+            validate::credential_writes(&df, expect.credential_files).len();
         // restage's own output breaking an invariant is restage's fault, not the file's: the
         // file is left as it is, with the reason, and never reported as an error.
         let not_kept = |reason: String| {
@@ -231,6 +239,7 @@ impl Engine {
             decisions: plan.decisions.clone(),
             warnings,
             new_files: plan.new_files.clone(),
+            hygiene: Some(plan.hygiene.clone()),
             detection: Some(detection),
             plan: Some(plan),
         })
@@ -269,6 +278,8 @@ fn expectations<'a>(df: &Dockerfile, plan: &Plan) -> Expectations<'a> {
             last_args("ENTRYPOINT")
         },
         is_dependency_install: None,
+        credential_files: &[],
+        original_credential_writes: 0,
     }
 }
 

@@ -313,6 +313,7 @@ fn rewrite_one(
         decisions: Vec::new(),
         warnings: Vec::new(),
         new_files: Vec::new(),
+        hygiene: None,
         detection: None,
         plan: None,
     };
@@ -538,6 +539,9 @@ struct JsonFile<'a> {
     diff: Option<String>,
     decisions: &'a [Decision],
     warnings: &'a [Warning],
+    /// The runtime's hygiene, for a rewrite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hygiene: Option<&'a crate::plan::Hygiene>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError>,
 }
@@ -600,6 +604,7 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 diff: Some(done.diff()),
                 decisions: &done.outcome.decisions,
                 warnings: &done.outcome.warnings,
+                hygiene: done.outcome.hygiene.as_ref(),
                 error: None,
             },
             Err(error) => {
@@ -613,6 +618,7 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                     diff: None,
                     decisions: &[],
                     warnings: &[],
+                    hygiene: None,
                     error: Some(JsonError {
                         line: reported.position.map(|p| p.0),
                         col: reported.position.map(|p| p.1),
@@ -728,6 +734,9 @@ fn write_why(report: &FileReport, done: &Done, err: &mut dyn Write) -> io::Resul
             for decision in &outcome.decisions {
                 writeln!(err, "  - {}: {}", decision.what, decision.why)?;
             }
+            if let Some(hygiene) = &outcome.hygiene {
+                writeln!(err, "  {}", hygiene_line(hygiene))?;
+            }
         }
         Status::Rewritten | Status::Unchanged => {}
     }
@@ -746,6 +755,21 @@ fn write_why(report: &FileReport, done: &Done, err: &mut dyn Write) -> io::Resul
         }
     }
     Ok(())
+}
+
+/// The runtime hygiene of a rewrite in one line: each check, then what failed.
+fn hygiene_line(hygiene: &crate::plan::Hygiene) -> String {
+    let mark = |ok: bool| if ok { "yes" } else { "no" };
+    let mut line = format!(
+        "runtime hygiene: non-root {}, no build tools {}, no secret files {}",
+        mark(hygiene.runs_non_root),
+        mark(hygiene.no_build_tools),
+        mark(hygiene.no_secret_files)
+    );
+    if !hygiene.findings.is_empty() {
+        line.push_str(&format!(" ({})", hygiene.findings.join("; ")));
+    }
+    line
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -86,6 +86,59 @@ pub fn review(
             !candidates.any(|c| matcher.is_excluded(c))
         });
     }
+    // Files read by convention (profile `build_reads`), env files, and credentials files, in
+    // one pass over the context.
+    let mut reads: Vec<&str> = Vec::new();
+    let mut env_files: Vec<&str> = Vec::new();
+    let mut credentials: Vec<&str> = Vec::new();
+    let rules = &input.registry.system().secrets.files;
+    for file in ctx.files() {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        if input.profile.build_reads.iter().any(|r| r == name) {
+            reads.push(file);
+        } else if name == ".env" {
+            env_files.push(file);
+        }
+        if let Some(rule) = rules.iter().find(|r| r.matches_name(file))
+            && ctx.read(file).is_some_and(|t| rule.holds_secret(&t))
+        {
+            credentials.push(file);
+        }
+    }
+    let mut warnings = Vec::new();
+    // A read file is never excluded: a secret pattern keeps its line with an exception for the
+    // file (and a warning), any other line goes.
+    let mut exceptions: Vec<String> = Vec::new();
+    if !reads.is_empty() {
+        let mut kept_lines = Vec::with_capacity(lines.len());
+        for line in lines {
+            let matcher = input.registry.dockerignore_line(line);
+            let hit: Vec<&str> = reads
+                .iter()
+                .copied()
+                .filter(|f| !credentials.contains(f) && matcher.is_excluded(f))
+                .collect();
+            if hit.is_empty() {
+                kept_lines.push(line);
+                continue;
+            }
+            let secret_line = SECRETS.iter().any(|p| line.trim_start_matches("**/") == *p);
+            if secret_line {
+                kept_lines.push(line);
+                for file in hit {
+                    exceptions.push(format!("!{file}"));
+                    warnings.push(Warning {
+                        code: WarningCode::SecretInContext,
+                        message: format!(
+                            "{file} matches the secret pattern {line}, but the build reads it by convention: the proposed .dockerignore leaves it in, so check it holds no secret"
+                        ),
+                        line: None,
+                    });
+                }
+            }
+        }
+        lines = kept_lines;
+    }
     let mut content = String::from(
         "# Proposed by restage: every stage of a multi-stage build still receives the whole\n\
          # build context, so keep it small and keep secrets out of images.\n",
@@ -94,12 +147,40 @@ pub fn review(
         content.push_str(line);
         content.push('\n');
     }
+    exceptions.sort();
+    exceptions.dedup();
+    for line in exceptions {
+        content.push_str(&line);
+        content.push('\n');
+    }
+    // Credentials files stay out of every image (an install reads them from a secret mount).
+    for file in credentials {
+        if !content.lines().any(|l| l == file) {
+            content.push_str(file);
+            content.push('\n');
+        }
+    }
+    let ignore = crate::source::DockerIgnore::parse(&content);
+    let dropped: Vec<&str> = env_files
+        .into_iter()
+        .filter(|f| ignore.is_excluded(f))
+        .collect();
+    if runtime_gets_sources && !dropped.is_empty() {
+        warnings.push(Warning {
+            code: WarningCode::EnvFileDropped,
+            message: format!(
+                "the proposed .dockerignore keeps {} out of the build context, so the image no longer has it where the original copied it: pass its settings at run time (`docker run --env-file .env`), or remove the line if the app must read the file",
+                dropped.join(", ")
+            ),
+            line: None,
+        });
+    }
     (
         Some(NewFile {
             path: ".dockerignore".into(),
             content,
         }),
-        Vec::new(),
+        warnings,
     )
 }
 

@@ -8,6 +8,10 @@ mod model;
 pub mod original;
 mod planner;
 mod runtime;
+mod safety;
+mod secrets;
 
-pub use model::{Class, Decision, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode};
+pub use model::{
+    Class, Decision, Hygiene, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode,
+};
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

@@ -27,6 +27,26 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// Files to create beside the Dockerfile (a proposed `.dockerignore`).
     pub new_files: Vec<NewFile>,
+    /// How safe the runtime stage is: its user, build tools and secret files.
+    pub hygiene: Hygiene,
+}
+
+/// Runtime hygiene, reported for every rewrite: whether the runtime stage runs non-root,
+/// contains no compiler, `-dev` package or package-manager cache, and copies no `.env`, key or
+/// credentials file. `findings` names what fails, one sentence each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Hygiene {
+    pub runs_non_root: bool,
+    pub no_build_tools: bool,
+    pub no_secret_files: bool,
+    pub findings: Vec<String>,
+}
+
+impl Hygiene {
+    /// Whether every check passed.
+    pub fn clean(&self) -> bool {
+        self.runs_non_root && self.no_build_tools && self.no_secret_files
+    }
 }
 
 /// A file restage proposes to add, relative to the build context.
@@ -212,9 +232,47 @@ pub enum WarningCode {
     /// The runtime installs a tool (curl, wget, bash, nc) that its HEALTHCHECK, CMD,
     /// ENTRYPOINT or entrypoint script calls and its image lacks: one more package in the image.
     ToolAdded,
+    /// A token or credentials file an install used (an `ARG`/`ENV`, or a file copied from the
+    /// context) now comes from a BuildKit secret mount: the build needs a `--secret` flag.
+    SecretMoved,
+    /// The runtime runs as a different user than the original (a non-root user instead of
+    /// root): writes outside the folders given to it fail.
+    UserChange,
+    /// The app may write where restage cannot tell (a path from a variable, a script), so the
+    /// runtime keeps running as root.
+    WritesUnresolved,
+    /// An install runs with other flags than the original's (`--only=production` becomes
+    /// `--omit=dev`).
+    InstallFlagsChanged,
+    /// The runtime image uses musl (Alpine) where the builder used glibc.
+    LibcChanged,
+    /// A lockfile check was added (`--locked`): a build with a stale lockfile now fails.
+    LockedAdded,
+    /// A `.env` file the original image had is kept out of the image by the proposed
+    /// `.dockerignore`.
+    EnvFileDropped,
 }
 
 impl WarningCode {
+    /// Every code, in declaration order (the README lists them all).
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::ContextNotRead,
+        WarningCode::WorkdirLost,
+        WarningCode::RuntimeFlavourUnavailable,
+        WarningCode::RuntimePackagesMissing,
+        WarningCode::DevDependenciesKept,
+        WarningCode::SecretInContext,
+        WarningCode::RuntimeFileMissing,
+        WarningCode::ToolAdded,
+        WarningCode::SecretMoved,
+        WarningCode::UserChange,
+        WarningCode::WritesUnresolved,
+        WarningCode::InstallFlagsChanged,
+        WarningCode::LibcChanged,
+        WarningCode::LockedAdded,
+        WarningCode::EnvFileDropped,
+    ];
+
     /// The code as users see it and filter on.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -226,6 +284,13 @@ impl WarningCode {
             WarningCode::SecretInContext => "secret-in-context",
             WarningCode::RuntimeFileMissing => "runtime-file-missing",
             WarningCode::ToolAdded => "tool-added",
+            WarningCode::SecretMoved => "secret-moved",
+            WarningCode::UserChange => "user-change",
+            WarningCode::WritesUnresolved => "writes-unresolved",
+            WarningCode::InstallFlagsChanged => "install-flags-changed",
+            WarningCode::LibcChanged => "libc-changed",
+            WarningCode::LockedAdded => "locked-added",
+            WarningCode::EnvFileDropped => "env-file-dropped",
         }
     }
 }
@@ -242,18 +307,38 @@ mod tests {
 
     #[test]
     fn a_warning_code_shows_as_it_serialises() {
-        for code in [
-            WarningCode::ContextNotRead,
-            WarningCode::WorkdirLost,
-            WarningCode::RuntimeFlavourUnavailable,
-            WarningCode::RuntimePackagesMissing,
-            WarningCode::DevDependenciesKept,
-            WarningCode::SecretInContext,
-            WarningCode::RuntimeFileMissing,
-            WarningCode::ToolAdded,
-        ] {
+        for &code in WarningCode::ALL {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{code}\""));
         }
+    }
+
+    #[test]
+    fn every_warning_code_is_listed_once_and_in_the_readme() {
+        let codes = WarningCode::ALL;
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "ALL is in declaration order"
+        );
+        // A variant missing from ALL would be missed here: as_str matches every variant, so
+        // count the names it can give through the README table instead.
+        let readme = include_str!("../../README.md");
+        let safety = &readme[readme.find("## Safety").expect("a Safety section")..];
+        for code in codes {
+            assert!(
+                safety.contains(&format!("| `{code}` |")),
+                "README's Safety section does not list `{code}`"
+            );
+        }
+        let listed = safety
+            .lines()
+            .take_while(|l| !l.starts_with("## Proof"))
+            .filter(|l| l.starts_with("| `"))
+            .count();
+        assert_eq!(
+            listed,
+            codes.len(),
+            "README lists a code WarningCode does not have"
+        );
     }
 }

@@ -159,6 +159,10 @@ pub(crate) struct BuildSide {
     /// (`type=secret,id=npm_token`) and its environment prefix (`NPM_TOKEN=$(cat ...)`).
     pub install_secrets: Vec<String>,
     pub install_env: Vec<String>,
+    /// Commands of the install's RUN that write a credentials file before it and remove it
+    /// after (`echo ... > .npmrc`, `rm -f .npmrc`): a second install runs them too.
+    pub install_setup: Vec<String>,
+    pub install_cleanup: Vec<String>,
     /// The working directory where the sources were copied (tests run there).
     pub source_workdir: Option<String>,
     /// The line of an original dependency install that left out development dependencies
@@ -432,9 +436,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             platform,
             steps: runtime.steps,
         });
-        let add_syntax_directive = (side.uses_cache_mounts || runtime.uses_mounts)
-            && self.input.df.directives.syntax.is_none();
-        let header = self
+        let mut header: Vec<Step> = self
             .original
             .header_comments
             .iter()
@@ -446,6 +448,12 @@ impl<'p, 'a> Planner<'p, 'a> {
                     .map(|e| kept_text(e.inst.start_line, &e.text)),
             )
             .collect();
+        let secret_mounts = self.move_secrets(&mut header, &mut stages);
+        let add_syntax_directive = (side.uses_cache_mounts || runtime.uses_mounts || secret_mounts)
+            && self.input.df.directives.syntax.is_none();
+        self.behaviour_warnings(&stages);
+        let new_files: Vec<_> = dockerignore.into_iter().collect();
+        let hygiene = self.hygiene(&stages, runtime_gets_sources, &new_files);
         Ok(Plan {
             profile: self.input.profile.name.clone(),
             package_manager: Some(self.pm.name.clone()),
@@ -467,7 +475,8 @@ impl<'p, 'a> Planner<'p, 'a> {
             classification: std::mem::take(&mut self.placements),
             decisions: std::mem::take(&mut self.decisions),
             warnings: std::mem::take(&mut self.warnings),
-            new_files: dockerignore.into_iter().collect(),
+            new_files,
+            hygiene,
         })
     }
 
@@ -504,6 +513,22 @@ impl<'p, 'a> Planner<'p, 'a> {
                 .parts
                 .iter()
                 .any(|(c, _)| *c == Class::DependencyInstall);
+            // A RUN that writes a credentials file for its install (and removes it) stays whole,
+            // so the file never outlives the RUN in a layer.
+            let credentials = &self.input.registry.system().secrets.files;
+            if has_install && names_credential_file(&entry.commands, credentials) {
+                self.decide(
+                    format!("the RUN at line {} stays whole in deps", entry.inst.start_line),
+                    "it writes a credentials file for its install; splitting it would leave the file in a layer",
+                    0.9,
+                );
+                units.push(Unit {
+                    entry,
+                    class: Class::DependencyInstall,
+                    part: None,
+                });
+                continue;
+            }
             if !parts.splittable() || !entry.inst.heredocs.is_empty() {
                 if has_install {
                     return Err(Skip(format!(
@@ -685,7 +710,12 @@ impl<'p, 'a> Planner<'p, 'a> {
                             self.push_env(&mut side.deps);
                         }
                         saw_install = true;
-                        record_install_needs(unit, side);
+                        record_install_needs(
+                            unit,
+                            side,
+                            self.input.profile,
+                            &self.input.registry.system().secrets.files,
+                        );
                         if self.is_production_install(unit) {
                             side.production_only_install = Some(unit.line());
                         }
@@ -1149,6 +1179,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 };
                 let template = install.replace("{args}", &args);
                 let mut command = self.render(&template).unwrap_or(template);
+                if let Some(unit) = unit {
+                    command.push_str(&self.carried_options(unit));
+                }
                 // restage's own install reads the manifests where they were copied, which is
                 // not always the working directory (`COPY requirements.txt /app/` with no
                 // WORKDIR): run it there, as the original install did.
@@ -1176,6 +1209,20 @@ impl<'p, 'a> Planner<'p, 'a> {
                 }
             }
         }
+    }
+
+    /// The package manager's `carry_options` the original install gave, as ` --name value`
+    /// words to append to the install that replaces it.
+    fn carried_options(&self, unit: &Unit<'_>) -> String {
+        let mut out = String::new();
+        for command in unit.commands().iter() {
+            for name in &self.pm.carry_options {
+                if let Some(value) = command.option_value(&[name.as_str()]) {
+                    out.push_str(&format!(" {name} {value}"));
+                }
+            }
+        }
+        out
     }
 
     /// The arguments of the original install after its recognised words
@@ -1397,7 +1444,15 @@ fn class_name(class: Class) -> &'static str {
 
 /// Remember the secret mounts and environment prefix of an original install, which a second
 /// install (production dependencies in runtime) needs too.
-fn record_install_needs(unit: &Unit<'_>, side: &mut BuildSide) {
+/// Commands of the install's RUN that write or remove a credentials file (`echo ... > .npmrc`
+/// before it, `rm -f .npmrc` after) go with it too, so the file is written and removed in the
+/// same RUN.
+fn record_install_needs(
+    unit: &Unit<'_>,
+    side: &mut BuildSide,
+    profile: &Profile,
+    credentials: &[crate::profile::CredentialFile],
+) {
     for flag in &unit.entry.inst.flags {
         if flag.name == "mount"
             && let Some(value) = &flag.value
@@ -1406,10 +1461,36 @@ fn record_install_needs(unit: &Unit<'_>, side: &mut BuildSide) {
             side.install_secrets.push(value.clone());
         }
     }
+    let mut seen_install = false;
     for command in unit.commands().iter() {
-        side.install_env
-            .extend(command.env.iter().map(|e| e.to_string()));
+        if classify::classify_command(command, profile) == Some(Class::DependencyInstall) {
+            seen_install = true;
+            side.install_env
+                .extend(command.env.iter().map(|e| e.to_string()));
+            continue;
+        }
+        if !names_credential_file(std::slice::from_ref(command), credentials) {
+            continue;
+        }
+        if seen_install {
+            side.install_cleanup.push(command.text.to_string());
+        } else {
+            side.install_setup.push(command.text.to_string());
+        }
     }
+}
+
+/// Whether one of the commands names a credentials file (`> .npmrc`, `rm -f ~/.netrc`).
+fn names_credential_file(
+    commands: &[Command<'_>],
+    credentials: &[crate::profile::CredentialFile],
+) -> bool {
+    commands.iter().any(|command| {
+        command
+            .text
+            .split(['>', ' ', '"', '\'', '\n', '\\'])
+            .any(|w| !w.is_empty() && credentials.iter().any(|c| c.matches_name(w)))
+    })
 }
 
 /// Whether the instruction already mounts a cache.

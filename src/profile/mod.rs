@@ -49,6 +49,73 @@ pub struct SystemRules {
     pub dockerignore: Vec<String>,
     /// Scoring thresholds for detection.
     pub scoring: Scoring,
+    /// What holds a credential: build arguments and variables, and files.
+    #[serde(default)]
+    pub secrets: SecretRules,
+    /// Folders apps write to next to their code, shared by all profiles (appended to each
+    /// profile's `writes`).
+    #[serde(default)]
+    pub writes: Vec<WriteRule>,
+}
+
+/// What holds a credential, for moving it into a BuildKit secret mount and for checking that
+/// no output leaves one in a layer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRules {
+    /// Globs on `ARG`/`ENV` names that hold a credential (`*TOKEN*`, `*PASSWORD*`).
+    pub variables: Vec<String>,
+    /// Files that hold credentials.
+    pub files: Vec<CredentialFile>,
+}
+
+/// A credentials file, by name.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialFile {
+    /// Glob on the file name, without folders (`.npmrc`, `*.pem`); matched case-insensitively.
+    pub name: String,
+    /// Texts that show the file holds a literal credential (`_authToken=`); a file with none of
+    /// them (only `${NPM_TOKEN}`, say) is plain configuration. Empty: the file always does.
+    #[serde(default)]
+    pub holds: Vec<String>,
+}
+
+impl CredentialFile {
+    /// Whether `name` (a path or file name) is this kind of file.
+    pub fn matches_name(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        crate::profile::pattern::glob(&self.name.to_ascii_lowercase(), &name.to_ascii_lowercase())
+    }
+
+    /// Whether `content` holds a literal credential: one of `holds` followed by something that
+    /// is not a variable reference.
+    pub fn holds_secret(&self, content: &str) -> bool {
+        if self.holds.is_empty() {
+            return true;
+        }
+        self.holds.iter().any(|h| {
+            content.match_indices(h.as_str()).any(|(at, _)| {
+                let rest = content[at + h.len()..].trim_start_matches(['"', '\'', ' ']);
+                !rest.is_empty() && !rest.starts_with('$') && !rest.starts_with('\n')
+            })
+        })
+    }
+}
+
+/// A folder an app writes to at run time, found from the sources.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WriteRule {
+    /// The folder, relative to the app folder (`instance`, `.next/cache`); `.` is the app
+    /// folder itself (a SQLite file next to the code).
+    pub dir: String,
+    /// How the names of the context files whose text shows the write end (`.py`).
+    pub files: Vec<String>,
+    /// Texts, any of which in one of `files` shows the write (`instance_path`, `MEDIA_ROOT`).
+    pub contains: Vec<String>,
+    /// Why the app writes there, for the decision.
+    pub note: String,
 }
 
 /// Tools the runtime's own instructions call (HEALTHCHECK, CMD, ENTRYPOINT, an entrypoint
@@ -617,4 +684,9 @@ fn merge_system(profile: &mut Profile, system: &SystemRules) {
     }
     append_unique(&mut profile.runtime_files, &system.runtime_files);
     append_unique(&mut profile.dockerignore, &system.dockerignore);
+    for rule in &system.writes {
+        if !profile.writes.contains(rule) {
+            profile.writes.push(rule.clone());
+        }
+    }
 }

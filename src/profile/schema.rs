@@ -63,6 +63,15 @@ pub struct Profile {
     /// `.dockerignore` lines proposed for this profile. `_system.yaml`'s common list is appended.
     #[serde(default)]
     pub dockerignore: Vec<String>,
+    /// Files the build or the app reads by convention without a COPY naming them
+    /// (`.env.production` for Next.js, `alembic.ini`): a proposed `.dockerignore` never
+    /// excludes them.
+    #[serde(default)]
+    pub build_reads: Vec<String>,
+    /// Folders apps of this ecosystem write to at run time; the runtime user gets them.
+    /// `_system.yaml`'s common list is appended.
+    #[serde(default)]
+    pub writes: Vec<crate::profile::WriteRule>,
 }
 
 /// What a compiled app needs in its runtime besides the artifact (issue 14 items 2, 4, 12, 14).
@@ -379,6 +388,14 @@ pub struct PackageManager {
     /// The install command when there is no lockfile (`npm install`).
     #[serde(default)]
     pub install_without_lockfile: Option<String>,
+    /// Options with a value that `install` keeps from the original install it replaces
+    /// (`--extra-index-url` for a private index, with its token reference).
+    #[serde(default)]
+    pub carry_options: Vec<String>,
+    /// Options of an install that choose which dependency groups it installs (`--only`,
+    /// `--production`): one the original gave and a new install lacks is a behaviour risk.
+    #[serde(default)]
+    pub scope_options: Vec<String>,
     /// The production-only install (`npm ci --omit=dev`), for runtime dependencies.
     #[serde(default)]
     pub install_production: Option<String>,

@@ -3,6 +3,7 @@
 //! A violation is restage's own bug: the pipeline turns it into an internal error (exit 2) naming
 //! the invariant, and nothing is written. Validation never changes the output.
 
+use crate::profile::CredentialFile;
 use crate::syntax::{self, Dockerfile, Instruction};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -32,6 +33,11 @@ pub struct Expectations<'a> {
     pub entrypoint: Option<String>,
     /// Recognises a dependency-install command (from the profile), for the cache-order check.
     pub is_dependency_install: Option<&'a dyn Fn(&str) -> bool>,
+    /// Credentials files (from the system profile), for the secret-in-layer check.
+    pub credential_files: &'a [CredentialFile],
+    /// How many RUNs of the original leave a credentials file in a layer: the output may not
+    /// have more.
+    pub original_credential_writes: usize,
 }
 
 /// Check an output Dockerfile. Returns the first violation found.
@@ -57,7 +63,83 @@ pub fn validate(output: &str, expect: &Expectations<'_>) -> Result<Dockerfile, V
     check_runtime_base(&stages)?;
     check_install_order(&stages, expect)?;
     check_runtime_preserved(stages.last().expect("at least two stages"), expect)?;
+    let writes = credential_writes(&df, expect.credential_files);
+    if writes.len() > expect.original_credential_writes {
+        return Err(violation(
+            "secret-in-layer",
+            format!(
+                "a RUN writes {} outside a secret mount and does not remove it, so it stays in a layer",
+                writes.join(", ")
+            ),
+        ));
+    }
     Ok(df)
+}
+
+/// The credentials files RUNs write (by redirect or `tee`) and leave in their layer: not the
+/// target of one of the RUN's secret mounts, and not removed by an `rm` in the same RUN.
+pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<String> {
+    let mut found = Vec::new();
+    if files.is_empty() {
+        return found;
+    }
+    for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
+        let text = inst.arguments();
+        // Most RUNs name no credentials file at all.
+        if !files.iter().any(|f| {
+            let literal = f.name.trim_start_matches('*');
+            text.to_ascii_lowercase()
+                .contains(&literal.to_ascii_lowercase())
+        }) {
+            continue;
+        }
+        let mut written: Vec<&str> = Vec::new();
+        let mut removed: Vec<&str> = Vec::new();
+        for (at, _) in text.match_indices('>') {
+            let rest = text[at + 1..].trim_start_matches('>').trim_start();
+            if let Some(target) = rest.split_whitespace().next() {
+                written.push(target.trim_matches(['"', '\'', ';']));
+            }
+        }
+        let mut removed_owned: Vec<String> = Vec::new();
+        let mut teed: Vec<String> = Vec::new();
+        for command in crate::shell::parse(text) {
+            // A line continuation can leave an empty first word.
+            let mut words = command.positional().filter(|w| !w.is_empty());
+            let program = words.next().map(|w| w.rsplit('/').next().unwrap_or(w));
+            let args = words.map(str::to_string);
+            match program {
+                Some("tee") => teed.extend(args),
+                Some("rm") => removed_owned.extend(args),
+                _ => {}
+            }
+        }
+        written.extend(teed.iter().map(String::as_str));
+        removed.extend(removed_owned.iter().map(String::as_str));
+        let mounted: Vec<&str> = inst
+            .flags
+            .iter()
+            .filter(|f| f.name == "mount")
+            .filter_map(|f| f.value.as_deref())
+            .filter(|v| v.contains("type=secret"))
+            .filter_map(|v| v.split(',').find_map(|kv| kv.strip_prefix("target=")))
+            .collect();
+        let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        for target in written {
+            if !files.iter().any(|f| f.matches_name(target)) {
+                continue;
+            }
+            let name = base(target);
+            let safe = mounted.iter().any(|m| base(m) == name)
+                || removed
+                    .iter()
+                    .any(|r| base(r.trim_matches(['"', '\''])) == name);
+            if !safe {
+                found.push(target.to_string());
+            }
+        }
+    }
+    found
 }
 
 fn violation(invariant: &'static str, message: String) -> Violation {
@@ -292,5 +374,38 @@ mod tests {
             validate(missing, &expect).unwrap_err().invariant,
             "runtime-metadata"
         );
+    }
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::credential_writes;
+    use crate::profile::CredentialFile;
+
+    fn npmrc() -> Vec<CredentialFile> {
+        vec![CredentialFile {
+            name: ".npmrc".into(),
+            holds: vec!["_authToken=".into()],
+        }]
+    }
+
+    #[test]
+    fn a_credentials_file_left_in_a_layer_is_found() {
+        let df = crate::syntax::parse(
+            "FROM node\nRUN echo \"//r/:_authToken=${T}\" > .npmrc && npm ci\n",
+        );
+        assert_eq!(credential_writes(&df, &npmrc()), [".npmrc"]);
+    }
+
+    #[test]
+    fn a_credentials_file_removed_in_its_run_or_mounted_is_not() {
+        let removed = crate::syntax::parse(
+            "FROM node\nRUN echo \"//r/:_authToken=${T}\" > .npmrc && \\\n    npm ci && \\\n    rm -f .npmrc\n",
+        );
+        assert!(credential_writes(&removed, &npmrc()).is_empty());
+        let mounted = crate::syntax::parse(
+            "FROM node\nRUN --mount=type=secret,id=npmrc,target=/app/.npmrc cat x > /app/.npmrc\n",
+        );
+        assert!(credential_writes(&mounted, &npmrc()).is_empty());
     }
 }

@@ -99,6 +99,15 @@ fn rewrite_json_validates_for_every_example_and_case() {
             .any(|f| !f["warnings"].as_array().unwrap().is_empty()),
         "no output with a warning was checked"
     );
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "rewritten")
+            .all(|f| f["hygiene"].is_object()),
+        "a rewrite without its hygiene report"
+    );
 }
 
 #[test]

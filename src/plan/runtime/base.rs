@@ -202,38 +202,122 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
             return;
         }
-        if image.contains("nonroot") {
+        let app_dir = self.planner.original.final_workdir().map(str::to_string);
+        let writes = self.app_writes(units, app_dir.as_deref());
+        if !writes.unresolved.is_empty() {
+            self.planner.decide(
+                "runtime keeps running as root",
+                "the app writes where restage cannot tell, and a non-root user could not",
+                0.7,
+            );
+            self.planner.warn(
+                WarningCode::WritesUnresolved,
+                format!(
+                    "the runtime keeps running as root because the app may write where restage cannot tell: {}; give that path to a non-root user by hand",
+                    writes.unresolved.join("; ")
+                ),
+                None,
+            );
+            return;
+        }
+        let name = if image.contains("nonroot") {
             self.planner.decide(
                 "runtime runs as the image's nonroot user",
                 "the runtime image is built for it",
                 0.9,
             );
-            return;
-        }
-        // The profile's user exists in the images it maps to, not in a distro base image.
-        let known = if self.same_base {
             None
         } else {
-            self.planner.input.profile.runtime_images.user.clone()
+            // The profile's user exists in the images it maps to, not in a distro base image.
+            let known = if self.same_base {
+                None
+            } else {
+                self.planner.input.profile.runtime_images.user.clone()
+            };
+            Some(match (known, family) {
+                (Some(user), _) => user,
+                (None, "distroless") => "nonroot".to_string(),
+                _ => {
+                    // Not `app`: newer .NET images already have a user called that.
+                    steps.push(Step::CreateUser {
+                        family: family.to_string(),
+                        name: "appuser".into(),
+                        uid: 10001,
+                    });
+                    "appuser".to_string()
+                }
+            })
         };
-        let name = match (known, family) {
-            (Some(user), _) => user,
-            (None, "distroless") => "nonroot".to_string(),
-            _ => {
-                // Not `app`: newer .NET images already have a user called that.
-                steps.push(Step::CreateUser {
-                    family: family.to_string(),
-                    name: "appuser".into(),
-                    uid: 10001,
-                });
-                "appuser".to_string()
+        let shown = name.clone().unwrap_or_else(|| "nonroot".into());
+        if !writes.dirs.is_empty() {
+            if family == "distroless" {
+                self.planner.decide(
+                    "runtime keeps running as root",
+                    "the app writes to folders, and the distroless runtime has no shell to create them for a non-root user",
+                    0.7,
+                );
+                self.planner.warn(
+                    WarningCode::WritesUnresolved,
+                    format!(
+                        "the runtime keeps running as root because the app writes to {} and the distroless image cannot prepare them for a non-root user",
+                        writes.dirs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                    None,
+                );
+                return;
             }
-        };
-        self.planner.decide(
-            format!("runtime runs as the non-root user {name}"),
-            "the original ran as root with no visible reason; files stay root-owned and read-only to the app",
-            0.8,
+            let dirs: Vec<String> = writes.dirs.keys().cloned().collect();
+            // The app folder itself gets only its own entry (new files beside the code), the
+            // others recursively.
+            let (own, nested): (Vec<&String>, Vec<&String>) = dirs.iter().partition(|d| {
+                app_dir
+                    .as_deref()
+                    .is_some_and(|a| a.trim_end_matches('/') == d.as_str())
+            });
+            let mut parts = Vec::new();
+            if !nested.is_empty() {
+                let list: Vec<&str> = nested.iter().map(|d| d.as_str()).collect();
+                parts.push(format!("mkdir -p {}", list.join(" ")));
+                parts.push(format!("chown -R {shown} {}", list.join(" ")));
+            }
+            if !own.is_empty() {
+                let list: Vec<&str> = own.iter().map(|d| d.as_str()).collect();
+                parts.push(format!("chown {shown} {}", list.join(" ")));
+            }
+            steps.push(Step::Run {
+                mounts: Vec::new(),
+                command: parts.join(" && "),
+            });
+            for (dir, why) in &writes.dirs {
+                self.planner.decide(
+                    format!("the runtime user {shown} owns {dir}"),
+                    why.clone(),
+                    0.8,
+                );
+            }
+        }
+        self.planner.warn(
+            WarningCode::UserChange,
+            format!(
+                "the runtime runs as the non-root user {shown}, the original as root: {}",
+                if writes.dirs.is_empty() {
+                    "restage found no folder the app writes to, so a write at run time fails with permission denied".to_string()
+                } else {
+                    format!(
+                        "it owns {}; a write anywhere else fails with permission denied",
+                        writes.dirs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
+            None,
         );
-        steps.push(Step::User { name });
+        if let Some(name) = name {
+            self.planner.decide(
+                format!("runtime runs as the non-root user {name}"),
+                "the original ran as root with no visible reason; files stay root-owned and read-only to the app",
+                0.8,
+            );
+            steps.push(Step::User { name });
+        }
     }
 }

@@ -75,13 +75,23 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .map(|t| format!("type=cache,target={t}"))
             .collect();
         mounts.extend(side.install_secrets.iter().cloned());
-        let command = side
+        let install_line = side
             .install_env
             .iter()
             .cloned()
             .chain(std::iter::once(install.clone()))
             .collect::<Vec<_>>()
             .join(" ");
+        // A credentials file the original wrote for its install is written and removed around
+        // this one too, in the same RUN.
+        let command = side
+            .install_setup
+            .iter()
+            .cloned()
+            .chain(std::iter::once(install_line))
+            .chain(side.install_cleanup.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" && ");
         steps.push(Step::Run { mounts, command });
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),

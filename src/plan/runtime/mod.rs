@@ -7,6 +7,7 @@ mod interpreted;
 mod needs;
 mod prepare;
 mod start;
+mod writes;
 
 use super::classify::is_manifest;
 use super::model::{Class, Step, WarningCode};

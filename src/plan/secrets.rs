@@ -1,0 +1,384 @@
+//! Secrets become BuildKit secret mounts: a token passed as `ARG`/`ENV`, or a credentials file
+//! copied from the context, never lands in a layer or the image history.
+//!
+//! The pass runs on the assembled stages. Each `ARG`/`ENV` whose name the system profile lists
+//! as a credential (`*TOKEN*`, `PIP_INDEX_URL`) is removed, and every RUN that reads it (names it,
+//! or installs dependencies) gets `--mount=type=secret,id=<name>,env=<NAME>`. Each credentials
+//! file a COPY takes from the context that holds a literal credential (`.npmrc` with
+//! `_authToken=`) leaves the COPY and is mounted with `target=` where the COPY put it. A warning
+//! gives the exact build flag. A RUN is never split by this pass, so an `rm` of a written
+//! credentials file stays in the RUN that wrote it.
+
+use super::classify::Recogniser;
+use super::model::{Stage, Step, WarningCode};
+use super::original::{Entry, resolve};
+use super::planner::Planner;
+use crate::profile::CredentialFile;
+use crate::profile::pattern::glob;
+use crate::shell;
+
+/// A credential that now comes from a secret mount.
+struct Moved {
+    /// The mount options (`type=secret,id=npm_token,env=NPM_TOKEN`).
+    mount: String,
+    /// For a variable: its name, so RUNs naming it get the mount.
+    variable: Option<String>,
+    /// For a file: its name, so RUNs naming it get the mount.
+    file: Option<String>,
+    /// Whether every install gets the mount: a file, or a variable no original RUN names (the
+    /// package manager reads it from the environment). A variable a RUN names goes only to the
+    /// RUNs that name it.
+    installs: bool,
+}
+
+/// The secret id for a variable or file name: lowercase, with `_` for anything else than a
+/// letter or digit (`NPM_TOKEN` → `npm_token`, `.npmrc` → `npmrc`).
+pub(crate) fn secret_id(name: &str) -> String {
+    let id: String = name
+        .trim_start_matches('.')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    id.trim_matches('_').to_string()
+}
+
+/// Whether `text` refers to the variable `name` (`$NAME` or `${NAME...}`).
+fn names_variable(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = &text[..at];
+        let after = text[at + name.len()..].chars().next();
+        let ends = !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        ends && (before.ends_with('$') || before.ends_with("${"))
+    })
+}
+
+impl<'p, 'a> Planner<'p, 'a> {
+    /// Move the credentials of `header` and `stages` into secret mounts. Returns whether a
+    /// mount was added (the output then needs BuildKit syntax).
+    pub(crate) fn move_secrets(&mut self, header: &mut Vec<Step>, stages: &mut [Stage]) -> bool {
+        let rules = &self.input.registry.system().secrets;
+        let mut moved: Vec<Moved> = Vec::new();
+        let mut removed_lines: Vec<usize> = Vec::new();
+        let mut replacements: Vec<(usize, Vec<Step>)> = Vec::new();
+
+        // Variables: ARG and ENV (global ARGs too) whose every name is a credential.
+        let original = self.original;
+        let entries = original.header.iter().chain(original.body.iter());
+        let is_secret = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            rules
+                .variables
+                .iter()
+                .any(|p| glob(&p.to_ascii_lowercase(), &lower))
+        };
+        let mut variables: Vec<(&Entry<'_>, String, bool)> = Vec::new();
+        for entry in entries {
+            let is_env = entry.inst.is("ENV");
+            if !entry.inst.is("ARG") && !is_env {
+                continue;
+            }
+            let pairs: Vec<(&str, &str)> = if is_env {
+                entry.inst.key_values()
+            } else {
+                entry
+                    .inst
+                    .values()
+                    .iter()
+                    .map(|w| w.split_once('=').unwrap_or((w, "")))
+                    .collect()
+            };
+            let names: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+            let secret: Vec<&str> = names.iter().copied().filter(|n| is_secret(n)).collect();
+            if secret.is_empty() {
+                continue;
+            }
+            if secret.len() < names.len() {
+                if !is_env {
+                    // An ARG line mixing credentials with other names is left as it is.
+                    continue;
+                }
+                let others = pairs
+                    .iter()
+                    .filter(|(k, _)| !is_secret(k))
+                    .map(|(k, v)| Step::Env {
+                        name: k.to_string(),
+                        value: v.to_string(),
+                    })
+                    .collect();
+                replacements.push((entry.inst.start_line, others));
+            } else {
+                removed_lines.push(entry.inst.start_line);
+            }
+            for name in secret {
+                variables.push((entry, name.to_string(), is_env));
+            }
+        }
+        // A variable only used to build another credential (`ENV PIP_INDEX_URL=...${TOKEN}@...`)
+        // is not mounted itself: the other one is.
+        let run_texts: Vec<&str> = original
+            .body
+            .iter()
+            .filter(|e| e.inst.is("RUN"))
+            .map(|e| e.inst.arguments())
+            .collect();
+        let mut flags = Vec::new();
+        let mut lines = Vec::new();
+        for (entry, name, is_env) in &variables {
+            let in_run = run_texts.iter().any(|t| names_variable(t, name));
+            let in_other = variables.iter().any(|(other, other_name, other_env)| {
+                *other_env
+                    && other_name != name
+                    && other
+                        .inst
+                        .key_values()
+                        .iter()
+                        .any(|(k, v)| k == other_name && names_variable(v, name))
+            });
+            lines.push(entry.inst.start_line);
+            if in_other && !in_run && !is_env {
+                continue;
+            }
+            let id = secret_id(name);
+            flags.push(format!("--secret id={id},env={name}"));
+            moved.push(Moved {
+                mount: format!("type=secret,id={id},env={name}"),
+                variable: Some(name.clone()),
+                file: None,
+                installs: !in_run,
+            });
+        }
+        if !variables.is_empty() {
+            lines.sort_unstable();
+            lines.dedup();
+            let names: Vec<&str> = variables.iter().map(|(_, n, _)| n.as_str()).collect();
+            let shown: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            self.warn(
+                WarningCode::SecretMoved,
+                format!(
+                    "{} (line {}) {} no longer a build argument or variable, which would leave {} in the image history: the RUNs that need {} read {} from a BuildKit secret mount. Build with `docker build {} .`",
+                    names.join(", "),
+                    shown.join(", "),
+                    if names.len() == 1 { "is" } else { "are" },
+                    if names.len() == 1 { "it" } else { "them" },
+                    if names.len() == 1 { "it" } else { "them" },
+                    if names.len() == 1 { "it" } else { "them" },
+                    flags.join(" ")
+                ),
+                lines.first().copied(),
+            );
+        }
+
+        // Files: COPY sources from the context that hold a literal credential.
+        let mut file_flags = Vec::new();
+        let mut file_lines = Vec::new();
+        let mut file_names = Vec::new();
+        for entry in &original.body {
+            let inst = entry.inst;
+            if !(inst.is("COPY") || inst.is("ADD")) || inst.flag("from").is_some() {
+                continue;
+            }
+            let values = inst.values();
+            if values.len() < 2 || !inst.heredocs.is_empty() {
+                continue;
+            }
+            let sources = values.all_but_last();
+            let dest = values[values.len() - 1].to_string();
+            let into_dir = dest.ends_with('/') || dest == "." || sources.len() > 1;
+            let mut kept = Vec::new();
+            let mut taken = Vec::new();
+            for source in sources.iter() {
+                let path = source.trim_start_matches("./");
+                if let Some(rule) = credential_rule(&rules.files, path)
+                    && self
+                        .input
+                        .ctx
+                        .read(path)
+                        .is_some_and(|text| rule.holds_secret(&text))
+                {
+                    taken.push(path.to_string());
+                } else {
+                    kept.push(source.to_string());
+                }
+            }
+            if taken.is_empty() {
+                continue;
+            }
+            let workdir = entry.workdir.as_deref();
+            for path in &taken {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let target = if into_dir {
+                    resolve(workdir, &format!("{}/{name}", dest.trim_end_matches('/')))
+                } else {
+                    resolve(workdir, &dest)
+                };
+                let id = secret_id(name);
+                file_flags.push(format!("--secret id={id},src={path}"));
+                file_names.push(name.to_string());
+                moved.push(Moved {
+                    mount: format!("type=secret,id={id},target={target}"),
+                    variable: None,
+                    file: Some(name.to_string()),
+                    installs: true,
+                });
+            }
+            file_lines.push(inst.start_line);
+            let chown = inst.flag("chown").map(str::to_string);
+            let replacement = if kept.is_empty() {
+                Vec::new()
+            } else {
+                vec![Step::Copy {
+                    from: None,
+                    chown,
+                    sources: kept,
+                    dest,
+                }]
+            };
+            replacements.push((inst.start_line, replacement));
+        }
+        if !file_names.is_empty() {
+            let shown: Vec<String> = file_lines.iter().map(|l| l.to_string()).collect();
+            self.warn(
+                WarningCode::SecretMoved,
+                format!(
+                    "{} (copied at line {}) {} a credential, which a COPY leaves in a layer: the installs read it from a BuildKit secret mount instead. Build with `docker build {} .`",
+                    file_names.join(", "),
+                    shown.join(", "),
+                    if file_names.len() == 1 { "holds" } else { "hold" },
+                    file_flags.join(" ")
+                ),
+                file_lines.first().copied(),
+            );
+        }
+        if moved.is_empty() {
+            return false;
+        }
+
+        // Remove and replace the instructions, then mount into the RUNs that need it.
+        let drop_or_replace = |steps: &mut Vec<Step>| {
+            let mut out = Vec::with_capacity(steps.len());
+            for step in steps.drain(..) {
+                if let Step::Kept { line, .. } = &step {
+                    if removed_lines.contains(line) {
+                        continue;
+                    }
+                    if let Some((_, with)) = replacements.iter().find(|(l, _)| l == line) {
+                        out.extend(with.iter().cloned());
+                        continue;
+                    }
+                }
+                out.push(step);
+            }
+            *steps = out;
+        };
+        drop_or_replace(header);
+        let mut recogniser = Recogniser::new(self.input.profile);
+        let mut mounted = false;
+        for stage in stages.iter_mut() {
+            drop_or_replace(&mut stage.steps);
+            for step in &mut stage.steps {
+                let (text, existing, installs): (&str, Vec<String>, bool) = match step {
+                    Step::Kept {
+                        line, add_flags, ..
+                    } => {
+                        let Some(entry) = original
+                            .body
+                            .iter()
+                            .find(|e| e.inst.start_line == *line && e.inst.is("RUN"))
+                        else {
+                            continue;
+                        };
+                        let installs = entry.commands.iter().any(|c| {
+                            recogniser.classify(c) == Some(super::model::Class::DependencyInstall)
+                        });
+                        (entry.inst.arguments(), add_flags.clone(), installs)
+                    }
+                    Step::Run { command, mounts } => {
+                        let installs = shell::parse(command).iter().any(|c| {
+                            recogniser.classify(c) == Some(super::model::Class::DependencyInstall)
+                        });
+                        (command.as_str(), mounts.clone(), installs)
+                    }
+                    _ => continue,
+                };
+                let wanted: Vec<String> = moved
+                    .iter()
+                    .filter(|m| {
+                        (installs && m.installs)
+                            || m.variable
+                                .as_deref()
+                                .is_some_and(|v| names_variable(text, v))
+                            || m.file.as_deref().is_some_and(|f| text.contains(f))
+                    })
+                    .filter(|m| {
+                        !text.contains(&m.mount) && !existing.iter().any(|e| e.contains(&m.mount))
+                    })
+                    .map(|m| m.mount.clone())
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                mounted = true;
+                match step {
+                    Step::Kept { add_flags, .. } => {
+                        add_flags.extend(wanted.into_iter().map(|m| format!("mount={m}")))
+                    }
+                    Step::Run { mounts, .. } => mounts.extend(wanted),
+                    _ => {}
+                }
+            }
+        }
+        if mounted {
+            self.decide(
+                "installs read credentials from BuildKit secret mounts",
+                "a secret mount is never written to a layer, the image history or the build cache",
+                0.9,
+            );
+        }
+        mounted
+    }
+}
+
+/// The credentials-file rule a path's name matches.
+pub(crate) fn credential_rule<'r>(
+    rules: &'r [CredentialFile],
+    path: &str,
+) -> Option<&'r CredentialFile> {
+    rules.iter().find(|r| r.matches_name(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_ids_are_lowercase_words() {
+        assert_eq!(secret_id("NPM_TOKEN"), "npm_token");
+        assert_eq!(secret_id(".npmrc"), "npmrc");
+        assert_eq!(secret_id("settings.xml"), "settings_xml");
+    }
+
+    #[test]
+    fn a_variable_is_named_only_as_a_whole_reference() {
+        assert!(names_variable("echo ${NPM_TOKEN} > .npmrc", "NPM_TOKEN"));
+        assert!(names_variable("https://x:$PIP_TOKEN@h", "PIP_TOKEN"));
+        assert!(!names_variable("echo $NPM_TOKEN_2", "NPM_TOKEN"));
+        assert!(!names_variable("echo NPM_TOKEN", "NPM_TOKEN"));
+    }
+
+    #[test]
+    fn a_file_naming_only_a_variable_holds_no_secret() {
+        let rule = CredentialFile {
+            name: ".npmrc".into(),
+            holds: vec!["_authToken=".into()],
+        };
+        assert!(!rule.holds_secret("//r/:_authToken=${NPM_TOKEN}\n"));
+        assert!(rule.holds_secret("//r/:_authToken=npm_abc\n"));
+        assert!(rule.matches_name("sub/.NPMRC"));
+    }
+}
