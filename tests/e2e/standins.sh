@@ -22,6 +22,16 @@ prepare_cargo_home() {
   done
 }
 
+# the host's npm registry (for corepack in the node stand-ins), written into the context so that it
+# is part of the stand-in's key, and passed as a build argument: never named in the repository
+prepare_npm_registry() {
+  local dst=$1 reg=""
+  command -v npm >/dev/null 2>&1 && reg=$(npm config get registry 2>/dev/null || true)
+  reg=${reg%/}
+  [ -n "$reg" ] || standin_die "cannot read the host's npm registry (npm config get registry)"
+  printf '%s\n' "$reg" > "$dst"
+}
+
 only=${1:-}
 while read -r dir target tags; do
   case "$dir" in ''|'#'*) continue ;; esac
@@ -33,6 +43,10 @@ while read -r dir target tags; do
   [ "$dir" = rust-1.96 ] && prepare_cargo_home "$ctx/cargo-home"
   targs=()
   [ "$target" != - ] && targs=(--target "$target")
+  if grep -q '^ARG HOST_NPM_REGISTRY' "$ctx/Dockerfile"; then
+    prepare_npm_registry "$ctx/host-npm-registry"
+    targs+=(--build-arg "HOST_NPM_REGISTRY=$(cat "$ctx/host-npm-registry")")
+  fi
   log="$E2E_CACHE/logs/standin-$dir-$target.log"
   # the key: the context's files, the target, and the IDs of the images it starts FROM
   parents=""

@@ -1,0 +1,3 @@
+from bookmarks import create_app
+
+app = create_app()
