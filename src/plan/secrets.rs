@@ -263,8 +263,11 @@ impl<'p, 'a> Planner<'p, 'a> {
         let drop_or_replace = |steps: &mut Vec<Step>| {
             let mut out = Vec::with_capacity(steps.len());
             for step in steps.drain(..) {
-                if let Step::Kept { line, .. } = &step {
+                if let Step::Kept { line, text, .. } = &step {
                     if removed_lines.contains(line) {
+                        // The instruction goes; the comments above it stay (nothing the user
+                        // wrote is lost).
+                        out.extend(comment_lines(text).map(|text| Step::Comment { text }));
                         continue;
                     }
                     if let Some((_, with)) = replacements.iter().find(|(l, _)| l == line) {
@@ -350,6 +353,21 @@ pub(crate) fn credential_rule<'r>(
     path: &str,
 ) -> Option<&'r CredentialFile> {
     rules.iter().find(|r| r.matches_name(path))
+}
+
+/// The comment lines at the top of a kept instruction's text, without their `# `, in order.
+fn comment_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .map(str::trim_start)
+        .take_while(|line| line.is_empty() || line.starts_with('#'))
+        .filter(|line| line.starts_with('#'))
+        .map(|line| {
+            let body = &line[1..];
+            body.strip_prefix(' ')
+                .unwrap_or(body)
+                .trim_end()
+                .to_string()
+        })
 }
 
 #[cfg(test)]
