@@ -549,13 +549,13 @@ finish_row() {
   local yn
   yn() { case "$1" in true) echo yes ;; false) echo "**no**" ;; '') echo "–" ;; *) echo "$1" ;; esac; }
   local tst=${_r[test]:-–}
-  case "$tst" in pass) ;; absent:*) tst="absent: ${tst#absent: }" ;; *) tst="**$tst**" ;; esac
+  case "$tst" in pass|"present (not built)") ;; absent:*) tst="absent: ${tst#absent: }" ;; *) tst="**$tst**" ;; esac
   local extra=""
   [ -n "${_r[health]:-}" ] && extra+=" · health $(yn "$([ "${_r[health]}" = pass ] && echo true || echo false)")"
   [ -n "${_r[secret]:-}" ] && extra+=" · secret $([ "${_r[secret]}" = clean ] && echo "in no layer" || echo "**leaked**")"
   [ -n "${_r[dep]:-}" ] && extra+=" · dep change $(yn "${_r[dep]}")"
   if [ "$kind" = static ]; then
-    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $(yn "$pass") (rewrite + idempotence only) |")
+    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $(yn "$pass") (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
   else
     local pct="" sz_b="" sz_a="" ship="–"
     [ -n "${_r[ratio]:-}" ] && pct=$(awk -v r="${_r[ratio]}" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
