@@ -530,7 +530,7 @@ finish_row() {
   else
     log "$ex: pass"
   fi
-  log "$ex: done in $secs s"
+  log "$ex: done in $secs s (image ${_r[size_b]} -> ${_r[size_a]} bytes, shipped per change ${_r[ship_b]:-?} -> ${_r[ship_a]:-?} bytes, test stage ${_r[test]:-?}, uid ${_r[uid]:-?})"
   local probs_json="[" notes_json="[" comp_json="[" sep="" p
   for p in "${_problems[@]}"; do probs_json+="$sep$(json_str "$p")"; sep=","; done
   probs_json+="]"; sep=""
