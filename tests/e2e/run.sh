@@ -127,8 +127,22 @@ health() {
   hc=$(podman image inspect --format '{{json .Config.Healthcheck}}' "$img" 2>/dev/null || echo null)
   mapfile -d '' argv < <(healthcheck_argv "$hc")
   if [ ${#argv[@]} -eq 0 ]; then echo "fail: the image has no HEALTHCHECK" >"$dir/health"; return; fi
+  # as the image's user, by number: podman exec cannot look a user name up in the container's
+  # /etc/passwd here ("unable to find user appuser"), although the container runs as that user
+  local user mnt uid="" gid="" as=()
+  user=$(podman image inspect --format '{{.Config.User}}' "$img")
+  if [ -n "$user" ] && mnt=$(podman image mount "$img"); then
+    uid=$(resolve_uid "$user" "$mnt/etc/passwd")
+    case "$user" in
+      *:*[!0-9]*) gid=$(awk -F: -v g="${user#*:}" '$1 == g { print $3; exit }' "$mnt/etc/group" 2>/dev/null) ;;
+      *:*) gid=${user#*:} ;;
+      *) gid=$(awk -F: -v u="$uid" '$3 == u { print $4; exit }' "$mnt/etc/passwd" 2>/dev/null) ;;
+    esac
+    podman image unmount "$img" >/dev/null 2>&1 || true
+    case "$uid" in ''|unknown:*) ;; *) as=(--user "$uid${gid:+:$gid}") ;; esac
+  fi
   for i in $(seq 1 30); do
-    rc=0; out=$(podman exec "$name" "${argv[@]}" 2>&1) || rc=$?
+    rc=0; out=$(podman exec "${as[@]}" "$name" "${argv[@]}" 2>&1) || rc=$?
     if [ $rc = 0 ]; then echo pass >"$dir/health"; return; fi
     sleep 1
   done
