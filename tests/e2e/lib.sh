@@ -41,3 +41,103 @@ deps_reused() {
     }' "$1"
 }
 
+
+# resolve_uid USER PASSWD_FILE -> the numeric uid an image's configured USER runs as, or
+# "unknown:<name>" when a name is not in the image's /etc/passwd. USER may be empty (root),
+# "name", "uid", "name:group" or "uid:gid".
+resolve_uid() {
+  local user=${1%%:*} passwd=$2
+  if [ -z "$user" ]; then echo 0; return; fi
+  case "$user" in
+    *[!0-9]*) ;;
+    *) echo "$((10#$user))"; return ;;
+  esac
+  local uid=""
+  [ -f "$passwd" ] && uid=$(awk -F: -v u="$user" '$1 == u { print $3; exit }' "$passwd")
+  if [ -n "$uid" ]; then echo "$uid"; else echo "unknown:$user"; fi
+}
+
+# compilers_in ROOTFS -> the compiler and build-tool binaries present in an image's file system
+# (one per line, as paths inside the image); nothing when it holds none. A name counts when the
+# entry exists, even as a symlink (an absolute link points into the image, not the host).
+E2E_COMPILERS="gcc cc c++ g++ go cargo rustc javac mvn gradle"
+compilers_in() {
+  local root=$1 d b p jvm
+  local dirs=(usr/bin usr/local/bin bin usr/sbin usr/local/sbin usr/lib/go/bin usr/local/go/bin
+              go/bin usr/local/cargo/bin root/.cargo/bin opt/java/openjdk/bin usr/share/maven/bin)
+  for jvm in "$root"/usr/lib/jvm/*/bin; do
+    [ -d "$jvm" ] && dirs+=("${jvm#"$root"/}")
+  done
+  for d in "${dirs[@]}"; do
+    for b in $E2E_COMPILERS; do
+      p="$root/$d/$b"
+      if [ -L "$p" ] || [ -e "$p" ]; then echo "/$d/$b"; fi
+    done
+  done | sort -u
+}
+
+# shipped_bytes OLD_DIGESTS NEW_LAYERS -> the bytes a registry push sends after a change: the sum
+# of the sizes in NEW_LAYERS ("digest size" per line) whose digest is not in OLD_DIGESTS (one
+# digest per line, the image's layers before the change).
+shipped_bytes() {
+  awk 'NR == FNR { if ($1 != "") old[$1] = 1; next }
+       !($1 in old) && !($1 in seen) { sum += $2; seen[$1] = 1 }
+       END { printf "%d\n", sum + 0 }' "$1" "$2"
+}
+
+# layer_sizes LAYERS_JSON DIGEST... -> "digest size" per layer of an image, in order, with sizes
+# from containers/storage's layers.json (the diff size of the layer with that diff digest).
+layer_sizes() {
+  python3 - "$@" <<'PY'
+import json, sys
+path, digests = sys.argv[1], sys.argv[2:]
+sizes = {}
+for layer in json.load(open(path)):
+    d = layer.get("diff-digest")
+    if d:
+        sizes[d] = layer.get("diff-size", 0)
+for d in digests:
+    if d not in sizes:
+        sys.exit("layer %s not in %s" % (d, path))
+    print(d, sizes[d])
+PY
+}
+
+# healthcheck_argv CONFIG_JSON -> the command a HEALTHCHECK runs, NUL-separated, ready for
+# `podman exec NAME ...` (CMD-SHELL runs through /bin/sh -c, like the engines do); nothing when
+# the image has no health check (or HEALTHCHECK NONE). CONFIG_JSON is the image's .Config.Healthcheck.
+healthcheck_argv() {
+  python3 - "$1" <<'PY'
+import json, sys
+hc = json.loads(sys.argv[1] or "null") or {}
+test = hc.get("Test") or hc.get("test") or []
+if not test or test[0] == "NONE":
+    sys.exit(0)
+if test[0] == "CMD-SHELL":
+    argv = ["/bin/sh", "-c", " ".join(test[1:])]
+elif test[0] == "CMD":
+    argv = test[1:]
+else:
+    argv = test
+sys.stdout.write("\0".join(argv) + "\0")
+PY
+}
+
+# has_healthcheck DOCKERFILE -> true when the Dockerfile's last stage declares a HEALTHCHECK
+# other than NONE (the one the image it builds carries)
+has_healthcheck() {
+  awk 'toupper($1) == "FROM" { hc = 0 }
+       toupper($1) == "HEALTHCHECK" { hc = (toupper($2) != "NONE") }
+       END { exit !hc }' "$1"
+}
+
+# first_from DOCKERFILE -> the image the first FROM names (the key examples are ordered by, so
+# examples on the same stand-in build one after the other and share its layers)
+first_from() {
+  awk 'toupper($1) == "FROM" { for (i = 2; i <= NF; i++) if ($i !~ /^--/) { print $i; exit } }' "$1"
+}
+
+# order_examples -> reads "example key" lines, prints the examples sorted by key (stable, then name)
+order_examples() {
+  sort -k2,2 -k1,1 | awk '{ print $1 }'
+}

@@ -76,33 +76,41 @@ trap cleanup EXIT
 rows_json=()
 md_rows=()
 failures=0
+LAYERS_JSON="$E2E_CACHE/storage/$E2E_DRIVER/$E2E_DRIVER-layers/layers.json"
 
 size_of() { podman image inspect --format '{{.Size}}' "$1"; }
-human() { awk -v b="$1" 'BEGIN{ if (b>=1e9) printf "%.2f GB", b/1e9; else if (b>=1e7) printf "%.0f MB", b/1e6; else printf "%.1f MB", b/1e6 }'; }
+human() { awk -v b="$1" 'BEGIN{ if (b>=1e9) printf "%.2f GB", b/1e9; else if (b>=1e7) printf "%.0f MB", b/1e6; else if (b>=1e5) printf "%.1f MB", b/1e6; else printf "%.0f kB", b/1e3 }'; }
 json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+one_line() { head -c "${2:-300}" "$1" 2>/dev/null | tr '\n' ' '; }
 
-# build IMAGE_TAG CONTEXT LOG [extra buildah args...]  -> prints seconds; non-zero on failure
+# shellcheck source=lib.sh
+source "$E2E_DIR/lib.sh"
+
+# extra arguments of every build of the current example (its build secret)
+BUILD_EXTRA=()
+# build IMAGE_TAG CONTEXT LOG [extra buildah args...]  -> prints seconds; non-zero on failure.
+# Docker image format, as Docker builds: the OCI format drops HEALTHCHECK (and SHELL).
 build() {
   local tag=$1 ctx=$2 logf=$3; shift 3
   local t0 t1
   t0=$(now)
-  if ! buildah bud --isolation chroot --layers --pull=never -f "$ctx/Dockerfile" -t "$tag" "$@" "$ctx" \
-       >"$logf" 2>&1; then
+  if ! buildah bud --isolation chroot --layers --pull=never --format docker -f "$ctx/Dockerfile" -t "$tag" \
+       "${BUILD_EXTRA[@]}" "$@" "$ctx" >"$logf" 2>&1; then
     return 1
   fi
   t1=$(now)
   elapsed "$t0" "$t1"
 }
 
-# shellcheck source=lib.sh
-source "$E2E_DIR/lib.sh"
+# layers IMAGE -> the image's layer (diff) digests, one per line, base first
+layers() { podman image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | sed '/^$/d'; }
 
 # touch_source FILE: append a comment in the file's language (behaviour unchanged)
 touch_source() {
   local f=$1 stamp
   stamp="restage e2e source-only change $(date +%s%N)"
   case "$f" in
-    *.py|*.sh|*.rb|*.toml|*.yml|*.yaml) printf '\n# %s\n' "$stamp" >>"$f" ;;
+    *.py|*.sh|*.rb|*.toml|*.yml|*.yaml|*.properties|*.gradle) printf '\n# %s\n' "$stamp" >>"$f" ;;
     *.html|*.xml) printf '\n<!-- %s -->\n' "$stamp" >>"$f" ;;
     *.css) printf '\n/* %s */\n' "$stamp" >>"$f" ;;
     *) printf '\n// %s\n' "$stamp" >>"$f" ;;
@@ -111,22 +119,54 @@ touch_source() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# serve IMAGE PORT NAME OUTDIR PATHS... : run the image, wait for it, fetch the paths
+# health NAME IMAGE DIR: runs the image's HEALTHCHECK command in the running container NAME (podman
+# exec, as the engine would: no systemd timer needed), retrying for up to 30 s like a start
+# period; writes DIR/health ("pass" or "fail: ...")
+health() {
+  local name=$1 img=$2 dir=$3 hc argv=() i rc out
+  hc=$(podman image inspect --format '{{json .Config.Healthcheck}}' "$img" 2>/dev/null || echo null)
+  mapfile -d '' argv < <(healthcheck_argv "$hc")
+  if [ ${#argv[@]} -eq 0 ]; then echo "fail: the image has no HEALTHCHECK" >"$dir/health"; return; fi
+  # as the image's user, by number: podman exec cannot look a user name up in the container's
+  # /etc/passwd here ("unable to find user appuser"), although the container runs as that user
+  local user mnt uid="" gid="" as=()
+  user=$(podman image inspect --format '{{.Config.User}}' "$img")
+  if [ -n "$user" ] && mnt=$(podman image mount "$img"); then
+    uid=$(resolve_uid "$user" "$mnt/etc/passwd")
+    case "$user" in
+      *:*[!0-9]*) gid=$(awk -F: -v g="${user#*:}" '$1 == g { print $3; exit }' "$mnt/etc/group" 2>/dev/null) ;;
+      *:*) gid=${user#*:} ;;
+      *) gid=$(awk -F: -v u="$uid" '$3 == u { print $4; exit }' "$mnt/etc/passwd" 2>/dev/null) ;;
+    esac
+    podman image unmount "$img" >/dev/null 2>&1 || true
+    case "$uid" in ''|unknown:*) ;; *) as=(--user "$uid${gid:+:$gid}") ;; esac
+  fi
+  for i in $(seq 1 30); do
+    rc=0; out=$(podman exec "${as[@]}" "$name" "${argv[@]}" 2>&1) || rc=$?
+    if [ $rc = 0 ]; then echo pass >"$dir/health"; return; fi
+    sleep 1
+  done
+  echo "fail: exit $rc: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')" >"$dir/health"
+}
+
+# serve IMAGE PORT NAME OUTDIR PATHS... : run the image, wait for it, fetch the paths (and run its
+# health check when CHECK_HEALTH=1)
 serve() {
   local img=$1 port=$2 name=$3 dir=$4; shift 4
   local hp cid p i ok
   hp=$(free_port)
   mkdir -p "$dir"
-  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" "$img") || return 1
+  # shellcheck disable=SC2086
+  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" $RUN_ARGS "$img") || return 1
   containers+=("$name")
   ok=0
-  for i in $(seq 1 120); do
+  for i in $(seq 1 $((2 * ${START_S:-60}))); do
     if curl -s -o /dev/null "http://127.0.0.1:$hp/"; then ok=1; break; fi
     if [ "$(podman inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then break; fi
     sleep 0.5
   done
-  podman logs "$name" >"$dir/container.log" 2>&1 || true
   if [ $ok != 1 ]; then
+    podman logs "$name" >"$dir/container.log" 2>&1 || true
     podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
     echo "not answering on port $port; container log: $(tail -5 "$dir/container.log" | tr '\n' ' ')" >"$dir/error"
     return 1
@@ -136,13 +176,115 @@ serve() {
     i=$((i + 1))
     curl -s -o "$dir/body.$i" -w '%{http_code}' "http://127.0.0.1:$hp$p" >"$dir/status.$i" || true
   done
+  [ "${CHECK_HEALTH:-0}" = 1 ] && health "$name" "$img" "$dir"
+  podman logs "$name" >"$dir/container.log" 2>&1 || true
   podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
   : "$cid"
 }
 
+# behave IMAGE NAME DIR: exercises the image as the case says (server: the PATHS; cli: ARGS) and
+# keeps what it answered in DIR; non-zero when it could not run
+behave() {
+  local img=$1 name=$2 dir=$3 rc=0
+  rm -rf "$dir"; mkdir -p "$dir"
+  if [ "$KIND" = server ]; then
+    # shellcheck disable=SC2086
+    serve "$img" "$PORT" "$name" "$dir" $PATHS
+  else
+    # shellcheck disable=SC2086
+    podman run --rm --pull=never $RUN_ARGS "$img" $ARGS >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+    echo "$rc" >"$dir/rc"
+  fi
+}
+
+# compare_behaviour DIR_BEFORE DIR_AFTER -> one problem per line; nothing when they behave the same
+compare_behaviour() {
+  local b=$1 a=$2 i=0 p
+  if [ "$KIND" = server ]; then
+    [ -f "$b/error" ] && echo "original server: $(cat "$b/error")"
+    [ -f "$a/error" ] && echo "rewritten server: $(cat "$a/error")"
+    if [ -f "$b/error" ] || [ -f "$a/error" ]; then return; fi
+    for p in $PATHS; do
+      i=$((i + 1))
+      if ! cmp -s "$b/status.$i" "$a/status.$i" || ! cmp -s "$b/body.$i" "$a/body.$i"; then
+        echo "GET $p differs: before $(cat "$b/status.$i") $(one_line "$b/body.$i" 80), after $(cat "$a/status.$i") $(one_line "$a/body.$i" 80)"
+      elif [ "$(cat "$b/status.$i")" != 200 ]; then
+        echo "GET $p answered $(cat "$b/status.$i") in both images"
+      fi
+    done
+  else
+    if [ "$(cat "$b/rc")" != 0 ] || [ "$(cat "$a/rc")" != 0 ]; then
+      echo "exit codes: original $(cat "$b/rc"), rewrite $(cat "$a/rc"): $(one_line "$a/stderr" 200)"
+    elif [ ! -s "$b/stdout" ]; then
+      echo "the original printed nothing: the comparison would prove nothing"
+    elif ! cmp -s "$b/stdout" "$a/stdout"; then
+      echo "stdout differs: $(diff "$b/stdout" "$a/stdout" | head -5 | tr '\n' ' ')"
+    fi
+  fi
+}
+
+# hygiene IMAGE -> "UID<TAB>USER<TAB>COMPILERS" read from the image itself (its config's user
+# resolved against its own /etc/passwd; compilers on the usual paths): no shell is needed in the
+# image, so distroless is checked the same way
+hygiene() {
+  local img=$1 mnt user uid comp
+  mnt=$(podman image mount "$img") || return 1
+  user=$(podman image inspect --format '{{.Config.User}}' "$img")
+  uid=$(resolve_uid "$user" "$mnt/etc/passwd")
+  comp=$(compilers_in "$mnt" | tr '\n' ' ' | sed 's/ $//')
+  podman image unmount "$img" >/dev/null 2>&1 || true
+  printf '%s\t%s\t%s\n' "$uid" "$user" "$comp"
+}
+
+# secret_in IMAGE DIR -> where the secret value is found in the saved image ("layer N", "config"),
+# one per line; nothing when no layer and no config holds it
+secret_in() {
+  local img=$1 dir=$2 l n=0
+  rm -rf "$dir"; mkdir -p "$dir"
+  podman save --format docker-archive -o "$dir/image.tar" "$img" >/dev/null 2>&1 || { echo "podman save failed"; return; }
+  tar -xf "$dir/image.tar" -C "$dir" && rm -f "$dir/image.tar"
+  while read -r l; do
+    n=$((n + 1))
+    if tar -xOf "$dir/$l" 2>/dev/null | grep -aFq -- "$SECRET_VALUE"; then echo "layer $n ($l)"; fi
+  done < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$dir/manifest.json")
+  for l in "$dir"/*.json; do
+    if grep -aFq -- "$SECRET_VALUE" "$l"; then echo "config ($(basename "$l"): history or environment)"; fi
+  done
+  rm -rf "$dir"
+}
+
+# dep_check IMAGE -> 0 when DEP_CHECK holds in the image: a path (glob allowed) that must exist,
+# read from the mounted image; otherwise a shell command run in it
+dep_check() {
+  local img=$1 mnt rc=0
+  case "$DEP_CHECK" in
+    /*)
+      mnt=$(podman image mount "$img") || return 1
+      compgen -G "$mnt$DEP_CHECK" >/dev/null || rc=1
+      podman image unmount "$img" >/dev/null 2>&1 || true
+      return $rc ;;
+    *)
+      # shellcheck disable=SC2086
+      podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
+  esac
+}
+
+# prune EXAMPLE: drop what only this example used (its tags, leftover build containers, dangling
+# layers) so the disk stays bounded over a full run; the stand-ins (tagged), the base image and
+# the package managers' cache mounts stay. E2E_PRUNE=0 keeps everything (warm reruns).
+prune() {
+  [ "${E2E_PRUNE:-1}" = 1 ] || return 0
+  local img="localhost/restage-e2e/$1"
+  podman rmi -f "$img:before" "$img:after" "$img:test" >/dev/null 2>&1 || true
+  buildah rm --all >/dev/null 2>&1 || true
+  podman image prune -f >/dev/null 2>&1 || true
+}
+
 run_example() {
   local ex=$1
-  local KIND="" PORT="" PATHS="" EDIT="" DEPS_RE="" ARGS=""
+  local KIND="" PORT="" PATHS="" EDIT="" DEPS_RE="" ARGS="" RUN_ARGS="" TRAITS="" START_S=60
+  local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
+  local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
   # a case may raise the size bar, with a reason that goes into the report
   local MAX_RATIO="$DEFAULT_MAX_RATIO" MAX_RATIO_WHY=""
   local conf="$E2E_DIR/cases/$ex.conf"
@@ -151,16 +293,26 @@ run_example() {
   source "$conf"
   local src="$ROOT/examples/$ex"
   [ -f "$src/Dockerfile" ] || { log "$ex: examples/$ex/Dockerfile missing"; return 1; }
-  local w="$WORK/$ex" o="$OUT/$ex"
+  local w="$WORK/$ex" o="$OUT/$ex" t_start
+  t_start=$(now)
   rm -rf "$w" "$o"; mkdir -p "$w" "$o"
   cp -a "$src" "$w/before"; cp -a "$src" "$w/after"
 
-  local problems=() notes=()
+  local problems=() notes=() line
+  # results, by report field
+  local -A R=([kind]="$KIND" [traits]="$TRAITS" [size_b]=0 [size_a]=0)
   if [ "$MAX_RATIO" != "$DEFAULT_MAX_RATIO" ]; then
     notes+=("size bar $MAX_RATIO instead of $DEFAULT_MAX_RATIO: $MAX_RATIO_WHY")
   fi
-  local size_b=0 size_a=0 ratio="" tb="" ta="" rb="" ra="" behaviour=false test_pass=false deps=false
-  local deps_detail=""
+  if [ -n "$SECRET_ID" ]; then
+    [ -n "$SECRET_ENV" ] && [ -n "$SECRET_VALUE" ] || { log "$ex: SECRET_ID needs SECRET_ENV and SECRET_VALUE"; return 1; }
+    export "$SECRET_ENV=$SECRET_VALUE"
+    BUILD_EXTRA=(--secret "id=$SECRET_ID,env=$SECRET_ENV")
+  else
+    BUILD_EXTRA=()
+  fi
+  CHECK_HEALTH=0
+  has_healthcheck "$src/Dockerfile" && CHECK_HEALTH=1
 
   # rewrite with the real binary
   local rc=0
@@ -173,7 +325,7 @@ run_example() {
   fi
   if [ ${#problems[@]} -gt 0 ]; then
     # nothing was rewritten: building and comparing would only repeat the original
-    finish_row "$ex" "$KIND" 0 0 "" "" "" "" "" "n/a" "n/a" "n/a" problems notes
+    finish_row "$ex" R problems notes "$t_start"
     return 0
   fi
   # the rewrite must be idempotent: a second run changes nothing
@@ -182,119 +334,209 @@ run_example() {
   cmp -s "$w/after/Dockerfile" "$w/again/Dockerfile" || problems+=("a second restage run changed the rewrite")
   rm -rf "$w/again"
 
+  # test stage: present (and it must pass), or absent for the reason the case gives
+  local has_test=false
+  grep -qiE '^FROM .* AS test\b' "$w/after/Dockerfile" && has_test=true
+  if [ "$TEST_STAGE" = absent ]; then
+    [ -n "$TEST_STAGE_WHY" ] || problems+=("case file says TEST_STAGE=absent without TEST_STAGE_WHY")
+    R[test]="absent: $TEST_STAGE_WHY"
+    [ $has_test = false ] || problems+=("the rewrite has a test stage, but the project has no test to run ($TEST_STAGE_WHY)")
+  elif [ $has_test = false ]; then
+    R[test]=missing
+    problems+=("the rewrite has no test stage")
+  fi
+
   if [ "$KIND" = static ]; then
-    grep -qiE '^FROM .* AS test' "$w/after/Dockerfile" || problems+=("rewrite has no test stage")
     notes+=("static-only: $(sed -n 's/^# static-only: //p' "$conf")")
-    finish_row "$ex" "$KIND" 0 0 "" "" "" "" "" "n/a" "n/a" "n/a" problems notes
+    # what a build would prove, read from the rewritten text: each STATIC_EXPECT line (an extended
+    # regex) must match a line of the rewrite, no STATIC_REJECT line may
+    local re
+    while IFS= read -r re; do
+      [ -n "$re" ] || continue
+      grep -qE -- "$re" "$w/after/Dockerfile" || problems+=("the rewrite has no line matching /$re/")
+    done <<<"$STATIC_EXPECT"
+    while IFS= read -r re; do
+      [ -n "$re" ] || continue
+      if grep -qE -- "$re" "$w/after/Dockerfile"; then
+        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/Dockerfile")")
+      fi
+    done <<<"$STATIC_REJECT"
+    [ $has_test = true ] && [ "$TEST_STAGE" != absent ] && R[test]="present (not built)"
+    finish_row "$ex" R problems notes "$t_start"
     return 0
   fi
 
-  local img="localhost/restage-e2e/$ex"
+  local img="localhost/restage-e2e/$ex" tb="" ta=""
   # No --no-cache: the first builds look layers up like the rebuilds do, so both follow the same
   # chain (a --no-cache build makes a second chain, and a later lookup may pick the older one).
   # Build times are therefore cold only when nothing was cached before (a fresh machine, or new
   # base images).
   podman rmi -f "$img:before" "$img:after" "$img:test" >/dev/null 2>&1 || true
   log "$ex: building original"
-  if tb=$(build "$img:before" "$w/before" "$o/build-before.log"); then :; else
-    problems+=("original build failed (log: target/e2e/$ex/build-before.log): $(tail -3 "$o/build-before.log" | tr '\n' ' ')")
+  # the original may take the secret as a build argument named like its variable (ARG TOKEN); the
+  # rewrite gets it only as a secret
+  if tb=$(build "$img:before" "$w/before" "$o/build-before.log" \
+          ${SECRET_ID:+--build-arg "$SECRET_ENV=$SECRET_VALUE"}); then :; else
+    tb=""; problems+=("original build failed (log: target/e2e/$ex/build-before.log): $(tail -3 "$o/build-before.log" | tr '\n' ' ')")
   fi
   log "$ex: building rewrite"
   if ta=$(build "$img:after" "$w/after" "$o/build-after.log"); then :; else
-    problems+=("rewritten build failed (log: target/e2e/$ex/build-after.log): $(tail -3 "$o/build-after.log" | tr '\n' ' ')")
+    ta=""; problems+=("rewritten build failed (log: target/e2e/$ex/build-after.log): $(tail -3 "$o/build-after.log" | tr '\n' ' ')")
   fi
+  R[tb]=$tb; R[ta]=$ta
 
   if [ -n "$tb" ] && [ -n "$ta" ]; then
-    size_b=$(size_of "$img:before"); size_a=$(size_of "$img:after")
-    ratio=$(awk -v a="$size_a" -v b="$size_b" 'BEGIN{printf "%.3f", a/b}')
-    awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN{exit !(r <= m)}' \
-      || problems+=("runtime image is $ratio of the original, above $MAX_RATIO")
+    R[size_b]=$(size_of "$img:before"); R[size_a]=$(size_of "$img:after")
+    R[ratio]=$(awk -v a="${R[size_a]}" -v b="${R[size_b]}" 'BEGIN{printf "%.3f", a/b}')
+    awk -v r="${R[ratio]}" -v m="$MAX_RATIO" 'BEGIN{exit !(r <= m)}' \
+      || problems+=("runtime image is ${R[ratio]} of the original, above $MAX_RATIO")
 
-    # behaviour
+    # behaviour (and the health check, when the original has one)
     log "$ex: comparing behaviour"
-    if [ "$KIND" = server ]; then
-      local okb=1 oka=1
-      # shellcheck disable=SC2086
-      serve "$img:before" "$PORT" "restage-e2e-$ex-before" "$o/run-before" $PATHS || okb=0
-      # shellcheck disable=SC2086
-      serve "$img:after" "$PORT" "restage-e2e-$ex-after" "$o/run-after" $PATHS || oka=0
-      if [ $okb = 1 ] && [ $oka = 1 ]; then
-        behaviour=true
-        local i=0 p
-        for p in $PATHS; do
-          i=$((i + 1))
-          if ! cmp -s "$o/run-before/status.$i" "$o/run-after/status.$i" \
-             || ! cmp -s "$o/run-before/body.$i" "$o/run-after/body.$i"; then
-            behaviour=false
-            problems+=("GET $p differs: before $(cat "$o/run-before/status.$i") $(head -c 80 "$o/run-before/body.$i" | tr '\n' ' '), after $(cat "$o/run-after/status.$i") $(head -c 80 "$o/run-after/body.$i" | tr '\n' ' ')")
-          elif [ "$(cat "$o/run-before/status.$i")" != 200 ]; then
-            behaviour=false
-            problems+=("GET $p answered $(cat "$o/run-before/status.$i") in both images")
-          fi
-        done
+    behave "$img:before" "restage-e2e-$ex-before" "$o/run-before" || true
+    behave "$img:after" "restage-e2e-$ex-after" "$o/run-after" || true
+    R[behaviour]=true
+    while IFS= read -r line; do
+      [ -n "$line" ] && { R[behaviour]=false; problems+=("$line"); }
+    done < <(compare_behaviour "$o/run-before" "$o/run-after")
+    if [ $CHECK_HEALTH = 1 ]; then
+      if [ "$KIND" != server ]; then
+        R[health]="not run"; notes+=("HEALTHCHECK not run: a $KIND exits instead of staying up")
       else
-        [ $okb = 1 ] || problems+=("original server: $(cat "$o/run-before/error" 2>/dev/null)")
-        [ $oka = 1 ] || problems+=("rewritten server: $(cat "$o/run-after/error" 2>/dev/null)")
+        R[health]=$(cat "$o/run-after/health" 2>/dev/null || echo "fail: not run")
+        notes+=("original's own health check: $(cat "$o/run-before/health" 2>/dev/null || echo "not run")")
+        [ "${R[health]}" = pass ] || problems+=("HEALTHCHECK in the rewritten image: ${R[health]#fail: }")
       fi
+    fi
+
+    # runtime hygiene, read from the image
+    local hy uid user comp
+    if hy=$(hygiene "$img:after"); then
+      IFS=$'\t' read -r uid user comp <<<"$hy"
+      R[uid]=$uid; R[user]=$user; R[compilers]=$comp
+      case "$uid" in
+        0) problems+=("the rewritten runtime runs as root (USER '${user}')") ;;
+        unknown:*) problems+=("the rewritten runtime's USER '$user' is not in its /etc/passwd") ;;
+      esac
+      [ -z "$comp" ] || problems+=("compilers in the rewritten runtime: $comp")
     else
-      local cb=0 ca=0
-      # shellcheck disable=SC2086
-      podman run --rm --pull=never "$img:before" $ARGS >"$o/stdout-before" 2>"$o/stderr-before" || cb=$?
-      # shellcheck disable=SC2086
-      podman run --rm --pull=never "$img:after" $ARGS >"$o/stdout-after" 2>"$o/stderr-after" || ca=$?
-      if [ $cb != 0 ] || [ $ca != 0 ]; then
-        problems+=("exit codes: original $cb, rewrite $ca: $(head -c 200 "$o/stderr-after" | tr '\n' ' ')")
-      elif [ ! -s "$o/stdout-before" ]; then
-        problems+=("the original printed nothing: the comparison would prove nothing")
-      elif cmp -s "$o/stdout-before" "$o/stdout-after"; then
-        behaviour=true
-      else
-        problems+=("stdout differs: $(diff "$o/stdout-before" "$o/stdout-after" | head -5 | tr '\n' ' ')")
-      fi
+      problems+=("could not mount the rewritten image to check its hygiene")
+    fi
+    if hy=$(hygiene "$img:before"); then
+      IFS=$'\t' read -r uid user comp <<<"$hy"
+      notes+=("original runtime: uid ${uid}, compilers: ${comp:-none}")
+    fi
+
+    # the build secret: in no layer and no config of the rewrite
+    if [ -n "$SECRET_ID" ]; then
+      local found
+      found=$(secret_in "$img:after" "$w/save-after")
+      R[secret]=${found:+leaked}; R[secret]=${R[secret]:-clean}
+      [ -z "$found" ] || problems+=("the secret $SECRET_ID is in the rewritten image: $(echo "$found" | tr '\n' ' ')")
+      found=$(secret_in "$img:before" "$w/save-before")
+      notes+=("secret $SECRET_ID in the original image: ${found:-nowhere}")
     fi
   fi
 
-  # test stage
-  if grep -qiE '^FROM .* AS test' "$w/after/Dockerfile"; then
+  # the test stage builds and passes
+  if [ $has_test = true ] && [ "$TEST_STAGE" != absent ]; then
     log "$ex: building --target test"
     if build "$img:test" "$w/after" "$o/build-test.log" --target test >/dev/null; then
-      test_pass=true
+      R[test]=pass
     else
+      R[test]=fail
       problems+=("--target test failed (log: target/e2e/$ex/build-test.log): $(tail -3 "$o/build-test.log" | tr '\n' ' ')")
     fi
-  else
-    problems+=("the rewrite has no test stage")
   fi
 
-  # source-only change, cached rebuilds
+  # source-only change, cached rebuilds, and the bytes a push of each new image sends
   if [ -n "$tb" ] && [ -n "$ta" ]; then
     log "$ex: source-only change in $EDIT, cached rebuilds"
     [ -f "$w/before/$EDIT" ] || problems+=("case file names EDIT=$EDIT, which does not exist")
+    layers "$img:before" >"$w/layers-before"; layers "$img:after" >"$w/layers-after"
     touch_source "$w/before/$EDIT"; cp "$w/before/$EDIT" "$w/after/$EDIT"
-    rb=$(build "$img:before" "$w/before" "$o/rebuild-before.log") \
-      || problems+=("cached rebuild of the original failed: $(tail -3 "$o/rebuild-before.log" | tr '\n' ' ')")
+    local rb ra
+    rb=$(build "$img:before" "$w/before" "$o/rebuild-before.log" ${SECRET_ID:+--build-arg "$SECRET_ENV=$SECRET_VALUE"}) \
+      || { rb=""; problems+=("cached rebuild of the original failed: $(tail -3 "$o/rebuild-before.log" | tr '\n' ' ')"); }
     ra=$(build "$img:after" "$w/after" "$o/rebuild-after.log") \
-      || problems+=("cached rebuild of the rewrite failed: $(tail -3 "$o/rebuild-after.log" | tr '\n' ' ')")
+      || { ra=""; problems+=("cached rebuild of the rewrite failed: $(tail -3 "$o/rebuild-after.log" | tr '\n' ' ')"); }
+    R[rb]=$rb; R[ra]=$ra
+    local deps_detail
     if [ -n "$ra" ]; then
       deps_detail=$(deps_reused "$o/rebuild-after.log" "$DEPS_RE")
       case "$deps_detail" in
-        yes*) deps=true ;;
-        none) problems+=("no dependency install step (/$DEPS_RE/) found in the rewrite's build log") ;;
-        *) problems+=("the rewrite re-ran its dependency install after a source-only change: ${deps_detail#no: }") ;;
+        yes*) R[deps]=true ;;
+        none) R[deps]=false; problems+=("no dependency install step (/$DEPS_RE/) found in the rewrite's build log") ;;
+        *) R[deps]=false; problems+=("the rewrite re-ran its dependency install after a source-only change: ${deps_detail#no: }") ;;
       esac
       notes+=("original deps reused: $(deps_reused "$o/rebuild-before.log" "$DEPS_RE")")
+      layer_sizes "$LAYERS_JSON" $(layers "$img:after") >"$w/sizes-after" \
+        && R[ship_a]=$(shipped_bytes "$w/layers-after" "$w/sizes-after")
+    fi
+    if [ -n "$rb" ]; then
+      layer_sizes "$LAYERS_JSON" $(layers "$img:before") >"$w/sizes-before" \
+        && R[ship_b]=$(shipped_bytes "$w/layers-before" "$w/sizes-before")
+    fi
+
+    # a third rebuild: the source changes again, the test stage is built first, then the runtime
+    # (later stages invalidated while deps stays cached: buildah's stale or empty mounts from a
+    # cached stage show here); it must build with deps cached and behave as the original did
+    if [ -n "$ra" ]; then
+      log "$ex: third rebuild (test stage, then runtime)"
+      touch_source "$w/after/$EDIT"
+      if [ $has_test = true ] && [ "$TEST_STAGE" != absent ]; then
+        build "$img:test" "$w/after" "$o/rebuild3-test.log" --target test >/dev/null \
+          || problems+=("third rebuild: --target test failed: $(tail -3 "$o/rebuild3-test.log" | tr '\n' ' ')")
+      fi
+      if build "$img:after" "$w/after" "$o/rebuild3-after.log" >/dev/null; then
+        R[third]=true
+        deps_detail=$(deps_reused "$o/rebuild3-after.log" "$DEPS_RE")
+        case "$deps_detail" in
+          yes*) ;;
+          *) R[third]=false; problems+=("third rebuild: dependency install not reused: $deps_detail") ;;
+        esac
+        behave "$img:after" "restage-e2e-$ex-third" "$o/run-third" || true
+        while IFS= read -r line; do
+          [ -n "$line" ] && { R[third]=false; problems+=("third rebuild: $line"); }
+        done < <(compare_behaviour "$o/run-before" "$o/run-third")
+      else
+        R[third]=false
+        problems+=("third rebuild failed: $(tail -3 "$o/rebuild3-after.log" | tr '\n' ' ')")
+      fi
+    fi
+
+    # a dependency change: both rebuilt, the new dependency must be in each runtime
+    if [ -n "$DEP_CHANGE" ]; then
+      [ -n "$DEP_CHECK" ] || problems+=("case file has DEP_CHANGE without DEP_CHECK")
+      log "$ex: dependency change, rebuilds"
+      (cd "$w/before" && eval "$DEP_CHANGE") >"$o/dep-change.log" 2>&1 || problems+=("DEP_CHANGE failed in the original's copy: $(tail -2 "$o/dep-change.log")")
+      (cd "$w/after" && eval "$DEP_CHANGE") >>"$o/dep-change.log" 2>&1 || problems+=("DEP_CHANGE failed in the rewrite's copy: $(tail -2 "$o/dep-change.log")")
+      local okb=false oka=false
+      if build "$img:before" "$w/before" "$o/depbuild-before.log" ${SECRET_ID:+--build-arg "$SECRET_ENV=$SECRET_VALUE"} >/dev/null; then
+        dep_check "$img:before" >"$o/dep-check-before.log" 2>&1 && okb=true
+      fi
+      if build "$img:after" "$w/after" "$o/depbuild-after.log" >/dev/null; then
+        dep_check "$img:after" >"$o/dep-check-after.log" 2>&1 && oka=true
+      else
+        problems+=("rebuild after the dependency change failed: $(tail -3 "$o/depbuild-after.log" | tr '\n' ' ')")
+      fi
+      [ $okb = true ] || problems+=("DEP_CHECK fails in the original after the change too (the case is wrong?): $(one_line "$o/dep-check-before.log" 200)")
+      R[dep]=$oka
+      [ $oka = true ] || problems+=("the new dependency is not in the rewritten runtime (DEP_CHECK: $DEP_CHECK): $(one_line "$o/dep-check-after.log" 200)")
     fi
   fi
 
-  finish_row "$ex" "$KIND" "$size_b" "$size_a" "$ratio" "$tb" "$ta" "$rb" "$ra" "$behaviour" "$test_pass" "$deps" problems notes
+  finish_row "$ex" R problems notes "$t_start"
 }
 
-# finish_row EX KIND SIZE_B SIZE_A RATIO TB TA RB RA BEHAVIOUR TEST DEPS PROBLEMS_ARRAY NOTES_ARRAY
+# finish_row EX RESULTS_ASSOC PROBLEMS_ARRAY NOTES_ARRAY START
 finish_row() {
-  local ex=$1 kind=$2 sb=$3 sa=$4 ratio=$5 tb=$6 ta=$7 rb=$8 ra=$9 beh=${10} tst=${11} dep=${12}
-  local -n _problems=${13}
-  local -n _notes=${14}
-  local pass=true
+  local ex=$1 t_start=$5
+  local -n _r=$2
+  local -n _problems=$3
+  local -n _notes=$4
+  local pass=true secs
+  secs=$(elapsed "$t_start" "$(now)")
   [ ${#_problems[@]} -eq 0 ] || pass=false
   if [ $pass = false ]; then
     failures=$((failures + 1))
@@ -302,29 +544,62 @@ finish_row() {
   else
     log "$ex: pass"
   fi
-  local probs_json="[" notes_json="[" sep="" p
+  log "$ex: done in $secs s (image ${_r[size_b]} -> ${_r[size_a]} bytes, shipped per change ${_r[ship_b]:-?} -> ${_r[ship_a]:-?} bytes, test stage ${_r[test]:-?}, uid ${_r[uid]:-?})"
+  local probs_json="[" notes_json="[" comp_json="[" sep="" p
   for p in "${_problems[@]}"; do probs_json+="$sep$(json_str "$p")"; sep=","; done
   probs_json+="]"; sep=""
   for p in "${_notes[@]}"; do notes_json+="$sep$(json_str "$p")"; sep=","; done
-  notes_json+="]"
+  notes_json+="]"; sep=""
+  for p in ${_r[compilers]:-}; do comp_json+="$sep$(json_str "$p")"; sep=","; done
+  comp_json+="]"
   num() { if [ -n "$1" ]; then echo "$1"; else echo null; fi; }
+  str() { if [ -n "$1" ]; then json_str "$1"; else echo null; fi; }
   jbool() { case "$1" in true) echo true ;; false) echo false ;; *) echo null ;; esac; }
-  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"original_bytes\":$sb,\"rewritten_bytes\":$sa,\"ratio\":$(num "$ratio"),\"max_ratio\":$MAX_RATIO,\"original_build_s\":$(num "$tb"),\"rewritten_build_s\":$(num "$ta"),\"original_cached_rebuild_s\":$(num "$rb"),\"rewritten_cached_rebuild_s\":$(num "$ra"),\"behaviour_match\":$(jbool "$beh"),\"test_stage_pass\":$(jbool "$tst"),\"deps_cached\":$(jbool "$dep"),\"pass\":$pass,\"problems\":$probs_json,\"notes\":$notes_json}")
+  local kind=${_r[kind]} non_root=""
+  case "${_r[uid]:-}" in '') ;; 0|unknown:*) non_root=false ;; *) non_root=true ;; esac
+  local no_comp=""
+  [ -n "${_r[uid]:-}" ] && { if [ -z "${_r[compilers]:-}" ]; then no_comp=true; else no_comp=false; fi; }
+  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"traits\":$(json_str "${_r[traits]}"),\"original_bytes\":${_r[size_b]},\"rewritten_bytes\":${_r[size_a]},\"ratio\":$(num "${_r[ratio]:-}"),\"max_ratio\":$MAX_RATIO,\"shipped_bytes_per_change_original\":$(num "${_r[ship_b]:-}"),\"shipped_bytes_per_change_rewritten\":$(num "${_r[ship_a]:-}"),\"original_build_s\":$(num "${_r[tb]:-}"),\"rewritten_build_s\":$(num "${_r[ta]:-}"),\"original_cached_rebuild_s\":$(num "${_r[rb]:-}"),\"rewritten_cached_rebuild_s\":$(num "${_r[ra]:-}"),\"behaviour_match\":$(jbool "${_r[behaviour]:-}"),\"test_stage\":$(str "${_r[test]:-}"),\"deps_cached\":$(jbool "${_r[deps]:-}"),\"third_rebuild\":$(jbool "${_r[third]:-}"),\"dep_change_in_runtime\":$(jbool "${_r[dep]:-}"),\"healthcheck\":$(str "${_r[health]:-}"),\"secret\":$(str "${_r[secret]:-}"),\"runtime_user\":$(str "${_r[user]:-}"),\"runtime_uid\":$(str "${_r[uid]:-}"),\"non_root\":$(jbool "$non_root"),\"no_compiler\":$(jbool "$no_comp"),\"runtime_compilers\":$comp_json,\"example_s\":$secs,\"pass\":$pass,\"problems\":$probs_json,\"notes\":$notes_json}")
   local yn
-  yn() { case "$1" in true) echo yes ;; false) echo "**no**" ;; *) echo "$1" ;; esac; }
+  yn() { case "$1" in true) echo yes ;; false) echo "**no**" ;; '') echo "–" ;; *) echo "$1" ;; esac; }
+  local tst=${_r[test]:-–}
+  case "$tst" in pass|"present (not built)") ;; absent:*) tst="absent: ${tst#absent: }" ;; *) tst="**$tst**" ;; esac
+  local extra=""
+  [ -n "${_r[health]:-}" ] && extra+=" · health $(yn "$([ "${_r[health]}" = pass ] && echo true || echo false)")"
+  [ -n "${_r[secret]:-}" ] && extra+=" · secret $([ "${_r[secret]}" = clean ] && echo "in no layer" || echo "**leaked**")"
+  [ -n "${_r[dep]:-}" ] && extra+=" · dep change $(yn "${_r[dep]}")"
   if [ "$kind" = static ]; then
-    md_rows+=("| $ex | static-only | | | | | | $(yn "$pass") (rewrite + idempotence only) |")
+    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $(yn "$pass") (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
   else
-    local pct="" 
-    [ -n "$ratio" ] && pct=$(awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
-    md_rows+=("| $ex | $( [ "$sb" != 0 ] && human "$sb") | $( [ "$sa" != 0 ] && human "$sa") | $pct | ${tb:-–} s → ${ta:-–} s | ${rb:-–} s → ${ra:-–} s | $(yn "$beh") / $(yn "$tst") / $(yn "$dep") | $(yn "$pass") |")
+    local pct="" sz_b="" sz_a="" ship="–"
+    [ -n "${_r[ratio]:-}" ] && pct=$(awk -v r="${_r[ratio]}" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
+    [ "${_r[size_b]}" != 0 ] && sz_b=$(human "${_r[size_b]}")
+    [ "${_r[size_a]}" != 0 ] && sz_a=$(human "${_r[size_a]}")
+    [ -n "${_r[ship_b]:-}${_r[ship_a]:-}" ] && ship="$( [ -n "${_r[ship_b]:-}" ] && human "${_r[ship_b]}" || echo –) → $( [ -n "${_r[ship_a]:-}" ] && human "${_r[ship_a]}" || echo –)"
+    local hyg="–"
+    [ -n "$non_root" ] && hyg="non-root $(yn "$non_root") / no compiler $(yn "$no_comp")"
+    md_rows+=("| $ex | ${_r[traits]} | $sz_b | $sz_a | $pct | $ship | ${_r[tb]:-–} s → ${_r[ta]:-–} s | ${_r[rb]:-–} s → ${_r[ra]:-–} s | $(yn "${_r[behaviour]:-}") / $(yn "${_r[deps]:-}") / $(yn "${_r[third]:-}")$extra | $tst | $hyg | $(yn "$pass") |")
   fi
 }
 
-for ex in "${examples[@]}"; do
+# examples on the same base image run one after the other (their stand-in's layers stay hot),
+# static-only ones last (they build nothing)
+ordered=()
+while read -r ex; do ordered+=("$ex"); done < <(
+  for ex in "${examples[@]}"; do
+    key="zz-static"
+    if [ -f "$ROOT/examples/$ex/Dockerfile" ] && ! grep -qE '^KIND=static' "$E2E_DIR/cases/$ex.conf" 2>/dev/null; then
+      key=$(first_from "$ROOT/examples/$ex/Dockerfile")
+    fi
+    echo "$ex ${key:-none}"
+  done | order_examples)
+suite_start=$(now)
+for ex in "${ordered[@]}"; do
   log "=== $ex"
   run_example "$ex" || { failures=$((failures + 1)); log "$ex: FAIL: case could not run"; }
+  prune "$ex"
 done
+suite_s=$(elapsed "$suite_start" "$(now)")
 
 # 3. report -------------------------------------------------------------------------------------------
 {
@@ -333,6 +608,7 @@ done
   echo "  \"restage\": $(json_str "$("$RESTAGE" --version 2>/dev/null || echo unknown)"),"
   echo "  \"engine\": $(json_str "$(buildah --version | head -1); $(podman --version); storage $E2E_DRIVER"),"
   echo "  \"default_max_ratio\": $DEFAULT_MAX_RATIO,"
+  echo "  \"examples_s\": $suite_s,"
   echo "  \"examples\": ["
   sep=""
   for r in "${rows_json[@]}"; do echo "    $sep$r"; sep=","; done
@@ -345,19 +621,20 @@ python3 -m json.tool "$OUT/report.json" >/dev/null || die "report.json is not va
 {
   echo "# restage end-to-end report"
   echo
-  echo "Generated $(date -u +%Y-%m-%d) by \`tests/e2e/run.sh\`: $(buildah --version | head -1), $(podman --version), $E2E_DRIVER storage."
+  echo "Generated $(date -u +%Y-%m-%d) by \`tests/e2e/run.sh\`: $(buildah --version | head -1), $(podman --version), $E2E_DRIVER storage; the examples took $suite_s s."
   echo "Base images are local stand-ins built from Debian packages (see tests/e2e/images/), so sizes differ from the official images."
   echo "Build times are cold on a fresh layer cache (CI, or new base images) and warm on reruns; the rewrite is built second, so it may reuse the original's identical leading layers (as it would on a developer's machine)."
-  echo "The cached rebuild follows a one-line change to a source file (EDIT in tests/e2e/cases/<example>.conf)."
+  echo "The cached rebuild follows a one-line change to a source file (EDIT in tests/e2e/cases/<example>.conf); \"shipped per change\" is the size of the image layers that change made new (what a registry push sends)."
+  echo "Checks: same behaviour / deps reused after the source change / third rebuild (test stage then runtime, deps cached, same behaviour), plus the health check, build secret and dependency change where the case has one; hygiene is read from the rewritten image (its user against its /etc/passwd, compilers on the usual paths)."
   echo
-  echo "| example | original | rewritten | ratio | build (orig → new) | cached rebuild after a source change (orig → new) | same behaviour / test stage / deps reused | pass |"
-  echo "|---|---:|---:|---:|---|---|---|---|"
+  echo "| example | traits | original | rewritten | ratio | shipped per change (orig → new) | build (orig → new) | cached rebuild (orig → new) | behaviour / deps reused / third rebuild | test stage | hygiene | pass |"
+  echo "|---|---|---:|---:|---:|---|---|---|---|---|---|---|"
   for r in "${md_rows[@]}"; do echo "$r"; done
   echo
   if [ $failures -gt 0 ]; then
     echo "**$failures example(s) failed.** Details: \`target/e2e/report.json\` and the logs under \`target/e2e/<example>/\`."
   else
-    echo "All examples pass: same behaviour, test stage passing, dependency install reused, runtime image ≤ $(awk -v m="$DEFAULT_MAX_RATIO" 'BEGIN{printf "%d%%", m*100}') of the original (or the bar a case sets, with its reason, in report.json)."
+    echo "All examples pass: same behaviour, test stage passing (or absent for the reason given), dependency install reused, non-root runtime without compilers, runtime image ≤ $(awk -v m="$DEFAULT_MAX_RATIO" 'BEGIN{printf "%d%%", m*100}') of the original (or the bar a case sets, with its reason, in report.json)."
   fi
 } >"$OUT/report.md"
 

@@ -32,6 +32,79 @@ prepare_npm_registry() {
   printf '%s\n' "$reg" > "$dst"
 }
 
+# the host's Maven mirror (its <mirror> for central or *, from the user's, then Maven's global
+# settings), or nothing when the host reaches Maven Central directly. Only the URL is taken: no
+# credentials, no proxies.
+host_maven_mirror() {
+  local f
+  for f in "$HOME/.m2/settings.xml" "${MAVEN_HOME:-/usr/share/maven}/conf/settings.xml" /etc/maven/settings.xml; do
+    [ -f "$f" ] || continue
+    python3 - "$f" <<'PY2' && return 0
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except ET.ParseError:
+    sys.exit(1)
+ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+for m in root.iter(ns + "mirror"):
+    of = (m.findtext(ns + "mirrorOf") or "").replace(" ", "").split(",")
+    url = (m.findtext(ns + "url") or "").strip()
+    if url and ("central" in of or "*" in of or "external:*" in of):
+        print(url)
+        sys.exit(0)
+sys.exit(1)
+PY2
+  done
+  return 1
+}
+
+# settings.xml for the maven stand-in: the host's mirror, or none
+prepare_maven_settings() {
+  local dst=$1 mirror
+  if mirror=$(host_maven_mirror); then
+    cat > "$dst" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- written by tests/e2e/standins.sh from the host's Maven configuration -->
+<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
+  <mirrors>
+    <mirror><id>host-mirror</id><mirrorOf>central</mirrorOf><url>$mirror</url></mirror>
+  </mirrors>
+</settings>
+EOF
+  else
+    cat > "$dst" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- written by tests/e2e/standins.sh: the host has no Maven mirror (it reaches Maven Central
+     directly), so none is set; the host's CA trust comes with the base image -->
+<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0"/>
+EOF
+  fi
+}
+
+# init.d/ for the gradle stand-in: an init script that points mavenCentral() at the host's mirror,
+# or an empty folder when the host reaches Maven Central directly
+prepare_gradle_init() {
+  local dst=$1 mirror
+  rm -rf "$dst"; mkdir -p "$dst"; : > "$dst/.restage-e2e"
+  mirror=$(host_maven_mirror) || return 0
+  cat > "$dst/host-mirror.gradle" <<EOF
+// written by tests/e2e/standins.sh from the host's Maven configuration
+def hostMirror = '$mirror'
+def useMirror = { repos ->
+  repos.all { repo ->
+    if (repo instanceof MavenArtifactRepository
+        && repo.url.toString().startsWith(ArtifactRepositoryContainer.MAVEN_CENTRAL_URL)) {
+      repo.url = hostMirror
+    }
+  }
+}
+allprojects {
+  useMirror(buildscript.repositories)
+  useMirror(repositories)
+}
+EOF
+}
+
 only=${1:-}
 while read -r dir target tags; do
   case "$dir" in ''|'#'*) continue ;; esac
@@ -41,6 +114,8 @@ while read -r dir target tags; do
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp -a "$E2E_DIR/images/$dir/." "$ctx/"
   [ "$dir" = rust-1.96 ] && prepare_cargo_home "$ctx/cargo-home"
+  [ "$dir" = maven-3.8-temurin-17 ] && prepare_maven_settings "$ctx/settings.xml"
+  [ "$dir" = gradle-4.4-jdk17 ] && prepare_gradle_init "$ctx/init.d"
   targs=()
   [ "$target" != - ] && targs=(--target "$target")
   if grep -q '^ARG HOST_NPM_REGISTRY' "$ctx/Dockerfile"; then
