@@ -1,3 +1,0 @@
-module example.com/wordfreq
-
-go 1.24
