@@ -105,6 +105,34 @@ allprojects {
 EOF
 }
 
+# the host's Go install, with the host's module proxy settings, for the golang stand-in: no Go
+# toolchain download is reachable, and Debian's golang-go (1.19) is too old for current modules.
+# The tag names the Go it really has: the host's `go version` must match the folder's version.
+prepare_goroot() {
+  local dst=$1 want=$2 goroot have k v
+  command -v go >/dev/null || standin_die "no go on the host: the golang stand-in copies the host's Go install"
+  goroot=$(go env GOROOT)
+  have=$(go env GOVERSION)
+  case "$have" in
+    "go$want"|"go$want".*) ;;
+    *) standin_die "the host has $have, the stand-in images/golang-$want expects go$want.x" ;;
+  esac
+  rm -rf "$dst"; mkdir -p "$dst"
+  # as the official image does: no test/ tree, no bootstrap or object leftovers
+  tar -C "$goroot" --exclude=./test --exclude=./pkg/obj --exclude=./pkg/bootstrap \
+      --exclude='./pkg/tool/*/api' --exclude='./pkg/tool/*/go_bootstrap' -cf - . | tar -C "$dst" -xf - \
+    || standin_die "copying $goroot"
+  # the defaults file the go command reads ($GOROOT/go.env): the host's effective settings
+  {
+    echo "# written by tests/e2e/standins.sh from the host's go env ($have)"
+    for k in GOPROXY GOSUMDB GONOSUMDB GONOPROXY GOPRIVATE GOFLAGS; do
+      v=$(go env "$k")
+      if [ -n "$v" ]; then echo "$k=$v"; fi
+    done
+    echo "GOTOOLCHAIN=local"
+  } > "$dst/go.env"
+}
+
 only=${1:-}
 while read -r dir target tags; do
   case "$dir" in ''|'#'*) continue ;; esac
@@ -116,6 +144,7 @@ while read -r dir target tags; do
   [ "$dir" = rust-1.96 ] && prepare_cargo_home "$ctx/cargo-home"
   [ "$dir" = maven-3.8-temurin-17 ] && prepare_maven_settings "$ctx/settings.xml"
   [ "$dir" = gradle-4.4-jdk17 ] && prepare_gradle_init "$ctx/init.d"
+  case "$dir" in golang-1.[2-9]*) prepare_goroot "$ctx/goroot" "${dir#golang-}" ;; esac
   targs=()
   [ "$target" != - ] && targs=(--target "$target")
   if grep -q '^ARG HOST_NPM_REGISTRY' "$ctx/Dockerfile"; then

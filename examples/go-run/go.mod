@@ -1,0 +1,3 @@
+module example.com/tempconv
+
+go 1.24
