@@ -90,6 +90,11 @@ pub struct RuntimeNeeds {
     /// Calls whose string-literal arguments name context paths the app reads at run time.
     #[serde(default)]
     pub reads: Vec<CallRule>,
+    /// Also carry any string literal in the sources that names a file or folder of the
+    /// context (`loadConfig("config.yaml")`), besides the `reads` calls: an app often reads a
+    /// path through a helper of its own. Source files and manifests are never carried this way.
+    #[serde(default)]
+    pub literal_paths: bool,
     /// Calls or markers whose arguments name paths compiled into the artifact (`//go:embed`,
     /// `include_str!(`): those paths need no copy.
     #[serde(default)]

@@ -120,6 +120,29 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     }
                 }
             }
+            if needs.literal_paths {
+                for literal in string_literals(&text) {
+                    let Some(path) = literal_path(&literal, "", false) else {
+                        continue;
+                    };
+                    let is_source = needs.sources.iter().any(|g| path_matches(g, &path));
+                    let is_manifest = self.planner.pm.manifests.iter().any(|m| m == &path);
+                    let known = scan.reads.iter().any(|(p, _)| p == &path);
+                    // A file without an extension may be a committed binary named like the
+                    // artifact (`-o exporter`): only data files and folders are carried.
+                    let name = path.rsplit('/').next().unwrap_or(&path);
+                    let data_file = name.contains('.');
+                    if !is_source
+                        && !is_manifest
+                        && !known
+                        && ctx.exists(&path)
+                        && (data_file || is_folder(ctx, &path))
+                    {
+                        let why = format!("{file} names it in a string literal");
+                        scan.reads.push((path, why));
+                    }
+                }
+            }
             for rule in &needs.compiled_in {
                 if !text.contains(rule.call.as_str()) {
                     continue;
@@ -632,6 +655,13 @@ pub(super) fn call_arguments(text: &str, call: &str, words: bool) -> Vec<String>
         out.extend(string_literals(&rest[..end]));
     }
     out
+}
+
+/// Whether `path` is a folder of the context (some file lies under it).
+fn is_folder(ctx: &dyn Context, path: &str) -> bool {
+    ctx.files()
+        .iter()
+        .any(|f| f.len() > path.len() && f.starts_with(path) && f.as_bytes()[path.len()] == b'/')
 }
 
 /// The `"…"` and `` `…` `` string literals of `text`, escapes kept as written.
