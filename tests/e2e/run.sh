@@ -283,6 +283,10 @@ prune() {
 run_example() {
   local ex=$1
   local KIND="" PORT="" PATHS="" EDIT="" DEPS_RE="" ARGS="" RUN_ARGS="" TRAITS="" START_S=60
+  # KNOWN_GAP="issue N item M: what restage does not do yet": the example is built and checked
+  # in full, its failures are reported, and they do not fail the suite; if it passes, the suite
+  # fails until the key is removed (a strict expected failure, never a silent skip).
+  local KNOWN_GAP=""
   local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
   local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
   # a case may raise the size bar, with a reason that goes into the report
@@ -535,14 +539,26 @@ finish_row() {
   local -n _r=$2
   local -n _problems=$3
   local -n _notes=$4
-  local pass=true secs
+  local pass=true secs verdict
   secs=$(elapsed "$t_start" "$(now)")
   [ ${#_problems[@]} -eq 0 ] || pass=false
-  if [ $pass = false ]; then
+  if [ -n "${KNOWN_GAP:-}" ] && [ $pass = true ]; then
+    _problems+=("KNOWN_GAP is set ($KNOWN_GAP), but every check passes: remove it from tests/e2e/cases/$ex.conf")
+    pass=false
+    failures=$((failures + 1))
+    log "$ex: FAIL: ${_problems[-1]}"
+    verdict="**no** (passes despite KNOWN_GAP)"
+  elif [ -n "${KNOWN_GAP:-}" ]; then
+    known_gaps=$((known_gaps + 1))
+    for p in "${_problems[@]}"; do log "$ex: known gap: $p"; done
+    verdict="known gap: $KNOWN_GAP"
+  elif [ $pass = false ]; then
     failures=$((failures + 1))
     for p in "${_problems[@]}"; do log "$ex: FAIL: $p"; done
+    verdict="**no**"
   else
     log "$ex: pass"
+    verdict="yes"
   fi
   log "$ex: done in $secs s (image ${_r[size_b]} -> ${_r[size_a]} bytes, shipped per change ${_r[ship_b]:-?} -> ${_r[ship_a]:-?} bytes, test stage ${_r[test]:-?}, uid ${_r[uid]:-?})"
   local probs_json="[" notes_json="[" comp_json="[" sep="" p
@@ -559,7 +575,7 @@ finish_row() {
   case "${_r[uid]:-}" in '') ;; 0|unknown:*) non_root=false ;; *) non_root=true ;; esac
   local no_comp=""
   [ -n "${_r[uid]:-}" ] && { if [ -z "${_r[compilers]:-}" ]; then no_comp=true; else no_comp=false; fi; }
-  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"traits\":$(json_str "${_r[traits]}"),\"original_bytes\":${_r[size_b]},\"rewritten_bytes\":${_r[size_a]},\"ratio\":$(num "${_r[ratio]:-}"),\"max_ratio\":$MAX_RATIO,\"shipped_bytes_per_change_original\":$(num "${_r[ship_b]:-}"),\"shipped_bytes_per_change_rewritten\":$(num "${_r[ship_a]:-}"),\"original_build_s\":$(num "${_r[tb]:-}"),\"rewritten_build_s\":$(num "${_r[ta]:-}"),\"original_cached_rebuild_s\":$(num "${_r[rb]:-}"),\"rewritten_cached_rebuild_s\":$(num "${_r[ra]:-}"),\"behaviour_match\":$(jbool "${_r[behaviour]:-}"),\"test_stage\":$(str "${_r[test]:-}"),\"deps_cached\":$(jbool "${_r[deps]:-}"),\"third_rebuild\":$(jbool "${_r[third]:-}"),\"dep_change_in_runtime\":$(jbool "${_r[dep]:-}"),\"healthcheck\":$(str "${_r[health]:-}"),\"secret\":$(str "${_r[secret]:-}"),\"runtime_user\":$(str "${_r[user]:-}"),\"runtime_uid\":$(str "${_r[uid]:-}"),\"non_root\":$(jbool "$non_root"),\"no_compiler\":$(jbool "$no_comp"),\"runtime_compilers\":$comp_json,\"example_s\":$secs,\"pass\":$pass,\"problems\":$probs_json,\"notes\":$notes_json}")
+  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"traits\":$(json_str "${_r[traits]}"),\"original_bytes\":${_r[size_b]},\"rewritten_bytes\":${_r[size_a]},\"ratio\":$(num "${_r[ratio]:-}"),\"max_ratio\":$MAX_RATIO,\"shipped_bytes_per_change_original\":$(num "${_r[ship_b]:-}"),\"shipped_bytes_per_change_rewritten\":$(num "${_r[ship_a]:-}"),\"original_build_s\":$(num "${_r[tb]:-}"),\"rewritten_build_s\":$(num "${_r[ta]:-}"),\"original_cached_rebuild_s\":$(num "${_r[rb]:-}"),\"rewritten_cached_rebuild_s\":$(num "${_r[ra]:-}"),\"behaviour_match\":$(jbool "${_r[behaviour]:-}"),\"test_stage\":$(str "${_r[test]:-}"),\"deps_cached\":$(jbool "${_r[deps]:-}"),\"third_rebuild\":$(jbool "${_r[third]:-}"),\"dep_change_in_runtime\":$(jbool "${_r[dep]:-}"),\"healthcheck\":$(str "${_r[health]:-}"),\"secret\":$(str "${_r[secret]:-}"),\"runtime_user\":$(str "${_r[user]:-}"),\"runtime_uid\":$(str "${_r[uid]:-}"),\"non_root\":$(jbool "$non_root"),\"no_compiler\":$(jbool "$no_comp"),\"runtime_compilers\":$comp_json,\"example_s\":$secs,\"pass\":$pass,\"known_gap\":$(str "${KNOWN_GAP:-}"),\"problems\":$probs_json,\"notes\":$notes_json}")
   local yn
   yn() { case "$1" in true) echo yes ;; false) echo "**no**" ;; '') echo "–" ;; *) echo "$1" ;; esac; }
   local tst=${_r[test]:-–}
@@ -569,7 +585,7 @@ finish_row() {
   [ -n "${_r[secret]:-}" ] && extra+=" · secret $([ "${_r[secret]}" = clean ] && echo "in no layer" || echo "**leaked**")"
   [ -n "${_r[dep]:-}" ] && extra+=" · dep change $(yn "${_r[dep]}")"
   if [ "$kind" = static ]; then
-    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $(yn "$pass") (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
+    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $verdict (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
   else
     local pct="" sz_b="" sz_a="" ship="–"
     [ -n "${_r[ratio]:-}" ] && pct=$(awk -v r="${_r[ratio]}" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
@@ -578,7 +594,7 @@ finish_row() {
     [ -n "${_r[ship_b]:-}${_r[ship_a]:-}" ] && ship="$( [ -n "${_r[ship_b]:-}" ] && human "${_r[ship_b]}" || echo –) → $( [ -n "${_r[ship_a]:-}" ] && human "${_r[ship_a]}" || echo –)"
     local hyg="–"
     [ -n "$non_root" ] && hyg="non-root $(yn "$non_root") / no compiler $(yn "$no_comp")"
-    md_rows+=("| $ex | ${_r[traits]} | $sz_b | $sz_a | $pct | $ship | ${_r[tb]:-–} s → ${_r[ta]:-–} s | ${_r[rb]:-–} s → ${_r[ra]:-–} s | $(yn "${_r[behaviour]:-}") / $(yn "${_r[deps]:-}") / $(yn "${_r[third]:-}")$extra | $tst | $hyg | $(yn "$pass") |")
+    md_rows+=("| $ex | ${_r[traits]} | $sz_b | $sz_a | $pct | $ship | ${_r[tb]:-–} s → ${_r[ta]:-–} s | ${_r[rb]:-–} s → ${_r[ra]:-–} s | $(yn "${_r[behaviour]:-}") / $(yn "${_r[deps]:-}") / $(yn "${_r[third]:-}")$extra | $tst | $hyg | $verdict |")
   fi
 }
 
@@ -594,6 +610,7 @@ while read -r ex; do ordered+=("$ex"); done < <(
     echo "$ex ${key:-none}"
   done | order_examples)
 suite_start=$(now)
+known_gaps=0
 for ex in "${ordered[@]}"; do
   log "=== $ex"
   run_example "$ex" || { failures=$((failures + 1)); log "$ex: FAIL: case could not run"; }
@@ -613,6 +630,7 @@ suite_s=$(elapsed "$suite_start" "$(now)")
   sep=""
   for r in "${rows_json[@]}"; do echo "    $sep$r"; sep=","; done
   echo "  ],"
+  echo "  \"known_gaps\": $known_gaps,"
   echo "  \"failures\": $failures"
   echo "}"
 } >"$OUT/report.json"
@@ -631,8 +649,14 @@ python3 -m json.tool "$OUT/report.json" >/dev/null || die "report.json is not va
   echo "|---|---|---:|---:|---:|---|---|---|---|---|---|---|"
   for r in "${md_rows[@]}"; do echo "$r"; done
   echo
+  if [ $known_gaps -gt 0 ]; then
+    echo "**$known_gaps example(s) are known gaps**: built and checked in full, with what fails listed in \`report.json\` (\`problems\`) and the open issue named in their case file (\`KNOWN_GAP\`). They do not fail the suite; one that starts passing does, until its \`KNOWN_GAP\` is removed."
+    echo
+  fi
   if [ $failures -gt 0 ]; then
     echo "**$failures example(s) failed.** Details: \`target/e2e/report.json\` and the logs under \`target/e2e/<example>/\`."
+  elif [ $known_gaps -gt 0 ]; then
+    echo "Every other example passes: same behaviour, test stage passing (or absent for the reason given), dependency install reused, non-root runtime without compilers, runtime image within its size bar."
   else
     echo "All examples pass: same behaviour, test stage passing (or absent for the reason given), dependency install reused, non-root runtime without compilers, runtime image ≤ $(awk -v m="$DEFAULT_MAX_RATIO" 'BEGIN{printf "%d%%", m*100}') of the original (or the bar a case sets, with its reason, in report.json)."
   fi
