@@ -253,19 +253,20 @@ secret_in() {
   rm -rf "$dir"
 }
 
-# dep_check IMAGE -> 0 when DEP_CHECK holds in the image: a path (glob allowed) that must exist,
-# read from the mounted image; otherwise a shell command run in it
+# dep_check IMAGE -> 0 when DEP_CHECK holds in the image: an absolute path (glob allowed, no
+# spaces) that must exist, read from the mounted image; otherwise a shell command run in it
 dep_check() {
   local img=$1 mnt rc=0
   case "$DEP_CHECK" in
+    /*[[:space:]]*|[!/]*)
+      # a command (it may start with an absolute path: `/app/notes -modules | grep …`)
+      # shellcheck disable=SC2086
+      podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
     /*)
       mnt=$(podman image mount "$img") || return 1
       compgen -G "$mnt$DEP_CHECK" >/dev/null || rc=1
       podman image unmount "$img" >/dev/null 2>&1 || true
       return $rc ;;
-    *)
-      # shellcheck disable=SC2086
-      podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
   esac
 }
 
