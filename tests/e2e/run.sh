@@ -94,7 +94,7 @@ build() {
   local tag=$1 ctx=$2 logf=$3; shift 3
   local t0 t1
   t0=$(now)
-  if ! buildah bud --isolation chroot --layers --pull=never --format docker -f "$ctx/Dockerfile" -t "$tag" \
+  if ! buildah bud --isolation chroot --layers --pull=never --format docker -f "$ctx/$DF" -t "$tag" \
        "${BUILD_EXTRA[@]}" "$@" "$ctx" >"$logf" 2>&1; then
     return 1
   fi
@@ -288,6 +288,9 @@ run_example() {
   # in full, its failures are reported, and they do not fail the suite; if it passes, the suite
   # fails until the key is removed (a strict expected failure, never a silent skip).
   local KNOWN_GAP=""
+  # DOCKERFILE: the Dockerfile's path inside the example when it is not at its root (a
+  # workspace app built from the repository root: apps/web/Dockerfile); the context is the root.
+  local DOCKERFILE="" DF=Dockerfile
   local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
   local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
   # a case may raise the size bar, with a reason that goes into the report
@@ -296,8 +299,9 @@ run_example() {
   [ -f "$conf" ] || { log "$ex: no case file $conf"; return 1; }
   # shellcheck disable=SC1090
   source "$conf"
+  DF=${DOCKERFILE:-Dockerfile}
   local src="$ROOT/examples/$ex"
-  [ -f "$src/Dockerfile" ] || { log "$ex: examples/$ex/Dockerfile missing"; return 1; }
+  [ -f "$src/$DF" ] || { log "$ex: examples/$ex/$DF missing"; return 1; }
   local w="$WORK/$ex" o="$OUT/$ex" t_start
   t_start=$(now)
   rm -rf "$w" "$o"; mkdir -p "$w" "$o"
@@ -317,15 +321,15 @@ run_example() {
     BUILD_EXTRA=()
   fi
   CHECK_HEALTH=0
-  has_healthcheck "$src/Dockerfile" && CHECK_HEALTH=1
+  has_healthcheck "$src/$DF" && CHECK_HEALTH=1
 
   # rewrite with the real binary
   local rc=0
-  "$RESTAGE" --write "$w/after/Dockerfile" >"$o/restage.out" 2>"$o/restage.err" || rc=$?
-  cp "$w/after/Dockerfile" "$o/Dockerfile.rewritten"
+  "$RESTAGE" --write --context "$w/after" "$w/after/$DF" >"$o/restage.out" 2>"$o/restage.err" || rc=$?
+  cp "$w/after/$DF" "$o/Dockerfile.rewritten"
   if [ $rc != 0 ]; then
     problems+=("restage --write failed (exit $rc): $(head -3 "$o/restage.err" | tr '\n' ' ')")
-  elif cmp -s "$src/Dockerfile" "$w/after/Dockerfile"; then
+  elif cmp -s "$src/$DF" "$w/after/$DF"; then
     problems+=("restage left the Dockerfile unchanged: $(cat "$o/restage.err" "$o/restage.out" | head -3 | tr '\n' ' ')")
   fi
   if [ ${#problems[@]} -gt 0 ]; then
@@ -335,13 +339,13 @@ run_example() {
   fi
   # the rewrite must be idempotent: a second run changes nothing
   cp -a "$w/after" "$w/again"
-  "$RESTAGE" --write "$w/again/Dockerfile" >/dev/null 2>&1 || true
-  cmp -s "$w/after/Dockerfile" "$w/again/Dockerfile" || problems+=("a second restage run changed the rewrite")
+  "$RESTAGE" --write --context "$w/again" "$w/again/$DF" >/dev/null 2>&1 || true
+  cmp -s "$w/after/$DF" "$w/again/$DF" || problems+=("a second restage run changed the rewrite")
   rm -rf "$w/again"
 
   # test stage: present (and it must pass), or absent for the reason the case gives
   local has_test=false
-  grep -qiE '^FROM .* AS test\b' "$w/after/Dockerfile" && has_test=true
+  grep -qiE '^FROM .* AS test\b' "$w/after/$DF" && has_test=true
   if [ "$TEST_STAGE" = absent ]; then
     [ -n "$TEST_STAGE_WHY" ] || problems+=("case file says TEST_STAGE=absent without TEST_STAGE_WHY")
     R[test]="absent: $TEST_STAGE_WHY"
@@ -358,12 +362,12 @@ run_example() {
     local re
     while IFS= read -r re; do
       [ -n "$re" ] || continue
-      grep -qE -- "$re" "$w/after/Dockerfile" || problems+=("the rewrite has no line matching /$re/")
+      grep -qE -- "$re" "$w/after/$DF" || problems+=("the rewrite has no line matching /$re/")
     done <<<"$STATIC_EXPECT"
     while IFS= read -r re; do
       [ -n "$re" ] || continue
-      if grep -qE -- "$re" "$w/after/Dockerfile"; then
-        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/Dockerfile")")
+      if grep -qE -- "$re" "$w/after/$DF"; then
+        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/$DF")")
       fi
     done <<<"$STATIC_REJECT"
     [ $has_test = true ] && [ "$TEST_STAGE" != absent ] && R[test]="present (not built)"
