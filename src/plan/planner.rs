@@ -530,6 +530,23 @@ impl<'p, 'a> Planner<'p, 'a> {
                 continue;
             }
             if !parts.splittable() || !entry.inst.heredocs.is_empty() {
+                let has_build = parts.parts.iter().any(|(c, _)| *c == Class::Build);
+                if has_install && has_build {
+                    // Kept whole where the original ran it, after the sources: it installs and
+                    // builds as before; deps installs the dependencies first, so the whole RUN
+                    // finds them (only its own install step is no longer cached on its own).
+                    self.decide(
+                        format!("the RUN at line {} stays whole in the build stage", entry.inst.start_line),
+                        "it installs and builds in a way restage cannot split (a heredoc, pipes or `||`); deps installs the dependencies before it",
+                        0.75,
+                    );
+                    units.push(Unit {
+                        entry,
+                        class: Class::Build,
+                        part: None,
+                    });
+                    continue;
+                }
                 if has_install {
                     return Err(Skip(format!(
                         "line {}: the RUN installs dependencies and does other work in a way restage cannot split (pipes or `||`)",

@@ -895,7 +895,9 @@ pub struct EntrypointRule {
     /// Command words as for [`CommandRule`] (`go run`, `./mvnw spring-boot:run`).
     pub command: String,
     /// The replacement in exec form; templates over facts plus `{artifact}` (the artifact's
-    /// runtime path). Absent: the command is kept as it is.
+    /// runtime path), and two whole-word placeholders: `{rest}` (the words after the command)
+    /// and `{args}` (the words after its first `--`: the program's own arguments, as `cargo run`
+    /// and `dotnet run` pass them on). Absent: the command is kept as it is.
     #[serde(default)]
     pub exec: Option<Vec<String>>,
     /// The command needs the SDK/toolchain at run time (`dotnet ef`): keep it and warn, or skip.

@@ -94,7 +94,7 @@ build() {
   local tag=$1 ctx=$2 logf=$3; shift 3
   local t0 t1
   t0=$(now)
-  if ! buildah bud --isolation chroot --layers --pull=never --format docker -f "$ctx/Dockerfile" -t "$tag" \
+  if ! buildah bud --isolation chroot --layers --pull=never --format docker -f "$ctx/$DF" -t "$tag" \
        "${BUILD_EXTRA[@]}" "$@" "$ctx" >"$logf" 2>&1; then
     return 1
   fi
@@ -253,19 +253,20 @@ secret_in() {
   rm -rf "$dir"
 }
 
-# dep_check IMAGE -> 0 when DEP_CHECK holds in the image: a path (glob allowed) that must exist,
-# read from the mounted image; otherwise a shell command run in it
+# dep_check IMAGE -> 0 when DEP_CHECK holds in the image: an absolute path (glob allowed, no
+# spaces) that must exist, read from the mounted image; otherwise a shell command run in it
 dep_check() {
   local img=$1 mnt rc=0
   case "$DEP_CHECK" in
+    /*[[:space:]]*|[!/]*)
+      # a command (it may start with an absolute path: `/app/notes -modules | grep …`)
+      # shellcheck disable=SC2086
+      podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
     /*)
       mnt=$(podman image mount "$img") || return 1
       compgen -G "$mnt$DEP_CHECK" >/dev/null || rc=1
       podman image unmount "$img" >/dev/null 2>&1 || true
       return $rc ;;
-    *)
-      # shellcheck disable=SC2086
-      podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
   esac
 }
 
@@ -283,6 +284,13 @@ prune() {
 run_example() {
   local ex=$1
   local KIND="" PORT="" PATHS="" EDIT="" DEPS_RE="" ARGS="" RUN_ARGS="" TRAITS="" START_S=60
+  # KNOWN_GAP="issue N item M: what restage does not do yet": the example is built and checked
+  # in full, its failures are reported, and they do not fail the suite; if it passes, the suite
+  # fails until the key is removed (a strict expected failure, never a silent skip).
+  local KNOWN_GAP=""
+  # DOCKERFILE: the Dockerfile's path inside the example when it is not at its root (a
+  # workspace app built from the repository root: apps/web/Dockerfile); the context is the root.
+  local DOCKERFILE="" DF=Dockerfile
   local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
   local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
   # a case may raise the size bar, with a reason that goes into the report
@@ -291,8 +299,9 @@ run_example() {
   [ -f "$conf" ] || { log "$ex: no case file $conf"; return 1; }
   # shellcheck disable=SC1090
   source "$conf"
+  DF=${DOCKERFILE:-Dockerfile}
   local src="$ROOT/examples/$ex"
-  [ -f "$src/Dockerfile" ] || { log "$ex: examples/$ex/Dockerfile missing"; return 1; }
+  [ -f "$src/$DF" ] || { log "$ex: examples/$ex/$DF missing"; return 1; }
   local w="$WORK/$ex" o="$OUT/$ex" t_start
   t_start=$(now)
   rm -rf "$w" "$o"; mkdir -p "$w" "$o"
@@ -312,15 +321,15 @@ run_example() {
     BUILD_EXTRA=()
   fi
   CHECK_HEALTH=0
-  has_healthcheck "$src/Dockerfile" && CHECK_HEALTH=1
+  has_healthcheck "$src/$DF" && CHECK_HEALTH=1
 
   # rewrite with the real binary
   local rc=0
-  "$RESTAGE" --write "$w/after/Dockerfile" >"$o/restage.out" 2>"$o/restage.err" || rc=$?
-  cp "$w/after/Dockerfile" "$o/Dockerfile.rewritten"
+  "$RESTAGE" --write --context "$w/after" "$w/after/$DF" >"$o/restage.out" 2>"$o/restage.err" || rc=$?
+  cp "$w/after/$DF" "$o/Dockerfile.rewritten"
   if [ $rc != 0 ]; then
     problems+=("restage --write failed (exit $rc): $(head -3 "$o/restage.err" | tr '\n' ' ')")
-  elif cmp -s "$src/Dockerfile" "$w/after/Dockerfile"; then
+  elif cmp -s "$src/$DF" "$w/after/$DF"; then
     problems+=("restage left the Dockerfile unchanged: $(cat "$o/restage.err" "$o/restage.out" | head -3 | tr '\n' ' ')")
   fi
   if [ ${#problems[@]} -gt 0 ]; then
@@ -330,13 +339,13 @@ run_example() {
   fi
   # the rewrite must be idempotent: a second run changes nothing
   cp -a "$w/after" "$w/again"
-  "$RESTAGE" --write "$w/again/Dockerfile" >/dev/null 2>&1 || true
-  cmp -s "$w/after/Dockerfile" "$w/again/Dockerfile" || problems+=("a second restage run changed the rewrite")
+  "$RESTAGE" --write --context "$w/again" "$w/again/$DF" >/dev/null 2>&1 || true
+  cmp -s "$w/after/$DF" "$w/again/$DF" || problems+=("a second restage run changed the rewrite")
   rm -rf "$w/again"
 
   # test stage: present (and it must pass), or absent for the reason the case gives
   local has_test=false
-  grep -qiE '^FROM .* AS test\b' "$w/after/Dockerfile" && has_test=true
+  grep -qiE '^FROM .* AS test\b' "$w/after/$DF" && has_test=true
   if [ "$TEST_STAGE" = absent ]; then
     [ -n "$TEST_STAGE_WHY" ] || problems+=("case file says TEST_STAGE=absent without TEST_STAGE_WHY")
     R[test]="absent: $TEST_STAGE_WHY"
@@ -353,12 +362,12 @@ run_example() {
     local re
     while IFS= read -r re; do
       [ -n "$re" ] || continue
-      grep -qE -- "$re" "$w/after/Dockerfile" || problems+=("the rewrite has no line matching /$re/")
+      grep -qE -- "$re" "$w/after/$DF" || problems+=("the rewrite has no line matching /$re/")
     done <<<"$STATIC_EXPECT"
     while IFS= read -r re; do
       [ -n "$re" ] || continue
-      if grep -qE -- "$re" "$w/after/Dockerfile"; then
-        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/Dockerfile")")
+      if grep -qE -- "$re" "$w/after/$DF"; then
+        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/$DF")")
       fi
     done <<<"$STATIC_REJECT"
     [ $has_test = true ] && [ "$TEST_STAGE" != absent ] && R[test]="present (not built)"
@@ -535,14 +544,26 @@ finish_row() {
   local -n _r=$2
   local -n _problems=$3
   local -n _notes=$4
-  local pass=true secs
+  local pass=true secs verdict
   secs=$(elapsed "$t_start" "$(now)")
   [ ${#_problems[@]} -eq 0 ] || pass=false
-  if [ $pass = false ]; then
+  if [ -n "${KNOWN_GAP:-}" ] && [ $pass = true ]; then
+    _problems+=("KNOWN_GAP is set ($KNOWN_GAP), but every check passes: remove it from tests/e2e/cases/$ex.conf")
+    pass=false
+    failures=$((failures + 1))
+    log "$ex: FAIL: ${_problems[-1]}"
+    verdict="**no** (passes despite KNOWN_GAP)"
+  elif [ -n "${KNOWN_GAP:-}" ]; then
+    known_gaps=$((known_gaps + 1))
+    for p in "${_problems[@]}"; do log "$ex: known gap: $p"; done
+    verdict="known gap: $KNOWN_GAP"
+  elif [ $pass = false ]; then
     failures=$((failures + 1))
     for p in "${_problems[@]}"; do log "$ex: FAIL: $p"; done
+    verdict="**no**"
   else
     log "$ex: pass"
+    verdict="yes"
   fi
   log "$ex: done in $secs s (image ${_r[size_b]} -> ${_r[size_a]} bytes, shipped per change ${_r[ship_b]:-?} -> ${_r[ship_a]:-?} bytes, test stage ${_r[test]:-?}, uid ${_r[uid]:-?})"
   local probs_json="[" notes_json="[" comp_json="[" sep="" p
@@ -559,7 +580,7 @@ finish_row() {
   case "${_r[uid]:-}" in '') ;; 0|unknown:*) non_root=false ;; *) non_root=true ;; esac
   local no_comp=""
   [ -n "${_r[uid]:-}" ] && { if [ -z "${_r[compilers]:-}" ]; then no_comp=true; else no_comp=false; fi; }
-  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"traits\":$(json_str "${_r[traits]}"),\"original_bytes\":${_r[size_b]},\"rewritten_bytes\":${_r[size_a]},\"ratio\":$(num "${_r[ratio]:-}"),\"max_ratio\":$MAX_RATIO,\"shipped_bytes_per_change_original\":$(num "${_r[ship_b]:-}"),\"shipped_bytes_per_change_rewritten\":$(num "${_r[ship_a]:-}"),\"original_build_s\":$(num "${_r[tb]:-}"),\"rewritten_build_s\":$(num "${_r[ta]:-}"),\"original_cached_rebuild_s\":$(num "${_r[rb]:-}"),\"rewritten_cached_rebuild_s\":$(num "${_r[ra]:-}"),\"behaviour_match\":$(jbool "${_r[behaviour]:-}"),\"test_stage\":$(str "${_r[test]:-}"),\"deps_cached\":$(jbool "${_r[deps]:-}"),\"third_rebuild\":$(jbool "${_r[third]:-}"),\"dep_change_in_runtime\":$(jbool "${_r[dep]:-}"),\"healthcheck\":$(str "${_r[health]:-}"),\"secret\":$(str "${_r[secret]:-}"),\"runtime_user\":$(str "${_r[user]:-}"),\"runtime_uid\":$(str "${_r[uid]:-}"),\"non_root\":$(jbool "$non_root"),\"no_compiler\":$(jbool "$no_comp"),\"runtime_compilers\":$comp_json,\"example_s\":$secs,\"pass\":$pass,\"problems\":$probs_json,\"notes\":$notes_json}")
+  rows_json+=("{\"example\":$(json_str "$ex"),\"kind\":$(json_str "$kind"),\"traits\":$(json_str "${_r[traits]}"),\"original_bytes\":${_r[size_b]},\"rewritten_bytes\":${_r[size_a]},\"ratio\":$(num "${_r[ratio]:-}"),\"max_ratio\":$MAX_RATIO,\"shipped_bytes_per_change_original\":$(num "${_r[ship_b]:-}"),\"shipped_bytes_per_change_rewritten\":$(num "${_r[ship_a]:-}"),\"original_build_s\":$(num "${_r[tb]:-}"),\"rewritten_build_s\":$(num "${_r[ta]:-}"),\"original_cached_rebuild_s\":$(num "${_r[rb]:-}"),\"rewritten_cached_rebuild_s\":$(num "${_r[ra]:-}"),\"behaviour_match\":$(jbool "${_r[behaviour]:-}"),\"test_stage\":$(str "${_r[test]:-}"),\"deps_cached\":$(jbool "${_r[deps]:-}"),\"third_rebuild\":$(jbool "${_r[third]:-}"),\"dep_change_in_runtime\":$(jbool "${_r[dep]:-}"),\"healthcheck\":$(str "${_r[health]:-}"),\"secret\":$(str "${_r[secret]:-}"),\"runtime_user\":$(str "${_r[user]:-}"),\"runtime_uid\":$(str "${_r[uid]:-}"),\"non_root\":$(jbool "$non_root"),\"no_compiler\":$(jbool "$no_comp"),\"runtime_compilers\":$comp_json,\"example_s\":$secs,\"pass\":$pass,\"known_gap\":$(str "${KNOWN_GAP:-}"),\"problems\":$probs_json,\"notes\":$notes_json}")
   local yn
   yn() { case "$1" in true) echo yes ;; false) echo "**no**" ;; '') echo "–" ;; *) echo "$1" ;; esac; }
   local tst=${_r[test]:-–}
@@ -569,7 +590,7 @@ finish_row() {
   [ -n "${_r[secret]:-}" ] && extra+=" · secret $([ "${_r[secret]}" = clean ] && echo "in no layer" || echo "**leaked**")"
   [ -n "${_r[dep]:-}" ] && extra+=" · dep change $(yn "${_r[dep]}")"
   if [ "$kind" = static ]; then
-    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $(yn "$pass") (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
+    md_rows+=("| $ex | ${_r[traits]} | static-only | | | | | | $tst | | $verdict (text checks only: rewrite, idempotence, test stage, STATIC_EXPECT/REJECT) |")
   else
     local pct="" sz_b="" sz_a="" ship="–"
     [ -n "${_r[ratio]:-}" ] && pct=$(awk -v r="${_r[ratio]}" -v m="$MAX_RATIO" 'BEGIN{printf (r < 0.1 ? "%.1f%%" : "%.0f%%"), r*100; printf " (≤ %.0f%%)", m*100}')
@@ -578,7 +599,7 @@ finish_row() {
     [ -n "${_r[ship_b]:-}${_r[ship_a]:-}" ] && ship="$( [ -n "${_r[ship_b]:-}" ] && human "${_r[ship_b]}" || echo –) → $( [ -n "${_r[ship_a]:-}" ] && human "${_r[ship_a]}" || echo –)"
     local hyg="–"
     [ -n "$non_root" ] && hyg="non-root $(yn "$non_root") / no compiler $(yn "$no_comp")"
-    md_rows+=("| $ex | ${_r[traits]} | $sz_b | $sz_a | $pct | $ship | ${_r[tb]:-–} s → ${_r[ta]:-–} s | ${_r[rb]:-–} s → ${_r[ra]:-–} s | $(yn "${_r[behaviour]:-}") / $(yn "${_r[deps]:-}") / $(yn "${_r[third]:-}")$extra | $tst | $hyg | $(yn "$pass") |")
+    md_rows+=("| $ex | ${_r[traits]} | $sz_b | $sz_a | $pct | $ship | ${_r[tb]:-–} s → ${_r[ta]:-–} s | ${_r[rb]:-–} s → ${_r[ra]:-–} s | $(yn "${_r[behaviour]:-}") / $(yn "${_r[deps]:-}") / $(yn "${_r[third]:-}")$extra | $tst | $hyg | $verdict |")
   fi
 }
 
@@ -594,6 +615,7 @@ while read -r ex; do ordered+=("$ex"); done < <(
     echo "$ex ${key:-none}"
   done | order_examples)
 suite_start=$(now)
+known_gaps=0
 for ex in "${ordered[@]}"; do
   log "=== $ex"
   run_example "$ex" || { failures=$((failures + 1)); log "$ex: FAIL: case could not run"; }
@@ -613,6 +635,7 @@ suite_s=$(elapsed "$suite_start" "$(now)")
   sep=""
   for r in "${rows_json[@]}"; do echo "    $sep$r"; sep=","; done
   echo "  ],"
+  echo "  \"known_gaps\": $known_gaps,"
   echo "  \"failures\": $failures"
   echo "}"
 } >"$OUT/report.json"
@@ -631,8 +654,14 @@ python3 -m json.tool "$OUT/report.json" >/dev/null || die "report.json is not va
   echo "|---|---|---:|---:|---:|---|---|---|---|---|---|---|"
   for r in "${md_rows[@]}"; do echo "$r"; done
   echo
+  if [ $known_gaps -gt 0 ]; then
+    echo "**$known_gaps example(s) are known gaps**: built and checked in full, with what fails listed in \`report.json\` (\`problems\`) and the open issue named in their case file (\`KNOWN_GAP\`). They do not fail the suite; one that starts passing does, until its \`KNOWN_GAP\` is removed."
+    echo
+  fi
   if [ $failures -gt 0 ]; then
     echo "**$failures example(s) failed.** Details: \`target/e2e/report.json\` and the logs under \`target/e2e/<example>/\`."
+  elif [ $known_gaps -gt 0 ]; then
+    echo "Every other example passes: same behaviour, test stage passing (or absent for the reason given), dependency install reused, non-root runtime without compilers, runtime image within its size bar."
   else
     echo "All examples pass: same behaviour, test stage passing (or absent for the reason given), dependency install reused, non-root runtime without compilers, runtime image ≤ $(awk -v m="$DEFAULT_MAX_RATIO" 'BEGIN{printf "%d%%", m*100}') of the original (or the bar a case sets, with its reason, in report.json)."
   fi

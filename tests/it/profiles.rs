@@ -638,9 +638,13 @@ fn entrypoints_translate_build_at_start_commands() {
         .as_ref()
         .unwrap()
         .iter()
+        // `{args}` and `{rest}` are whole-word placeholders the planner fills from the command.
+        .filter(|t| !matches!(t.as_str(), "{args}" | "{rest}"))
         .map(|t| f.render(&t.replace("{artifact}", "/app")).unwrap())
         .collect();
     assert_eq!(exec, ["dotnet", "/app/Api.dll"]);
+    // The program's own arguments (`dotnet run -- 1666`) are passed on.
+    assert!(run.exec.as_ref().unwrap().iter().any(|t| t == "{args}"));
     assert!(
         dotnet
             .entrypoint_for(&words("dotnet ef database update"))

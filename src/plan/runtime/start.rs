@@ -423,6 +423,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     args.extend(rest.iter().filter(|w| !w.starts_with("--release")).cloned());
                     continue;
                 }
+                if part == "{args}" {
+                    // The program's own arguments: after the first `--` (`cargo run -- 80`,
+                    // `dotnet run --no-restore -- 1666`), as the build tool passes them on.
+                    args.extend(rest.iter().skip_while(|w| *w != "--").skip(1).cloned());
+                    continue;
+                }
                 let filled =
                     part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
                 args.push(self.planner.render(&filled).unwrap_or(filled));

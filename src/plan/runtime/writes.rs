@@ -4,6 +4,7 @@
 //! HEALTHCHECK. A write whose target restage cannot tell (a path from a variable) is unresolved.
 
 use super::*;
+use crate::profile::path_matches;
 use std::collections::BTreeMap;
 
 /// The folders the app writes to, and the writes that could not be resolved.
@@ -75,6 +76,38 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             });
             if found {
                 add(&mut writes, &rule.dir, rule.note.clone());
+            }
+        }
+        // The compiled profiles' sources (Go, Rust; not their tests): a SQLite file there is
+        // often a plain path (`const dbPath = "data/notes.db"`).
+        let needs = &input.profile.runtime_needs;
+        for file in ctx
+            .files()
+            .iter()
+            .filter(|f| needs.sources.iter().any(|g| path_matches(g, f)))
+            .filter(|f| !needs.exclude.iter().any(|g| path_matches(g, f)))
+            .take(crate::profile::RuntimeNeeds::MAX_SOURCES)
+        {
+            let Some(text) = ctx.read(file) else { continue };
+            for literal in super::needs::string_literals(&text) {
+                let is_sqlite = [".db", ".sqlite", ".sqlite3"]
+                    .iter()
+                    .any(|ext| literal.ends_with(ext));
+                if !is_sqlite || literal.contains(['$', '{', '%', ':', ' ']) {
+                    continue;
+                }
+                let dir = match literal.rsplit_once('/') {
+                    Some((dir, _)) if !dir.is_empty() => dir.to_string(),
+                    Some(_) => "/".to_string(),
+                    None => ".".to_string(),
+                };
+                add(
+                    &mut writes,
+                    &dir,
+                    format!(
+                        "{file} names the SQLite file {literal}, written there with its journal"
+                    ),
+                );
             }
         }
         // SQLite URLs in the files already read (the sources the rules look at).
