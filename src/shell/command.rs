@@ -144,7 +144,7 @@ pub fn is_assignment(word: &str) -> bool {
 
 /// Split shell text into its simple commands.
 ///
-/// The loop runs once per token: each word goes straight into its command (see [`Pending`])
+/// The loop runs once per token: each word goes straight into its command (see `Pending`)
 /// instead of through a list of the command's words.
 pub fn parse(text: &str) -> CommandList<'_> {
     let mut out = Vec::new();

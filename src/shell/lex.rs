@@ -16,7 +16,7 @@
 //! - `#` at the start of a word begins a comment that runs to the line break (not included).
 //!
 //! Speed: the loop runs once per token. A word that is one plain run (most of them) is a slice
-//! of the text found eight bytes at a time ([`plain_run_end`]); only words with quotes, escapes,
+//! of the text found eight bytes at a time (`plain_run_end`); only words with quotes, escapes,
 //! substitutions or non-ASCII characters take the slower path.
 
 use crate::text::TextRange;
