@@ -16,6 +16,15 @@ pub(super) struct AppWrites {
     pub unresolved: Vec<String>,
 }
 
+/// The folder a file path lies in: `.` for a bare name, `/` for a file at the root.
+fn folder_of(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some((dir, _)) if !dir.is_empty() => dir,
+        Some(_) => "/",
+        None => ".",
+    }
+}
+
 /// The URL prefix of a SQLite file path (`sqlite:///app.db`, `sqlite:////data/app.db`).
 const SQLITE_URL: &str = "sqlite:///";
 
@@ -96,14 +105,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 if !is_sqlite || literal.contains(['$', '{', '%', ':', ' ']) {
                     continue;
                 }
-                let dir = match literal.rsplit_once('/') {
-                    Some((dir, _)) if !dir.is_empty() => dir.to_string(),
-                    Some(_) => "/".to_string(),
-                    None => ".".to_string(),
-                };
                 add(
                     &mut writes,
-                    &dir,
+                    folder_of(&literal),
                     format!(
                         "{file} names the SQLite file {literal}, written there with its journal"
                     ),
@@ -127,14 +131,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     }
                     continue;
                 }
-                let dir = match path.rsplit_once('/') {
-                    Some((dir, _)) if !dir.is_empty() => dir.to_string(),
-                    Some(_) => "/".to_string(),
-                    None => ".".to_string(),
-                };
                 add(
                     &mut writes,
-                    &dir,
+                    folder_of(&path),
                     format!("{file} writes the SQLite file {path} (and its journal) there"),
                 );
             }
