@@ -390,23 +390,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
         }
         // An entrypoint script: its shebang names its shell, and its commands may call tools.
-        let ctx = self.planner.input.ctx;
-        for word in &start.words {
-            let name = word.rsplit('/').next().unwrap_or(word);
-            if !(name.ends_with(".sh")
-                || name.starts_with("entrypoint")
-                || name.starts_with("docker-entrypoint"))
-            {
-                continue;
-            }
-            let Some(path) = ctx
-                .files()
-                .iter()
-                .find(|f| f.rsplit('/').next() == Some(name))
-            else {
-                continue;
-            };
-            let Some(text) = ctx.read(path) else { continue };
+        for (path, text) in self.entrypoint_scripts(start) {
             let mut lines = text.lines();
             if let Some(shebang) = lines.next().and_then(|l| l.strip_prefix("#!")) {
                 let mut words = shebang.split_whitespace();

@@ -4,6 +4,33 @@
 use super::*;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// The entrypoint scripts the start command runs (`docker-entrypoint.sh`, `entrypoint`,
+    /// `*.sh`) that are in the context, with their path and text.
+    pub(super) fn entrypoint_scripts(&self, start: &StartCommand) -> Vec<(String, String)> {
+        let ctx = self.planner.input.ctx;
+        let mut scripts = Vec::new();
+        for word in &start.words {
+            let name = word.rsplit('/').next().unwrap_or(word);
+            if !(name.ends_with(".sh")
+                || name.starts_with("entrypoint")
+                || name.starts_with("docker-entrypoint"))
+            {
+                continue;
+            }
+            let Some(path) = ctx
+                .files()
+                .iter()
+                .find(|f| f.rsplit('/').next() == Some(name))
+            else {
+                continue;
+            };
+            if let Some(text) = ctx.read(path) {
+                scripts.push((path.clone(), text));
+            }
+        }
+        scripts
+    }
+
     /// The last CMD and ENTRYPOINT of the original, combined as the shell would see them.
     pub(super) fn start_command(&self, units: &[Unit<'p>]) -> StartCommand {
         let last = |kw: &str| units.iter().rev().find(|u| u.entry.inst.is(kw));
@@ -47,25 +74,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 rule.note
             )));
         }
-        let ctx = self.planner.input.ctx;
-        for word in &start.words {
-            let name = word.rsplit('/').next().unwrap_or(word);
-            if !(name.ends_with(".sh")
-                || name.starts_with("entrypoint")
-                || name.starts_with("docker-entrypoint"))
-            {
-                continue;
-            }
-            let Some(path) = ctx
-                .files()
-                .iter()
-                .find(|f| f.rsplit('/').next() == Some(name))
-            else {
-                continue;
-            };
-            let Some(script) = ctx.read(path) else {
-                continue;
-            };
+        for (path, script) in self.entrypoint_scripts(start) {
             let prefixes = &self.planner.input.registry.system().command_prefixes;
             for line in script.lines() {
                 for command in shell::parse(line) {
