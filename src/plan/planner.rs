@@ -615,16 +615,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         side.deps.push(unit.step(Vec::new()));
                         self.place(unit, &["deps"]);
                     } else {
-                        if !build_started {
-                            build_workdir = deps_workdir.clone();
-                        }
-                        build_started = true;
-                        self.ensure_workdir(
-                            &mut side.build,
-                            &mut build_workdir,
-                            unit_workdir,
-                            unit,
-                        );
+                        let workdir =
+                            enter_build(&mut build_started, &mut build_workdir, &deps_workdir);
+                        self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
                         side.build.push(unit.step(Vec::new()));
                         self.place(unit, &["build"]);
                         self.decide(
@@ -660,11 +653,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Class::DependencyInstall
                     if !before_source && saw_install && self.reads_context(unit) =>
                 {
-                    if !build_started {
-                        build_workdir = deps_workdir.clone();
-                    }
-                    build_started = true;
-                    self.ensure_workdir(&mut side.build, &mut build_workdir, unit_workdir, unit);
+                    let workdir =
+                        enter_build(&mut build_started, &mut build_workdir, &deps_workdir);
+                    self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
                     let mounts = self.build_mounts(unit, side);
                     side.build.push(unit.step(mounts));
                     self.place(unit, &["build"]);
@@ -752,16 +743,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         side.deps.push(unit.step(Vec::new()));
                         self.place(unit, &["deps"]);
                     } else {
-                        if !build_started {
-                            build_workdir = deps_workdir.clone();
-                        }
-                        build_started = true;
-                        self.ensure_workdir(
-                            &mut side.build,
-                            &mut build_workdir,
-                            unit_workdir,
-                            unit,
-                        );
+                        let workdir =
+                            enter_build(&mut build_started, &mut build_workdir, &deps_workdir);
+                        self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
                         if unit.class == Class::SourceCopy {
                             if side.source_copies.is_empty() {
                                 side.source_workdir = build_workdir.clone();
@@ -1438,6 +1422,20 @@ impl<'p, 'a> Planner<'p, 'a> {
             .clone()
             .unwrap_or_else(|| self.pm.name.clone())
     }
+}
+
+/// The build stage's working directory as a step enters the build stage: it starts as the deps
+/// stage's, the first time (`started` records that the build stage has begun).
+fn enter_build<'w>(
+    started: &mut bool,
+    build_workdir: &'w mut Option<String>,
+    deps_workdir: &Option<String>,
+) -> &'w mut Option<String> {
+    if !*started {
+        build_workdir.clone_from(deps_workdir);
+    }
+    *started = true;
+    build_workdir
 }
 
 pub(crate) fn kept_text(line: usize, text: &str) -> Step {
