@@ -76,6 +76,8 @@ trap cleanup EXIT
 rows_json=()
 md_rows=()
 failures=0
+# "example: problem" for every failing example, printed under the report so a CI log's tail says why
+failed_problems=()
 LAYERS_JSON="$E2E_CACHE/storage/$E2E_DRIVER/$E2E_DRIVER-layers/layers.json"
 
 size_of() { podman image inspect --format '{{.Size}}' "$1"; }
@@ -552,6 +554,7 @@ finish_row() {
     pass=false
     failures=$((failures + 1))
     log "$ex: FAIL: ${_problems[-1]}"
+    failed_problems+=("$ex: ${_problems[-1]}")
     verdict="**no** (passes despite KNOWN_GAP)"
   elif [ -n "${KNOWN_GAP:-}" ]; then
     known_gaps=$((known_gaps + 1))
@@ -559,7 +562,7 @@ finish_row() {
     verdict="known gap: $KNOWN_GAP"
   elif [ $pass = false ]; then
     failures=$((failures + 1))
-    for p in "${_problems[@]}"; do log "$ex: FAIL: $p"; done
+    for p in "${_problems[@]}"; do log "$ex: FAIL: $p"; failed_problems+=("$ex: $p"); done
     verdict="**no**"
   else
     log "$ex: pass"
@@ -668,6 +671,20 @@ python3 -m json.tool "$OUT/report.json" >/dev/null || die "report.json is not va
 } >"$OUT/report.md"
 
 cat "$OUT/report.md"
+if [ $failures -gt 0 ]; then
+  # why each failing example failed, with the end of each log a problem names (CI shows only the
+  # tail of its output, and target/e2e/ stays on the CI machine)
+  echo
+  echo "## Failures"
+  for p in "${failed_problems[@]}"; do
+    echo "- $p"
+    for f in $(grep -oE 'target/e2e/[^ )]+\.log' <<<"$p" | sort -u); do
+      [ -f "$ROOT/$f" ] || continue
+      echo "  last lines of $f:"
+      tail -n 25 "$ROOT/$f" | sed 's/^/    | /'
+    done
+  done
+fi
 if [ $failures -gt 0 ]; then
   die "$failures example(s) failed; see $OUT/report.md"
 fi
