@@ -1805,11 +1805,20 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         if filled.contains(&probe.name) {
             continue;
         }
-        if let Some((value, _)) = env.eval(probe, plan)
-            && facts.set(&probe.name, value)
-        {
-            filled.insert(probe.name.clone());
+        if let Some((value, _)) = env.eval(probe, plan) {
+            if probe.uncertain {
+                detection
+                    .evidence
+                    .push(format!("{} set but not readable", probe.name));
+                facts.uncertain.push(probe.name.clone());
+                filled.insert(probe.name.clone());
+            } else if facts.set(&probe.name, value) {
+                filled.insert(probe.name.clone());
+            }
         }
+    }
+    if let Some(interpolation) = &winner.interpolation {
+        interpolate(&mut facts, interpolation, ctx, &mut detection.evidence);
     }
     let existing = |pattern: &str| -> Vec<String> {
         let pattern = PathPattern::new(pattern);
@@ -2138,5 +2147,132 @@ mod tests {
                 assert_eq!(a == b, text(a) == text(b), "{a:?} {b:?}");
             }
         }
+    }
+}
+
+/// Resolve `${name}` references in the facts `interpolation` names: from other facts, then from
+/// the property files. A fact with a reference that does not resolve is unset and uncertain.
+fn interpolate(
+    facts: &mut Facts,
+    interpolation: &crate::profile::Interpolation,
+    ctx: &dyn Context,
+    evidence: &mut Vec<String>,
+) {
+    let holds_reference = |facts: &Facts| {
+        interpolation
+            .facts
+            .iter()
+            .any(|f| facts.get(f).is_some_and(|v| v.contains('$')))
+    };
+    if !holds_reference(facts) {
+        return;
+    }
+    // Read only when a reference needs them.
+    let properties: BTreeMap<String, String> = interpolation
+        .properties
+        .iter()
+        .filter_map(|p| Some((ctx.read(&p.path)?, p)))
+        .flat_map(|(text, p)| probe::xml_children(&text, &p.xml))
+        .collect();
+    for name in &interpolation.facts {
+        let Some(value) = facts.get(name).filter(|v| v.contains('$')) else {
+            continue;
+        };
+        let lookup = |key: &str| -> Option<String> {
+            match interpolation.names.get(key) {
+                Some(fact) => facts.get(fact).filter(|v| !v.contains('$')),
+                None => properties.get(key).filter(|v| !v.is_empty()).cloned(),
+            }
+        };
+        let resolved = resolve_references(&value, &lookup);
+        let slot = |facts: &mut Facts, v: Option<String>| match name.as_str() {
+            "binary" => facts.binary = v,
+            "artifact_version" => facts.artifact_version = v,
+            "packaging" => facts.packaging = v,
+            "final_name" => facts.final_name = v,
+            other => match v {
+                Some(v) => {
+                    facts.extra.insert(other.to_string(), v);
+                }
+                None => {
+                    facts.extra.remove(other);
+                }
+            },
+        };
+        match resolved {
+            Some(v) => {
+                evidence.push(format!("{name} {v} (from {value})"));
+                slot(facts, Some(v));
+            }
+            None => {
+                evidence.push(format!("{name} {value} does not resolve"));
+                slot(facts, None);
+                facts.uncertain.push(name.clone());
+            }
+        }
+    }
+}
+
+/// `value` with each `${key}` (or `$key`, as Groovy strings write it) replaced through
+/// `lookup`, repeatedly (a property may name another), at most a few rounds; `None` when one
+/// does not resolve.
+fn resolve_references(value: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut text = value.to_string();
+    for _ in 0..8 {
+        let Some(start) = text.find('$') else {
+            return Some(text);
+        };
+        let (key, end) = match text[start + 1..].strip_prefix('{') {
+            Some(rest) => {
+                let close = rest.find('}')?;
+                (rest[..close].to_string(), start + 2 + close)
+            }
+            None => {
+                let rest = &text[start + 1..];
+                let len = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                    .unwrap_or(rest.len());
+                let key = rest[..len].trim_end_matches('.');
+                if key.is_empty() {
+                    return None;
+                }
+                (key.to_string(), start + key.len())
+            }
+        };
+        let replacement = lookup(&key)?;
+        text.replace_range(start..=end, &replacement);
+    }
+    (!text.contains('$')).then_some(text)
+}
+
+#[cfg(test)]
+mod interpolation_tests {
+    use super::resolve_references;
+
+    #[test]
+    fn references_resolve_through_properties_or_not_at_all() {
+        let lookup = |k: &str| match k {
+            "project.artifactId" => Some("shop".to_string()),
+            "revision" => Some("${major}.4".to_string()),
+            "major" => Some("2".to_string()),
+            "self" => Some("${self}".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            resolve_references("${project.artifactId}-${revision}", &lookup).as_deref(),
+            Some("shop-2.4")
+        );
+        assert_eq!(
+            resolve_references("plain", &lookup).as_deref(),
+            Some("plain")
+        );
+        assert_eq!(resolve_references("${env.BUILD}", &lookup), None);
+        assert_eq!(resolve_references("${unclosed", &lookup), None);
+        assert_eq!(resolve_references("${self}", &lookup), None);
+        assert_eq!(
+            resolve_references("$project.artifactId-all", &lookup).as_deref(),
+            Some("shop-all")
+        );
+        assert_eq!(resolve_references("app-$", &lookup), None);
     }
 }

@@ -230,6 +230,19 @@ impl<'a> ProbeEnv<'a> {
             }
             return None;
         }
+        if probe.dockerfile
+            && let Some(name) = &probe.env
+        {
+            let value = self
+                .instructions
+                .iter()
+                .filter(|ins| ins.is("ENV"))
+                .flat_map(|ins| ins.key_values())
+                .filter(|(key, _)| key == name)
+                .map(|(_, value)| value.trim_matches(['"', '\'']).to_string())
+                .last()?;
+            return finish_text(probe, &value).map(|v| (v, "Dockerfile".into()));
+        }
         if probe.dockerfile {
             let mut line = String::new();
             for ins in self.instructions {
@@ -249,7 +262,11 @@ impl<'a> ProbeEnv<'a> {
             }
             return None;
         }
-        let pattern = probe.path.as_deref()?;
+        let Some(pattern) = probe.path.as_deref() else {
+            // A probe that reads nothing is a default.
+            let value = probe.value.as_deref().filter(|v| !v.is_empty())?;
+            return Some((ProbeValue::Text(value.to_string()), "default".into()));
+        };
         let parts = plan.path?;
         for i in self
             .candidates(pattern, parts, &probe.exclude, &plan.exclude)
@@ -476,8 +493,44 @@ fn json_value(v: &serde_json::Value) -> Option<ProbeValue> {
     })
 }
 
+/// The child elements of the element at `path` (as for [`xml_lookup`], the first match) in an
+/// XML text: each child's local name and trimmed text. Empty when the text is not XML.
+pub(crate) fn xml_children(text: &str, path: &str) -> Vec<(String, String)> {
+    let Ok(doc) = roxmltree::Document::parse(text) else {
+        return Vec::new();
+    };
+    let mut steps = path.split('/').filter(|s| !s.is_empty());
+    let root = doc.root_element();
+    if !steps
+        .next()
+        .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
+    {
+        return Vec::new();
+    }
+    let mut node = root;
+    for step in steps {
+        let Some(child) = node
+            .children()
+            .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+        else {
+            return Vec::new();
+        };
+        node = child;
+    }
+    node.children()
+        .filter(|c| c.is_element())
+        .map(|c| {
+            (
+                c.tag_name().name().to_string(),
+                c.text().unwrap_or("").trim().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// `Project/PropertyGroup/AssemblyName` or `Project@Sdk`: local names, case-insensitive, the
-/// first step naming the root; the first non-empty match in document order wins.
+/// first step naming the root; the first non-empty match in document order wins. A step may
+/// test a child: `parent[artifactId=spring-boot-starter-parent]`.
 fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
     let (elements, attribute) = match path.split_once('@') {
         Some((e, a)) => (e, Some(a)),
@@ -512,8 +565,23 @@ fn xml_find<'s>(
             .filter(|v| !v.is_empty())
             .map(str::to_string);
     };
+    // `dependency[artifactId=spring-boot-dependencies]`: only elements with a child of that
+    // name and text.
+    let (name, filter) = match step.strip_suffix(']').and_then(|s| s.split_once('[')) {
+        Some((name, test)) => (name, test.split_once('=')),
+        None => (step, None),
+    };
     node.children()
-        .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+        .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(name))
+        .filter(|c| {
+            filter.is_none_or(|(child, value)| {
+                c.children().any(|g| {
+                    g.is_element()
+                        && g.tag_name().name().eq_ignore_ascii_case(child)
+                        && g.text().map(str::trim) == Some(value)
+                })
+            })
+        })
         .find_map(|c| xml_find(c, steps.clone(), attribute))
 }
 
@@ -595,6 +663,36 @@ mod tests {
                 "{path:?}"
             );
         }
+    }
+
+    #[test]
+    fn xml_steps_may_test_a_child() {
+        let doc = roxmltree::Document::parse(
+            "<project><parent><artifactId>other</artifactId><version>1</version></parent>\
+             <parent><artifactId>spring-boot-starter-parent</artifactId><version>3.3.1</version></parent>\
+             <properties><revision> 2.0 </revision><x/></properties></project>",
+        )
+        .unwrap();
+        let boot = "project/parent[artifactId=spring-boot-starter-parent]/version";
+        assert_eq!(xml_lookup(&doc, boot).as_deref(), Some("3.3.1"));
+        assert_eq!(
+            xml_lookup(&doc, "project/parent[artifactId=none]/version"),
+            None
+        );
+        assert_eq!(
+            xml_lookup(&doc, "project/parent/version").as_deref(),
+            Some("1")
+        );
+        let text = doc.input_text();
+        assert_eq!(
+            xml_children(text, "project/properties"),
+            vec![
+                ("revision".into(), "2.0".into()),
+                ("x".into(), String::new())
+            ]
+        );
+        assert!(xml_children(text, "project/missing").is_empty());
+        assert!(xml_children("not xml", "project/properties").is_empty());
     }
 
     proptest::proptest! {

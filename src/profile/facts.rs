@@ -49,6 +49,10 @@ pub struct Facts {
     pub dev_dependencies: Vec<String>,
     /// Other facts from profile probes (`spring_boot`, `django`, `module`, ...).
     pub extra: BTreeMap<String, String>,
+    /// Facts the project sets in a way restage cannot read certainly (a computed version, a
+    /// `${property}` from a build profile): unset, and templates naming them do not resolve.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<String>,
 }
 
 impl Facts {
@@ -72,6 +76,13 @@ impl Facts {
             "has_lockfile" => bool_text(self.has_lockfile),
             other => self.extra.get(other).cloned(),
         }
+    }
+
+    /// Whether `template` names a fact in [`Facts::uncertain`].
+    pub fn names_uncertain(&self, template: &str) -> bool {
+        self.uncertain
+            .iter()
+            .any(|name| template.contains(&format!("{{{name}}}")))
     }
 
     /// Whether a boolean fact is set (any non-empty value other than `false`).

@@ -617,9 +617,19 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
             + usize::from(probe.json.is_some())
             + usize::from(probe.xml.is_some())
             + usize::from(probe.stem)
-            + usize::from(probe.contains.is_some());
+            + usize::from(probe.contains.is_some())
+            + usize::from(probe.env.is_some());
+        // A default: no source, no reader, only a value.
+        let default = sources == 0
+            && readers == 0
+            && probe.pattern.is_none()
+            && probe.value.as_deref().is_some_and(|v| !v.is_empty());
+        if default {
+            continue;
+        }
         if sources != 1
             || readers > 1
+            || (probe.env.is_some() && !probe.dockerfile)
             || (readers == 0 && probe.pattern.is_none() && probe.image.is_none())
         {
             return Err(invalid(
@@ -627,7 +637,7 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
                 text,
                 &format!("name: {}", probe.name),
                 format!(
-                    "probe `{}` needs exactly one of path/image/dockerfile, at most one of toml/json/xml/stem/contains, and a pattern when it has no reader",
+                    "probe `{}` needs exactly one of path/image/dockerfile (or only a value, as a default), at most one of toml/json/xml/stem/contains/env (env with dockerfile), and a pattern when it has no reader",
                     probe.name
                 ),
             ));

@@ -72,6 +72,97 @@ pub struct Profile {
     /// `_system.yaml`'s common list is appended.
     #[serde(default)]
     pub writes: Vec<crate::profile::WriteRule>,
+    /// How `${name}` references in fact values resolve (Maven properties in `finalName`).
+    #[serde(default)]
+    pub interpolation: Option<Interpolation>,
+    /// A layered runtime for jars that carry a layer index (Spring Boot): the build stage
+    /// extracts the layers and the runtime copies them one by one, so a code change ships
+    /// only the last one.
+    #[serde(default)]
+    pub layers: Option<Layers>,
+}
+
+/// `${name}` references in fact values, resolved after every fact is read. A reference that
+/// does not resolve (a property set by a build profile or on the command line) leaves the
+/// fact unset and uncertain ([`Probe::uncertain`]), so nothing is named after a guess.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Interpolation {
+    /// The facts whose values may hold references, resolved in this order (a later one may
+    /// use an earlier one).
+    pub facts: Vec<String>,
+    /// Reference names that stand for facts (`project.version` → `artifact_version`).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// Where the other names are defined: the child elements of an XML element of a context
+    /// file (`pom.xml`, `project/properties`), each element's name → its text.
+    #[serde(default)]
+    pub properties: Vec<PropertySource>,
+}
+
+/// A file and the XML element whose children define properties.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PropertySource {
+    /// A context path (not a glob).
+    pub path: String,
+    /// The element, as for [`Probe::xml`] (`project/properties`).
+    pub xml: String,
+}
+
+/// Layered jars: how the layers are extracted in the build stage and started in the runtime.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layers {
+    /// A boolean fact that must hold (`boot_jar`: the build writes a Spring Boot jar).
+    pub when: String,
+    /// A boolean fact that turns layering off (layers disabled, a launch script in the jar).
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// The fact holding the version the rules compare (`spring_boot_version`).
+    pub version_fact: String,
+    /// The layer folders, in the order the runtime copies them (least likely to change first).
+    pub names: Vec<String>,
+    /// Where the build stage extracts the layers (an absolute folder).
+    pub destination: String,
+    /// The first rule whose `min_version` the version reaches applies.
+    pub rules: Vec<LayerRule>,
+    /// Why, for the decisions.
+    pub note: String,
+}
+
+/// One version range of [`Layers`].
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerRule {
+    /// The lowest version this rule applies to (compared as [`version_at_least`] does).
+    pub min_version: String,
+    /// A boolean fact that must also hold (Boot 2.3 layers only when enabled).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The extraction command: `{jar}` is the built jar, `{destination}` the folder.
+    pub extract: String,
+    /// The class the runtime starts instead of `-jar <the jar>`.
+    pub launcher: String,
+}
+
+impl Layers {
+    /// The rule for these facts, when the project's jar is layered.
+    pub fn rule_for(&self, facts: &Facts) -> Option<&LayerRule> {
+        if !condition_holds(Some(&self.when), self.unless.as_deref(), facts) {
+            return None;
+        }
+        let version = facts.get(&self.version_fact)?;
+        // `3.3.0-SNAPSHOT`, `2.7.18.RELEASE`: the numbers before the qualifier.
+        let end = version
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(version.len());
+        let version = version[..end].trim_end_matches('.');
+        self.rules.iter().find(|r| {
+            version_at_least(version, &r.min_version) == Some(true)
+                && r.when.as_deref().is_none_or(|w| facts.flag(w))
+        })
+    }
 }
 
 /// What a compiled app needs in its runtime besides the artifact (issue 14 items 2, 4, 12, 14).
@@ -543,6 +634,9 @@ fn condition_holds(when: Option<&str>, unless: Option<&str>, facts: &Facts) -> b
 /// Then `pattern` (a capture pattern) is applied to the value, `equals` compares it, `unless`
 /// rejects it, and `value` replaces it (a probe with `contains` or `equals` yields `value`,
 /// default `"true"`).
+///
+/// A probe with none of `path`, `image` and `dockerfile` reads nothing and yields its `value`:
+/// a default for the fact when no probe before it found one (Cargo's `target` folder).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
@@ -557,6 +651,10 @@ pub struct Probe {
     /// Read the Dockerfile, one `KEYWORD arguments` line per instruction.
     #[serde(default)]
     pub dockerfile: bool,
+    /// With `dockerfile: true`: the value the Dockerfile's `ENV` gives this variable (the last
+    /// one), quotes removed, instead of matching lines.
+    #[serde(default)]
+    pub env: Option<String>,
     /// A dotted TOML key (`package.name`, `bin.0.name`).
     #[serde(default)]
     pub toml: Option<String>,
@@ -593,6 +691,12 @@ pub struct Probe {
     /// Points, only for probes used as package-manager evidence.
     #[serde(default)]
     pub weight: Option<f64>,
+    /// A match means the fact is set in a way restage cannot read certainly (a computed
+    /// `version = gitVersion()`, a name from a build profile): the fact stays unset and is
+    /// marked uncertain, so artifact names that use it do not resolve (see
+    /// [`Artifacts::name_for`]) and the rewrite copies by glob instead of guessing.
+    #[serde(default)]
+    pub uncertain: bool,
 }
 
 /// How the built artifact is named and located.
@@ -665,9 +769,19 @@ impl ArtifactRule {
 }
 
 impl Artifacts {
-    /// The first name template that resolves with these facts.
+    /// The first name template that resolves with these facts. A template that names an
+    /// uncertain fact (see [`Probe::uncertain`]) ends the search with `None`: the later
+    /// templates are the defaults that fact overrides, so they would name the wrong file.
     pub fn name_for(&self, facts: &Facts) -> Option<String> {
-        self.names.iter().find_map(|t| facts.render(t))
+        for template in &self.names {
+            if let Some(name) = facts.render(template) {
+                return Some(name);
+            }
+            if facts.names_uncertain(template) {
+                return None;
+            }
+        }
+        None
     }
 
     /// The output rule for a build tool command (its words, normalised), the most specific first.
@@ -1136,4 +1250,97 @@ pub fn split_image(image: &str) -> (String, Option<String>) {
         name = rest.to_string();
     }
     (name, tag.filter(|t| !t.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boot_layers() -> Layers {
+        let rule = |min: &str, when: Option<&str>, launcher: &str| LayerRule {
+            min_version: min.into(),
+            when: when.map(str::to_string),
+            extract: format!("extract {min}"),
+            launcher: launcher.into(),
+        };
+        Layers {
+            when: "boot_jar".into(),
+            unless: Some("boot_layers_off".into()),
+            version_fact: "spring_boot_version".into(),
+            names: vec!["dependencies".into(), "application".into()],
+            destination: "/layers".into(),
+            rules: vec![
+                rule("3.3", None, "launch"),
+                rule("3.2", None, "launch"),
+                rule("2.4", None, "classic"),
+                rule("2.3", Some("boot_layers_enabled"), "classic"),
+            ],
+            note: String::new(),
+        }
+    }
+
+    fn facts(pairs: &[(&str, &str)]) -> Facts {
+        let mut facts = Facts::default();
+        for (k, v) in pairs {
+            facts.extra.insert(k.to_string(), v.to_string());
+        }
+        facts
+    }
+
+    #[test]
+    fn the_layer_rule_follows_the_boot_version() {
+        let layers = boot_layers();
+        let pick = |version: &str, extra: &[(&str, &str)]| {
+            let mut pairs = vec![("boot_jar", "true"), ("spring_boot_version", version)];
+            pairs.extend_from_slice(extra);
+            layers
+                .rule_for(&facts(&pairs))
+                .map(|r| r.min_version.clone())
+        };
+        assert_eq!(pick("3.3.2", &[]).as_deref(), Some("3.3"));
+        assert_eq!(pick("3.4.0-SNAPSHOT", &[]).as_deref(), Some("3.3"));
+        assert_eq!(pick("3.2.5", &[]).as_deref(), Some("3.2"));
+        assert_eq!(pick("3.1.12", &[]).as_deref(), Some("2.4"));
+        assert_eq!(pick("2.7.18.RELEASE", &[]).as_deref(), Some("2.4"));
+        // 2.3 wrote the layer index only when asked; 2.2 never.
+        assert_eq!(pick("2.3.12.RELEASE", &[]), None);
+        assert_eq!(
+            pick("2.3.12.RELEASE", &[("boot_layers_enabled", "true")]).as_deref(),
+            Some("2.3")
+        );
+        assert_eq!(pick("2.2.0", &[("boot_layers_enabled", "true")]), None);
+        assert_eq!(pick("3.2.5", &[("boot_layers_off", "true")]), None);
+        assert_eq!(pick("${boot}", &[]), None);
+        assert_eq!(
+            layers.rule_for(&facts(&[("spring_boot_version", "3.2.5")])),
+            None,
+            "not a Spring Boot jar"
+        );
+    }
+
+    #[test]
+    fn an_uncertain_fact_stops_the_name_search() {
+        let artifacts = Artifacts {
+            kind: "jar".into(),
+            names: vec![
+                "{final_name}.jar".into(),
+                "{binary}-{artifact_version}.jar".into(),
+                "{binary}.jar".into(),
+            ],
+            ..Artifacts::default()
+        };
+        let mut facts = Facts {
+            binary: Some("shop".into()),
+            artifact_version: Some("1.0".into()),
+            ..Facts::default()
+        };
+        assert_eq!(artifacts.name_for(&facts).as_deref(), Some("shop-1.0.jar"));
+        facts.uncertain.push("final_name".into());
+        assert_eq!(artifacts.name_for(&facts), None);
+        facts.uncertain = vec!["artifact_version".into()];
+        facts.artifact_version = None;
+        assert_eq!(artifacts.name_for(&facts), None);
+        facts.final_name = Some("app".into());
+        assert_eq!(artifacts.name_for(&facts).as_deref(), Some("app.jar"));
+    }
 }

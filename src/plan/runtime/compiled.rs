@@ -259,6 +259,23 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .as_deref()
             .and_then(|p| self.planner.render(p))
             .ok_or_else(|| Skip("restage cannot tell which file the build produces (no artifact name in the manifests)".into()))?;
+        let uncertain = &self.planner.input.detection.facts.uncertain;
+        if let Some(fact) = uncertain.iter().find(|f| {
+            profile
+                .artifacts
+                .names
+                .iter()
+                .any(|n| n.contains(&format!("{{{f}}}")))
+        }) {
+            self.planner.decide(
+                format!("the artifact is copied by glob, not by name ({output})"),
+                format!(
+                    "its name depends on {}, which the project sets in a way restage cannot read (a computed value or a property from a build profile)",
+                    fact.replace('_', " ")
+                ),
+                0.8,
+            );
+        }
         let has_build = self.planner.builds_in_build_stage();
         let command = if has_build {
             profile

@@ -4,6 +4,7 @@
 mod base;
 mod compiled;
 mod interpreted;
+mod layers;
 mod needs;
 mod prepare;
 mod start;
@@ -67,6 +68,8 @@ pub(crate) struct RuntimeBuilder<'r, 'p, 'a> {
     family: String,
     /// What the build side prepares for the runtime image (a jlinked Java runtime).
     prepare: Option<RuntimePrepare>,
+    /// The launcher class the runtime starts instead of `-jar <jar>` (a layered jar).
+    layer_launcher: Option<String>,
 }
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -80,6 +83,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             same_base: false,
             family: String::new(),
             prepare: None,
+            layer_launcher: None,
         }
     }
 
@@ -151,12 +155,15 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
             _ => {
                 let artifact = self.compiled_artifact(side, &start, &workdir)?;
-                steps.push(Step::Copy {
-                    from: Some(artifact.from_stage.clone()),
-                    chown: None,
-                    sources: vec![artifact.source.clone()],
-                    dest: artifact.dest.clone(),
-                });
+                match self.boot_layers(side, &start, rule.as_ref(), &artifact, &workdir) {
+                    Some(copies) => steps.extend(copies),
+                    None => steps.push(Step::Copy {
+                        from: Some(artifact.from_stage.clone()),
+                        chown: None,
+                        sources: vec![artifact.source.clone()],
+                        dest: artifact.dest.clone(),
+                    }),
+                }
                 self.runtime_files(&workdir, &mut steps);
                 artifact_paths = Some((artifact.source, artifact.dest));
             }
@@ -180,6 +187,31 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
 }
 
 impl RuntimeBuilder<'_, '_, '_> {
+    /// Whether a start-command word names the artifact: its path in the build stage, or a glob
+    /// over it; when the build stage collected the artifact at a fixed path, a glob over one
+    /// of the profile's artifact locations (`target/*.jar`) names it too.
+    fn names_artifact(&self, word: &str, workdir: Option<&str>, source: &str) -> bool {
+        if !word.contains('*') {
+            return false;
+        }
+        let resolved = resolve(workdir, word);
+        if glob(&resolved, source) {
+            return true;
+        }
+        self.artifact_moved
+            && self
+                .planner
+                .input
+                .profile
+                .artifacts
+                .locations
+                .iter()
+                .any(|l| {
+                    resolve(workdir, l) == resolved
+                        || glob(&resolved, &resolve(workdir, l).replace('*', "x"))
+                })
+    }
+
     /// A builder image written with a global ARG (`ARG PY=3.12` / `FROM python:${PY}`) gives a
     /// runtime tag written with the same ARG (`python:${PY}-slim`), so `--build-arg PY=3.11`
     /// moves builder and runtime together. The ARG is declared above the first FROM, so every

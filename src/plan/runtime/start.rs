@@ -136,9 +136,25 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             {
                 push_comments(&unit.entry.text, steps);
                 let n = start.entrypoint_len;
-                if translation.same_shape && n > 0 && n < translation.args.len() {
+                // A layered jar: the launcher stands where `-jar <jar>` stood, one word less.
+                let new_n = match (&self.layer_launcher, layers::jar_option(&translation.args)) {
+                    (Some(_), Some(at)) if at + 1 < n => n - 1,
+                    _ => n,
+                };
+                let mut translation = translation;
+                if let Some(launcher) = &self.layer_launcher
+                    && let Some(args) = layers::with_launcher(&translation.args, launcher)
+                {
+                    self.planner.decide(
+                        format!("start command runs {launcher} instead of `java -jar`"),
+                        "the runtime holds the jar's extracted layers, which the launcher starts",
+                        0.85,
+                    );
+                    translation.args = args;
+                }
+                if translation.same_shape && n > 0 && new_n < translation.args.len() {
                     // Keep ENTRYPOINT and CMD apart: `docker run image ARGS` still replaces CMD.
-                    let (entry, cmd) = translation.args.split_at(n);
+                    let (entry, cmd) = translation.args.split_at(new_n);
                     for (keyword, line, args) in [
                         ("ENTRYPOINT", start.line, entry),
                         ("CMD", start.cmd_line, cmd),
@@ -421,6 +437,25 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         artifact: Option<&(String, String)>,
         workdir: &Option<String>,
     ) -> Option<Translation> {
+        let translation = self.translate_paths(start, rule, artifact, workdir);
+        if translation.is_none() && self.layer_launcher.is_some() {
+            // Nothing else changes, but the launcher replaces `-jar <jar>`.
+            return Some(Translation {
+                args: start.words.clone(),
+                same_shape: true,
+            });
+        }
+        translation
+    }
+
+    /// [`RuntimeBuilder::translate`] before a layered jar's launcher is put in.
+    fn translate_paths(
+        &mut self,
+        start: &StartCommand,
+        rule: Option<&crate::profile::EntrypointRule>,
+        artifact: Option<&(String, String)>,
+        workdir: &Option<String>,
+    ) -> Option<Translation> {
         if let Some(rule) = rule
             && let Some(exec) = &rule.exec
         {
@@ -511,7 +546,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let glob_word = start
             .words
             .iter()
-            .position(|w| w.contains('*') && glob(&resolve(workdir.as_deref(), w), source));
+            .position(|w| self.names_artifact(w, workdir.as_deref(), source));
         if let Some(i) = glob_word {
             let mut args = start.words.clone();
             args[i] = artifact.to_string();
