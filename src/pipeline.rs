@@ -184,9 +184,14 @@ impl Engine {
         let output = self.templates.render(&plan, style)?;
         // One recogniser for the output's RUNs: it works out each program's rules once.
         let recogniser = std::cell::RefCell::new(plan::classify::Recogniser::new(profile));
+        // An install of the project itself (`uv sync` after the sources) belongs after them.
+        let project_installs = &profile.recognise.project_install;
         let is_install = |command: &str| {
             crate::shell::parse(command).iter().any(|c| {
                 recogniser.borrow_mut().classify(c) == Some(plan::Class::DependencyInstall)
+                    && !project_installs
+                        .iter()
+                        .any(|rule| plan::classify::rule_matches(rule, c))
             })
         };
         let mut expect = expectations(&df, &plan);

@@ -110,23 +110,31 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
                 input.profile.name
             ))
         })?;
+    let (pm, variants) = pm.for_facts(&input.detection.facts);
     let mut planner = Planner {
         input,
         original: &original,
-        pm,
+        pm: &pm,
         decisions: Vec::new(),
         warnings: Vec::new(),
         placements: Vec::new(),
         synthesized_manifests: Vec::new(),
         manifest_dir: None,
     };
+    for variant in variants {
+        planner.decide(
+            format!("{} commands for {}", pm.name, variant.name),
+            variant.note.clone(),
+            0.85,
+        );
+    }
     planner.run(&from)
 }
 
 pub(crate) struct Planner<'p, 'a> {
     pub input: &'p PlanInput<'a>,
     pub original: &'p Original<'a>,
-    pub pm: &'a PackageManager,
+    pub pm: &'p PackageManager,
     pub decisions: Vec<Decision>,
     pub warnings: Vec<Warning>,
     pub placements: Vec<Placement>,
@@ -647,16 +655,72 @@ impl<'p, 'a> Planner<'p, 'a> {
                         self.place(unit, &["build"]);
                     }
                 }
+                // The only install comes after the sources and installs the project too
+                // (`COPY . .` then `uv sync --frozen`): deps runs its dependencies-only form
+                // from the manifests (`--no-install-project`), and the install itself stays in
+                // build, after the sources, as in uv's documented two-step layout.
+                Class::DependencyInstall
+                    if !before_source
+                        && !saw_install
+                        && self.pm.project_install_deps.is_some()
+                        && self.project_install(unit).is_some() =>
+                {
+                    self.ensure_workdir(&mut side.deps, &mut deps_workdir, unit_workdir, unit);
+                    if !manifests_copied {
+                        if !self.copy_manifests(
+                            units,
+                            first_source,
+                            deps_workdir.as_deref(),
+                            &mut side.deps,
+                        ) {
+                            return Err(Skip(format!(
+                                "line {}: the dependency install needs {} from the build context, and none of them is there",
+                                unit.line(),
+                                self.pm.manifests.join(", ")
+                            )));
+                        }
+                        manifests_copied = true;
+                    }
+                    side.deps.append(&mut pending_setup);
+                    self.push_env(&mut side.deps);
+                    saw_install = true;
+                    record_install_needs(
+                        unit,
+                        side,
+                        self.input.profile,
+                        &self.input.registry.system().secrets.files,
+                    );
+                    let step = self.project_install_deps_step(unit, deps_workdir.as_deref(), side);
+                    side.deps.push(step);
+                    self.place(unit, &["deps"]);
+                    let workdir =
+                        enter_build(&mut build_started, &mut build_workdir, &deps_workdir);
+                    self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
+                    let mounts = self.project_install_mounts(unit, side);
+                    side.build.push(unit.step(mounts));
+                    self.place(unit, &["build"]);
+                    self.decide(
+                        format!("line {} stays in build, after the sources", unit.line()),
+                        "it installs the project itself, which needs the sources; deps installs the dependencies alone first, so their layer stays cached when only code changes",
+                        0.8,
+                    );
+                }
                 // A second install after the sources came in installs the project itself
                 // (`uv sync` without `--no-install-project`): it needs the sources, so it stays
                 // in build.
                 Class::DependencyInstall
-                    if !before_source && saw_install && self.reads_context(unit) =>
+                    if !before_source
+                        && saw_install
+                        && (self.reads_context(unit) || self.project_install(unit).is_some()) =>
                 {
                     let workdir =
                         enter_build(&mut build_started, &mut build_workdir, &deps_workdir);
                     self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
-                    let mounts = self.build_mounts(unit, side);
+                    let mounts = if self.project_install(unit).is_some() {
+                        self.project_install_mounts(unit, side)
+                    } else {
+                        self.build_mounts(unit, side)
+                    };
                     side.build.push(unit.step(mounts));
                     self.place(unit, &["build"]);
                     self.decide(
@@ -908,6 +972,69 @@ impl<'p, 'a> Planner<'p, 'a> {
             );
             deps.push(Step::Env { name, value });
         }
+    }
+
+    /// The command of `unit` that installs the project itself (`recognise.project_install`).
+    fn project_install(&self, unit: &Unit<'_>) -> Option<String> {
+        let rules = &self.input.profile.recognise.project_install;
+        if rules.is_empty() {
+            return None;
+        }
+        unit.commands()
+            .iter()
+            .find(|c| rules.iter().any(|r| classify::rule_matches(r, c)))
+            .map(|c| c.text.to_string())
+    }
+
+    /// The deps install for a project install the original ran after the sources only: the
+    /// same command in its dependencies-only form (`project_install_deps`), with the install
+    /// caches, where the manifests were copied.
+    fn project_install_deps_step(
+        &mut self,
+        unit: &Unit<'_>,
+        deps_workdir: Option<&str>,
+        side: &mut BuildSide,
+    ) -> Step {
+        let original = self.project_install(unit).unwrap_or_default();
+        let template = self.pm.project_install_deps.clone().unwrap_or_default();
+        let mut command = template.replace("{command}", &original);
+        if let Some(dir) = self.manifest_dir.as_deref()
+            && dir != deps_workdir.unwrap_or("/")
+        {
+            command = format!("cd {dir} && {command}");
+        }
+        let mounts: Vec<String> = self
+            .pm
+            .cache
+            .deps
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        side.uses_cache_mounts |= !mounts.is_empty();
+        self.decide(
+            format!("deps runs `{command}` before the sources, for line {}", unit.line()),
+            format!(
+                "line {} installs the dependencies and the project at once; its dependencies-only form needs only the manifests, so that layer stays cached when only code changes",
+                unit.line()
+            ),
+            0.85,
+        );
+        Step::Run { mounts, command }
+    }
+
+    /// Cache mounts for a project install in build: the install caches (it resolves from the
+    /// same cache as deps), unless the original gave its own.
+    fn project_install_mounts(&mut self, unit: &Unit<'_>, side: &mut BuildSide) -> Vec<String> {
+        if !unit.entry.inst.is("RUN") || has_cache_mount(unit) {
+            return Vec::new();
+        }
+        side.uses_cache_mounts |= !self.pm.cache.deps.is_empty();
+        self.pm
+            .cache
+            .deps
+            .iter()
+            .map(|t| format!("mount=type=cache,target={t}"))
+            .collect()
     }
 
     /// Cache mounts for a build command (the profile's build caches).

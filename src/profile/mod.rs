@@ -590,6 +590,23 @@ fn validate_profile(p: &Profile, path: &Path, text: &str) -> Result<()> {
                 ),
             ));
         }
+        let variant_fact = pm.variants.iter().find_map(|v| {
+            v.facts()
+                .chain(v.test_needs.iter().flatten().map(String::as_str))
+                .find(|f| !p.facts.iter().any(|probe| probe.name == *f))
+                .map(|f| (v, f))
+        });
+        if let Some((variant, fact)) = variant_fact {
+            return Err(invalid(
+                path,
+                text,
+                &format!("name: {}", variant.name),
+                format!(
+                    "package manager `{}`: variant `{}` names `{fact}`, which no probe in facts fills",
+                    pm.name, variant.name
+                ),
+            ));
+        }
         for probe in &pm.evidence.probes {
             if probe.weight.is_none() {
                 return Err(invalid(

@@ -300,6 +300,11 @@ pub struct Recognise {
     /// `manifests` (`settings.xml`).
     #[serde(default)]
     pub manifests: Vec<String>,
+    /// Installs that also install the project itself from its sources (`uv sync` without
+    /// `--no-install-project`): after the sources they are part of the build, not a dependency
+    /// install out of place. `!word` rules out a word, as in the classes above.
+    #[serde(default)]
+    pub project_install: Vec<String>,
 }
 
 /// Weighted evidence that a Dockerfile builds with this profile's toolchain.
@@ -536,6 +541,11 @@ pub struct PackageManager {
     /// The install command in the runtime stage (python: from the deps stage's wheels).
     #[serde(default)]
     pub runtime_install: Option<String>,
+    /// The deps stage's form of a project install (`recognise.project_install`) that the
+    /// original ran only after the sources came in: `{command} --no-install-project` installs
+    /// the dependencies alone from the manifests, and the original command stays in build.
+    #[serde(default)]
+    pub project_install_deps: Option<String>,
     /// Cache mount targets per stage.
     #[serde(default)]
     pub cache: CacheMounts,
@@ -543,9 +553,106 @@ pub struct PackageManager {
     /// boolean fact (`CGO_ENABLED=0` unless `uses_cgo`).
     #[serde(default)]
     pub env: Vec<EnvRule>,
+    /// Generations or flavours of the package manager whose commands differ (yarn 1 against
+    /// yarn berry, Django's own test runner under pip), chosen by facts: every variant whose
+    /// `when` holds replaces the fields it gives, in order. See [`PackageManager::for_facts`].
+    #[serde(default)]
+    pub variants: Vec<PmVariant>,
+}
+
+/// Fields of a [`PackageManager`] that replace the package manager's own when the variant's
+/// facts hold (`yarn install --immutable` for yarn berry).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PmVariant {
+    /// What the variant is, for the decision that names it (`yarn berry (yarn 2 and later)`).
+    pub name: String,
+    /// Conditions on facts, all of which must hold: `fact` (set), `!fact` (not set),
+    /// `fact=value`, `!fact=value`.
+    pub when: Vec<String>,
+    /// Why its commands differ, for the decision.
+    pub note: String,
+    #[serde(default)]
+    pub install: Option<String>,
+    #[serde(default)]
+    pub install_without_lockfile: Option<String>,
+    #[serde(default)]
+    pub install_production: Option<String>,
+    #[serde(default)]
+    pub test: Option<String>,
+    #[serde(default)]
+    pub test_needs: Option<Vec<String>>,
+    #[serde(default)]
+    pub test_missing: Option<String>,
+    #[serde(default)]
+    pub test_install: Option<String>,
+    #[serde(default)]
+    pub cache: Option<CacheMounts>,
+}
+
+impl PmVariant {
+    /// Whether every condition of `when` holds for the facts.
+    pub fn applies(&self, facts: &Facts) -> bool {
+        self.when.iter().all(|condition| {
+            let (negated, condition) = match condition.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, condition.as_str()),
+            };
+            let holds = match condition.split_once('=') {
+                Some((name, value)) => facts.get(name).as_deref() == Some(value),
+                None => facts.flag(condition),
+            };
+            holds != negated
+        })
+    }
+
+    /// The fact names its conditions read.
+    pub fn facts(&self) -> impl Iterator<Item = &str> {
+        self.when.iter().map(|c| {
+            let c = c.trim_start_matches('!');
+            c.split_once('=').map_or(c, |(name, _)| name)
+        })
+    }
 }
 
 impl PackageManager {
+    /// The package manager with the fields of every variant whose facts hold, and those
+    /// variants (borrowed unchanged when none applies).
+    pub fn for_facts(
+        &self,
+        facts: &Facts,
+    ) -> (std::borrow::Cow<'_, PackageManager>, Vec<&PmVariant>) {
+        let applied: Vec<&PmVariant> = self.variants.iter().filter(|v| v.applies(facts)).collect();
+        if applied.is_empty() {
+            return (std::borrow::Cow::Borrowed(self), applied);
+        }
+        let mut pm = self.clone();
+        for v in &applied {
+            let set = |field: &mut Option<String>, value: &Option<String>| {
+                if value.is_some() {
+                    field.clone_from(value);
+                }
+            };
+            if let Some(install) = &v.install {
+                pm.install.clone_from(install);
+            }
+            set(
+                &mut pm.install_without_lockfile,
+                &v.install_without_lockfile,
+            );
+            set(&mut pm.install_production, &v.install_production);
+            set(&mut pm.test, &v.test);
+            set(&mut pm.test_missing, &v.test_missing);
+            set(&mut pm.test_install, &v.test_install);
+            if let Some(needs) = &v.test_needs {
+                pm.test_needs.clone_from(needs);
+            }
+            if let Some(cache) = &v.cache {
+                pm.cache = cache.clone();
+            }
+        }
+        (std::borrow::Cow::Owned(pm), applied)
+    }
     /// Whether `name` is this package manager's name or one of its aliases (case-insensitive).
     pub fn is_called(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name)
