@@ -42,6 +42,23 @@ deps_reused() {
 }
 
 
+# mount_image IMAGE -> the path of the image's root file system. Every image the suite builds has
+# an /etc (distroless too), and an empty one would read as "no compilers, unknown user": three
+# runs saw `podman image mount` give a path whose /etc/passwd lacked the user the build had just
+# added, and the same image read right the next time. So the mount is checked for /etc and, when
+# it lacks it, force-unmounted and tried again (up to three times, each retry said on stderr).
+mount_image() {
+  local img=$1 mnt i
+  for i in 1 2 3; do
+    mnt=$(podman image mount "$img") || return 1
+    if [ -d "$mnt/etc" ]; then printf '%s\n' "$mnt"; return 0; fi
+    echo "e2e: $img mounted at $mnt without /etc (try $i); mounting again" >&2
+    podman image unmount --force "$img" >/dev/null 2>&1 || true
+    sleep 1
+  done
+  return 1
+}
+
 # resolve_uid USER PASSWD_FILE -> the numeric uid an image's configured USER runs as, or
 # "unknown:<name>" when a name is not in the image's /etc/passwd. USER may be empty (root),
 # "name", "uid", "name:group" or "uid:gid".

@@ -142,7 +142,7 @@ health() {
   # /etc/passwd here ("unable to find user appuser"), although the container runs as that user
   local user mnt uid="" gid="" as=()
   user=$(podman image inspect --format '{{.Config.User}}' "$img")
-  if [ -n "$user" ] && mnt=$(podman image mount "$img"); then
+  if [ -n "$user" ] && mnt=$(mount_image "$img"); then
     uid=$(resolve_uid "$user" "$mnt/etc/passwd")
     case "$user" in
       *:*[!0-9]*) gid=$(awk -F: -v g="${user#*:}" '$1 == g { print $3; exit }' "$mnt/etc/group" 2>/dev/null) ;;
@@ -239,7 +239,7 @@ compare_behaviour() {
 # image, so distroless is checked the same way
 hygiene() {
   local img=$1 mnt user uid comp
-  mnt=$(podman image mount "$img") || return 1
+  mnt=$(mount_image "$img") || return 1
   user=$(podman image inspect --format '{{.Config.User}}' "$img")
   uid=$(resolve_uid "$user" "$mnt/etc/passwd")
   comp=$(compilers_in "$mnt" | tr '\n' ' ' | sed 's/ $//')
@@ -274,7 +274,7 @@ dep_check() {
       # shellcheck disable=SC2086
       podman run --rm --pull=never $RUN_ARGS --entrypoint /bin/sh "$img" -c "$DEP_CHECK" ;;
     /*)
-      mnt=$(podman image mount "$img") || return 1
+      mnt=$(mount_image "$img") || return 1
       compgen -G "$mnt$DEP_CHECK" >/dev/null || rc=1
       podman image unmount "$img" >/dev/null 2>&1 || true
       return $rc ;;
