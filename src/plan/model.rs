@@ -80,11 +80,23 @@ pub enum Step {
         add_flags: Vec<String>,
         /// A blank line stood above it in the original.
         blank_before: bool,
+        /// Variables the RUN reads from secret mounts, exported before its command (at
+        /// `command_at`); see [`SecretEnv`].
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        secret_env: Vec<SecretEnv>,
+        /// The byte offset in `text` where the command starts, after the keyword and the
+        /// original's flags: where `secret_env` is written. 0 when there is none.
+        #[serde(skip_serializing_if = "is_zero")]
+        command_at: usize,
     },
     /// A new RUN.
     Run {
         mounts: Vec<String>,
         command: String,
+        /// Variables the RUN reads from secret mounts, exported before `command`; see
+        /// [`SecretEnv`].
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        secret_env: Vec<SecretEnv>,
     },
     /// A new COPY.
     Copy {
@@ -123,6 +135,22 @@ pub enum Step {
     Comment {
         text: String,
     },
+}
+
+/// A variable a RUN reads from a secret mount, set for that RUN only: the templates write
+/// `export NAME="$(cat PATH)" && ` before its command. This is the form BuildKit and buildah
+/// (1.28 and later) both build: the mount's own `env=` option is BuildKit's alone. The value
+/// lives in the RUN's shell, never in a layer, the image history or the build cache, and a
+/// secret that was not passed gives an empty variable, as an unset `ARG` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecretEnv {
+    pub name: String,
+    /// The file the secret is mounted at (`/run/secrets/npm_token`).
+    pub path: String,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Each step kind's name and its shared template, written once so the two cannot disagree.

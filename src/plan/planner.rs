@@ -80,12 +80,15 @@ impl Unit<'_> {
                     )
                     .collect(),
                 command: command.clone(),
+                secret_env: Vec::new(),
             },
             None => Step::Kept {
                 line: self.line(),
                 text: self.entry.text.to_string(),
                 add_flags,
                 blank_before: self.entry.blank_before,
+                secret_env: Vec::new(),
+                command_at: 0,
             },
         }
     }
@@ -812,6 +815,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Step::Run {
                     mounts: Vec::new(),
                     command: install,
+                    secret_env: Vec::new(),
                 },
             );
         }
@@ -883,6 +887,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             deps.push(Step::Run {
                 mounts: Vec::new(),
                 command: create,
+                secret_env: Vec::new(),
             });
             deps.push(Step::Env {
                 name: "PATH".into(),
@@ -1207,6 +1212,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         .map(|m| m.trim_start_matches("mount=").to_string())
                         .collect(),
                     command,
+                    secret_env: Vec::new(),
                 }
             }
         }
@@ -1332,6 +1338,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             side.test.push(Step::Run {
                 mounts: install_mounts,
                 command,
+                secret_env: Vec::new(),
             });
         }
         self.decide(
@@ -1346,6 +1353,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         side.test.push(Step::Run {
             mounts,
             command: test,
+            secret_env: Vec::new(),
         });
     }
 
@@ -1444,6 +1452,8 @@ pub(crate) fn kept_text(line: usize, text: &str) -> Step {
         text: text.to_string(),
         add_flags: Vec::new(),
         blank_before: false,
+        secret_env: Vec::new(),
+        command_at: 0,
     }
 }
 

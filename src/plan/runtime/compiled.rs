@@ -138,6 +138,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             *step = Step::Run {
                 mounts,
                 command: text,
+                secret_env: Vec::new(),
             };
             self.artifact_moved = true;
         }
@@ -304,6 +305,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let step = Step::Run {
             mounts,
             command: command.clone(),
+            secret_env: Vec::new(),
         };
         self.artifact_moved = true;
         // A build that produced no artifact restage can name (a Debug `dotnet build`) is
@@ -459,6 +461,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     text: entry.text.to_string(),
                     add_flags: Vec::new(),
                     blank_before: false,
+                    secret_env: Vec::new(),
+                    command_at: 0,
                 });
                 self.planner.decide(
                     format!("runtime keeps the COPY at line {}", inst.start_line),

@@ -92,7 +92,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .chain(side.install_cleanup.iter().cloned())
             .collect::<Vec<_>>()
             .join(" && ");
-        steps.push(Step::Run { mounts, command });
+        steps.push(Step::Run {
+            mounts,
+            command,
+            secret_env: Vec::new(),
+        });
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),
             "devDependencies are needed to build and test, not to run",
@@ -221,6 +225,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Run {
                 mounts: Vec::new(),
                 command: format!("{install} && rm -rf {wheels}"),
+                secret_env: Vec::new(),
             });
             self.planner.decide(
                 format!("runtime installs the wheels built in deps, copied from {wheels}"),

@@ -290,6 +290,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 steps.push(Step::Run {
                     mounts: Vec::new(),
                     command: command.text.to_string(),
+                    secret_env: Vec::new(),
                 });
             }
         }
@@ -541,6 +542,8 @@ fn push_comments(text: &str, steps: &mut Vec<Step>) {
             text: comments,
             add_flags: Vec::new(),
             blank_before: false,
+            secret_env: Vec::new(),
+            command_at: 0,
         });
     }
 }
