@@ -612,7 +612,10 @@ mod tests {
             Some("npm ci\n")
         );
         assert_eq!(
-            at("RUN --mount=a \\\n    --mount=b \\\n    # why\n    npm ci\n", 2),
+            at(
+                "RUN --mount=a \\\n    --mount=b \\\n    # why\n    npm ci\n",
+                2
+            ),
             Some("npm ci\n")
         );
         assert_eq!(at("RUN \\\r\n  echo x\r\n", 0), Some("echo x\r\n"));
