@@ -250,7 +250,8 @@ pub enum WarningCode {
     RuntimeFlavourUnavailable,
     /// Packages the app may need cannot be installed in the chosen runtime (distroless).
     RuntimePackagesMissing,
-    /// The runtime keeps devDependencies (no safe production-only install).
+    /// The runtime keeps devDependencies that the original's production-only install left out
+    /// (no safe production-only install). Where the original had them too, it is a decision.
     DevDependenciesKept,
     /// A file matching a secret pattern reaches the build context and the runtime.
     SecretInContext,
@@ -279,6 +280,19 @@ pub enum WarningCode {
     /// A `.env` file the original image had is kept out of the image by the proposed
     /// `.dockerignore`.
     EnvFileDropped,
+    /// The runtime installs production dependencies only where the original image had the
+    /// development dependencies too: code that loads one at run time fails.
+    DevDependenciesDropped,
+    /// The runtime starts the app with another command than the original's (`go run .` → the
+    /// built binary, `dotnet run` → `dotnet App.dll`): what the original command did besides
+    /// (a launch profile, a debug build, a compile at start) no longer happens.
+    StartCommandChanged,
+    /// The build runs another command than the original's (a Debug `dotnet build` becomes a
+    /// Release `dotnet publish`): the artifact may behave differently.
+    BuildCommandChanged,
+    /// The original ran its tests while building the image; they now run only in the test
+    /// stage (`--target test`), so a failing test no longer fails the default build.
+    TestsMoved,
 }
 
 impl WarningCode {
@@ -299,6 +313,10 @@ impl WarningCode {
         WarningCode::LibcChanged,
         WarningCode::LockedAdded,
         WarningCode::EnvFileDropped,
+        WarningCode::DevDependenciesDropped,
+        WarningCode::StartCommandChanged,
+        WarningCode::BuildCommandChanged,
+        WarningCode::TestsMoved,
     ];
 
     /// The code as users see it and filter on.
@@ -319,6 +337,10 @@ impl WarningCode {
             WarningCode::LibcChanged => "libc-changed",
             WarningCode::LockedAdded => "locked-added",
             WarningCode::EnvFileDropped => "env-file-dropped",
+            WarningCode::DevDependenciesDropped => "dev-dependencies-dropped",
+            WarningCode::StartCommandChanged => "start-command-changed",
+            WarningCode::BuildCommandChanged => "build-command-changed",
+            WarningCode::TestsMoved => "tests-moved",
         }
     }
 }

@@ -1277,6 +1277,15 @@ impl<'p, 'a> Planner<'p, 'a> {
             });
         }
         if !test_units.is_empty() {
+            let lines: Vec<String> = test_units.iter().map(|u| u.line().to_string()).collect();
+            self.warn(
+                WarningCode::TestsMoved,
+                format!(
+                    "the tests at line {} ran in the original's image build; they now run in the test stage only, with `--target test`, so a failing test no longer fails the default build",
+                    lines.join(", ")
+                ),
+                test_units.first().map(|u| u.line()),
+            );
             for unit in test_units {
                 let flags = if has_cache_mount(unit) {
                     Vec::new()
@@ -1287,11 +1296,6 @@ impl<'p, 'a> Planner<'p, 'a> {
                 side.test.push(unit.step(flags));
                 self.place(unit, &["test"]);
             }
-            self.decide(
-                "the original test commands run in the test stage",
-                "tests run only on request (`--target test`), so the image build stays fast",
-                0.9,
-            );
             return;
         }
         let facts = &self.input.detection.facts;

@@ -317,10 +317,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         };
         match replaced {
             Some((index, line)) => {
-                self.planner.decide(
-                    format!("build stage runs `{command}` instead of line {line}"),
-                    format!("to {what} ({output}) for the runtime stage"),
-                    0.8,
+                self.planner.warn(
+                    WarningCode::BuildCommandChanged,
+                    format!(
+                        "the build stage runs `{command}` instead of line {line}, to {what} ({output}) for the runtime stage: the artifact may differ from the one the original built (another configuration or output)"
+                    ),
+                    Some(line),
                 );
                 side.build[index] = step;
             }
