@@ -261,6 +261,9 @@ pub enum WarningCode {
     /// The runtime installs a tool (curl, wget, bash, nc) that its HEALTHCHECK, CMD,
     /// ENTRYPOINT or entrypoint script calls and its image lacks: one more package in the image.
     ToolAdded,
+    /// A tool the original installed globally for the build (`npm i -g typescript`) is not in
+    /// the runtime: the start command does not use it, but something else at run time might.
+    ToolDropped,
     /// A token or credentials file an install used (an `ARG`/`ENV`, or a file copied from the
     /// context) now comes from a BuildKit secret mount: the build needs a `--secret` flag.
     SecretMoved,
@@ -306,6 +309,7 @@ impl WarningCode {
         WarningCode::SecretInContext,
         WarningCode::RuntimeFileMissing,
         WarningCode::ToolAdded,
+        WarningCode::ToolDropped,
         WarningCode::SecretMoved,
         WarningCode::UserChange,
         WarningCode::WritesUnresolved,
@@ -330,6 +334,7 @@ impl WarningCode {
             WarningCode::SecretInContext => "secret-in-context",
             WarningCode::RuntimeFileMissing => "runtime-file-missing",
             WarningCode::ToolAdded => "tool-added",
+            WarningCode::ToolDropped => "tool-dropped",
             WarningCode::SecretMoved => "secret-moved",
             WarningCode::UserChange => "user-change",
             WarningCode::WritesUnresolved => "writes-unresolved",

@@ -268,10 +268,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .skip(1)
                     .any(|w| matches!(&**w, "-g" | "--global" | "global"));
                 if !installs_program && global && !pm_names.iter().any(|n| installs(n)) {
-                    self.planner.decide(
-                        format!("runtime does not run `{}`", command.text),
-                        "it installs a tool for the build, and the start command does not use it",
-                        0.8,
+                    self.planner.warn(
+                        WarningCode::ToolDropped,
+                        format!(
+                            "the runtime does not run `{}` (line {}): it installs a tool for the build, and the start command does not use it, so the tool the original image had is not in the runtime",
+                            command.text,
+                            entry.inst.start_line
+                        ),
+                        Some(entry.inst.start_line),
                     );
                     replayed.push(&command.text);
                     continue;
