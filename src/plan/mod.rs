@@ -12,6 +12,7 @@ mod safety;
 mod secrets;
 
 pub use model::{
-    Class, Decision, Hygiene, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode,
+    Class, Decision, Hygiene, NewFile, Placement, Plan, SecretEnv, Stage, Step, Warning,
+    WarningCode,
 };
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

@@ -80,11 +80,23 @@ pub enum Step {
         add_flags: Vec<String>,
         /// A blank line stood above it in the original.
         blank_before: bool,
+        /// Variables the RUN reads from secret mounts, exported before its command (at
+        /// `command_at`); see [`SecretEnv`].
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        secret_env: Vec<SecretEnv>,
+        /// The byte offset in `text` where the command starts, after the keyword and the
+        /// original's flags: where `secret_env` is written. 0 when there is none.
+        #[serde(skip_serializing_if = "is_zero")]
+        command_at: usize,
     },
     /// A new RUN.
     Run {
         mounts: Vec<String>,
         command: String,
+        /// Variables the RUN reads from secret mounts, exported before `command`; see
+        /// [`SecretEnv`].
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        secret_env: Vec<SecretEnv>,
     },
     /// A new COPY.
     Copy {
@@ -123,6 +135,22 @@ pub enum Step {
     Comment {
         text: String,
     },
+}
+
+/// A variable a RUN reads from a secret mount, set for that RUN only: the templates write
+/// `export NAME="$(cat PATH)" && ` before its command. This is the form BuildKit and buildah
+/// (1.28 and later) both build: the mount's own `env=` option is BuildKit's alone. The value
+/// lives in the RUN's shell, never in a layer, the image history or the build cache, and a
+/// secret that was not passed gives an empty variable, as an unset `ARG` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecretEnv {
+    pub name: String,
+    /// The file the secret is mounted at (`/run/secrets/npm_token`).
+    pub path: String,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Each step kind's name and its shared template, written once so the two cannot disagree.
@@ -222,7 +250,8 @@ pub enum WarningCode {
     RuntimeFlavourUnavailable,
     /// Packages the app may need cannot be installed in the chosen runtime (distroless).
     RuntimePackagesMissing,
-    /// The runtime keeps devDependencies (no safe production-only install).
+    /// The runtime keeps devDependencies that the original's production-only install left out
+    /// (no safe production-only install). Where the original had them too, it is a decision.
     DevDependenciesKept,
     /// A file matching a secret pattern reaches the build context and the runtime.
     SecretInContext,
@@ -232,6 +261,9 @@ pub enum WarningCode {
     /// The runtime installs a tool (curl, wget, bash, nc) that its HEALTHCHECK, CMD,
     /// ENTRYPOINT or entrypoint script calls and its image lacks: one more package in the image.
     ToolAdded,
+    /// A tool the original installed globally for the build (`npm i -g typescript`) is not in
+    /// the runtime: the start command does not use it, but something else at run time might.
+    ToolDropped,
     /// A token or credentials file an install used (an `ARG`/`ENV`, or a file copied from the
     /// context) now comes from a BuildKit secret mount: the build needs a `--secret` flag.
     SecretMoved,
@@ -251,6 +283,19 @@ pub enum WarningCode {
     /// A `.env` file the original image had is kept out of the image by the proposed
     /// `.dockerignore`.
     EnvFileDropped,
+    /// The runtime installs production dependencies only where the original image had the
+    /// development dependencies too: code that loads one at run time fails.
+    DevDependenciesDropped,
+    /// The runtime starts the app with another command than the original's (`go run .` → the
+    /// built binary, `dotnet run` → `dotnet App.dll`): what the original command did besides
+    /// (a launch profile, a debug build, a compile at start) no longer happens.
+    StartCommandChanged,
+    /// The build runs another command than the original's (a Debug `dotnet build` becomes a
+    /// Release `dotnet publish`): the artifact may behave differently.
+    BuildCommandChanged,
+    /// The original ran its tests while building the image; they now run only in the test
+    /// stage (`--target test`), so a failing test no longer fails the default build.
+    TestsMoved,
 }
 
 impl WarningCode {
@@ -264,6 +309,7 @@ impl WarningCode {
         WarningCode::SecretInContext,
         WarningCode::RuntimeFileMissing,
         WarningCode::ToolAdded,
+        WarningCode::ToolDropped,
         WarningCode::SecretMoved,
         WarningCode::UserChange,
         WarningCode::WritesUnresolved,
@@ -271,6 +317,10 @@ impl WarningCode {
         WarningCode::LibcChanged,
         WarningCode::LockedAdded,
         WarningCode::EnvFileDropped,
+        WarningCode::DevDependenciesDropped,
+        WarningCode::StartCommandChanged,
+        WarningCode::BuildCommandChanged,
+        WarningCode::TestsMoved,
     ];
 
     /// The code as users see it and filter on.
@@ -284,6 +334,7 @@ impl WarningCode {
             WarningCode::SecretInContext => "secret-in-context",
             WarningCode::RuntimeFileMissing => "runtime-file-missing",
             WarningCode::ToolAdded => "tool-added",
+            WarningCode::ToolDropped => "tool-dropped",
             WarningCode::SecretMoved => "secret-moved",
             WarningCode::UserChange => "user-change",
             WarningCode::WritesUnresolved => "writes-unresolved",
@@ -291,6 +342,10 @@ impl WarningCode {
             WarningCode::LibcChanged => "libc-changed",
             WarningCode::LockedAdded => "locked-added",
             WarningCode::EnvFileDropped => "env-file-dropped",
+            WarningCode::DevDependenciesDropped => "dev-dependencies-dropped",
+            WarningCode::StartCommandChanged => "start-command-changed",
+            WarningCode::BuildCommandChanged => "build-command-changed",
+            WarningCode::TestsMoved => "tests-moved",
         }
     }
 }

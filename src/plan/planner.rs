@@ -80,12 +80,15 @@ impl Unit<'_> {
                     )
                     .collect(),
                 command: command.clone(),
+                secret_env: Vec::new(),
             },
             None => Step::Kept {
                 line: self.line(),
                 text: self.entry.text.to_string(),
                 add_flags,
                 blank_before: self.entry.blank_before,
+                secret_env: Vec::new(),
+                command_at: 0,
             },
         }
     }
@@ -876,6 +879,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Step::Run {
                     mounts: Vec::new(),
                     command: install,
+                    secret_env: Vec::new(),
                 },
             );
         }
@@ -947,6 +951,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             deps.push(Step::Run {
                 mounts: Vec::new(),
                 command: create,
+                secret_env: Vec::new(),
             });
             deps.push(Step::Env {
                 name: "PATH".into(),
@@ -1019,7 +1024,11 @@ impl<'p, 'a> Planner<'p, 'a> {
             ),
             0.85,
         );
-        Step::Run { mounts, command }
+        Step::Run {
+            mounts,
+            command,
+            secret_env: Vec::new(),
+        }
     }
 
     /// Cache mounts for a project install in build: the install caches (it resolves from the
@@ -1334,6 +1343,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         .map(|m| m.trim_start_matches("mount=").to_string())
                         .collect(),
                     command,
+                    secret_env: Vec::new(),
                 }
             }
         }
@@ -1398,6 +1408,15 @@ impl<'p, 'a> Planner<'p, 'a> {
             });
         }
         if !test_units.is_empty() {
+            let lines: Vec<String> = test_units.iter().map(|u| u.line().to_string()).collect();
+            self.warn(
+                WarningCode::TestsMoved,
+                format!(
+                    "the tests at line {} ran in the original's image build; they now run in the test stage only, with `--target test`, so a failing test no longer fails the default build",
+                    lines.join(", ")
+                ),
+                test_units.first().map(|u| u.line()),
+            );
             for unit in test_units {
                 let flags = if has_cache_mount(unit) {
                     Vec::new()
@@ -1408,11 +1427,6 @@ impl<'p, 'a> Planner<'p, 'a> {
                 side.test.push(unit.step(flags));
                 self.place(unit, &["test"]);
             }
-            self.decide(
-                "the original test commands run in the test stage",
-                "tests run only on request (`--target test`), so the image build stays fast",
-                0.9,
-            );
             return;
         }
         let facts = &self.input.detection.facts;
@@ -1459,6 +1473,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             side.test.push(Step::Run {
                 mounts: install_mounts,
                 command,
+                secret_env: Vec::new(),
             });
         }
         self.decide(
@@ -1473,6 +1488,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         side.test.push(Step::Run {
             mounts,
             command: test,
+            secret_env: Vec::new(),
         });
     }
 
@@ -1571,6 +1587,8 @@ pub(crate) fn kept_text(line: usize, text: &str) -> Step {
         text: text.to_string(),
         add_flags: Vec::new(),
         blank_before: false,
+        secret_env: Vec::new(),
+        command_at: 0,
     }
 }
 

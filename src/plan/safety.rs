@@ -79,7 +79,10 @@ impl<'p, 'a> Planner<'p, 'a> {
             }
         }
         for step in &runtime.steps {
-            let Step::Run { command, mounts } = step else {
+            let Step::Run {
+                command, mounts, ..
+            } = step
+            else {
                 continue;
             };
             // An install of what deps built (a bind mount of its wheels) installs the same set.
@@ -197,7 +200,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         }
                     }
                 }
-                Step::Run { command, mounts } => {
+                Step::Run {
+                    command, mounts, ..
+                } => {
                     let caches = mounts.iter().any(|m| m.contains("type=cache"))
                         || command.contains("--no-cache");
                     let installs = shell::parse(command)

@@ -3,32 +3,54 @@
 //!
 //! The pass runs on the assembled stages. Each `ARG`/`ENV` whose name the system profile lists
 //! as a credential (`*TOKEN*`, `PIP_INDEX_URL`) is removed, and every RUN that reads it (names it,
-//! or installs dependencies) gets `--mount=type=secret,id=<name>,env=<NAME>`. Each credentials
-//! file a COPY takes from the context that holds a literal credential (`.npmrc` with
-//! `_authToken=`) leaves the COPY and is mounted with `target=` where the COPY put it. A warning
-//! gives the exact build flag. A RUN is never split by this pass, so an `rm` of a written
-//! credentials file stays in the RUN that wrote it.
+//! or installs dependencies) gets `--mount=type=secret,id=<name>` and exports the variable from
+//! the mounted file for that RUN only (`export NPM_TOKEN="$(cat /run/secrets/npm_token)" && `,
+//! a [`SecretEnv`]): the form BuildKit and buildah 1.28 both build, where the mount's own
+//! `env=` option is BuildKit's alone. A RUN that cannot take the export (exec form, a heredoc, a
+//! `SHELL` that is not a POSIX shell) mounts it with `env=` instead, and the warning says so.
+//! Each credentials file a COPY takes from the context that holds a literal credential
+//! (`.npmrc` with `_authToken=`) leaves the COPY and is mounted with `target=` where the COPY
+//! put it. A warning gives the exact build flag. A RUN is never split by this pass, so an `rm`
+//! of a written credentials file stays in the RUN that wrote it.
 
 use super::classify::Recogniser;
-use super::model::{Stage, Step, WarningCode};
+use super::model::{SecretEnv, Stage, Step, WarningCode};
 use super::original::{Entry, resolve};
 use super::planner::Planner;
 use crate::profile::CredentialFile;
 use crate::profile::pattern::glob;
 use crate::shell;
+use crate::syntax::{Form, Instruction};
 
 /// A credential that now comes from a secret mount.
 struct Moved {
-    /// The mount options (`type=secret,id=npm_token,env=NPM_TOKEN`).
-    mount: String,
-    /// For a variable: its name, so RUNs naming it get the mount.
+    /// The secret's id (`npm_token`).
+    id: String,
+    /// For a variable: its name, so RUNs naming it get the mount and export it.
     variable: Option<String>,
-    /// For a file: its name, so RUNs naming it get the mount.
-    file: Option<String>,
+    /// For a file: its name, so RUNs naming it get the mount, and where the COPY put it.
+    file: Option<(String, String)>,
     /// Whether every install gets the mount: a file, or a variable no original RUN names (the
     /// package manager reads it from the environment). A variable a RUN names goes only to the
     /// RUNs that name it.
     installs: bool,
+}
+
+impl Moved {
+    /// The mount's options: a file at its target; a variable at the default target
+    /// (`/run/secrets/<id>`) when the RUN exports it, else with BuildKit's `env=`.
+    fn mount(&self, exported: bool) -> String {
+        match (&self.file, &self.variable) {
+            (Some((_, target)), _) => format!("type=secret,id={},target={target}", self.id),
+            (None, Some(name)) if !exported => format!("type=secret,id={},env={name}", self.id),
+            _ => format!("type=secret,id={}", self.id),
+        }
+    }
+
+    /// Where a secret mounted without `target=` is found.
+    fn default_path(&self) -> String {
+        format!("/run/secrets/{}", self.id)
+    }
 }
 
 /// The secret id for a variable or file name: lowercase, with `_` for anything else than a
@@ -127,7 +149,6 @@ impl<'p, 'a> Planner<'p, 'a> {
             .filter(|e| e.inst.is("RUN"))
             .map(|e| e.inst.arguments())
             .collect();
-        let mut flags = Vec::new();
         let mut lines = Vec::new();
         for (entry, name, is_env) in &variables {
             let in_run = run_texts.iter().any(|t| names_variable(t, name));
@@ -144,35 +165,15 @@ impl<'p, 'a> Planner<'p, 'a> {
             if in_other && !in_run && !is_env {
                 continue;
             }
-            let id = secret_id(name);
-            flags.push(format!("--secret id={id},env={name}"));
             moved.push(Moved {
-                mount: format!("type=secret,id={id},env={name}"),
+                id: secret_id(name),
                 variable: Some(name.clone()),
                 file: None,
                 installs: !in_run,
             });
         }
-        if !variables.is_empty() {
-            lines.sort_unstable();
-            lines.dedup();
-            let names: Vec<&str> = variables.iter().map(|(_, n, _)| n.as_str()).collect();
-            let shown: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-            self.warn(
-                WarningCode::SecretMoved,
-                format!(
-                    "{} (line {}) {} no longer a build argument or variable, which would leave {} in the image history: the RUNs that need {} read {} from a BuildKit secret mount. Build with `docker build {} .`",
-                    names.join(", "),
-                    shown.join(", "),
-                    if names.len() == 1 { "is" } else { "are" },
-                    if names.len() == 1 { "it" } else { "them" },
-                    if names.len() == 1 { "it" } else { "them" },
-                    if names.len() == 1 { "it" } else { "them" },
-                    flags.join(" ")
-                ),
-                lines.first().copied(),
-            );
-        }
+        lines.sort_unstable();
+        lines.dedup();
 
         // Files: COPY sources from the context that hold a literal credential.
         let mut file_flags = Vec::new();
@@ -221,9 +222,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 file_flags.push(format!("--secret id={id},src={path}"));
                 file_names.push(name.to_string());
                 moved.push(Moved {
-                    mount: format!("type=secret,id={id},target={target}"),
+                    id,
                     variable: None,
-                    file: Some(name.to_string()),
+                    file: Some((name.to_string(), target)),
                     installs: true,
                 });
             }
@@ -240,20 +241,6 @@ impl<'p, 'a> Planner<'p, 'a> {
                 }]
             };
             replacements.push((inst.start_line, replacement));
-        }
-        if !file_names.is_empty() {
-            let shown: Vec<String> = file_lines.iter().map(|l| l.to_string()).collect();
-            self.warn(
-                WarningCode::SecretMoved,
-                format!(
-                    "{} (copied at line {}) {} a credential, which a COPY leaves in a layer: the installs read it from a BuildKit secret mount instead. Build with `docker build {} .`",
-                    file_names.join(", "),
-                    shown.join(", "),
-                    if file_names.len() == 1 { "holds" } else { "hold" },
-                    file_flags.join(" ")
-                ),
-                file_lines.first().copied(),
-            );
         }
         if moved.is_empty() {
             return false;
@@ -281,13 +268,34 @@ impl<'p, 'a> Planner<'p, 'a> {
         };
         drop_or_replace(header);
         let mut recogniser = Recogniser::new(self.input.profile);
+        let escape = self.input.df.escape();
+        let posix_shell = original
+            .body
+            .iter()
+            .all(|e| !e.inst.is("SHELL") || posix_shell(e.inst));
         let mut mounted = false;
+        // The RUNs that mount a variable with `env=` (they cannot export it): their lines, or
+        // 0 for a new RUN.
+        let mut env_mounts: Vec<usize> = Vec::new();
         for stage in stages.iter_mut() {
             drop_or_replace(&mut stage.steps);
             for step in &mut stage.steps {
-                let (text, existing, installs): (&str, Vec<String>, bool) = match step {
+                let step_line = match step {
+                    Step::Kept { line, .. } => *line,
+                    _ => 0,
+                };
+                let (text, existing, installs, command_at, original_flags): (
+                    &str,
+                    Vec<String>,
+                    bool,
+                    Option<usize>,
+                    &[crate::syntax::Flag],
+                ) = match step {
                     Step::Kept {
-                        line, add_flags, ..
+                        line,
+                        text,
+                        add_flags,
+                        ..
                     } => {
                         let Some(entry) = original
                             .body
@@ -299,42 +307,119 @@ impl<'p, 'a> Planner<'p, 'a> {
                         let installs = entry.commands.iter().any(|c| {
                             recogniser.classify(c) == Some(super::model::Class::DependencyInstall)
                         });
-                        (entry.inst.arguments(), add_flags.clone(), installs)
+                        let at = (posix_shell
+                            && entry.inst.form == Some(Form::Shell)
+                            && entry.inst.heredocs.is_empty())
+                        .then(|| command_start(text, entry.inst.flags.len(), escape))
+                        .flatten();
+                        let mounts = add_flags
+                            .iter()
+                            .filter_map(|f| f.strip_prefix("mount="))
+                            .map(str::to_string)
+                            .collect();
+                        (
+                            entry.inst.arguments(),
+                            mounts,
+                            installs,
+                            at,
+                            entry.inst.flags.as_slice(),
+                        )
                     }
-                    Step::Run { command, mounts } => {
+                    Step::Run {
+                        command, mounts, ..
+                    } => {
                         let installs = shell::parse(command).iter().any(|c| {
                             recogniser.classify(c) == Some(super::model::Class::DependencyInstall)
                         });
-                        (command.as_str(), mounts.clone(), installs)
+                        let at = posix_shell.then_some(0);
+                        (command.as_str(), mounts.clone(), installs, at, &[][..])
                     }
                     _ => continue,
                 };
-                let wanted: Vec<String> = moved
-                    .iter()
-                    .filter(|m| {
-                        (installs && m.installs)
-                            || m.variable
-                                .as_deref()
-                                .is_some_and(|v| names_variable(text, v))
-                            || m.file.as_deref().is_some_and(|f| text.contains(f))
-                    })
-                    .filter(|m| {
-                        !text.contains(&m.mount) && !existing.iter().any(|e| e.contains(&m.mount))
-                    })
-                    .map(|m| m.mount.clone())
-                    .collect();
+                let mounts_id = |id: &str| {
+                    existing
+                        .iter()
+                        .map(String::as_str)
+                        .chain(
+                            original_flags
+                                .iter()
+                                .filter(|f| f.name == "mount")
+                                .filter_map(|f| f.value.as_deref()),
+                        )
+                        .any(|m| {
+                            m.contains("type=secret")
+                                && m.split(',').any(|kv| kv == format!("id={id}"))
+                        })
+                };
+                let mut wanted: Vec<String> = Vec::new();
+                let mut exports: Vec<SecretEnv> = Vec::new();
+                for m in &moved {
+                    let needed = (installs && m.installs)
+                        || m.variable
+                            .as_deref()
+                            .is_some_and(|v| names_variable(text, v))
+                        || m.file
+                            .as_ref()
+                            .is_some_and(|(f, _)| text.contains(f.as_str()));
+                    if !needed || mounts_id(&m.id) {
+                        continue;
+                    }
+                    let exported = m.variable.is_some() && command_at.is_some();
+                    wanted.push(m.mount(exported));
+                    if let Some(name) = m.variable.as_ref() {
+                        if exported {
+                            exports.push(SecretEnv {
+                                name: name.clone(),
+                                path: m.default_path(),
+                            });
+                        } else {
+                            env_mounts.push(step_line);
+                        }
+                    }
+                }
                 if wanted.is_empty() {
                     continue;
                 }
                 mounted = true;
                 match step {
-                    Step::Kept { add_flags, .. } => {
-                        add_flags.extend(wanted.into_iter().map(|m| format!("mount={m}")))
+                    Step::Kept {
+                        add_flags,
+                        secret_env,
+                        command_at: at,
+                        ..
+                    } => {
+                        add_flags.extend(wanted.into_iter().map(|m| format!("mount={m}")));
+                        if !exports.is_empty() {
+                            secret_env.extend(exports);
+                            *at = command_at.unwrap_or(0);
+                        }
                     }
-                    Step::Run { mounts, .. } => mounts.extend(wanted),
+                    Step::Run {
+                        mounts, secret_env, ..
+                    } => {
+                        mounts.extend(wanted);
+                        secret_env.extend(exports);
+                    }
                     _ => {}
                 }
             }
+        }
+        if !variables.is_empty() {
+            self.warn_moved_variables(&variables, &lines, &moved, &env_mounts);
+        }
+        if !file_names.is_empty() {
+            let shown: Vec<String> = file_lines.iter().map(|l| l.to_string()).collect();
+            self.warn(
+                WarningCode::SecretMoved,
+                format!(
+                    "{} (copied at line {}) {} a credential, which a COPY leaves in a layer: the installs read it from a BuildKit secret mount instead. Build with `docker build {} .`",
+                    file_names.join(", "),
+                    shown.join(", "),
+                    if file_names.len() == 1 { "holds" } else { "hold" },
+                    file_flags.join(" ")
+                ),
+                file_lines.first().copied(),
+            );
         }
         if mounted {
             self.decide(
@@ -345,6 +430,133 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         mounted
     }
+}
+
+impl Planner<'_, '_> {
+    /// The `secret-moved` warning for the variables: which ones, from which lines, how the
+    /// RUNs read them, and the build flag. RUNs that mount one with `env=` are named: BuildKit
+    /// builds them, buildah 1.28 does not.
+    fn warn_moved_variables(
+        &mut self,
+        variables: &[(&Entry<'_>, String, bool)],
+        lines: &[usize],
+        moved: &[Moved],
+        env_mounts: &[usize],
+    ) {
+        let names: Vec<&str> = variables.iter().map(|(_, n, _)| n.as_str()).collect();
+        let shown: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let mounted: Vec<&Moved> = moved.iter().filter(|m| m.variable.is_some()).collect();
+        let flags: Vec<String> = mounted
+            .iter()
+            .map(|m| {
+                format!(
+                    "--secret id={},env={}",
+                    m.id,
+                    m.variable.as_deref().unwrap_or_default()
+                )
+            })
+            .collect();
+        let exports: Vec<String> = mounted
+            .iter()
+            .map(|m| {
+                format!(
+                    "export {}=\"$(cat {})\"",
+                    m.variable.as_deref().unwrap_or_default(),
+                    m.default_path()
+                )
+            })
+            .collect();
+        let (one, it) = if names.len() == 1 {
+            ("is", "it")
+        } else {
+            ("are", "them")
+        };
+        let mut message = format!(
+            "{} (line {}) {one} no longer a build argument or variable, which would leave {it} in the image history: the RUNs that need {it} mount {it} as a secret and set {it} for that RUN only (`{}`), so {it} never reaches a layer. Build with `docker build {} .` (`buildah bud` and `podman build` take the same `--secret`)",
+            names.join(", "),
+            shown.join(", "),
+            exports.join(" && "),
+            flags.join(" "),
+        );
+        if !env_mounts.is_empty() {
+            let mut at: Vec<String> = env_mounts
+                .iter()
+                .map(|l| {
+                    if *l == 0 {
+                        "a new RUN".to_string()
+                    } else {
+                        format!("line {l}")
+                    }
+                })
+                .collect();
+            at.dedup();
+            message.push_str(&format!(
+                "; the RUN at {} cannot set a variable before its command (exec form, a heredoc or a non-POSIX SHELL), so it mounts the secret with `env=`, which BuildKit builds and buildah 1.28 refuses",
+                at.join(", ")
+            ));
+        }
+        self.warn(WarningCode::SecretMoved, message, lines.first().copied());
+    }
+}
+
+/// Where a shell-form RUN's command starts in its kept `text` (comment lines above it, the
+/// keyword, then `flags` builder flags, line continuations and the comment lines inside them
+/// allowed): the byte offset of the command's first character, or `None` when the text does
+/// not read that way (a flag written across a continuation, no command).
+pub(crate) fn command_start(text: &str, flags: usize, escape: char) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            at += line.len();
+            continue;
+        }
+        at += line.len() - trimmed.len();
+        break;
+    }
+    let keyword = text.get(at..)?.find(char::is_whitespace)?;
+    at += keyword;
+    let mut left = flags;
+    loop {
+        let rest = &text[at..];
+        let word = rest.trim_start_matches([' ', '\t']);
+        at += rest.len() - word.len();
+        let continued = word
+            .strip_prefix(escape)
+            .map(|w| w.strip_prefix('\r').unwrap_or(w))
+            .and_then(|w| w.strip_prefix('\n'));
+        if let Some(mut next) = continued {
+            // Blank and comment lines inside a continuation are dropped by the parser.
+            while let Some(end) = next.find('\n') {
+                let line = next[..end].trim();
+                if !(line.is_empty() || line.starts_with('#')) {
+                    break;
+                }
+                next = &next[end + 1..];
+            }
+            at = text.len() - next.len();
+            continue;
+        }
+        if left > 0 {
+            if !word.starts_with("--") {
+                return None;
+            }
+            at += word.find(char::is_whitespace).unwrap_or(word.len());
+            left -= 1;
+            continue;
+        }
+        let first = word.chars().next()?;
+        return (!first.is_whitespace() && first != escape).then_some(at);
+    }
+}
+
+/// Whether a `SHELL` instruction runs a POSIX shell (`sh`, `bash`, `ash`, `dash`, `ksh`,
+/// `zsh`), where `export NAME="$(cat FILE)"` means what it says.
+fn posix_shell(inst: &Instruction) -> bool {
+    inst.values().first().is_some_and(|program| {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        matches!(name, "sh" | "bash" | "ash" | "dash" | "ksh" | "zsh")
+    })
 }
 
 /// The credentials-file rule a path's name matches.
@@ -387,6 +599,34 @@ mod tests {
         assert!(names_variable("https://x:$PIP_TOKEN@h", "PIP_TOKEN"));
         assert!(!names_variable("echo $NPM_TOKEN_2", "NPM_TOKEN"));
         assert!(!names_variable("echo NPM_TOKEN", "NPM_TOKEN"));
+    }
+
+    #[test]
+    fn the_command_starts_after_the_keyword_flags_and_continuations() {
+        fn at(text: &str, flags: usize) -> Option<&str> {
+            command_start(text, flags, '\\').map(|at| &text[at..])
+        }
+        assert_eq!(at("RUN npm ci\n", 0), Some("npm ci\n"));
+        assert_eq!(
+            at("# token\n\nRUN  --mount=type=cache,target=/c npm ci\n", 1),
+            Some("npm ci\n")
+        );
+        assert_eq!(
+            at(
+                "RUN --mount=a \\\n    --mount=b \\\n    # why\n    npm ci\n",
+                2
+            ),
+            Some("npm ci\n")
+        );
+        assert_eq!(at("RUN \\\r\n  echo x\r\n", 0), Some("echo x\r\n"));
+        assert_eq!(
+            command_start("RUN `\n  echo x\n", 0, '`').map(|_| ()),
+            Some(())
+        );
+        // Not a shape that can be read: no command, a flag where none is expected to be.
+        assert_eq!(at("RUN\n", 0), None);
+        assert_eq!(at("RUN --mount=a\n", 1), None);
+        assert_eq!(at("RUN npm ci\n", 1), None);
     }
 
     #[test]

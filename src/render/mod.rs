@@ -4,7 +4,7 @@
 //! from a template. `--templates-dir` replaces templates by file name.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::plan::{Plan, Stage, Step};
+use crate::plan::{Plan, SecretEnv, Stage, Step};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -128,6 +128,7 @@ impl Templates {
         );
         env.add_filter("exec_form", exec_form);
         env.add_filter("insert_flags", insert_flags);
+        env.add_filter("insert_at", insert_at);
         let mut names = BTreeSet::new();
         for (name, source) in EMBEDDED {
             env.add_template(name, source).map_err(template_error)?;
@@ -335,15 +336,36 @@ impl Templates {
 fn write_native(step: &Step, out: &mut String) -> bool {
     match step {
         Step::Kept {
-            text, add_flags, ..
-        } => write_kept(text, add_flags, out),
-        Step::Run { mounts, command } => {
+            text,
+            add_flags,
+            secret_env,
+            command_at,
+            ..
+        } => {
+            if secret_env.is_empty() {
+                write_kept(text, add_flags, out);
+            } else {
+                let mut exports = String::new();
+                write_exports(secret_env, &mut exports);
+                write_kept(
+                    &insert_at(text.clone(), *command_at, exports),
+                    add_flags,
+                    out,
+                );
+            }
+        }
+        Step::Run {
+            mounts,
+            command,
+            secret_env,
+        } => {
             out.push_str("RUN ");
             for mount in mounts {
                 out.push_str("--mount=");
                 out.push_str(mount);
                 out.push(' ');
             }
+            write_exports(secret_env, out);
             push_line(out, &[command]);
         }
         Step::Copy {
@@ -380,6 +402,18 @@ fn write_native(step: &Step, out: &mut String) -> bool {
         Step::CreateUser { .. } | Step::Packages { .. } => return false,
     }
     true
+}
+
+/// What the step templates write for `secret_env`: `export NAME="$(cat PATH)" && ` for each
+/// variable.
+fn write_exports(secret_env: &[SecretEnv], out: &mut String) {
+    for v in secret_env {
+        out.push_str("export ");
+        out.push_str(&v.name);
+        out.push_str("=\"$(cat ");
+        out.push_str(&v.path);
+        out.push_str(")\" && ");
+    }
 }
 
 /// The parts one after the other, then a newline.
@@ -504,6 +538,19 @@ fn insert_flags(text: String, flags: Vec<String>) -> String {
     out
 }
 
+/// `insert` placed at byte `at` of `text` (the text unchanged when `at` is not a character
+/// boundary within it). The `insert_at` filter of templates.
+fn insert_at(text: String, at: usize, insert: String) -> String {
+    if insert.is_empty() || !text.is_char_boundary(at) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + insert.len());
+    out.push_str(&text[..at]);
+    out.push_str(&insert);
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Follow the original's line endings and final newline.
 fn apply_style(text: String, style: TextStyle) -> String {
     let mut out = if style.crlf { to_crlf(&text) } else { text };
@@ -617,7 +664,19 @@ mod tests {
             text: text.into(),
             add_flags: flags.iter().map(|f| f.to_string()).collect(),
             blank_before,
+            secret_env: Vec::new(),
+            command_at: 0,
         }
+    }
+
+    fn secret_env(names: &[&str]) -> Vec<crate::plan::SecretEnv> {
+        names
+            .iter()
+            .map(|n| crate::plan::SecretEnv {
+                name: n.to_string(),
+                path: format!("/run/secrets/{}", n.to_ascii_lowercase()),
+            })
+            .collect()
     }
 
     /// Templates with these files (relative path, text) in a `--templates-dir`.
@@ -714,7 +773,25 @@ mod tests {
             }),
             Just(Step::Run {
                 mounts: vec!["type=cache,target=/r".into()],
-                command: "make".into()
+                command: "make".into(),
+                secret_env: Vec::new(),
+            }),
+            Just(Step::Run {
+                mounts: vec!["type=secret,id=npm_token".into()],
+                command: "npm ci".into(),
+                secret_env: secret_env(&["NPM_TOKEN"]),
+            }),
+            any::<bool>().prop_map(|flag| Step::Kept {
+                line: 2,
+                text: "# note\nRUN --mount=type=cache,target=/c \\\n  npm ci\n".into(),
+                add_flags: if flag {
+                    vec!["mount=type=secret,id=a".into()]
+                } else {
+                    Vec::new()
+                },
+                blank_before: false,
+                secret_env: secret_env(&["A", "B"]),
+                command_at: 44,
             }),
             Just(Step::Workdir {
                 path: "/app".into()
@@ -796,6 +873,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn secret_variables_are_exported_before_the_command_as_the_templates_put_them() {
+        use crate::plan::Step;
+        let templates = Templates::load(None).unwrap();
+        let text = "# token\nRUN --mount=type=cache,target=/root/.npm \\\n    npm ci\n";
+        let at = text.find("npm ci").unwrap();
+        let kept = Step::Kept {
+            line: 2,
+            text: text.into(),
+            add_flags: vec!["mount=type=secret,id=npm_token".into()],
+            blank_before: false,
+            secret_env: secret_env(&["NPM_TOKEN"]),
+            command_at: at,
+        };
+        let expected = "# token\nRUN --mount=type=secret,id=npm_token --mount=type=cache,target=/root/.npm \\\n    export NPM_TOKEN=\"$(cat /run/secrets/npm_token)\" && npm ci\n";
+        let mut native = String::new();
+        assert!(write_native(&kept, &mut native));
+        assert_eq!(native, expected);
+        assert_eq!(through_template(&templates, &kept), expected);
+
+        let run = Step::Run {
+            mounts: vec!["type=secret,id=a".into(), "type=secret,id=b".into()],
+            command: "pip install -r requirements.txt".into(),
+            secret_env: secret_env(&["A", "B"]),
+        };
+        let expected = "RUN --mount=type=secret,id=a --mount=type=secret,id=b export A=\"$(cat /run/secrets/a)\" && export B=\"$(cat /run/secrets/b)\" && pip install -r requirements.txt\n";
+        let mut native = String::new();
+        assert!(write_native(&run, &mut native));
+        assert_eq!(native, expected);
+        assert_eq!(through_template(&templates, &run), expected);
+    }
+
     /// A step of a kind written natively, with any text in its fields.
     fn any_native_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
         use crate::plan::Step;
@@ -809,7 +918,17 @@ mod tests {
         };
         let texts = move || proptest::collection::vec(text(), 0..3);
         prop_oneof![
-            (texts(), text()).prop_map(|(mounts, command)| Step::Run { mounts, command }),
+            (texts(), text(), texts()).prop_map(|(mounts, command, names)| Step::Run {
+                mounts,
+                command,
+                secret_env: names
+                    .into_iter()
+                    .map(|name| crate::plan::SecretEnv {
+                        path: format!("/run/secrets/{name}"),
+                        name,
+                    })
+                    .collect(),
+            }),
             (
                 proptest::option::of(text()),
                 proptest::option::of(text()),
@@ -874,10 +993,13 @@ mod tests {
                 text: String::new(),
                 add_flags: Vec::new(),
                 blank_before: false,
+                secret_env: Vec::new(),
+                command_at: 0,
             },
             Step::Run {
                 mounts: Vec::new(),
                 command: String::new(),
+                secret_env: Vec::new(),
             },
             Step::Copy {
                 from: None,

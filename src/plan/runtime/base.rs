@@ -287,6 +287,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Run {
                 mounts: Vec::new(),
                 command: parts.join(" && "),
+                secret_env: Vec::new(),
             });
             for (dir, why) in &writes.dirs {
                 self.planner.decide(

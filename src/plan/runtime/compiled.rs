@@ -138,6 +138,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             *step = Step::Run {
                 mounts,
                 command: text,
+                secret_env: Vec::new(),
             };
             self.artifact_moved = true;
         }
@@ -321,6 +322,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let step = Step::Run {
             mounts,
             command: command.clone(),
+            secret_env: Vec::new(),
         };
         self.artifact_moved = true;
         // A build that produced no artifact restage can name (a Debug `dotnet build`) is
@@ -332,10 +334,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         };
         match replaced {
             Some((index, line)) => {
-                self.planner.decide(
-                    format!("build stage runs `{command}` instead of line {line}"),
-                    format!("to {what} ({output}) for the runtime stage"),
-                    0.8,
+                self.planner.warn(
+                    WarningCode::BuildCommandChanged,
+                    format!(
+                        "the build stage runs `{command}` instead of line {line}, to {what} ({output}) for the runtime stage: the artifact may differ from the one the original built (another configuration or output)"
+                    ),
+                    Some(line),
                 );
                 side.build[index] = step;
             }
@@ -476,6 +480,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     text: entry.text.to_string(),
                     add_flags: Vec::new(),
                     blank_before: false,
+                    secret_env: Vec::new(),
+                    command_at: 0,
                 });
                 self.planner.decide(
                     format!("runtime keeps the COPY at line {}", inst.start_line),

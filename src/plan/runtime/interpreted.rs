@@ -43,11 +43,23 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             } else {
                 format!("{} has no production-only install", pm.name)
             };
-            self.planner.warn(
-                WarningCode::DevDependenciesKept,
-                format!("runtime keeps the whole app folder with all node_modules (devDependencies included): {why}"),
-                start.line,
-            );
+            let what = "runtime keeps the whole app folder with all node_modules (devDependencies included)";
+            // Only a runtime with more than the original had is a change: the original image
+            // had the devDependencies too unless its install left them out.
+            match side.production_only_install {
+                Some(line) => self.planner.warn(
+                    WarningCode::DevDependenciesKept,
+                    format!(
+                        "{what}, where the original's install at line {line} left them out: {why}"
+                    ),
+                    start.line,
+                ),
+                None => self.planner.decide(
+                    what,
+                    format!("{why}; the original image had them too"),
+                    0.8,
+                ),
+            }
             steps.push(Step::Copy {
                 from: Some("build".into()),
                 chown: None,
@@ -92,12 +104,33 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .chain(side.install_cleanup.iter().cloned())
             .collect::<Vec<_>>()
             .join(" && ");
-        steps.push(Step::Run { mounts, command });
+        steps.push(Step::Run {
+            mounts,
+            command,
+            secret_env: Vec::new(),
+        });
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),
             "devDependencies are needed to build and test, not to run",
             0.85,
         );
+        let original_install = self
+            .planner
+            .placements
+            .iter()
+            .find(|p| p.class == Class::DependencyInstall)
+            .map(|p| p.line);
+        if side.production_only_install.is_none()
+            && let Some(line) = original_install
+        {
+            self.planner.warn(
+                WarningCode::DevDependenciesDropped,
+                format!(
+                    "the runtime installs production dependencies only (`{install}`) where the original's install at line {line} installed the devDependencies too: code that loads a devDependency at run time fails"
+                ),
+                Some(line),
+            );
+        }
         steps.extend(side.source_copies.iter().cloned());
         for dir in outputs.unwrap_or_default() {
             let source = resolve(Some(&build_dir), &dir);
@@ -221,6 +254,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Run {
                 mounts: Vec::new(),
                 command: format!("{install} && rm -rf {wheels}"),
+                secret_env: Vec::new(),
             });
             self.planner.decide(
                 format!("runtime installs the wheels built in deps, copied from {wheels}"),

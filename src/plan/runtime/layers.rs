@@ -61,6 +61,7 @@ impl RuntimeBuilder<'_, '_, '_> {
         side.build.push(Step::Run {
             mounts: Vec::new(),
             command: extract,
+            secret_env: Vec::new(),
         });
         self.planner.decide(
             format!(

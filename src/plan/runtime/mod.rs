@@ -142,6 +142,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             steps.push(Step::Run {
                 mounts: Vec::new(),
                 command: setup,
+                secret_env: Vec::new(),
             });
         }
         let kind = self.planner.input.profile.artifacts.kind.clone();

@@ -20,6 +20,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         runs.extend(prepare.run.iter().map(|command| Step::Run {
             mounts: Vec::new(),
             command: command.clone(),
+            secret_env: Vec::new(),
         }));
         match prepare.stage {
             PrepareStage::Deps => {

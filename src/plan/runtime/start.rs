@@ -284,10 +284,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .skip(1)
                     .any(|w| matches!(&**w, "-g" | "--global" | "global"));
                 if !installs_program && global && !pm_names.iter().any(|n| installs(n)) {
-                    self.planner.decide(
-                        format!("runtime does not run `{}`", command.text),
-                        "it installs a tool for the build, and the start command does not use it",
-                        0.8,
+                    self.planner.warn(
+                        WarningCode::ToolDropped,
+                        format!(
+                            "the runtime does not run `{}` (line {}): it installs a tool for the build, and the start command does not use it, so the tool the original image had is not in the runtime",
+                            command.text,
+                            entry.inst.start_line
+                        ),
+                        Some(entry.inst.start_line),
                     );
                     replayed.push(&command.text);
                     continue;
@@ -306,6 +310,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 steps.push(Step::Run {
                     mounts: Vec::new(),
                     command: command.text.to_string(),
+                    secret_env: Vec::new(),
                 });
             }
         }
@@ -477,15 +482,28 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     part.replace("{artifact}", artifact.map_or("", |(_, dest)| dest.as_str()));
                 args.push(self.planner.render(&filled).unwrap_or(filled));
             }
-            self.planner.decide(
-                format!(
-                    "start command `{}` becomes `{}`",
-                    start.words.join(" "),
-                    args.join(" ")
-                ),
-                rule.note.clone(),
-                0.85,
-            );
+            if only_paths_moved(&start.words, &args) {
+                self.planner.decide(
+                    format!(
+                        "start command `{}` becomes `{}`",
+                        start.words.join(" "),
+                        args.join(" ")
+                    ),
+                    rule.note.clone(),
+                    0.85,
+                );
+            } else {
+                self.planner.warn(
+                    WarningCode::StartCommandChanged,
+                    format!(
+                        "the start command `{}` becomes `{}`: {}",
+                        start.words.join(" "),
+                        args.join(" "),
+                        rule.note
+                    ),
+                    start.line,
+                );
+            }
             return Some(Translation {
                 args,
                 same_shape: false,
@@ -550,10 +568,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         if let Some(i) = glob_word {
             let mut args = start.words.clone();
             args[i] = artifact.to_string();
-            self.planner.decide(
-                format!("start command uses {artifact} instead of `{}`", start.words[i]),
-                "exec form does not expand globs, so the original pointed at a file that does not exist",
-                0.9,
+            self.planner.warn(
+                WarningCode::StartCommandChanged,
+                format!(
+                    "the start command uses {artifact} instead of `{}`: exec form does not expand globs, so the original pointed at a file that does not exist",
+                    start.words[i]
+                ),
+                start.line,
             );
             return Some(Translation {
                 args,
@@ -576,6 +597,8 @@ fn push_comments(text: &str, steps: &mut Vec<Step>) {
             text: comments,
             add_flags: Vec::new(),
             blank_before: false,
+            secret_env: Vec::new(),
+            command_at: 0,
         });
     }
 }
@@ -590,4 +613,37 @@ pub(super) fn simple_command_words(text: &str) -> Option<Vec<String>> {
     }
     let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
     (!words.is_empty() && !words[0].contains('=')).then_some(words)
+}
+
+/// Whether `new` runs what `old` ran with only paths moved: the same words, but for paths to a
+/// file of the same name (`dotnet App.dll` → `dotnet /app/App.dll`, `java -jar app.jar` →
+/// `java -jar /app/app.jar`). Anything else (`go run .` → `/app/server`, `dotnet run` →
+/// `dotnet App.dll`) is another command.
+fn only_paths_moved(old: &[String], new: &[String]) -> bool {
+    let name = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    old.len() == new.len()
+        && old
+            .iter()
+            .zip(new)
+            .all(|(a, b)| a == b || (b.contains('/') && name(a) == name(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_paths_moved;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_moved_artifact_is_the_same_command_and_a_translation_is_not() {
+        let same = |a: &str, b: &str| only_paths_moved(&words(a), &words(b));
+        assert!(same("dotnet Shop.Api.dll", "dotnet /app/Shop.Api.dll"));
+        assert!(same("java -jar app.jar", "java -jar /app/app.jar"));
+        assert!(!same("dotnet run", "dotnet /app/Weather.dll"));
+        assert!(!same("go run .", "/app/guestbook"));
+        assert!(!same("cargo run", "/usr/local/bin/status-page"));
+        assert!(!same("java -jar app.jar", "java -jar /app/other.jar"));
+    }
 }
