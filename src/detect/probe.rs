@@ -240,7 +240,7 @@ impl<'a> ProbeEnv<'a> {
                 .flat_map(|ins| ins.key_values())
                 .filter(|(key, _)| key == name)
                 .map(|(_, value)| value.trim_matches(['"', '\'']).to_string())
-                .last()?;
+                .next_back()?;
             return finish_text(probe, &value).map(|v| (v, "Dockerfile".into()));
         }
         if probe.dockerfile {
