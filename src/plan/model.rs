@@ -251,6 +251,14 @@ pub enum WarningCode {
     /// A `.env` file the original image had is kept out of the image by the proposed
     /// `.dockerignore`.
     EnvFileDropped,
+    /// A workspace (monorepo) runs from a member folder restage cannot tie to one member, so
+    /// the runtime keeps the whole workspace from the build stage (devDependencies and every
+    /// member included).
+    WorkspaceAppUnresolved,
+    /// A workspace member is deployed by its package manager (`pnpm deploy`), which copies the
+    /// files a publish would take: files its `files` field, `.npmignore` or `.gitignore` leave
+    /// out are not in the runtime.
+    DeployFilesFiltered,
 }
 
 impl WarningCode {
@@ -271,6 +279,8 @@ impl WarningCode {
         WarningCode::LibcChanged,
         WarningCode::LockedAdded,
         WarningCode::EnvFileDropped,
+        WarningCode::WorkspaceAppUnresolved,
+        WarningCode::DeployFilesFiltered,
     ];
 
     /// The code as users see it and filter on.
@@ -291,6 +301,8 @@ impl WarningCode {
             WarningCode::LibcChanged => "libc-changed",
             WarningCode::LockedAdded => "locked-added",
             WarningCode::EnvFileDropped => "env-file-dropped",
+            WarningCode::WorkspaceAppUnresolved => "workspace-app-unresolved",
+            WarningCode::DeployFilesFiltered => "deploy-files-filtered",
         }
     }
 }
