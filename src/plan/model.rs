@@ -296,6 +296,14 @@ pub enum WarningCode {
     /// The original ran its tests while building the image; they now run only in the test
     /// stage (`--target test`), so a failing test no longer fails the default build.
     TestsMoved,
+    /// A workspace (monorepo) runs from a member folder restage cannot tie to one member, so
+    /// the runtime keeps the whole workspace from the build stage (devDependencies and every
+    /// member included).
+    WorkspaceAppUnresolved,
+    /// A workspace member is deployed by its package manager (`pnpm deploy`), which copies the
+    /// files a publish would take: files its `files` field, `.npmignore` or `.gitignore` leave
+    /// out are not in the runtime.
+    DeployFilesFiltered,
 }
 
 impl WarningCode {
@@ -321,6 +329,8 @@ impl WarningCode {
         WarningCode::StartCommandChanged,
         WarningCode::BuildCommandChanged,
         WarningCode::TestsMoved,
+        WarningCode::WorkspaceAppUnresolved,
+        WarningCode::DeployFilesFiltered,
     ];
 
     /// The code as users see it and filter on.
@@ -346,6 +356,8 @@ impl WarningCode {
             WarningCode::StartCommandChanged => "start-command-changed",
             WarningCode::BuildCommandChanged => "build-command-changed",
             WarningCode::TestsMoved => "tests-moved",
+            WarningCode::WorkspaceAppUnresolved => "workspace-app-unresolved",
+            WarningCode::DeployFilesFiltered => "deploy-files-filtered",
         }
     }
 }

@@ -9,6 +9,7 @@ use super::classify;
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
+use super::workspace::Workspace;
 use crate::detect::Detection;
 use crate::profile::{PackageManager, Profile, Registry};
 use crate::shell::{self, Command};
@@ -123,6 +124,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         placements: Vec::new(),
         synthesized_manifests: Vec::new(),
         manifest_dir: None,
+        workspace: None,
     };
     for variant in variants {
         planner.decide(
@@ -146,6 +148,8 @@ pub(crate) struct Planner<'p, 'a> {
     /// The absolute folder the dependency manifests were copied into, when known: restage's
     /// own install command runs there, wherever the deps stage's working directory is.
     pub manifest_dir: Option<String>,
+    /// The workspace whose member manifests deps copied (a monorepo), when there is one.
+    pub workspace: Option<Workspace>,
 }
 
 /// The steps of the three build-side stages while they are assembled.
@@ -1164,6 +1168,36 @@ impl<'p, 'a> Planner<'p, 'a> {
                     Some(_) => {}
                 }
             }
+        }
+        // A workspace's install reads every member's manifests: each at its member's path.
+        if let Some(rules) = &self.pm.workspace
+            && let Some(workspace) = Workspace::find(ctx, rules, &prefix)
+        {
+            for member in &workspace.members {
+                for name in &rules.member_manifests {
+                    let file = format!("{prefix}{}/{name}", member.dir);
+                    if ctx.exists(&file) {
+                        nested.entry(member.dir.clone()).or_default().push(file);
+                    }
+                }
+            }
+            self.decide(
+                format!(
+                    "deps copies the manifests of the workspace members ({})",
+                    workspace
+                        .members
+                        .iter()
+                        .map(|m| m.dir.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                format!(
+                    "{} installs the whole workspace from its lockfile, and a frozen install fails when a member's manifest is missing",
+                    self.pm.name
+                ),
+                0.9,
+            );
+            self.workspace = Some(workspace);
         }
         files.sort();
         files.dedup();

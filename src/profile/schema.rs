@@ -558,6 +558,11 @@ pub struct PackageManager {
     /// `when` holds replaces the fields it gives, in order. See [`PackageManager::for_facts`].
     #[serde(default)]
     pub variants: Vec<PmVariant>,
+    /// How this package manager's workspaces (monorepos) are laid out: where the member
+    /// folders are listed, which of their files the install reads, and how one member gets its
+    /// production dependencies on its own.
+    #[serde(default)]
+    pub workspace: Option<WorkspaceRules>,
 }
 
 /// Fields of a [`PackageManager`] that replace the package manager's own when the variant's
@@ -613,6 +618,61 @@ impl PmVariant {
             c.split_once('=').map_or(c, |(name, _)| name)
         })
     }
+}
+
+/// A package manager's workspaces: members listed by globs in a root file
+/// (`pnpm-workspace.yaml` `packages`, package.json `workspaces`). The deps stage copies every
+/// member's manifests at its path (a frozen install checks them against the lockfile); the
+/// runtime gets the one app member with its production dependencies.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceRules {
+    /// Where the member globs are: the first source that gives a list wins.
+    pub members: Vec<MemberSource>,
+    /// The files of each member the install reads (`package.json`), copied at the member's
+    /// path before the install.
+    pub member_manifests: Vec<String>,
+    /// Commands that write one member's files and production dependencies into a folder of
+    /// their own (`pnpm --filter {member} --prod deploy {out}`), tried in order: the first
+    /// whose version bounds hold for the package manager's version. `{member}` is the
+    /// member's package name, `{out}` the folder. None: the runtime installs production
+    /// dependencies at the workspace root and copies the member folders it needs.
+    #[serde(default)]
+    pub deploy: Vec<DeployRule>,
+    /// Options of an install or build command that name one member (`--filter`, `-w`): the
+    /// member they name is the app when the start command and working directory do not tell.
+    #[serde(default)]
+    pub member_options: Vec<String>,
+}
+
+/// A file that lists workspace member globs, and where in it (a JSON pointer into JSON or
+/// YAML).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSource {
+    /// The file, relative to the workspace root.
+    pub path: String,
+    /// A JSON pointer into the file read as JSON (`/workspaces`).
+    #[serde(default)]
+    pub json: Option<String>,
+    /// A JSON pointer into the file read as YAML (`/packages`).
+    #[serde(default)]
+    pub yaml: Option<String>,
+}
+
+/// One way to deploy a workspace member, with the package manager versions it works for.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRule {
+    /// The command, with `{member}` and `{out}`.
+    pub command: String,
+    /// Applies only when the package manager's version is known and below this one
+    /// (`10`: pnpm 9 has no `--legacy`).
+    #[serde(default)]
+    pub below_version: Option<String>,
+    /// Why this form, for the decision.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl PackageManager {

@@ -80,35 +80,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .as_deref()
             .and_then(|s| self.planner.render(s))
             .unwrap_or_default();
-        let mut mounts: Vec<String> = pm
-            .cache
-            .deps
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
-        mounts.extend(side.install_secrets.iter().cloned());
-        let install_line = side
-            .install_env
-            .iter()
-            .cloned()
-            .chain(std::iter::once(install.clone()))
-            .collect::<Vec<_>>()
-            .join(" ");
-        // A credentials file the original wrote for its install is written and removed around
-        // this one too, in the same RUN.
-        let command = side
-            .install_setup
-            .iter()
-            .cloned()
-            .chain(std::iter::once(install_line))
-            .chain(side.install_cleanup.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" && ");
-        steps.push(Step::Run {
-            mounts,
-            command,
-            secret_env: Vec::new(),
-        });
+        steps.push(self.install_like_deps(side, &install));
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),
             "devDependencies are needed to build and test, not to run",
@@ -149,11 +121,46 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         Ok(!self.planner.pm.cache.deps.is_empty())
     }
 
+    /// A RUN of `install` (or another command that installs packages) the way deps ran its
+    /// install: the package manager's cache mounts, the original install's secret mounts and
+    /// environment prefix, and a credentials file it wrote and removed around it.
+    pub(super) fn install_like_deps(&self, side: &BuildSide, install: &str) -> Step {
+        let pm = self.planner.pm;
+        let mut mounts: Vec<String> = pm
+            .cache
+            .deps
+            .iter()
+            .map(|t| format!("type=cache,target={t}"))
+            .collect();
+        mounts.extend(side.install_secrets.iter().cloned());
+        let install_line = side
+            .install_env
+            .iter()
+            .cloned()
+            .chain(std::iter::once(install.to_string()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // A credentials file the original wrote for its install is written and removed around
+        // this one too, in the same RUN.
+        let command = side
+            .install_setup
+            .iter()
+            .cloned()
+            .chain(std::iter::once(install_line))
+            .chain(side.install_cleanup.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" && ");
+        Step::Run {
+            mounts,
+            command,
+            secret_env: Vec::new(),
+        }
+    }
+
     /// The folders the build writes, from the profile's output rules matched against the build
     /// commands and the package.json build script. `None` when a build runs but no rule
     /// matches.
     pub(super) fn build_outputs(&self, side: &BuildSide) -> Option<Vec<String>> {
-        let profile = self.planner.input.profile;
         let facts = &self.planner.input.detection.facts;
         let mut texts: Vec<String> = facts.scripts.get("build").cloned().into_iter().collect();
         for step in &side.build {
@@ -161,8 +168,22 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 texts.push(text.clone());
             }
         }
+        let mut dirs = self.output_dirs(&texts);
+        dirs.sort();
+        dirs.dedup();
+        let builds = self.planner.builds_in_build_stage();
+        if builds && dirs.is_empty() {
+            return None;
+        }
+        Some(dirs)
+    }
+
+    /// The output folders the profile's rules find in build commands (`vite build` → `dist`,
+    /// `tsc --outDir lib` → `lib`).
+    pub(super) fn output_dirs(&self, texts: &[String]) -> Vec<String> {
+        let profile = self.planner.input.profile;
         let mut dirs = Vec::new();
-        for text in &texts {
+        for text in texts {
             for command in shell::parse(text) {
                 let owned = command.owned_words();
                 let words = normalise_command(&owned);
@@ -181,13 +202,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 }
             }
         }
-        dirs.sort();
-        dirs.dedup();
-        let builds = self.planner.builds_in_build_stage();
-        if builds && dirs.is_empty() {
-            return None;
-        }
-        Some(dirs)
+        dirs
     }
 
     /// Python-style apps: packages from the deps side (a whole virtualenv, or wheels copied and

@@ -8,6 +8,7 @@ mod layers;
 mod needs;
 mod prepare;
 mod start;
+mod workspace;
 mod writes;
 
 use super::classify::is_manifest;
@@ -122,11 +123,23 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         self.runtime_packages(&family, &mut steps);
         self.needed_packages(&image, &tools, &mut steps);
-        if let Some(dir) = &workdir {
+        let installs_dependencies = self.planner.input.profile.artifacts.kind == "output-dirs";
+        // A workspace app: the runtime installs at the workspace root and moves to the app's
+        // folder after, or takes the member deployed with its dependencies on the build side.
+        let workspace_app = if installs_dependencies {
+            self.workspace_app(&start, &workdir)
+        } else {
+            None
+        };
+        let first_workdir = match &workspace_app {
+            Some(app) if app.deploy.is_none() && !app.keep_whole => Some(app.root.clone()),
+            _ => workdir.clone(),
+        };
+        if let Some(dir) = &first_workdir {
             steps.push(Step::Workdir { path: dir.clone() });
         }
-
-        let installs_dependencies = self.planner.input.profile.artifacts.kind == "output-dirs";
+        let installs_dependencies =
+            installs_dependencies && workspace_app.as_ref().is_none_or(|a| a.deploy.is_none());
         let has_tool =
             self.tools_for_start(&start, rule.as_ref(), installs_dependencies, &mut steps);
         if let Some(setup) = rule
@@ -149,7 +162,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let mut artifact_paths: Option<(String, String)> = None;
         match kind.as_str() {
             "output-dirs" => {
-                uses_mounts |= self.node_like(&start, &rule, &workdir, &mut steps, side)?;
+                uses_mounts |= match &workspace_app {
+                    Some(app) => {
+                        self.workspace_member(app, &start, &rule, &workdir, &mut steps, side)
+                    }
+                    None => self.node_like(&start, &rule, &workdir, &mut steps, side)?,
+                };
             }
             "python-env" => {
                 uses_mounts |= self.python_like(side, &mut steps);
