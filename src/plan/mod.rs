@@ -3,6 +3,7 @@
 //! anything that might change behaviour.
 
 pub mod classify;
+mod cross;
 mod dockerignore;
 mod model;
 pub mod original;

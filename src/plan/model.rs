@@ -112,6 +112,11 @@ pub enum Step {
         name: String,
         value: String,
     },
+    /// A build argument (`ARG TARGETARCH`, `ARG GOARCH=$TARGETARCH`); `value` is its default.
+    Arg {
+        name: String,
+        value: Option<String>,
+    },
     User {
         name: String,
     },
@@ -181,6 +186,7 @@ step_kinds! {
     Copy => "copy",
     Workdir => "workdir",
     Env => "env",
+    Arg => "arg",
     User => "user",
     CreateUser => "create_user",
     Packages => "packages",

@@ -451,6 +451,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             platform,
             steps: runtime.steps,
         });
+        self.cross_compile(&mut stages);
         let mut header: Vec<Step> = self
             .original
             .header_comments

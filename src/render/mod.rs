@@ -19,6 +19,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "Dockerfile.j2",
         include_str!("../../templates/Dockerfile.j2"),
     ),
+    ("step/arg.j2", include_str!("../../templates/step/arg.j2")),
     (
         "step/comment.j2",
         include_str!("../../templates/step/comment.j2"),
@@ -396,6 +397,11 @@ fn write_native(step: &Step, out: &mut String) -> bool {
         }
         Step::Workdir { path } => push_line(out, &["WORKDIR ", path]),
         Step::Env { name, value } => push_line(out, &["ENV ", name, "=", value]),
+        // `{% if step.value is not none %}`: an empty default is written (`ARG A=`).
+        Step::Arg { name, value } => match value {
+            Some(value) => push_line(out, &["ARG ", name, "=", value]),
+            None => push_line(out, &["ARG ", name]),
+        },
         Step::User { name } => push_line(out, &["USER ", name]),
         Step::Exec { keyword, args } => push_line(out, &[keyword, " ", &exec_form(args.clone())]),
         Step::Comment { text } => push_line(out, &["# ", text]),
@@ -797,6 +803,10 @@ mod tests {
                 path: "/app".into()
             }),
             Just(Step::User { name: "app".into() }),
+            Just(Step::Arg {
+                name: "TARGETARCH".into(),
+                value: None
+            }),
             Just(Step::Comment { text: "why".into() }),
         ]
     }
@@ -943,6 +953,8 @@ mod tests {
                 }),
             text().prop_map(|path| Step::Workdir { path }),
             (text(), text()).prop_map(|(name, value)| Step::Env { name, value }),
+            (text(), proptest::option::of(text()))
+                .prop_map(|(name, value)| Step::Arg { name, value }),
             text().prop_map(|name| Step::User { name }),
             (text(), texts()).prop_map(|(keyword, args)| Step::Exec { keyword, args }),
             text().prop_map(|text| Step::Comment { text }),
@@ -1013,6 +1025,10 @@ mod tests {
             Step::Env {
                 name: String::new(),
                 value: String::new(),
+            },
+            Step::Arg {
+                name: String::new(),
+                value: None,
             },
             Step::User {
                 name: String::new(),

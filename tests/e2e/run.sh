@@ -366,21 +366,22 @@ run_example() {
     problems+=("the rewrite has no test stage")
   fi
 
+  # what the text must say (for a static-only example, what a build would prove; for a built
+  # one, what the build then shows works): each STATIC_EXPECT line (an extended regex) must match
+  # a line of the rewrite, no STATIC_REJECT line may
+  local re
+  while IFS= read -r re; do
+    [ -n "$re" ] || continue
+    grep -qE -- "$re" "$w/after/$DF" || problems+=("the rewrite has no line matching /$re/")
+  done <<<"$STATIC_EXPECT"
+  while IFS= read -r re; do
+    [ -n "$re" ] || continue
+    if grep -qE -- "$re" "$w/after/$DF"; then
+      problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/$DF")")
+    fi
+  done <<<"$STATIC_REJECT"
   if [ "$KIND" = static ]; then
     notes+=("static-only: $(sed -n 's/^# static-only: //p' "$conf")")
-    # what a build would prove, read from the rewritten text: each STATIC_EXPECT line (an extended
-    # regex) must match a line of the rewrite, no STATIC_REJECT line may
-    local re
-    while IFS= read -r re; do
-      [ -n "$re" ] || continue
-      grep -qE -- "$re" "$w/after/$DF" || problems+=("the rewrite has no line matching /$re/")
-    done <<<"$STATIC_EXPECT"
-    while IFS= read -r re; do
-      [ -n "$re" ] || continue
-      if grep -qE -- "$re" "$w/after/$DF"; then
-        problems+=("the rewrite still has /$re/: $(grep -m1 -E -- "$re" "$w/after/$DF")")
-      fi
-    done <<<"$STATIC_REJECT"
     [ $has_test = true ] && [ "$TEST_STAGE" != absent ] && R[test]="present (not built)"
     finish_row "$ex" R problems notes "$t_start"
     return 0

@@ -284,6 +284,30 @@ fn every_reference_resolves() {
                 p.name
             );
         }
+        // Cross-compilation names facts the profile produces, and tools it has versions of.
+        if let Some(cross) = &p.cross {
+            for condition in cross.requires.iter().chain(&cross.unless) {
+                assert!(
+                    known(&condition.fact),
+                    "{}: cross names unknown fact {}",
+                    p.name,
+                    condition.fact
+                );
+            }
+            if let Some(min) = &cross.min_version {
+                assert!(
+                    p.versions.iter().any(|v| v.name == min.tool),
+                    "{}: cross min_version names {}, which no version probe reads",
+                    p.name,
+                    min.tool
+                );
+            }
+            assert!(
+                !cross.args.is_empty() && !cross.commands.is_empty(),
+                "{}: cross needs args and commands",
+                p.name
+            );
+        }
         for rule in &p.runtime_needs.conventions {
             assert!(
                 known(&rule.when),
