@@ -3,6 +3,7 @@
 //! anything that might change behaviour.
 
 pub mod classify;
+mod compose;
 mod dockerignore;
 mod model;
 pub mod original;
@@ -12,6 +13,7 @@ mod safety;
 mod secrets;
 
 pub use model::{
-    Class, Decision, Hygiene, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode,
+    ChangedFile, Class, Decision, Hygiene, NewFile, Placement, Plan, Stage, Step, Warning,
+    WarningCode,
 };
 pub use planner::{PlanInput, PlanOptions, Skip, plan};
