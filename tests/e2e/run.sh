@@ -160,15 +160,16 @@ health() {
   echo "fail: exit $rc: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')" >"$dir/health"
 }
 
-# serve IMAGE PORT NAME OUTDIR PATHS... : run the image, wait for it, fetch the paths (and run its
-# health check when CHECK_HEALTH=1)
+# serve IMAGE PORT NAME OUTDIR PATHS... : run the image (with the command in SERVE_CMD, if any),
+# wait for it, fetch the paths (and run its health check when CHECK_HEALTH=1)
+SERVE_CMD=()
 serve() {
   local img=$1 port=$2 name=$3 dir=$4; shift 4
   local hp cid p i ok
   hp=$(free_port)
   mkdir -p "$dir"
   # shellcheck disable=SC2086
-  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" $RUN_ARGS "$img") || return 1
+  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" $RUN_ARGS "$img" "${SERVE_CMD[@]}") || return 1
   containers+=("$name")
   ok=0
   for i in $(seq 1 $((2 * ${START_S:-60}))); do
@@ -287,7 +288,7 @@ dep_check() {
 prune() {
   [ "${E2E_PRUNE:-1}" = 1 ] || return 0
   local img="localhost/restage-e2e/$1"
-  podman rmi -f "$img:before" "$img:after" "$img:test" >/dev/null 2>&1 || true
+  podman rmi -f "$img:before" "$img:after" "$img:test" "$img:compose" >/dev/null 2>&1 || true
   buildah rm --all >/dev/null 2>&1 || true
   podman image prune -f >/dev/null 2>&1 || true
 }
@@ -304,6 +305,11 @@ run_example() {
   local DOCKERFILE="" DF=Dockerfile
   local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
   local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
+  # COMPOSE_FILE: a compose file of the example that builds its Dockerfile; each COMPOSE_EXPECT
+  # line (an extended regex) must match a line of it after `restage --write`; with
+  # COMPOSE_TARGET, that stage of the rewrite, started with COMPOSE_COMMAND (run by sh -c, as
+  # the compose service does), must answer PATHS as the original image does
+  local COMPOSE_FILE="" COMPOSE_EXPECT="" COMPOSE_TARGET="" COMPOSE_COMMAND=""
   # a case may raise the size bar, with a reason that goes into the report
   local MAX_RATIO="$DEFAULT_MAX_RATIO" MAX_RATIO_WHY=""
   local conf="$E2E_DIR/cases/$ex.conf"
@@ -353,6 +359,15 @@ run_example() {
   "$RESTAGE" --write --context "$w/again" "$w/again/$DF" >/dev/null 2>&1 || true
   cmp -s "$w/after/$DF" "$w/again/$DF" || problems+=("a second restage run changed the rewrite")
   rm -rf "$w/again"
+  if [ -n "$COMPOSE_FILE" ]; then
+    cp "$w/after/$COMPOSE_FILE" "$o/$(basename "$COMPOSE_FILE").rewritten"
+    cmp -s "$src/$COMPOSE_FILE" "$w/after/$COMPOSE_FILE" && problems+=("restage --write left $COMPOSE_FILE unchanged")
+    local cre
+    while IFS= read -r cre; do
+      [ -n "$cre" ] || continue
+      grep -qE -- "$cre" "$w/after/$COMPOSE_FILE" || problems+=("the rewritten $COMPOSE_FILE has no line matching /$cre/")
+    done <<<"$COMPOSE_EXPECT"
+  fi
 
   # test stage: present (and it must pass), or absent for the reason the case gives
   local has_test=false
@@ -419,6 +434,22 @@ run_example() {
     while IFS= read -r line; do
       [ -n "$line" ] && { R[behaviour]=false; problems+=("$line"); }
     done < <(compare_behaviour "$o/run-before" "$o/run-after")
+    # the compose service's development workflow on the stage the rewritten compose file builds
+    if [ -n "$COMPOSE_TARGET" ]; then
+      log "$ex: building --target $COMPOSE_TARGET for the compose service ($COMPOSE_COMMAND)"
+      if build "$img:compose" "$w/after" "$o/build-compose.log" --target "$COMPOSE_TARGET" >/dev/null; then
+        SERVE_CMD=(sh -c "$COMPOSE_COMMAND")
+        CHECK_HEALTH=0 behave "$img:compose" "restage-e2e-$ex-compose" "$o/run-compose" || true
+        SERVE_CMD=()
+        R[compose]=pass
+        while IFS= read -r line; do
+          [ -n "$line" ] && { R[compose]=fail; problems+=("--target $COMPOSE_TARGET with \`$COMPOSE_COMMAND\`: $line"); }
+        done < <(compare_behaviour "$o/run-before" "$o/run-compose")
+        notes+=("compose service: --target $COMPOSE_TARGET with \`$COMPOSE_COMMAND\`: ${R[compose]}")
+      else
+        problems+=("--target $COMPOSE_TARGET (the compose service's stage) failed (log: target/e2e/$ex/build-compose.log): $(tail -3 "$o/build-compose.log" | tr '\n' ' ')")
+      fi
+    fi
     if [ $CHECK_HEALTH = 1 ]; then
       if [ "$KIND" != server ]; then
         R[health]="not run"; notes+=("HEALTHCHECK not run: a $KIND exits instead of staying up")
