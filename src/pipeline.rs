@@ -12,7 +12,7 @@ use crate::validate::{self, Expectations};
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use crate::plan::{Decision, Hygiene, NewFile, Plan, Warning};
+pub use crate::plan::{ChangedFile, Decision, Hygiene, NewFile, Plan, Warning};
 
 /// Options for one rewrite.
 #[derive(Clone, Debug, Default)]
@@ -30,6 +30,10 @@ pub struct Options {
     pub runtime_flavour: Option<String>,
     /// The runtime flavour asked for per profile (`.restage.yaml`); the pragma wins.
     pub runtime_flavours: std::collections::BTreeMap<String, String>,
+    /// The Dockerfile's path relative to the build context (`Dockerfile`, `docker/app.Dockerfile`),
+    /// when it is inside it. With it, compose files in its folder and the folders above it (up to
+    /// the context root) that build it are reviewed; without it, none are.
+    pub dockerfile_path: Option<String>,
 }
 
 /// What happened to one file.
@@ -55,6 +59,10 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
     /// Files to create beside the Dockerfile.
     pub new_files: Vec<NewFile>,
+    /// Existing files of the build context to change with the Dockerfile (a compose file's
+    /// `build.target`), each with its text as read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_files: Vec<ChangedFile>,
     /// How safe the runtime stage is (its user, build tools, secret files), when the file was
     /// rewritten.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +87,7 @@ impl Outcome {
             decisions: Vec::new(),
             warnings: Vec::new(),
             new_files: Vec::new(),
+            changed_files: Vec::new(),
             hygiene: None,
             detection: None,
             plan: None,
@@ -159,6 +168,7 @@ impl Engine {
                 .runtime_flavour
                 .clone()
                 .or_else(|| opts.runtime_flavours.get(&profile.name).cloned()),
+            dockerfile: opts.dockerfile_path.clone(),
         };
         let input = PlanInput {
             df: &df,
@@ -244,6 +254,7 @@ impl Engine {
             decisions: plan.decisions.clone(),
             warnings,
             new_files: plan.new_files.clone(),
+            changed_files: plan.changed_files.clone(),
             hygiene: Some(plan.hygiene.clone()),
             detection: Some(detection),
             plan: Some(plan),

@@ -50,6 +50,9 @@ pub struct Done {
     /// New files proposed by the outcome that do not exist yet and that no earlier file (in
     /// path order) already proposed.
     pub new_files: Vec<NewFileChange>,
+    /// Existing files the outcome proposes to change (a compose file's build target), that no
+    /// earlier file (in path order) already changes.
+    pub changed_files: Vec<NewFileChange>,
     /// Whether this is stdin (`--write` then prints the result instead of writing).
     pub from_stdin: bool,
     /// The original FROM line (for SARIF and annotations).
@@ -58,7 +61,8 @@ pub struct Done {
     pub written_through: Option<PathBuf>,
 }
 
-/// A file to create beside a Dockerfile (e.g. `.dockerignore`).
+/// A file to create beside a Dockerfile (e.g. `.dockerignore`), or an existing one to change
+/// (a compose file).
 #[derive(Clone, Debug)]
 pub struct NewFileChange {
     /// Where it goes.
@@ -66,20 +70,22 @@ pub struct NewFileChange {
     /// How it is shown (`svc/.dockerignore`).
     pub name: String,
     pub content: String,
-    /// Its new-file diff.
+    /// For a change, the text it was read with: `--write` writes only over that same text.
+    pub original: Option<String>,
+    /// Its diff.
     pub diff: String,
 }
 
 impl Done {
     /// Whether anything would change: the Dockerfile, or a file to create.
     pub fn changed(&self) -> bool {
-        self.text_changed || !self.new_files.is_empty()
+        self.text_changed || !self.new_files.is_empty() || !self.changed_files.is_empty()
     }
 
-    /// The whole patch: the Dockerfile's diff, then the new files'.
+    /// The whole patch: the Dockerfile's diff, then the changed files', then the new files'.
     pub fn diff(&self) -> String {
         let mut diff = self.dockerfile_diff.clone();
-        for file in &self.new_files {
+        for file in self.changed_files.iter().chain(&self.new_files) {
             diff.push_str(&file.diff);
         }
         diff
@@ -246,6 +252,9 @@ fn why_message(done: &Done) -> String {
     for decision in &outcome.decisions {
         message.push_str(&format!("\n- {}: {}", decision.what, decision.why));
     }
+    for file in &done.changed_files {
+        message.push_str(&format!("\n- change {}", file.name));
+    }
     for file in &done.new_files {
         message.push_str(&format!("\n- create {}", file.name));
     }
@@ -313,6 +322,7 @@ fn rewrite_one(
         decisions: Vec::new(),
         warnings: Vec::new(),
         new_files: Vec::new(),
+        changed_files: Vec::new(),
         hygiene: None,
         detection: None,
         plan: None,
@@ -349,6 +359,10 @@ fn rewrite_one(
     let from_region = from_region(&tree, &loaded.text);
 
     let mut options = options.clone();
+    options.dockerfile_path = loaded
+        .located_at
+        .as_deref()
+        .and_then(|file| path_in_context(&context_dir, file));
     options.no_test_stage = !settings.test_stage.value;
     options.runtime_flavour = settings
         .runtime
@@ -391,6 +405,24 @@ fn rewrite_one(
     let mut done = apply_outcome(loaded, &context_dir, outcome, mode)?;
     done.from_region = from_region;
     Ok(done)
+}
+
+/// `file`'s path relative to the context folder, with `/`, when it is inside it (the file
+/// itself need not exist: `--stdin-filename` names one that may not).
+fn path_in_context(context_dir: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(context_dir).ok()?;
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let folder = std::fs::canonicalize(folder).ok()?;
+    let inside = folder.strip_prefix(&root).ok()?;
+    let mut parts: Vec<String> = inside
+        .components()
+        .map(|c| c.as_os_str().to_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    parts.push(file.file_name()?.to_str()?.to_string());
+    Some(parts.join("/"))
 }
 
 /// The region of the (first) FROM instruction, up to the end of its last line.
@@ -452,6 +484,35 @@ fn apply_outcome(
                 path,
                 name,
                 content: file.content.clone(),
+                original: None,
+            });
+        }
+    }
+    let mut changed_files = Vec::new();
+    if rewritten && !from_stdin {
+        for file in &outcome.changed_files {
+            let relative = Path::new(&file.path);
+            let inside = relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    format!(
+                        "proposed change to {} is outside the build context",
+                        file.path
+                    ),
+                )
+                .with_path(&loaded.name));
+            }
+            let path = context_dir.join(relative);
+            let name = display_path(input_clean(&path));
+            changed_files.push(NewFileChange {
+                diff: backend::diff(&file.original, &file.content, &name),
+                path,
+                name,
+                content: file.content.clone(),
+                original: Some(file.original.clone()),
             });
         }
     }
@@ -472,6 +533,7 @@ fn apply_outcome(
         text_changed,
         dockerfile_diff,
         new_files,
+        changed_files,
         from_stdin,
         from_region: None,
         written_through,
@@ -490,17 +552,39 @@ fn settle_new_files(reports: &mut [FileReport], mode: Mode) {
         };
         done.new_files
             .retain(|file| claimed.insert(identity(&file.path)));
+        done.changed_files
+            .retain(|file| claimed.insert(identity(&file.path)));
         if mode != Mode::Write {
             continue;
         }
         let failed = done
-            .new_files
+            .changed_files
             .iter()
-            .find_map(|file| backend::write(&file.path, &file.content).err());
+            .find_map(|file| write_change(file).err())
+            .or_else(|| {
+                done.new_files
+                    .iter()
+                    .find_map(|file| backend::write(&file.path, &file.content).err())
+            });
         if let Some(error) = failed {
             report.result = Err(error);
         }
     }
+}
+
+/// Write a proposed change over the file, atomically, only when it still holds the text the
+/// change was made from.
+fn write_change(file: &NewFileChange) -> Result<(), Error> {
+    let current = std::fs::read_to_string(&file.path)
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()).with_path(&file.path))?;
+    if Some(&current) != file.original.as_ref() {
+        return Err(Error::new(
+            ErrorKind::Io,
+            "the file changed while restage was reading it; it was not written",
+        )
+        .with_path(&file.path));
+    }
+    backend::write(&file.path, &file.content)
 }
 
 /// The same file however it was reached: the canonical folder plus the file name.
@@ -687,6 +771,9 @@ fn write_text(
                             )?,
                             (None, true) => writeln!(out, "Rewrote: {}", report.name)?,
                             _ => {}
+                        }
+                        for file in &done.changed_files {
+                            writeln!(out, "Changed: {}", file.name)?;
                         }
                         for file in &done.new_files {
                             writeln!(out, "Created: {}", file.name)?;

@@ -3,6 +3,7 @@
 //! anything that might change behaviour.
 
 pub mod classify;
+mod compose;
 mod cross;
 mod dockerignore;
 mod model;
@@ -14,7 +15,7 @@ mod secrets;
 mod workspace;
 
 pub use model::{
-    Class, Decision, Hygiene, NewFile, Placement, Plan, SecretEnv, Stage, Step, Warning,
-    WarningCode,
+    ChangedFile, Class, Decision, Hygiene, NewFile, Placement, Plan, SecretEnv, Stage, Step,
+    Warning, WarningCode,
 };
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

@@ -27,6 +27,10 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// Files to create beside the Dockerfile (a proposed `.dockerignore`).
     pub new_files: Vec<NewFile>,
+    /// Existing files of the context to change with the Dockerfile (a compose file's build
+    /// target, so `docker compose up` keeps building the stage its service needs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_files: Vec<ChangedFile>,
     /// How safe the runtime stage is: its user, build tools and secret files.
     pub hygiene: Hygiene,
 }
@@ -53,6 +57,15 @@ impl Hygiene {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NewFile {
     pub path: String,
+    pub content: String,
+}
+
+/// An existing file restage proposes to change, relative to the build context: its text as
+/// read and as proposed (edited line by line, so formatting and comments stay).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChangedFile {
+    pub path: String,
+    pub original: String,
     pub content: String,
 }
 
@@ -310,6 +323,10 @@ pub enum WarningCode {
     /// files a publish would take: files its `files` field, `.npmignore` or `.gitignore` leave
     /// out are not in the runtime.
     DeployFilesFiltered,
+    /// A compose file builds this Dockerfile for a service that needs another stage than the
+    /// rewrite's last one (a development command, the sources bind-mounted over the app, or a
+    /// `target:` naming a stage the rewrite renames): the warning gives the exact change.
+    ComposeTarget,
 }
 
 impl WarningCode {
@@ -337,6 +354,7 @@ impl WarningCode {
         WarningCode::TestsMoved,
         WarningCode::WorkspaceAppUnresolved,
         WarningCode::DeployFilesFiltered,
+        WarningCode::ComposeTarget,
     ];
 
     /// The code as users see it and filter on.
@@ -364,6 +382,7 @@ impl WarningCode {
             WarningCode::TestsMoved => "tests-moved",
             WarningCode::WorkspaceAppUnresolved => "workspace-app-unresolved",
             WarningCode::DeployFilesFiltered => "deploy-files-filtered",
+            WarningCode::ComposeTarget => "compose-target",
         }
     }
 }

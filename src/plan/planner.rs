@@ -34,6 +34,9 @@ pub struct PlanOptions {
     pub no_test_stage: bool,
     /// The runtime flavour asked for (`slim`, `alpine`, `distroless`).
     pub runtime_flavour: Option<String>,
+    /// The Dockerfile's path relative to the build context, when it is inside it: compose
+    /// files that build it are then looked for (from its folder up to the context root).
+    pub dockerfile: Option<String>,
 }
 
 /// Why a file cannot be rewritten faithfully; the file is then left alone.
@@ -468,6 +471,13 @@ impl<'p, 'a> Planner<'p, 'a> {
         let add_syntax_directive = (side.uses_cache_mounts || runtime.uses_mounts || secret_mounts)
             && self.input.df.directives.syntax.is_none();
         self.behaviour_warnings(&stages);
+        let compose = super::compose::review(
+            self.input,
+            &stages,
+            side.build_workdir.as_deref().or(side.app_dir.as_deref()),
+        );
+        self.warnings.extend(compose.warnings);
+        self.decisions.extend(compose.decisions);
         let new_files: Vec<_> = dockerignore.into_iter().collect();
         let hygiene = self.hygiene(&stages, runtime_gets_sources, &new_files);
         Ok(Plan {
@@ -492,6 +502,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             decisions: std::mem::take(&mut self.decisions),
             warnings: std::mem::take(&mut self.warnings),
             new_files,
+            changed_files: compose.changed_files,
             hygiene,
         })
     }

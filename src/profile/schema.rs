@@ -84,6 +84,12 @@ pub struct Profile {
     /// Without it every stage stays on the target platform.
     #[serde(default)]
     pub cross: Option<Cross>,
+    /// Commands of a development workflow, as command words (see [`CommandRule`]): `npm run
+    /// dev`, `nodemon`, `flask run --debug`, `uvicorn --reload`. A compose service that runs one
+    /// on this Dockerfile needs the `build` stage (toolchain, every dependency, the sources),
+    /// not the runtime.
+    #[serde(default)]
+    pub dev_commands: Vec<String>,
 }
 
 /// `${name}` references in fact values, resolved after every fact is read. A reference that
@@ -1440,6 +1446,17 @@ impl Profile {
     /// Whether a package is build-only (mapped or listed).
     pub fn is_build_only(&self, package: &str, family: Option<&str>) -> bool {
         self.runtime_package_for(package, family).is_some()
+    }
+
+    /// The development command rule (of [`Profile::dev_commands`]) a command's words match,
+    /// the name reduced to its basename.
+    pub fn dev_command_for(&self, words: &[String]) -> Option<&str> {
+        let normalised = normalise_command(words);
+        self.dev_commands
+            .iter()
+            .filter(|rule| command_matches(rule, &normalised))
+            .max_by_key(|rule| rule.split_whitespace().count())
+            .map(String::as_str)
     }
 
     /// The entrypoint rule for a start command (its words, the name as written), the most

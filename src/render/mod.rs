@@ -637,6 +637,7 @@ mod tests {
             decisions: Vec::new(),
             warnings: Vec::new(),
             new_files: Vec::new(),
+            changed_files: Vec::new(),
             hygiene: Default::default(),
         }
     }

@@ -160,15 +160,16 @@ health() {
   echo "fail: exit $rc: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')" >"$dir/health"
 }
 
-# serve IMAGE PORT NAME OUTDIR PATHS... : run the image, wait for it, fetch the paths (and run its
-# health check when CHECK_HEALTH=1)
+# serve IMAGE PORT NAME OUTDIR PATHS... : run the image (with the command in SERVE_CMD, if any),
+# wait for it, fetch the paths (and run its health check when CHECK_HEALTH=1)
+SERVE_CMD=()
 serve() {
   local img=$1 port=$2 name=$3 dir=$4; shift 4
   local hp cid p i ok
   hp=$(free_port)
   mkdir -p "$dir"
   # shellcheck disable=SC2086
-  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" $RUN_ARGS "$img") || return 1
+  cid=$(podman run -d --pull=never --name "$name" -p "127.0.0.1:$hp:$port" $RUN_ARGS "$img" "${SERVE_CMD[@]}") || return 1
   containers+=("$name")
   ok=0
   for i in $(seq 1 $((2 * ${START_S:-60}))); do
@@ -287,7 +288,7 @@ dep_check() {
 prune() {
   [ "${E2E_PRUNE:-1}" = 1 ] || return 0
   local img="localhost/restage-e2e/$1"
-  podman rmi -f "$img:before" "$img:after" "$img:test" >/dev/null 2>&1 || true
+  podman rmi -f "$img:before" "$img:after" "$img:test" "$img:compose" >/dev/null 2>&1 || true
   buildah rm --all >/dev/null 2>&1 || true
   podman image prune -f >/dev/null 2>&1 || true
 }
@@ -304,6 +305,15 @@ run_example() {
   local DOCKERFILE="" DF=Dockerfile
   local TEST_STAGE="" TEST_STAGE_WHY="" DEP_CHANGE="" DEP_CHECK=""
   local SECRET_ID="" SECRET_ENV="" SECRET_VALUE="" STATIC_EXPECT="" STATIC_REJECT=""
+  # KIND=image: CONTEXT (a folder of the repository, `.` for its root) is built as it is with its
+  # DOCKERFILE (already multi-stage: restage's own image) and BUILD_ARGS (NAME=VALUE words, each
+  # passed as --build-arg); IMAGE_RUNS are run in the image
+  local CONTEXT="" BUILD_ARGS="" IMAGE_RUNS=""
+  # COMPOSE_FILE: a compose file of the example that builds its Dockerfile; each COMPOSE_EXPECT
+  # line (an extended regex) must match a line of it after `restage --write`; with
+  # COMPOSE_TARGET, that stage of the rewrite, started with COMPOSE_COMMAND (run by sh -c, as
+  # the compose service does), must answer PATHS as the original image does
+  local COMPOSE_FILE="" COMPOSE_EXPECT="" COMPOSE_TARGET="" COMPOSE_COMMAND=""
   # a case may raise the size bar, with a reason that goes into the report
   local MAX_RATIO="$DEFAULT_MAX_RATIO" MAX_RATIO_WHY=""
   local conf="$E2E_DIR/cases/$ex.conf"
@@ -311,6 +321,10 @@ run_example() {
   # shellcheck disable=SC1090
   source "$conf"
   DF=${DOCKERFILE:-Dockerfile}
+  if [ "$KIND" = image ]; then
+    run_image "$ex"
+    return
+  fi
   local src="$ROOT/examples/$ex"
   [ -f "$src/$DF" ] || { log "$ex: examples/$ex/$DF missing"; return 1; }
   local w="$WORK/$ex" o="$OUT/$ex" t_start
@@ -353,6 +367,15 @@ run_example() {
   "$RESTAGE" --write --context "$w/again" "$w/again/$DF" >/dev/null 2>&1 || true
   cmp -s "$w/after/$DF" "$w/again/$DF" || problems+=("a second restage run changed the rewrite")
   rm -rf "$w/again"
+  if [ -n "$COMPOSE_FILE" ]; then
+    cp "$w/after/$COMPOSE_FILE" "$o/$(basename "$COMPOSE_FILE").rewritten"
+    cmp -s "$src/$COMPOSE_FILE" "$w/after/$COMPOSE_FILE" && problems+=("restage --write left $COMPOSE_FILE unchanged")
+    local cre
+    while IFS= read -r cre; do
+      [ -n "$cre" ] || continue
+      grep -qE -- "$cre" "$w/after/$COMPOSE_FILE" || problems+=("the rewritten $COMPOSE_FILE has no line matching /$cre/")
+    done <<<"$COMPOSE_EXPECT"
+  fi
 
   # test stage: present (and it must pass), or absent for the reason the case gives
   local has_test=false
@@ -420,6 +443,22 @@ run_example() {
     while IFS= read -r line; do
       [ -n "$line" ] && { R[behaviour]=false; problems+=("$line"); }
     done < <(compare_behaviour "$o/run-before" "$o/run-after")
+    # the compose service's development workflow on the stage the rewritten compose file builds
+    if [ -n "$COMPOSE_TARGET" ]; then
+      log "$ex: building --target $COMPOSE_TARGET for the compose service ($COMPOSE_COMMAND)"
+      if build "$img:compose" "$w/after" "$o/build-compose.log" --target "$COMPOSE_TARGET" >/dev/null; then
+        SERVE_CMD=(sh -c "$COMPOSE_COMMAND")
+        CHECK_HEALTH=0 behave "$img:compose" "restage-e2e-$ex-compose" "$o/run-compose" || true
+        SERVE_CMD=()
+        R[compose]=pass
+        while IFS= read -r line; do
+          [ -n "$line" ] && { R[compose]=fail; problems+=("--target $COMPOSE_TARGET with \`$COMPOSE_COMMAND\`: $line"); }
+        done < <(compare_behaviour "$o/run-before" "$o/run-compose")
+        notes+=("compose service: --target $COMPOSE_TARGET with \`$COMPOSE_COMMAND\`: ${R[compose]}")
+      else
+        problems+=("--target $COMPOSE_TARGET (the compose service's stage) failed (log: target/e2e/$ex/build-compose.log): $(tail -3 "$o/build-compose.log" | tr '\n' ' ')")
+      fi
+    fi
     if [ $CHECK_HEALTH = 1 ]; then
       if [ "$KIND" != server ]; then
         R[health]="not run"; notes+=("HEALTHCHECK not run: a $KIND exits instead of staying up")
@@ -547,6 +586,67 @@ run_example() {
     fi
   fi
 
+  finish_row "$ex" R problems notes "$t_start"
+}
+
+# run_image EX (KIND=image): a Dockerfile of the repository itself, built in place from CONTEXT
+# (relative to the repository root; its .dockerignore keeps target/ out) with BUILD_ARGS. There is
+# no original to compare with: restage must leave it as it is (`restage --check` exits 0), it must
+# build, its runtime must be non-root without compilers, and every IMAGE_RUNS line, "PODMAN_ARGS ::
+# ARGS :: ERE" ({root} is the repository root), run as `podman run --rm PODMAN_ARGS IMAGE ARGS`,
+# must exit 0 with a line of stdout matching ERE.
+run_image() {
+  local ex=$1 ctx="$ROOT/${CONTEXT:-.}" o="$OUT/$1" t_start img="localhost/restage-e2e/$1"
+  t_start=$(now)
+  rm -rf "$o"; mkdir -p "$o"
+  local problems=() notes=() line rc=0
+  local -A R=([kind]="$KIND" [traits]="$TRAITS" [size_b]=0 [size_a]=0)
+  [ -f "$ctx/$DF" ] || { log "$ex: $ctx/$DF missing"; return 1; }
+  BUILD_EXTRA=()
+  local arg
+  for arg in $BUILD_ARGS; do BUILD_EXTRA+=(--build-arg "$arg"); done
+  "$RESTAGE" --check "$ctx/$DF" >"$o/restage-check.out" 2>&1 || rc=$?
+  [ $rc = 0 ] || problems+=("restage --check $DF exits $rc on its own Dockerfile: $(one_line "$o/restage-check.out" 200)")
+  log "$ex: building $DF from ${CONTEXT:-.}"
+  local ta
+  if ta=$(build "$img:after" "$ctx" "$o/build-after.log"); then
+    R[ta]=$ta; R[size_a]=$(size_of "$img:after")
+    local hy uid user comp
+    if hy=$(hygiene "$img:after"); then
+      IFS=$'\t' read -r uid user comp <<<"$hy"
+      R[uid]=$uid; R[user]=$user; R[compilers]=$comp
+      case "$uid" in
+        0) problems+=("the runtime runs as root (USER '${user}')") ;;
+        unknown:*) problems+=("the runtime's USER '$user' is not in its /etc/passwd") ;;
+      esac
+      [ -z "$comp" ] || problems+=("compilers in the runtime: $comp")
+    else
+      problems+=("could not mount the image to check its hygiene")
+    fi
+    local n=0 pargs args re
+    R[behaviour]=true
+    while IFS= read -r line; do
+      [ -n "$line" ] || continue
+      n=$((n + 1))
+      pargs=$(awk -F' :: ' '{print $1}' <<<"$line"); args=$(awk -F' :: ' '{print $2}' <<<"$line")
+      re=$(awk -F' :: ' '{print $3}' <<<"$line")
+      pargs=${pargs//\{root\}/$ROOT}; args=${args//\{root\}/$ROOT}
+      rc=0
+      # shellcheck disable=SC2086
+      podman run --rm --pull=never $pargs "$img:after" $args >"$o/run.$n.out" 2>"$o/run.$n.err" || rc=$?
+      if [ $rc != 0 ]; then
+        R[behaviour]=false; problems+=("run $n ($args) exits $rc: $(one_line "$o/run.$n.err" 200)")
+      elif ! grep -qE -- "$re" "$o/run.$n.out"; then
+        R[behaviour]=false; problems+=("run $n ($args): no line of its output matches /$re/: $(one_line "$o/run.$n.out" 200)")
+      fi
+    done <<<"$IMAGE_RUNS"
+    [ $n -gt 0 ] || problems+=("KIND=image needs IMAGE_RUNS")
+  else
+    problems+=("build failed (log: target/e2e/$ex/build-after.log): $(tail -3 "$o/build-after.log" | tr '\n' ' ')")
+  fi
+  BUILD_EXTRA=()
+  R[test]="present (not built)"
+  notes+=("built as it is from the repository (already multi-stage)${BUILD_ARGS:+ with $BUILD_ARGS}; the test stage is not built here, cargo test runs in CI")
   finish_row "$ex" R problems notes "$t_start"
 }
 

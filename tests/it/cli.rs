@@ -1643,3 +1643,47 @@ fn pragmas_stay_in_the_output_and_a_second_check_is_clean() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// Issue 18 item 4: restage's own Dockerfile (the repository root) is written the way restage
+/// writes one, so `restage --check` leaves it alone: deps, build, test and runtime stages, cache
+/// mounts for the cargo registry and the target folder, a distroless runtime that runs as a
+/// non-root user; and the context it is built from leaves `target/` out.
+#[test]
+fn restage_own_dockerfile_passes_restage_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    restage()
+        .current_dir(root)
+        .args(["--check", "Dockerfile"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let stages: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .filter_map(|l| l.rsplit_once(" AS ").map(|(_, name)| name))
+        .collect();
+    assert_eq!(stages, ["deps", "build", "test", "runtime"], "{text}");
+    for needed in [
+        "--mount=type=cache,target=/usr/local/cargo/registry",
+        "--mount=type=cache,target=/usr/src/restage/target",
+        "cargo build --release --locked --bin restage",
+        "FROM gcr.io/distroless/static-debian12:nonroot AS runtime",
+    ] {
+        assert!(text.contains(needed), "the Dockerfile lacks {needed:?}");
+    }
+    // The runtime runs as the base image's own non-root user (65532), as restage writes a
+    // distroless runtime: no later USER may switch back to root.
+    let runtime = &text[text.find("AS runtime").unwrap()..];
+    assert!(
+        runtime
+            .lines()
+            .filter_map(|l| l.strip_prefix("USER "))
+            .all(|u| !matches!(u.trim(), "root" | "0" | "0:0")),
+        "{runtime}"
+    );
+    let ignore = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l.trim() == "target"),
+        ".dockerignore must leave target/ out of the context"
+    );
+}

@@ -67,6 +67,9 @@ struct Case {
     name: String,
     /// The Dockerfile, relative to the repository (for messages and `file_name`).
     shown: String,
+    /// The Dockerfile, relative to the build context (as the CLI passes it: compose files that
+    /// build it are reviewed).
+    in_context: Option<String>,
     context: PathBuf,
     /// The Dockerfile's text, byte for byte.
     text: String,
@@ -79,6 +82,7 @@ impl Case {
     fn options(&self) -> Options {
         Options {
             file_name: Some(self.shown.clone()),
+            dockerfile_path: self.in_context.clone(),
             ..Options::default()
         }
     }
@@ -154,6 +158,10 @@ fn load_case(dir: &Path) -> Case {
     };
     Case {
         name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+        in_context: file
+            .strip_prefix(&context)
+            .ok()
+            .map(|p| p.to_string_lossy().replace('\\', "/")),
         shown: relative(&file),
         text: read_text(&file),
         context,
@@ -167,6 +175,7 @@ fn load_example(dir: &Path) -> Case {
     let file = dir.join("Dockerfile");
     Case {
         name: format!("example__{}", dir.file_name().unwrap().to_string_lossy()),
+        in_context: Some("Dockerfile".into()),
         shown: relative(&file),
         text: read_text(&file),
         context: dir.to_path_buf(),
@@ -269,6 +278,17 @@ fn dockerfile_snapshot(run: &Run) -> String {
         Err(e) => format!("error: {e}"),
         Ok(outcome) if outcome.status == Status::Rewritten => {
             let mut out = visible(&outcome.dockerfile);
+            for file in &outcome.changed_files {
+                out.push_str(&format!(
+                    "\n\n=== changed file: {} ===\n{}",
+                    file.path,
+                    visible(&restage::report::unified_diff(
+                        &file.path,
+                        &file.original,
+                        &file.content
+                    ))
+                ));
+            }
             for file in &outcome.new_files {
                 out.push_str(&format!(
                     "\n\n=== new file: {} ===\n{}",
