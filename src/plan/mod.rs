@@ -10,6 +10,7 @@ mod planner;
 mod runtime;
 mod safety;
 mod secrets;
+mod workspace;
 
 pub use model::{
     Class, Decision, Hygiene, NewFile, Placement, Plan, Stage, Step, Warning, WarningCode,

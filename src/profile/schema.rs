@@ -452,6 +452,54 @@ pub struct PackageManager {
     /// boolean fact (`CGO_ENABLED=0` unless `uses_cgo`).
     #[serde(default)]
     pub env: Vec<EnvRule>,
+    /// How a workspace lists its members (a Cargo workspace, a Maven reactor, a `go.work`), so
+    /// that deps copies each member's manifests and installs for all of them at once.
+    #[serde(default)]
+    pub members: Option<Members>,
+}
+
+/// A workspace's members, read from the root manifest that lists them (used when the
+/// `workspace` fact is set and the original has no dependency install of its own).
+///
+/// Exactly one of `toml`, `xml` and `directive` says where the list is. Each entry is a member
+/// folder relative to the root (a glob for Cargo: `crates/*`), matched against the context's
+/// files. The command templates may use `{members}` (the member folders, space-separated) and
+/// `{members:T}` (`T` once per member with `*` replaced by its folder: `{members:./*/...}`),
+/// besides facts and `{install}`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Members {
+    /// The root file that lists the members (`Cargo.toml`, `pom.xml`, `go.work`).
+    pub file: String,
+    /// A dotted TOML key holding an array of member folder globs (`workspace.members`).
+    #[serde(default)]
+    pub toml: Option<String>,
+    /// A dotted TOML key holding an array of globs of folders that are not members
+    /// (`workspace.exclude`).
+    #[serde(default)]
+    pub exclude_toml: Option<String>,
+    /// An XML path of local names from the root to the elements naming member folders
+    /// (`project/modules/module`); every matching element counts.
+    #[serde(default)]
+    pub xml: Option<String>,
+    /// A directive in go.mod syntax naming member folders, on its own line or in a
+    /// parenthesised block (`use`).
+    #[serde(default)]
+    pub directive: Option<String>,
+    /// Each member's own manifests the deps stage copies, beside the root's (`Cargo.toml`;
+    /// `go.mod`, `go.sum`); a member is found by the first of them.
+    pub manifests: Vec<String>,
+    /// The dependency install for the whole workspace, replacing the package manager's
+    /// `install` (stub targets for every member, then `{install}`); default `{install}`.
+    #[serde(default)]
+    pub install: Option<String>,
+    /// The test command for the whole workspace, replacing the package manager's `test`
+    /// (`go test {members:./*/...}`: `./...` does not cross into a go.work's modules).
+    #[serde(default)]
+    pub test: Option<String>,
+    /// Why the install needs the members, for the decision.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl PackageManager {
