@@ -681,6 +681,32 @@ pub struct Artifacts {
     /// `cargo build --release` → `target/release/{binary}`). See [`Artifacts::best_command_rule`].
     #[serde(default)]
     pub commands: Vec<ArtifactRule>,
+    /// Files or folders beside the artifact that it needs at run time (a jar's `Class-Path`
+    /// folder, `lib/`), copied with it to the same place beside the runtime's copy.
+    #[serde(default)]
+    pub beside: Vec<BesideRule>,
+}
+
+/// A path beside the artifact that goes with it (see [`Artifacts::beside`]).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BesideRule {
+    /// The path relative to the artifact's folder, a template over facts (`{class_path_prefix}`);
+    /// the rule applies only when it resolves.
+    pub path: String,
+    /// Only when this boolean fact is true (the build writes the folder).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Why the app needs it, for the decision.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+impl BesideRule {
+    /// Whether the rule's condition holds.
+    pub fn applies(&self, facts: &Facts) -> bool {
+        condition_holds(self.when.as_deref(), None, facts)
+    }
 }
 
 /// Where a build command puts its output.

@@ -157,6 +157,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     sources: vec![artifact.source.clone()],
                     dest: artifact.dest.clone(),
                 });
+                self.beside_artifact(&artifact, &mut steps);
                 self.runtime_files(&workdir, &mut steps);
                 artifact_paths = Some((artifact.source, artifact.dest));
             }
