@@ -120,6 +120,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         synthesized_manifests: Vec::new(),
         manifest_dir: None,
         workspace_members: None,
+        workspace_targets: Vec::new(),
     };
     planner.run(&from)
 }
@@ -139,6 +140,9 @@ pub(crate) struct Planner<'p, 'a> {
     /// The workspace's member folders, when deps copied their manifests and installs for all
     /// of them (the profile's `members`).
     pub workspace_members: Option<Vec<String>>,
+    /// The throwaway files the members' named targets need for the install (the profile's
+    /// `members.targets`), relative to the workspace root.
+    pub workspace_targets: Vec<String>,
 }
 
 /// The steps of the three build-side stages while they are assembled.
@@ -1132,6 +1136,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         );
         deps.extend(copies.iter().cloned());
         self.synthesized_manifests.extend(copies);
+        self.workspace_targets = super::workspace::target_stubs(spec, ctx, &prefix, members);
         self.workspace_members = Some(members.to_vec());
     }
 
@@ -1236,8 +1241,11 @@ impl<'p, 'a> Planner<'p, 'a> {
                     && unit.is_none()
                 {
                     let whole = spec.install.as_deref().unwrap_or("{install}");
-                    template =
-                        super::workspace::expand(&whole.replace("{install}", &template), members);
+                    template = super::workspace::expand(
+                        &whole.replace("{install}", &template),
+                        members,
+                        &self.workspace_targets,
+                    );
                 }
                 let mut command = self.render(&template).unwrap_or(template);
                 if let Some(unit) = unit {
@@ -1374,7 +1382,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             .as_ref()
             .and_then(|spec| spec.test.as_deref())
             .zip(self.workspace_members.as_deref())
-            .map(|(test, members)| super::workspace::expand(test, members));
+            .map(|(test, members)| super::workspace::expand(test, members, &[]));
         let Some(test) = workspace_test
             .as_deref()
             .or(self.pm.test.as_deref())

@@ -69,6 +69,58 @@ pub(crate) fn members(spec: &Members, ctx: &dyn Context, prefix: &str) -> Option
     (!found.is_empty()).then_some(found)
 }
 
+/// The throwaway files the members' named targets need (see [`Members::targets`]), each
+/// relative to the workspace root (`crates/a/benches/parse.rs`), in member order, unique.
+pub(crate) fn target_stubs(
+    spec: &Members,
+    ctx: &dyn Context,
+    prefix: &str,
+    members: &[String],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let Some(manifest) = spec.manifests.first() else {
+        return out;
+    };
+    if spec.targets.is_empty() || spec.toml.is_none() {
+        return out;
+    }
+    for member in members {
+        let Some(text) = ctx.read(&format!("{prefix}{member}/{manifest}")) else {
+            continue;
+        };
+        let Ok(table) = text.trim_start_matches('\u{feff}').parse::<toml::Table>() else {
+            continue;
+        };
+        for stub in &spec.targets {
+            let skip = stub
+                .skip_name
+                .as_deref()
+                .and_then(|key| toml_get(&table, key))
+                .and_then(|v| v.as_str());
+            let Some(entries) = table.get(&stub.table).and_then(|v| v.as_array()) else {
+                continue;
+            };
+            for entry in entries.iter().filter_map(|e| e.as_table()) {
+                if entry.contains_key("path") {
+                    continue;
+                }
+                let Some(name) = entry.get("name").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                // A name that could leave the member's folder is not a file cargo would find.
+                if Some(name) == skip || name.is_empty() || name.contains(['/', '\\', ' ']) {
+                    continue;
+                }
+                let file = format!("{member}/{}", stub.path.replace("{name}", name));
+                if !out.contains(&file) {
+                    out.push(file);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `./crates/a/` → `crates/a`; `None` for a folder outside the root.
 fn normalise(entry: &str) -> Option<String> {
     let mut parts = Vec::new();
@@ -161,11 +213,30 @@ fn directive_values(text: &str, directive: &str) -> Vec<String> {
     out
 }
 
-/// Fill `{members}` (the folders, space-separated) and `{members:T}` (`T` once per member,
-/// `*` replaced by its folder) in a command template; other placeholders are left alone.
-pub(crate) fn expand(template: &str, members: &[String]) -> String {
+/// Fill `{members}` (the folders, space-separated), `{members:T}` (`T` once per member, `*`
+/// replaced by its folder), `{targets}` and `{target_dirs}` (a space and each target stub file
+/// or its folder, or nothing) in a command template; other placeholders are left alone.
+pub(crate) fn expand(template: &str, members: &[String], targets: &[String]) -> String {
+    let mut dirs: Vec<&str> = Vec::new();
+    for dir in targets
+        .iter()
+        .filter_map(|t| t.rsplit_once('/').map(|(d, _)| d))
+    {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    let spaced = |items: &mut dyn Iterator<Item = &str>| -> String {
+        items.map(|i| format!(" {i}")).collect()
+    };
+    let template = template
+        .replace(
+            "{targets}",
+            &spaced(&mut targets.iter().map(String::as_str)),
+        )
+        .replace("{target_dirs}", &spaced(&mut dirs.iter().copied()));
     let mut out = String::new();
-    let mut rest = template;
+    let mut rest = template.as_str();
     while let Some(start) = rest.find("{members") {
         out.push_str(&rest[..start]);
         let after = &rest[start + "{members".len()..];
@@ -304,17 +375,59 @@ mod tests {
     }
 
     #[test]
+    fn named_targets_without_a_path_get_stub_files() {
+        let mut spec = spec("cargo");
+        spec.targets = vec![
+            crate::profile::TargetStub {
+                table: "bench".into(),
+                path: "benches/{name}.rs".into(),
+                skip_name: None,
+            },
+            crate::profile::TargetStub {
+                table: "bin".into(),
+                path: "src/bin/{name}.rs".into(),
+                skip_name: Some("package.name".into()),
+            },
+        ];
+        let ctx = MemoryContext::new()
+            .with_file("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\n")
+            .with_file(
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\n\n[[bench]]\nname = \"parse\"\nharness = false\n\n[[bench]]\nname = \"walk\"\npath = \"perf/walk.rs\"\n\n[[bin]]\nname = \"a\"\n\n[[bin]]\nname = \"a-admin\"\n",
+            )
+            .with_file("b/Cargo.toml", "[package]\nname = \"b\"\n[[bench]]\nname = \"../x\"\n");
+        let members = members(&spec, &ctx, "").unwrap();
+        let stubs = target_stubs(&spec, &ctx, "", &members);
+        assert_eq!(stubs, vec!["a/benches/parse.rs", "a/src/bin/a-admin.rs"]);
+        assert_eq!(
+            expand(
+                "mkdir -p {members:*/src}{target_dirs} && touch {members:*/src/main.rs}{targets}",
+                &members,
+                &stubs
+            ),
+            "mkdir -p a/src b/src a/benches a/src/bin && touch a/src/main.rs b/src/main.rs a/benches/parse.rs a/src/bin/a-admin.rs"
+        );
+        assert_eq!(
+            expand("touch {members:*/src/main.rs}{targets} && x", &members, &[]),
+            "touch a/src/main.rs b/src/main.rs && x"
+        );
+    }
+
+    #[test]
     fn member_placeholders() {
         let m = vec!["app".to_string(), "lib".to_string()];
         assert_eq!(
-            expand("go test {members:./*/...}", &m),
+            expand("go test {members:./*/...}", &m, &[]),
             "go test ./app/... ./lib/..."
         );
         assert_eq!(
-            expand("rm -rf {members:*/src} {exe}", &m),
+            expand("rm -rf {members:*/src} {exe}", &m, &[]),
             "rm -rf app/src lib/src {exe}"
         );
-        assert_eq!(expand("echo {members}", &m), "echo app lib");
-        assert_eq!(expand("{membersx} {members", &m), "{membersx} {members");
+        assert_eq!(expand("echo {members}", &m, &[]), "echo app lib");
+        assert_eq!(
+            expand("{membersx} {members", &m, &[]),
+            "{membersx} {members"
+        );
     }
 }

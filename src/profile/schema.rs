@@ -500,6 +500,30 @@ pub struct Members {
     /// Why the install needs the members, for the decision.
     #[serde(default)]
     pub note: Option<String>,
+    /// Targets a member's manifest declares by name only, which the tool then looks for at a
+    /// conventional path (Cargo's `[[bench]] name = "parse"` at `benches/parse.rs`): without
+    /// the file the manifest cannot be read, so deps creates a throwaway one there too. In
+    /// `install`, `{targets}` becomes a space and these files (nothing when there are none) and
+    /// `{target_dirs}` a space and their folders. Read from TOML manifests only.
+    #[serde(default)]
+    pub targets: Vec<TargetStub>,
+}
+
+/// A kind of named target in a member's manifest (see [`Members::targets`]).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetStub {
+    /// The array of tables that declares them (`bench`, `test`, `example`, `bin`); an entry
+    /// with a `path` of its own needs no file.
+    pub table: String,
+    /// Where the tool looks for an entry without a `path`, relative to the member
+    /// (`benches/{name}.rs`).
+    pub path: String,
+    /// A dotted key of the same manifest (`package.name`): an entry with that name is found at
+    /// a file the members already get (Cargo's `src/main.rs`), and another file would make
+    /// the path ambiguous.
+    #[serde(default)]
+    pub skip_name: Option<String>,
 }
 
 impl PackageManager {
