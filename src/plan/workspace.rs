@@ -13,6 +13,23 @@ use crate::source::Context;
 /// profile's member manifests. `None` when the root file is missing or malformed, or a listed
 /// member cannot be copied (outside the root, or without its manifest in the context).
 pub(crate) fn members(spec: &Members, ctx: &dyn Context, prefix: &str) -> Option<Vec<String>> {
+    let mut found = listed_members(spec, ctx, prefix, 0)?;
+    found.sort();
+    found.dedup();
+    (!found.is_empty()).then_some(found)
+}
+
+/// How deep `nested` members are followed (a Maven aggregator inside an aggregator...).
+const MAX_NESTING: usize = 8;
+
+/// The members the root file at `prefix` lists (`Some(vec![])` when it lists none), and with
+/// `nested`, the members their own root files list, as folders relative to `prefix`.
+fn listed_members(
+    spec: &Members,
+    ctx: &dyn Context,
+    prefix: &str,
+    depth: usize,
+) -> Option<Vec<String>> {
     let text = ctx.read(&format!("{prefix}{}", spec.file))?;
     let text = text.trim_start_matches('\u{feff}');
     let (listed, excluded) = if let Some(key) = &spec.toml {
@@ -64,9 +81,21 @@ pub(crate) fn members(spec: &Members, ctx: &dyn Context, prefix: &str) -> Option
             return None;
         }
     }
-    found.sort();
-    found.dedup();
-    (!found.is_empty()).then_some(found)
+    // A member may be a workspace root of its own (a Maven module with <modules>): the
+    // install reads its members' manifests too. Too deep a nesting gives up.
+    if spec.nested && !found.is_empty() {
+        if depth >= MAX_NESTING {
+            return None;
+        }
+        for folder in found.clone() {
+            if !ctx.exists(&format!("{prefix}{folder}/{}", spec.file)) {
+                continue;
+            }
+            let inner = listed_members(spec, ctx, &format!("{prefix}{folder}/"), depth + 1)?;
+            found.extend(inner.into_iter().map(|m| format!("{folder}/{m}")));
+        }
+    }
+    Some(found)
 }
 
 /// The throwaway files the members' named targets need (see [`Members::targets`]), each
@@ -347,6 +376,51 @@ mod tests {
         assert_eq!(
             members(&spec("maven"), &ctx, "backend/"),
             Some(vec!["core".into(), "web".into()])
+        );
+    }
+
+    #[test]
+    fn nested_maven_modules_are_members_too() {
+        let mut spec = spec("maven");
+        spec.nested = true;
+        let ctx = MemoryContext::new()
+            .with_file(
+                "pom.xml",
+                "<project><modules><module>app</module><module>platform</module></modules></project>",
+            )
+            .with_file("app/pom.xml", "<project><artifactId>app</artifactId></project>")
+            .with_file(
+                "platform/pom.xml",
+                "<project><modules><module>core</module><module>../shared</module></modules></project>",
+            )
+            .with_file("platform/core/pom.xml", "<project/>");
+        // ../shared is outside the module that lists it: not followed, so no members at all.
+        assert_eq!(members(&spec, &ctx, ""), None);
+        let ctx = MemoryContext::new()
+            .with_file(
+                "pom.xml",
+                "<project><modules><module>app</module><module>platform</module></modules></project>",
+            )
+            .with_file("app/pom.xml", "<project/>")
+            .with_file(
+                "platform/pom.xml",
+                "<project><modules><module>core</module><module>db</module></modules></project>",
+            )
+            .with_file("platform/core/pom.xml", "<project/>")
+            .with_file("platform/db/pom.xml", "<project/>");
+        assert_eq!(
+            members(&spec, &ctx, ""),
+            Some(vec![
+                "app".into(),
+                "platform".into(),
+                "platform/core".into(),
+                "platform/db".into()
+            ])
+        );
+        spec.nested = false;
+        assert_eq!(
+            members(&spec, &ctx, ""),
+            Some(vec!["app".into(), "platform".into()])
         );
     }
 

@@ -486,6 +486,10 @@ pub struct Members {
     /// parenthesised block (`use`).
     #[serde(default)]
     pub directive: Option<String>,
+    /// A member's own root file may list members of its own, relative to it (a Maven module
+    /// that aggregates modules): they are members too.
+    #[serde(default)]
+    pub nested: bool,
     /// Each member's own manifests the deps stage copies, beside the root's (`Cargo.toml`;
     /// `go.mod`, `go.sum`); a member is found by the first of them.
     pub manifests: Vec<String>,
