@@ -6,6 +6,7 @@ pub mod classify;
 mod compose;
 mod cross;
 mod dockerignore;
+mod members;
 mod model;
 pub mod original;
 mod planner;

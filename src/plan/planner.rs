@@ -128,6 +128,8 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         synthesized_manifests: Vec::new(),
         manifest_dir: None,
         workspace: None,
+        workspace_members: None,
+        workspace_targets: Vec::new(),
     };
     for variant in variants {
         planner.decide(
@@ -153,6 +155,12 @@ pub(crate) struct Planner<'p, 'a> {
     pub manifest_dir: Option<String>,
     /// The workspace whose member manifests deps copied (a monorepo), when there is one.
     pub workspace: Option<Workspace>,
+    /// The workspace's member folders, when deps copied their manifests and installs for all
+    /// of them (the profile's `members`).
+    pub workspace_members: Option<Vec<String>>,
+    /// The throwaway files the members' named targets need for the install (the profile's
+    /// `members.targets`), relative to the workspace root.
+    pub workspace_targets: Vec<String>,
 }
 
 /// The steps of the three build-side stages while they are assembled.
@@ -919,7 +927,11 @@ impl<'p, 'a> Planner<'p, 'a> {
         if self.pm.install.trim().is_empty() {
             return;
         }
-        if self.input.detection.facts.workspace {
+        let workspace = self.input.detection.facts.workspace;
+        let members = workspace
+            .then(|| self.find_workspace_members(units, first_source))
+            .flatten();
+        if workspace && members.is_none() {
             self.decide(
                 "no separate dependency download in deps",
                 "a workspace needs every member's manifest and sources to resolve; the build uses the cache mounts instead",
@@ -939,6 +951,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                 0.6,
             );
             return;
+        }
+        if let Some((members, dest)) = members {
+            self.copy_member_manifests(units, first_source, &members, &dest, &mut side.deps);
         }
         side.deps.append(pending_setup);
         self.push_env(&mut side.deps);
@@ -1121,31 +1136,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         {
             return true;
         }
-        let (prefix, dest) = match source_copy {
-            Some(copy) if copy.values().len() >= 2 => {
-                let src = copy
-                    .values()
-                    .first()
-                    .unwrap_or_default()
-                    .trim_start_matches("./")
-                    .trim_end_matches('/');
-                let prefix = if src.is_empty() || src == "." {
-                    String::new()
-                } else {
-                    format!("{src}/")
-                };
-                let dest = copy.values()[copy.values().len() - 1].to_string();
-                let dest = if dest == "." || dest == "./" {
-                    "./".to_string()
-                } else if dest.ends_with('/') {
-                    dest
-                } else {
-                    format!("{dest}/")
-                };
-                (prefix, dest)
-            }
-            _ => (String::new(), "./".to_string()),
-        };
+        let (prefix, dest) = copy_prefix_dest(source_copy);
         let ctx = self.input.ctx;
         let mut files = Vec::new();
         let mut dirs = Vec::new();
@@ -1264,6 +1255,73 @@ impl<'p, 'a> Planner<'p, 'a> {
         true
     }
 
+    /// The workspace's members when the profile says how to list them and every listed member
+    /// is in the context, with the destination the sources are copied to (`./`).
+    fn find_workspace_members(
+        &self,
+        units: &[Unit<'p>],
+        first_source: Option<usize>,
+    ) -> Option<(Vec<String>, String)> {
+        let spec = self.pm.members.as_ref()?;
+        let (prefix, dest) = copy_prefix_dest(first_source.map(|i| units[i].entry.inst));
+        let members = super::members::members(spec, self.input.ctx, &prefix)?;
+        Some((members, dest))
+    }
+
+    /// deps copies each workspace member's manifests into the member's folder, so the install
+    /// resolves the whole workspace; the install then uses the profile's workspace command.
+    fn copy_member_manifests(
+        &mut self,
+        units: &[Unit<'p>],
+        first_source: Option<usize>,
+        members: &[String],
+        dest: &str,
+        deps: &mut Vec<Step>,
+    ) {
+        let Some(spec) = self.pm.members.as_ref() else {
+            return;
+        };
+        let (prefix, _) = copy_prefix_dest(first_source.map(|i| units[i].entry.inst));
+        let ctx = self.input.ctx;
+        let mut copies = Vec::new();
+        for member in members {
+            let sources: Vec<String> = spec
+                .manifests
+                .iter()
+                .map(|m| format!("{prefix}{member}/{m}"))
+                .filter(|f| ctx.exists(f))
+                .collect();
+            if sources.is_empty() {
+                continue;
+            }
+            copies.push(Step::Copy {
+                from: None,
+                chown: None,
+                sources,
+                dest: format!("{dest}{member}/"),
+            });
+        }
+        self.decide(
+            format!(
+                "deps copies the manifests ({}) of the {} workspace members: {}",
+                spec.manifests.join(", "),
+                members.len(),
+                members.join(", ")
+            ),
+            spec.note.clone().unwrap_or_else(|| {
+                format!(
+                    "{} lists them in {}, and the install resolves every member's dependencies",
+                    self.pm.name, spec.file
+                )
+            }),
+            0.85,
+        );
+        deps.extend(copies.iter().cloned());
+        self.synthesized_manifests.extend(copies);
+        self.workspace_targets = super::members::target_stubs(spec, ctx, &prefix, members);
+        self.workspace_members = Some(members.to_vec());
+    }
+
     /// A source COPY that names the manifests among other files
     /// (`COPY --chown=node:node package*.json *.js ./`): deps copies those manifest sources on
     /// their own, with the same destination and owner, when at least one exists in the context.
@@ -1360,7 +1418,17 @@ impl<'p, 'a> Planner<'p, 'a> {
                     (_, Some(without)) if !self.input.detection.facts.has_lockfile => without,
                     _ => &self.pm.install,
                 };
-                let template = install.replace("{args}", &args);
+                let mut template = install.replace("{args}", &args);
+                if let (Some(members), Some(spec)) = (&self.workspace_members, &self.pm.members)
+                    && unit.is_none()
+                {
+                    let whole = spec.install.as_deref().unwrap_or("{install}");
+                    template = super::members::expand(
+                        &whole.replace("{install}", &template),
+                        members,
+                        &self.workspace_targets,
+                    );
+                }
                 let mut command = self.render(&template).unwrap_or(template);
                 if let Some(unit) = unit {
                     command.push_str(&self.carried_options(unit));
@@ -1495,7 +1563,18 @@ impl<'p, 'a> Planner<'p, 'a> {
             side.test.clear();
             return;
         }
-        let Some(test) = self.pm.test.as_deref().and_then(|t| self.render(t)) else {
+        let workspace_test = self
+            .pm
+            .members
+            .as_ref()
+            .and_then(|spec| spec.test.as_deref())
+            .zip(self.workspace_members.as_deref())
+            .map(|(test, members)| super::members::expand(test, members, &[]));
+        let Some(test) = workspace_test
+            .as_deref()
+            .or(self.pm.test.as_deref())
+            .and_then(|t| self.render(t))
+        else {
             side.test.clear();
             return;
         };
@@ -1787,4 +1866,34 @@ fn join_commands(commands: &[&Command<'_>]) -> String {
         text.push_str(&command.text);
     }
     text
+}
+
+/// The folder a source COPY takes files from (`app/` for `COPY app/ .`, `""` for the context)
+/// and the folder it copies them to (`./`, `/srv/`), as restage's own manifest copies use them.
+fn copy_prefix_dest(source_copy: Option<&crate::syntax::Instruction>) -> (String, String) {
+    match source_copy {
+        Some(copy) if copy.values().len() >= 2 => {
+            let src = copy
+                .values()
+                .first()
+                .unwrap_or_default()
+                .trim_start_matches("./")
+                .trim_end_matches('/');
+            let prefix = if src.is_empty() || src == "." {
+                String::new()
+            } else {
+                format!("{src}/")
+            };
+            let dest = copy.values()[copy.values().len() - 1].to_string();
+            let dest = if dest == "." || dest == "./" {
+                "./".to_string()
+            } else if dest.ends_with('/') {
+                dest
+            } else {
+                format!("{dest}/")
+            };
+            (prefix, dest)
+        }
+        _ => (String::new(), "./".to_string()),
+    }
 }

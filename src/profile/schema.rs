@@ -659,6 +659,10 @@ pub struct PackageManager {
     /// production dependencies on its own.
     #[serde(default)]
     pub workspace: Option<WorkspaceRules>,
+    /// How a workspace lists its members (a Cargo workspace, a Maven reactor, a `go.work`), so
+    /// that deps copies each member's manifests and installs for all of them at once.
+    #[serde(default)]
+    pub members: Option<Members>,
 }
 
 /// Fields of a [`PackageManager`] that replace the package manager's own when the variant's
@@ -769,6 +773,78 @@ pub struct DeployRule {
     /// Why this form, for the decision.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A workspace's members, read from the root manifest that lists them (used when the
+/// `workspace` fact is set and the original has no dependency install of its own).
+///
+/// Exactly one of `toml`, `xml` and `directive` says where the list is. Each entry is a member
+/// folder relative to the root (a glob for Cargo: `crates/*`), matched against the context's
+/// files. The command templates may use `{members}` (the member folders, space-separated) and
+/// `{members:T}` (`T` once per member with `*` replaced by its folder: `{members:./*/...}`),
+/// besides facts and `{install}`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Members {
+    /// The root file that lists the members (`Cargo.toml`, `pom.xml`, `go.work`).
+    pub file: String,
+    /// A dotted TOML key holding an array of member folder globs (`workspace.members`).
+    #[serde(default)]
+    pub toml: Option<String>,
+    /// A dotted TOML key holding an array of globs of folders that are not members
+    /// (`workspace.exclude`).
+    #[serde(default)]
+    pub exclude_toml: Option<String>,
+    /// An XML path of local names from the root to the elements naming member folders
+    /// (`project/modules/module`); every matching element counts.
+    #[serde(default)]
+    pub xml: Option<String>,
+    /// A directive in go.mod syntax naming member folders, on its own line or in a
+    /// parenthesised block (`use`).
+    #[serde(default)]
+    pub directive: Option<String>,
+    /// A member's own root file may list members of its own, relative to it (a Maven module
+    /// that aggregates modules): they are members too.
+    #[serde(default)]
+    pub nested: bool,
+    /// Each member's own manifests the deps stage copies, beside the root's (`Cargo.toml`;
+    /// `go.mod`, `go.sum`); a member is found by the first of them.
+    pub manifests: Vec<String>,
+    /// The dependency install for the whole workspace, replacing the package manager's
+    /// `install` (stub targets for every member, then `{install}`); default `{install}`.
+    #[serde(default)]
+    pub install: Option<String>,
+    /// The test command for the whole workspace, replacing the package manager's `test`
+    /// (`go test {members:./*/...}`: `./...` does not cross into a go.work's modules).
+    #[serde(default)]
+    pub test: Option<String>,
+    /// Why the install needs the members, for the decision.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Targets a member's manifest declares by name only, which the tool then looks for at a
+    /// conventional path (Cargo's `[[bench]] name = "parse"` at `benches/parse.rs`): without
+    /// the file the manifest cannot be read, so deps creates a throwaway one there too. In
+    /// `install`, `{targets}` becomes a space and these files (nothing when there are none) and
+    /// `{target_dirs}` a space and their folders. Read from TOML manifests only.
+    #[serde(default)]
+    pub targets: Vec<TargetStub>,
+}
+
+/// A kind of named target in a member's manifest (see [`Members::targets`]).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetStub {
+    /// The array of tables that declares them (`bench`, `test`, `example`, `bin`); an entry
+    /// with a `path` of its own needs no file.
+    pub table: String,
+    /// Where the tool looks for an entry without a `path`, relative to the member
+    /// (`benches/{name}.rs`).
+    pub path: String,
+    /// A dotted key of the same manifest (`package.name`): an entry with that name is found at
+    /// a file the members already get (Cargo's `src/main.rs`), and another file would make
+    /// the path ambiguous.
+    #[serde(default)]
+    pub skip_name: Option<String>,
 }
 
 impl PackageManager {
@@ -1000,6 +1076,32 @@ pub struct Artifacts {
     /// `cargo build --release` → `target/release/{binary}`). See [`Artifacts::best_command_rule`].
     #[serde(default)]
     pub commands: Vec<ArtifactRule>,
+    /// Files or folders beside the artifact that it needs at run time (a jar's `Class-Path`
+    /// folder, `lib/`), copied with it to the same place beside the runtime's copy.
+    #[serde(default)]
+    pub beside: Vec<BesideRule>,
+}
+
+/// A path beside the artifact that goes with it (see [`Artifacts::beside`]).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BesideRule {
+    /// The path relative to the artifact's folder, a template over facts (`{class_path_prefix}`);
+    /// the rule applies only when it resolves.
+    pub path: String,
+    /// Only when this boolean fact is true (the build writes the folder).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Why the app needs it, for the decision.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+impl BesideRule {
+    /// Whether the rule's condition holds.
+    pub fn applies(&self, facts: &Facts) -> bool {
+        condition_holds(self.when.as_deref(), None, facts)
+    }
 }
 
 /// Where a build command puts its output.

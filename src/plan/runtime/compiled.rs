@@ -79,6 +79,74 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         })
     }
 
+    /// What the artifact needs beside it (a jar's `Class-Path` folder `lib/`, filled by the
+    /// build's copy-dependencies): copied from beside the built artifact to beside the
+    /// runtime's copy, so relative references keep resolving.
+    pub(super) fn beside_artifact(&mut self, artifact: &Artifact, steps: &mut Vec<Step>) {
+        let rules = self.planner.input.profile.artifacts.beside.clone();
+        let facts = &self.planner.input.detection.facts;
+        let folder = |path: &str| match path.rsplit_once('/') {
+            Some(("", _)) => "/".to_string(),
+            Some((dir, _)) => dir.to_string(),
+            None => ".".to_string(),
+        };
+        let (from_dir, to_dir) = (folder(&artifact.source), folder(&artifact.dest));
+        // A jar the build stage collected to a fixed path left its neighbours behind.
+        let collected = self.planner.input.profile.artifacts.collect.is_some()
+            && self
+                .planner
+                .input
+                .profile
+                .artifacts
+                .build_output
+                .as_deref()
+                .and_then(|p| self.planner.render(p))
+                .is_some_and(|p| p == artifact.source);
+        for rule in rules.iter().filter(|r| r.applies(facts)) {
+            let Some(path) = self.planner.render(&rule.path) else {
+                continue;
+            };
+            let path = path.trim().trim_start_matches("./").trim_end_matches('/');
+            if path.is_empty() || path == "." || path.starts_with('/') || path.contains("..") {
+                continue;
+            }
+            if collected {
+                self.planner.warn(
+                    WarningCode::RuntimeFileMissing,
+                    format!(
+                        "the artifact needs {path}/ beside it ({}), but the build stage collects it to {} away from that folder: the runtime does not have it",
+                        rule.why.as_deref().unwrap_or("a path relative to the artifact"),
+                        artifact.source
+                    ),
+                    None,
+                );
+                continue;
+            }
+            let source = resolve(Some(&from_dir), path);
+            let dest = resolve(Some(&to_dir), path);
+            if steps.iter().any(
+                |s| matches!(s, Step::Copy { sources, .. } if sources.iter().any(|x| x == &source)),
+            ) {
+                continue;
+            }
+            self.planner.decide(
+                format!(
+                    "runtime copies {source} from the build stage to {dest}, beside the artifact"
+                ),
+                rule.why.clone().unwrap_or_else(|| {
+                    "the artifact refers to it by a path relative to itself".into()
+                }),
+                0.85,
+            );
+            steps.push(Step::Copy {
+                from: Some(artifact.from_stage.clone()),
+                chown: None,
+                sources: vec![source],
+                dest,
+            });
+        }
+    }
+
     /// Build commands whose output location depends on defaults get the profile's explicit
     /// output (`dotnet publish -c Release` → `dotnet publish -c Release -o /out`), so the
     /// runtime copies a path that certainly exists. Only a RUN of that one command is

@@ -176,12 +176,15 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 let artifact = self.compiled_artifact(side, &start, &workdir)?;
                 match self.boot_layers(side, &start, rule.as_ref(), &artifact, &workdir) {
                     Some(copies) => steps.extend(copies),
-                    None => steps.push(Step::Copy {
-                        from: Some(artifact.from_stage.clone()),
-                        chown: None,
-                        sources: vec![artifact.source.clone()],
-                        dest: artifact.dest.clone(),
-                    }),
+                    None => {
+                        steps.push(Step::Copy {
+                            from: Some(artifact.from_stage.clone()),
+                            chown: None,
+                            sources: vec![artifact.source.clone()],
+                            dest: artifact.dest.clone(),
+                        });
+                        self.beside_artifact(&artifact, &mut steps);
+                    }
                 }
                 self.runtime_files(&workdir, &mut steps);
                 artifact_paths = Some((artifact.source, artifact.dest));

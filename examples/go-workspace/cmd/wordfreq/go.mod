@@ -1,0 +1,3 @@
+module example.com/wordfreq/cmd/wordfreq
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/wordfreq/textstat
+
+go 1.22
