@@ -43,10 +43,10 @@ deps_reused() {
 
 
 # mount_image IMAGE -> the path of the image's root file system. Every image the suite builds has
-# an /etc (distroless too), and an empty one would read as "no compilers, unknown user": three
-# runs saw `podman image mount` give a path whose /etc/passwd lacked the user the build had just
-# added, and the same image read right the next time. So the mount is checked for /etc and, when
-# it lacks it, force-unmounted and tried again (up to three times, each retry said on stderr).
+# an /etc (distroless too), and an empty mount would read as "no compilers, unknown user", a pass
+# and a failure for the wrong reason: a mount without /etc is force-unmounted and tried again (up
+# to three times, each retry said on stderr), then the check fails. (Runs that shared a run root
+# saw such mounts; each cache now has its own, see setup-engine.sh.)
 mount_image() {
   local img=$1 mnt i
   for i in 1 2 3; do

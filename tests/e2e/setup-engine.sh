@@ -36,10 +36,14 @@ if [ -n "$missing" ]; then
 fi
 
 # 2. private storage + engine config ---------------------------------------------------------------
+# The run root (mount bookkeeping, locks) is the cache's own: two runs with different caches
+# that shared one saw each other's mounts come and go, so an image mount read as another state
+# of the file system ("USER node is not in its /etc/passwd" on an image that has it).
+runroot="/run/restage-e2e/$(printf '%s' "$E2E_CACHE" | cksum | cut -d' ' -f1)"
 cat > "$E2E_CACHE/conf/storage.conf" <<EOF
 [storage]
 driver = "$E2E_DRIVER"
-runroot = "/run/restage-e2e/storage"
+runroot = "$runroot/storage"
 graphroot = "$E2E_CACHE/storage/$E2E_DRIVER"
 EOF
 cat > "$E2E_CACHE/conf/containers.conf" <<'EOF'
