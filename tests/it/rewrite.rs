@@ -940,11 +940,11 @@ fn library_reports_a_parse_error_with_line_and_column() {
     assert!(error.to_string().starts_with("Dockerfile:3:1: "), "{error}");
 }
 
-/// The embedded layout writes steps rendered beforehand, and kept instructions without a
-/// template call. A layout that includes each step template itself (the way Dockerfile.j2 was
-/// written before, kept in tests/fixtures/templates/stepwise-layout/), with `step/kept.j2`
-/// replaced by an identical copy so that kept lines go through minijinja too, must write every
-/// rewrite of the corpus byte for byte the same.
+/// The embedded layout writes each stage's steps rendered beforehand (`stage.body`). A layout
+/// that includes each step template itself (the way Dockerfile.j2 was written before, kept in
+/// tests/fixtures/templates/stepwise-layout/), with `step/kept.j2` replaced by an identical
+/// copy, must write every rewrite of the corpus byte for byte the same: the steps and
+/// `step_templates` a layout is given are the ones the body was rendered from.
 #[test]
 fn a_step_by_step_layout_renders_the_corpus_identically() {
     let dir = tempfile::tempdir().expect("temporary folder");
