@@ -289,10 +289,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                     Step::Kept {
                         line, add_flags, ..
                     } => {
-                        let Some(entry) = original
-                            .body
-                            .iter()
-                            .find(|e| e.inst.start_line == *line && e.inst.is("RUN"))
+                        let Some(entry) = original.entry_at(*line).filter(|e| e.inst.is("RUN"))
                         else {
                             continue;
                         };
