@@ -8,7 +8,9 @@
 mod common;
 
 use common::{CASES, copy_lines_dockerfile, generated_dockerfile, load_case, node_context};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use restage::detect;
 use restage::pipeline::{Engine, Options, Status};
 use restage::plan::{self, PlanInput, PlanOptions};
@@ -127,6 +129,7 @@ fn scaling_large(c: &mut Criterion) {
     let mut group = c.benchmark_group("scaling-large");
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(20));
     for n in [52_000usize, 420_000] {
