@@ -1,13 +1,16 @@
 //! In-process benchmarks: parse, detect, plan+render and the whole pipeline on one realistic
-//! file per profile, and the scaling of parse and the whole pipeline with file size.
+//! file per profile, and the scaling of parse and the whole pipeline with file size (up to
+//! 420,000 instructions, near the 10 MiB input limit).
 //!
 //! Inputs (fixture cases as `MemoryContext`s, generated files) are built once, outside the timed
 //! loops. Figures are recorded in BENCHMARKS.md.
 
 mod common;
 
-use common::{CASES, generated_dockerfile, load_case, node_context};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use common::{CASES, copy_lines_dockerfile, generated_dockerfile, load_case, node_context};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use restage::detect;
 use restage::pipeline::{Engine, Options, Status};
 use restage::plan::{self, PlanInput, PlanOptions};
@@ -118,5 +121,38 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, per_profile, scaling);
+/// Issue 17's scaling target: 420,000 instructions (9.9 MB, near the 10 MiB input limit) may
+/// cost at most 10× what 52,000 do. `scaling-large/pipeline/{52000,420000}`.
+fn scaling_large(c: &mut Criterion) {
+    let (engine, opts) = engine();
+    let ctx = node_context();
+    let mut group = c.benchmark_group("scaling-large");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    for n in [52_000usize, 420_000] {
+        let text = copy_lines_dockerfile(n);
+        assert_eq!(syntax::parse(&text).instructions.len(), n);
+        let outcome = engine.rewrite(&text, &ctx, &opts).expect("rewrite");
+        assert_eq!(
+            outcome.status,
+            Status::Rewritten,
+            "{n}: {:?}",
+            outcome.reason
+        );
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("pipeline", n), &text, |b, text| {
+            b.iter(|| {
+                engine
+                    .rewrite(black_box(text), &ctx, &opts)
+                    .expect("rewrite")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse, per_profile, scaling, scaling_large);
 criterion_main!(benches);

@@ -112,7 +112,20 @@ impl Engine {
 
     /// Rewrite one Dockerfile. Never prints, never exits.
     pub fn rewrite(&self, text: &str, ctx: &dyn Context, opts: &Options) -> Result<Outcome> {
-        let mut outcome = self.rewrite_parsed(text, syntax::parse(text), ctx, opts)?;
+        self.rewrite_tree(text, syntax::parse(text), ctx, opts)
+    }
+
+    /// [`Engine::rewrite`] on `df`, the [`syntax::parse`] of `text` that the caller made
+    /// already (to read its pragmas, say): the file is not parsed a second time, and only one
+    /// tree of a large file is held.
+    pub fn rewrite_tree(
+        &self,
+        text: &str,
+        df: Dockerfile,
+        ctx: &dyn Context,
+        opts: &Options,
+    ) -> Result<Outcome> {
+        let mut outcome = self.rewrite_parsed(text, df, ctx, opts)?;
         if outcome.status != Status::Rewritten {
             outcome.dockerfile = text.to_string();
         }
@@ -209,6 +222,9 @@ impl Engine {
         expect.credential_files = &self.registry.system().secrets.files;
         expect.original_credential_writes =
             validate::credential_writes(&df, expect.credential_files).len();
+        // The original's tree is not needed past here: freed before the output is parsed, so
+        // that a large file's two trees are never held at once.
+        drop(df);
         // restage's own output breaking an invariant is restage's fault, not the file's: the
         // file is left as it is, with the reason, and never reported as an error.
         let not_kept = |reason: String| {

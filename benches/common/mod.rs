@@ -98,6 +98,20 @@ pub fn generated_dockerfile(instructions: usize) -> String {
     s
 }
 
+/// A single-stage Node Dockerfile of exactly `instructions` instructions (at least 6) that is
+/// mostly `COPY fN /x/fN` lines, about 23 bytes each: 420,000 of them come to 9.9 MB, near the
+/// 10 MiB input limit (the file of issue 17's scaling target).
+pub fn copy_lines_dockerfile(instructions: usize) -> String {
+    assert!(instructions >= 6);
+    let mut s = String::with_capacity(instructions * 24 + 128);
+    s.push_str("FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n");
+    for i in 0..instructions - 5 {
+        writeln!(s, "COPY f{i} /x/f{i}").unwrap();
+    }
+    s.push_str("CMD [\"node\", \"index.js\"]\n");
+    s
+}
+
 /// One small project per index, rotating through four ecosystems.
 pub fn write_project(dir: &Path, i: usize) {
     std::fs::create_dir_all(dir).unwrap();

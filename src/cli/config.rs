@@ -404,6 +404,9 @@ fn copy_error(error: &Error) -> Error {
 pub struct Resolver {
     explicit: Option<Found>,
     by_dir: Mutex<HashMap<PathBuf, Option<Found>>>,
+    /// Each input folder made canonical once, by its spelling (every Dockerfile of a folder
+    /// asks at least twice: for `ignore` globs, then for its settings).
+    canonical: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl Resolver {
@@ -412,6 +415,7 @@ impl Resolver {
         Resolver {
             explicit: config.map(|path| Loaded::read(path).map(Arc::new).map_err(Arc::new)),
             by_dir: Mutex::new(HashMap::new()),
+            canonical: Mutex::new(HashMap::new()),
         }
     }
 
@@ -429,8 +433,20 @@ impl Resolver {
         if let Some(explicit) = &self.explicit {
             return Some(explicit.clone());
         }
-        let dir = std::fs::canonicalize(dir).ok()?;
+        let dir = self.canonical(dir)?;
         self.lookup(&dir)
+    }
+
+    /// `dir` made canonical, resolved once per spelling.
+    fn canonical(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.canonical.lock().ok()?.get(dir) {
+            return known.clone();
+        }
+        let real = std::fs::canonicalize(dir).ok();
+        if let Ok(mut cache) = self.canonical.lock() {
+            cache.insert(dir.to_path_buf(), real.clone());
+        }
+        real
     }
 
     fn lookup(&self, dir: &Path) -> Option<Found> {

@@ -378,7 +378,7 @@ fn rewrite_one(
     engines.check_names(&settings.profiles, &origin, &settings.profile_at)?;
     let mut outcome = engines
         .with(&settings.profiles, &origin, |engine| {
-            engine.rewrite(&loaded.text, &ctx, &options)
+            engine.rewrite_tree(&loaded.text, tree, &ctx, &options)
         })?
         .map_err(name_it)?;
     if outcome.status == Status::Rewritten

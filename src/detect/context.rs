@@ -8,6 +8,8 @@
 use super::copy_sources;
 use crate::profile::pattern::{glob, is_glob};
 use crate::syntax::Dockerfile;
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// The chosen build context and why.
@@ -50,7 +52,13 @@ pub fn infer_context(
             ],
         };
     }
-    let count = |dir: &Path| sources.iter().filter(|s| exists(dir, s)).count();
+    let mut listings = Listings::default();
+    let mut count = |dir: &Path| {
+        sources
+            .iter()
+            .filter(|s| exists(dir, s, &mut listings))
+            .count()
+    };
     let here = count(&start);
     if here == sources.len() {
         return ContextChoice {
@@ -147,10 +155,50 @@ fn normalise(p: &Path) -> PathBuf {
     tidy(p)
 }
 
+/// The names in each folder probed so far (one `read_dir` per folder), each with whether it is
+/// a symlink; `None` for a folder that could not be listed.
+#[derive(Default)]
+struct Listings(HashMap<PathBuf, Option<HashMap<OsString, bool>>>);
+
+impl Listings {
+    /// Whether `name` is in `dir`: `Some(false)` when it is not, `Some(true)` when it is there
+    /// and is no symlink, `None` when only the file system can say (a symlink, or a folder that
+    /// could not be listed).
+    fn has(&mut self, dir: &Path, name: &str) -> Option<bool> {
+        let listing = self.0.entry(dir.to_path_buf()).or_insert_with(|| {
+            let entries = std::fs::read_dir(dir).ok()?;
+            Some(
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let symlink = e.file_type().map_or(true, |t| t.is_symlink());
+                        (e.file_name(), symlink)
+                    })
+                    .collect(),
+            )
+        });
+        match listing.as_ref()?.get(OsStr::new(name)) {
+            None => Some(false),
+            Some(true) => None,
+            Some(false) => Some(true),
+        }
+    }
+}
+
 /// Whether a COPY source exists under `dir`; globs are matched one path component at a time.
-fn exists(dir: &Path, source: &str) -> bool {
+/// A plain source is first looked up in `dir`'s listing: most sources of a file whose context
+/// is elsewhere are not there, and then no system call is made for them.
+fn exists(dir: &Path, source: &str, listings: &mut Listings) -> bool {
     if !is_glob(source) {
-        return dir.join(source).exists();
+        let (first, rest) = source.split_once('/').unwrap_or((source, ""));
+        if first.is_empty() || first == "." || first == ".." {
+            return dir.join(source).exists();
+        }
+        return match listings.has(dir, first) {
+            Some(false) => false,
+            Some(true) if rest.is_empty() => true,
+            _ => dir.join(source).exists(),
+        };
     }
     let mut current = vec![dir.to_path_buf()];
     for part in source.split('/') {

@@ -141,6 +141,16 @@ impl<'a> Original<'a> {
         }
     }
 
+    /// The body's instruction that starts at `line`. The body is in file order, so this is a
+    /// binary search: the planner asks once per kept step, and a linear search made that
+    /// quadratic in the number of instructions.
+    pub fn entry_at(&self, line: usize) -> Option<&Entry<'a>> {
+        self.body
+            .binary_search_by_key(&line, |e| e.inst.start_line)
+            .ok()
+            .map(|at| &self.body[at])
+    }
+
     /// The instructions of the body with a keyword.
     pub fn body_with<'s>(&'s self, keyword: &'s str) -> impl Iterator<Item = &'s Entry<'a>> + 's {
         self.body.iter().filter(move |e| e.inst.is(keyword))

@@ -140,7 +140,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             return hygiene;
         };
         let original = self.original;
-        let entry_at = |line: usize| original.body.iter().find(|e| e.inst.start_line == line);
+        let entry_at = |line: usize| original.entry_at(line);
         // The user: the last USER of the runtime, else the image's.
         let mut user: Option<String> = None;
         for step in &runtime.steps {

@@ -297,10 +297,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         add_flags,
                         ..
                     } => {
-                        let Some(entry) = original
-                            .body
-                            .iter()
-                            .find(|e| e.inst.start_line == *line && e.inst.is("RUN"))
+                        let Some(entry) = original.entry_at(*line).filter(|e| e.inst.is("RUN"))
                         else {
                             continue;
                         };

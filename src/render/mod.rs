@@ -1,17 +1,26 @@
 //! `Plan` → text, through the templates in `templates/` (minijinja, strict undefined).
 //!
-//! Render decides nothing: kept instructions are written byte for byte, and every new line comes
-//! from a template. `--templates-dir` replaces templates by file name.
+//! Render decides nothing: every line of the output comes from a template. `step/kept.j2`
+//! writes a kept instruction's original bytes; the other step templates write the new lines;
+//! `Dockerfile.j2` lays out the directives, the header, the stages and the trailer. The
+//! templates are compiled into the binary (`include_str!`), and `--templates-dir` replaces or
+//! adds templates by relative path. There is one way to render: every step goes through its
+//! template, and the layout through `Dockerfile.j2`.
+//!
+//! What keeps this cheap (a template call per step, tens of thousands on big files): the values
+//! templates see are built by hand as small objects ([`StepValue`], [`StepContext`]) instead of
+//! being serialised field by field, each step's value is built once and serves both its own
+//! template and the layout's `stage.steps`, the template of each step kind is looked up once
+//! per render, and templates write straight into the output buffer.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::plan::{Plan, SecretEnv, Stage, Step};
+use crate::plan::{Plan, Step};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, Value};
-use serde::Serialize;
-use std::borrow::Cow;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+use minijinja::{Environment, Template, UndefinedBehavior, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The templates compiled into the binary, by name.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -51,50 +60,6 @@ pub struct TextStyle {
     pub final_newline: bool,
 }
 
-/// What `Dockerfile.j2` sees. The embedded layout writes text that is already rendered
-/// (`directives_text`, `header_text`, each stage's `body`, `trailer_text`): walking every step
-/// in minijinja costs ~1 µs per step, which is most of the render on big files. A layout from
-/// `--templates-dir` also gets the steps themselves (`directives`, `header`, `trailer`,
-/// `stage.steps`) and `step_templates`, so it can render them one by one.
-#[derive(Serialize)]
-struct LayoutContext<'a> {
-    profile: &'a str,
-    package_manager: Option<&'a str>,
-    add_syntax_directive: bool,
-    directives_text: String,
-    header_text: String,
-    stages: Vec<StageContext<'a>>,
-    trailer_text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    directives: Option<&'a [Step]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    header: Option<&'a [Step]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trailer: Option<&'a [Step]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    step_templates: Option<BTreeMap<&'static str, Cow<'static, str>>>,
-}
-
-/// One stage as `Dockerfile.j2` sees it (see [`LayoutContext`]).
-#[derive(Serialize)]
-struct StageContext<'a> {
-    name: &'a str,
-    from: &'a str,
-    platform: Option<&'a str>,
-    /// The stage's steps, rendered.
-    body: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    steps: Option<&'a [Step]>,
-}
-
-/// What a step template sees.
-#[derive(Serialize)]
-struct StepContext<'a> {
-    step: &'a Step,
-    profile: &'a str,
-    package_manager: Option<&'a str>,
-}
-
 /// The layout template.
 const LAYOUT_TEMPLATE: &str = "Dockerfile.j2";
 
@@ -103,14 +68,6 @@ pub struct Templates {
     env: Environment<'static>,
     /// The names of every template loaded, to resolve profile overrides without failed lookups.
     names: BTreeSet<String>,
-    /// `Dockerfile.j2` came from `--templates-dir`: it gets the steps, not only their text.
-    custom_layout: bool,
-    /// The templates a `--templates-dir` replaced or added; a step whose template is an
-    /// embedded one left as it is may be written without a template call.
-    replaced: BTreeSet<String>,
-    /// Some template overrides a step for one profile (`<profile>/step/<kind>.j2`), so a
-    /// step's template name has to be looked up; without one it is `step/<kind>.j2`.
-    profile_overrides: bool,
 }
 
 impl Templates {
@@ -135,325 +92,372 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
-        let mut custom_layout = false;
-        let mut profile_overrides = false;
-        let mut replaced = BTreeSet::new();
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
                 names.insert(name.clone());
-                replaced.insert(name.clone());
-                custom_layout |= name == LAYOUT_TEMPLATE;
-                profile_overrides |= name.contains("/step/");
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
         }
-        Ok(Self {
-            env,
-            names,
-            custom_layout,
-            replaced,
-            profile_overrides,
-        })
+        Ok(Self { env, names })
     }
 
-    /// The template that renders a step in a stage: `<profile>/step/<kind>.j2` when it
-    /// exists, else `step/<kind>.j2` (without a name built per call when no profile
-    /// overrides any step).
-    fn stage_step_template(&self, profile: &str, step: &Step) -> Cow<'static, str> {
-        if self.profile_overrides {
-            let own = format!("{profile}/step/{}.j2", step.kind());
-            if self.names.contains(&own) {
-                return Cow::Owned(own);
-            }
+    /// The name of the template that renders a step of `kind` in a stage:
+    /// `<profile>/step/<kind>.j2` when it exists, else `shared` (`step/<kind>.j2`).
+    fn stage_template_name(&self, profile: &str, kind: &str, shared: &'static str) -> String {
+        let own = format!("{profile}/step/{kind}.j2");
+        if self.names.contains(&own) {
+            own
+        } else {
+            shared.to_string()
         }
-        Cow::Borrowed(step.shared_template())
     }
 
-    /// For each step kind in the plan's stages, the template that renders it.
-    fn step_templates(&self, plan: &Plan) -> BTreeMap<&'static str, Cow<'static, str>> {
-        let mut out = BTreeMap::new();
-        for step in plan.stages.iter().flat_map(|s| &s.steps) {
-            let kind = step.kind();
-            if !out.contains_key(kind) {
-                out.insert(kind, self.stage_step_template(&plan.profile, step));
-            }
-        }
-        out
+    fn template(&self, name: &str) -> Result<Template<'_, '_>> {
+        self.env.get_template(name).map_err(template_error)
     }
 
-    /// Render a plan into Dockerfile text in the original's line-ending style.
+    /// Render a plan into Dockerfile text in the original's line-ending style: each step
+    /// through its template, then the whole through `Dockerfile.j2`.
     pub fn render(&self, plan: &Plan, style: TextStyle) -> Result<String> {
-        if self.custom_layout {
-            return self.render_through_layout(plan, style);
-        }
-        let mut out = String::with_capacity(text_size_hint(plan));
-        self.write_embedded_layout(plan, &mut out)?;
-        Ok(apply_style(out, style))
-    }
-
-    /// What the embedded `Dockerfile.j2` writes, without a template call: the directives,
-    /// the syntax line, the header, each stage's `FROM` line and body (a blank line between
-    /// stages, and above the first when a header was written), and the trailer. The layout
-    /// is most of a small file's render cost and copies the whole text on big files;
-    /// `the_embedded_layout_is_written_as_its_template_writes_it` checks the two agree.
-    fn write_embedded_layout(&self, plan: &Plan, out: &mut String) -> Result<()> {
-        self.render_outside(plan, &plan.directives, out)?;
-        if plan.add_syntax_directive {
-            out.push_str("# syntax=docker/dockerfile:1\n");
-        }
-        let header_start = out.len();
-        self.render_outside(plan, &plan.header, out)?;
-        let has_header = out.len() > header_start;
-        for (i, stage) in plan.stages.iter().enumerate() {
-            if i > 0 || has_header {
-                out.push('\n');
-            }
-            out.push_str("FROM ");
-            // `{% if stage.platform %}`: an empty string is false too.
-            if let Some(platform) = stage.platform.as_deref().filter(|p| !p.is_empty()) {
-                out.push_str("--platform=");
-                out.push_str(platform);
-                out.push(' ');
-            }
-            out.push_str(&stage.from);
-            out.push_str(" AS ");
-            out.push_str(&stage.name);
-            out.push('\n');
-            self.render_body(plan, stage, out)?;
-        }
-        self.render_outside(plan, &plan.trailer, out)
-    }
-
-    /// Render through a `Dockerfile.j2` from `--templates-dir`, which gets the steps as well
-    /// as their text (see [`LayoutContext`]).
-    fn render_through_layout(&self, plan: &Plan, style: TextStyle) -> Result<String> {
-        let layout = self
-            .env
-            .get_template(LAYOUT_TEMPLATE)
-            .map_err(template_error)?;
-        let step_templates = self.step_templates(plan);
+        let mut render = Render {
+            templates: self,
+            profile: Value::from(plan.profile.as_str()),
+            package_manager: plan
+                .package_manager
+                .as_deref()
+                .map_or(Value::from(()), Value::from),
+            shared: Vec::new(),
+            in_stages: Vec::new(),
+        };
+        let (directives_text, directives) = render.outside(&plan.directives)?;
+        let (header_text, header) = render.outside(&plan.header)?;
+        let (trailer_text, trailer) = render.outside(&plan.trailer)?;
         let mut stages = Vec::with_capacity(plan.stages.len());
         for stage in &plan.stages {
-            let mut body = String::new();
-            self.render_body(plan, stage, &mut body)?;
-            stages.push(StageContext {
-                name: &stage.name,
-                from: &stage.from,
-                platform: stage.platform.as_deref(),
-                body,
-                steps: Some(stage.steps.as_slice()),
+            let mut body = String::with_capacity(body_size_hint(&stage.steps));
+            let mut steps = Vec::with_capacity(stage.steps.len());
+            for (i, step) in stage.steps.iter().enumerate() {
+                if i > 0
+                    && matches!(
+                        step,
+                        Step::Kept {
+                            blank_before: true,
+                            ..
+                        }
+                    )
+                {
+                    body.push('\n');
+                }
+                let template = render.in_stage(&plan.profile, step)?;
+                steps.push(render.step(template, step, &mut body)?);
+            }
+            stages.push(minijinja::context! {
+                name => stage.name.as_str(),
+                from => stage.from.as_str(),
+                platform => stage.platform.as_deref(),
+                body => body,
+                steps => steps,
             });
         }
-        let outside = |steps: &[Step]| -> Result<String> {
-            let mut text = String::new();
-            self.render_outside(plan, steps, &mut text)?;
-            Ok(text)
+        let step_templates: BTreeMap<&'static str, String> = render
+            .in_stages
+            .iter()
+            .map(|(kind, name, _)| (*kind, name.clone()))
+            .collect();
+        let context = minijinja::context! {
+            profile => render.profile.clone(),
+            package_manager => render.package_manager.clone(),
+            add_syntax_directive => plan.add_syntax_directive,
+            directives_text => directives_text,
+            header_text => header_text,
+            stages => stages,
+            trailer_text => trailer_text,
+            directives => directives,
+            header => header,
+            trailer => trailer,
+            step_templates => step_templates,
         };
-        let context = LayoutContext {
-            profile: &plan.profile,
-            package_manager: plan.package_manager.as_deref(),
-            add_syntax_directive: plan.add_syntax_directive,
-            directives_text: outside(&plan.directives)?,
-            header_text: outside(&plan.header)?,
-            stages,
-            trailer_text: outside(&plan.trailer)?,
-            directives: Some(plan.directives.as_slice()),
-            header: Some(plan.header.as_slice()),
-            trailer: Some(plan.trailer.as_slice()),
-            step_templates: Some(step_templates),
-        };
-        let text = layout
-            .render(Value::from(Serde(context)))
+        let text = self
+            .template(LAYOUT_TEMPLATE)?
+            .render(context)
             .map_err(template_error)?;
         Ok(apply_style(text, style))
     }
+}
 
-    /// A stage's steps, one after the other, with a blank line above a kept instruction that
-    /// had one in the original (unless it comes first).
-    fn render_body(&self, plan: &Plan, stage: &Stage, out: &mut String) -> Result<()> {
-        for (i, step) in stage.steps.iter().enumerate() {
-            if i > 0
-                && matches!(
-                    step,
-                    Step::Kept {
-                        blank_before: true,
-                        ..
-                    }
-                )
-            {
-                out.push('\n');
-            }
-            let template = self.stage_step_template(&plan.profile, step);
-            self.render_step(plan, step, &template, out)?;
+/// One render's state: the values every step template sees, and the templates looked up so
+/// far (at most one per step kind each for stages and for the steps outside them).
+struct Render<'t> {
+    templates: &'t Templates,
+    profile: Value,
+    package_manager: Value,
+    /// Kind → `step/<kind>.j2`, for the directives, header and trailer.
+    shared: Vec<(&'static str, Template<'t, 't>)>,
+    /// Kind → the template name and template for steps in stages (a profile may override it).
+    in_stages: Vec<(&'static str, String, Template<'t, 't>)>,
+}
+
+impl<'t> Render<'t> {
+    /// The template of a step outside the stages: always `step/<kind>.j2`.
+    fn shared(&mut self, step: &Step) -> Result<Template<'t, 't>> {
+        let kind = step.kind();
+        if let Some((_, template)) = self.shared.iter().find(|(k, _)| *k == kind) {
+            return Ok(template.clone());
         }
-        Ok(())
+        let template = self.templates.template(step.shared_template())?;
+        self.shared.push((kind, template.clone()));
+        Ok(template)
     }
 
-    /// Steps outside the stages (directives, header, trailer), through `step/<kind>.j2`.
-    fn render_outside(&self, plan: &Plan, steps: &[Step], out: &mut String) -> Result<()> {
+    /// The template of a step in a stage of `profile`.
+    fn in_stage(&mut self, profile: &str, step: &Step) -> Result<Template<'t, 't>> {
+        let kind = step.kind();
+        if let Some((_, _, template)) = self.in_stages.iter().find(|(k, _, _)| *k == kind) {
+            return Ok(template.clone());
+        }
+        let name = self
+            .templates
+            .stage_template_name(profile, kind, step.shared_template());
+        let template = self.templates.template(&name)?;
+        self.in_stages.push((kind, name, template.clone()));
+        Ok(template)
+    }
+
+    /// Steps outside the stages (directives, header, trailer): their text and their values.
+    fn outside(&mut self, steps: &[Step]) -> Result<(String, Vec<Value>)> {
+        let mut text = String::new();
+        let mut values = Vec::with_capacity(steps.len());
         for step in steps {
-            self.render_step(plan, step, step.shared_template(), out)?;
+            let template = self.shared(step)?;
+            values.push(self.step(template, step, &mut text)?);
         }
-        Ok(())
+        Ok((text, values))
     }
 
-    /// One step through its template. When that is an embedded template with nothing
-    /// distro-specific in it (`kept`, `run`, `copy`, `workdir`, `env`, `user`, `exec`,
-    /// `comment`), the step is written here: the same text without a template call, which
-    /// costs a few µs per step (`native_steps_are_written_as_their_templates_write_them`).
-    /// `create_user` and `packages` choose commands by distro, so they always go through
-    /// their templates.
-    fn render_step(
-        &self,
-        plan: &Plan,
-        step: &Step,
-        template: &str,
-        out: &mut String,
-    ) -> Result<()> {
-        // With no `--templates-dir` template every template is the embedded one.
-        let embedded = self.replaced.is_empty()
-            || (template == step.shared_template() && !self.replaced.contains(template));
-        if embedded && write_native(step, out) {
-            return Ok(());
-        }
-        let context = StepContext {
-            step,
-            profile: &plan.profile,
-            package_manager: plan.package_manager.as_deref(),
-        };
-        let text = self
-            .env
-            .get_template(template)
-            .and_then(|t| t.render(Value::from(Serde(context))))
-            .map_err(template_error)?;
+    /// Render one step through `template` onto `out`; the step's value, for the layout.
+    fn step(&self, template: Template<'_, '_>, step: &Step, out: &mut String) -> Result<Value> {
+        let value = step_value(step);
+        let context = Value::from_object(StepContext {
+            step: value.clone(),
+            profile: self.profile.clone(),
+            package_manager: self.package_manager.clone(),
+        });
+        let text = template.render(context).map_err(template_error)?;
         out.push_str(&text);
-        Ok(())
+        Ok(value)
     }
 }
 
-/// What the embedded template of a step writes, for the templates that only put the step's
-/// fields in place; `false` (nothing written) for `create_user` and `packages`.
-fn write_native(step: &Step, out: &mut String) -> bool {
-    match step {
+/// What a step template sees: `step`, `profile` and `package_manager`.
+#[derive(Debug)]
+struct StepContext {
+    step: Value,
+    profile: Value,
+    package_manager: Value,
+}
+
+impl Object for StepContext {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "step" => Some(self.step.clone()),
+            "profile" => Some(self.profile.clone()),
+            "package_manager" => Some(self.package_manager.clone()),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["step", "profile", "package_manager"])
+    }
+}
+
+/// A step as templates see it: a map from its serialised field names (`kind` first, then the
+/// variant's fields in order) to their values, the same map `serde` would give
+/// (`a_step_value_is_its_serialised_form` checks), built without going through a serializer.
+#[derive(Debug)]
+struct StepValue {
+    keys: &'static [&'static str],
+    values: Vec<Value>,
+}
+
+impl Object for StepValue {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let at = self.keys.iter().position(|k| *k == key)?;
+        self.values.get(at).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(self.keys)
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.keys.len())
+    }
+}
+
+/// A step's value for templates (see [`StepValue`]).
+fn step_value(step: &Step) -> Value {
+    fn text(s: &str) -> Value {
+        Value::from(s)
+    }
+    fn texts(list: &[String]) -> Value {
+        Value::from(list.iter().map(|s| text(s)).collect::<Vec<Value>>())
+    }
+    fn maybe(s: &Option<String>) -> Value {
+        s.as_deref().map_or(Value::from(()), text)
+    }
+    let kind = Value::from(step.kind());
+    let (keys, values): (&'static [&'static str], Vec<Value>) = match step {
         Step::Kept {
-            text,
+            line,
+            text: kept,
             add_flags,
+            blank_before,
             secret_env,
             command_at,
-            ..
         } => {
-            if secret_env.is_empty() {
-                write_kept(text, add_flags, out);
-            } else {
-                let mut exports = String::new();
-                write_exports(secret_env, &mut exports);
-                write_kept(
-                    &insert_at(text.clone(), *command_at, exports),
-                    add_flags,
-                    out,
-                );
+            // serde leaves out an empty `secret_env` and a zero `command_at`.
+            let mut values = vec![
+                kind,
+                Value::from(*line),
+                text(kept),
+                texts(add_flags),
+                Value::from(*blank_before),
+            ];
+            let keys: &'static [&'static str] = match (secret_env.is_empty(), *command_at == 0) {
+                (true, true) => &["kind", "line", "text", "add_flags", "blank_before"],
+                (false, true) => &[
+                    "kind",
+                    "line",
+                    "text",
+                    "add_flags",
+                    "blank_before",
+                    "secret_env",
+                ],
+                (true, false) => &[
+                    "kind",
+                    "line",
+                    "text",
+                    "add_flags",
+                    "blank_before",
+                    "command_at",
+                ],
+                (false, false) => &[
+                    "kind",
+                    "line",
+                    "text",
+                    "add_flags",
+                    "blank_before",
+                    "secret_env",
+                    "command_at",
+                ],
+            };
+            if !secret_env.is_empty() {
+                values.push(secret_values(secret_env));
             }
+            if *command_at != 0 {
+                values.push(Value::from(*command_at));
+            }
+            (keys, values)
         }
         Step::Run {
             mounts,
             command,
             secret_env,
         } => {
-            out.push_str("RUN ");
-            for mount in mounts {
-                out.push_str("--mount=");
-                out.push_str(mount);
-                out.push(' ');
+            if secret_env.is_empty() {
+                (
+                    &["kind", "mounts", "command"],
+                    vec![kind, texts(mounts), text(command)],
+                )
+            } else {
+                (
+                    &["kind", "mounts", "command", "secret_env"],
+                    vec![
+                        kind,
+                        texts(mounts),
+                        text(command),
+                        secret_values(secret_env),
+                    ],
+                )
             }
-            write_exports(secret_env, out);
-            push_line(out, &[command]);
         }
         Step::Copy {
             from,
             chown,
             sources,
             dest,
-        } => {
-            out.push_str("COPY ");
-            // `{% if step.from %}`: an empty string is false too.
-            if let Some(from) = from.as_deref().filter(|f| !f.is_empty()) {
-                out.push_str("--from=");
-                out.push_str(from);
-                out.push(' ');
-            }
-            if let Some(chown) = chown.as_deref().filter(|c| !c.is_empty()) {
-                out.push_str("--chown=");
-                out.push_str(chown);
-                out.push(' ');
-            }
-            for (i, source) in sources.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(source);
-            }
-            push_line(out, &[" ", dest]);
-        }
-        Step::Workdir { path } => push_line(out, &["WORKDIR ", path]),
-        Step::Env { name, value } => push_line(out, &["ENV ", name, "=", value]),
-        // `{% if step.value is not none %}`: an empty default is written (`ARG A=`).
-        Step::Arg { name, value } => match value {
-            Some(value) => push_line(out, &["ARG ", name, "=", value]),
-            None => push_line(out, &["ARG ", name]),
-        },
-        Step::User { name } => push_line(out, &["USER ", name]),
-        Step::Exec { keyword, args } => push_line(out, &[keyword, " ", &exec_form(args.clone())]),
-        Step::Comment { text } => push_line(out, &["# ", text]),
-        Step::CreateUser { .. } | Step::Packages { .. } => return false,
-    }
-    true
-}
-
-/// What the step templates write for `secret_env`: `export NAME="$(cat PATH)" && ` for each
-/// variable.
-fn write_exports(secret_env: &[SecretEnv], out: &mut String) {
-    for v in secret_env {
-        out.push_str("export ");
-        out.push_str(&v.name);
-        out.push_str("=\"$(cat ");
-        out.push_str(&v.path);
-        out.push_str(")\" && ");
-    }
-}
-
-/// The parts one after the other, then a newline.
-fn push_line(out: &mut String, parts: &[&str]) {
-    for part in parts {
-        out.push_str(part);
-    }
-    out.push('\n');
-}
-
-/// Roughly the length of the rendered text: every kept instruction's text plus a line for
-/// everything else, so the output is written into one allocation on big files.
-fn text_size_hint(plan: &Plan) -> usize {
-    let step_len = |step: &Step| match step {
-        Step::Kept { text, .. } => text.len() + 1,
-        _ => 64,
+        } => (
+            &["kind", "from", "chown", "sources", "dest"],
+            vec![kind, maybe(from), maybe(chown), texts(sources), text(dest)],
+        ),
+        Step::Workdir { path } => (&["kind", "path"], vec![kind, text(path)]),
+        Step::Env { name, value } => (
+            &["kind", "name", "value"],
+            vec![kind, text(name), text(value)],
+        ),
+        Step::Arg { name, value } => (
+            &["kind", "name", "value"],
+            vec![kind, text(name), maybe(value)],
+        ),
+        Step::User { name } => (&["kind", "name"], vec![kind, text(name)]),
+        Step::CreateUser { family, name, uid } => (
+            &["kind", "family", "name", "uid"],
+            vec![kind, text(family), text(name), Value::from(*uid)],
+        ),
+        Step::Packages { manager, packages } => (
+            &["kind", "manager", "packages"],
+            vec![kind, text(manager), texts(packages)],
+        ),
+        Step::Exec { keyword, args } => (
+            &["kind", "keyword", "args"],
+            vec![kind, text(keyword), texts(args)],
+        ),
+        Step::Comment { text: comment } => (&["kind", "text"], vec![kind, text(comment)]),
     };
-    let outside = plan
-        .directives
-        .iter()
-        .chain(&plan.header)
-        .chain(&plan.trailer)
-        .map(step_len)
-        .sum::<usize>();
-    let stages = plan
-        .stages
-        .iter()
-        .map(|s| 64 + s.steps.iter().map(step_len).sum::<usize>())
-        .sum::<usize>();
-    64 + outside + stages
+    Value::from_object(StepValue { keys, values })
 }
 
-/// What the embedded `step/kept.j2` writes: the text, with `add_flags` after the keyword
-/// (as [`insert_flags`] does, written straight into `out`).
+/// `secret_env` as templates see it: a list of `{name, path}` maps.
+fn secret_values(secret_env: &[crate::plan::SecretEnv]) -> Value {
+    Value::from(
+        secret_env
+            .iter()
+            .map(|v| {
+                // A map, keys in serde's order (which is also sorted).
+                Value::from(BTreeMap::from([
+                    ("name", Value::from(v.name.as_str())),
+                    ("path", Value::from(v.path.as_str())),
+                ]))
+            })
+            .collect::<Vec<Value>>(),
+    )
+}
+
+/// Roughly the length of a stage's rendered text: every kept instruction's text plus a line
+/// for everything else, so a big stage is written into one allocation.
+fn body_size_hint(steps: &[Step]) -> usize {
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Kept { text, .. } => text.len() + 1,
+            _ => 64,
+        })
+        .sum()
+}
+
+/// A kept instruction's text with `add_flags` after the keyword, written onto `out` (the
+/// `insert_flags` filter of `step/kept.j2`).
 fn write_kept(text: &str, add_flags: &[String], out: &mut String) {
     let at = if add_flags.is_empty() {
         None
@@ -686,6 +690,38 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn secret_variables_are_exported_before_the_command_of_their_run() {
+        let templates = Templates::load(None).unwrap();
+        let text = "RUN --mount=type=cache,target=/root/.npm npm ci\n";
+        let plan = plan_with(
+            "node",
+            vec![
+                crate::plan::Step::Kept {
+                    line: 1,
+                    text: text.into(),
+                    add_flags: vec!["mount=type=secret,id=npm_token".into()],
+                    blank_before: false,
+                    secret_env: secret_env(&["NPM_TOKEN"]),
+                    command_at: text.find("npm ci").unwrap(),
+                },
+                crate::plan::Step::Run {
+                    mounts: vec!["type=secret,id=a".into(), "type=secret,id=b".into()],
+                    command: "make".into(),
+                    secret_env: secret_env(&["A", "B"]),
+                },
+            ],
+        );
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "FROM debian AS runtime\n\
+             RUN --mount=type=secret,id=npm_token --mount=type=cache,target=/root/.npm \
+             export NPM_TOKEN=\"$(cat /run/secrets/npm_token)\" && npm ci\n\
+             RUN --mount=type=secret,id=a --mount=type=secret,id=b \
+             export A=\"$(cat /run/secrets/a)\" && export B=\"$(cat /run/secrets/b)\" && make\n"
+        );
+    }
+
     /// Templates with these files (relative path, text) in a `--templates-dir`.
     fn templates_with(files: &[(&str, &str)]) -> Templates {
         let dir = tempfile::tempdir().unwrap();
@@ -760,164 +796,8 @@ mod tests {
         );
     }
 
-    /// A step of any kind from a few fixed texts (kept ones with and without comments,
-    /// flags and blank lines).
+    /// A step of any kind, with any text in its fields.
     fn any_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
-        use crate::plan::Step;
-        use proptest::prelude::*;
-        prop_oneof![
-            (0..3usize, any::<bool>(), any::<bool>()).prop_map(|(text, flag, blank)| {
-                let text = ["RUN a\n", "# note\nRUN  b \\\n  c\n", "# only a comment\n"][text];
-                kept(
-                    text,
-                    if flag {
-                        &["mount=type=cache,target=/c"]
-                    } else {
-                        &[]
-                    },
-                    blank,
-                )
-            }),
-            Just(Step::Run {
-                mounts: vec!["type=cache,target=/r".into()],
-                command: "make".into(),
-                secret_env: Vec::new(),
-            }),
-            Just(Step::Run {
-                mounts: vec!["type=secret,id=npm_token".into()],
-                command: "npm ci".into(),
-                secret_env: secret_env(&["NPM_TOKEN"]),
-            }),
-            any::<bool>().prop_map(|flag| Step::Kept {
-                line: 2,
-                text: "# note\nRUN --mount=type=cache,target=/c \\\n  npm ci\n".into(),
-                add_flags: if flag {
-                    vec!["mount=type=secret,id=a".into()]
-                } else {
-                    Vec::new()
-                },
-                blank_before: false,
-                secret_env: secret_env(&["A", "B"]),
-                command_at: 44,
-            }),
-            Just(Step::Workdir {
-                path: "/app".into()
-            }),
-            Just(Step::User { name: "app".into() }),
-            Just(Step::Arg {
-                name: "TARGETARCH".into(),
-                value: None
-            }),
-            Just(Step::Comment { text: "why".into() }),
-        ]
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_embedded_layout_is_written_as_its_template_writes_it(
-            directives in proptest::collection::vec(any_step(), 0..2),
-            header in proptest::collection::vec(any_step(), 0..3),
-            add_syntax_directive: bool,
-            stages in proptest::collection::vec(
-                (proptest::option::of(0..2usize), proptest::collection::vec(any_step(), 0..4)),
-                1..4,
-            ),
-            trailer in proptest::collection::vec(any_step(), 0..2),
-            crlf: bool,
-            final_newline: bool,
-        ) {
-            let mut plan = plan_with("go", Vec::new());
-            plan.directives = directives;
-            plan.header = header;
-            plan.add_syntax_directive = add_syntax_directive;
-            plan.trailer = trailer;
-            plan.stages = stages
-                .into_iter()
-                .enumerate()
-                .map(|(i, (platform, steps))| crate::plan::Stage {
-                    name: format!("s{i}"),
-                    from: "debian".into(),
-                    platform: platform.map(|p| ["", "linux/amd64"][p].to_string()),
-                    steps,
-                })
-                .collect();
-            let templates = Templates::load(None).unwrap();
-            let style = TextStyle { crlf, final_newline };
-            proptest::prop_assert_eq!(
-                templates.render(&plan, style).unwrap(),
-                templates.render_through_layout(&plan, style).unwrap()
-            );
-        }
-    }
-
-    /// A step through its embedded template, the way [`Templates`] renders one without the
-    /// native shortcut.
-    fn through_template(templates: &Templates, step: &crate::plan::Step) -> String {
-        let context = StepContext {
-            step,
-            profile: "go",
-            package_manager: None,
-        };
-        templates
-            .env
-            .get_template(step.shared_template())
-            .unwrap()
-            .render(Value::from(Serde(context)))
-            .unwrap()
-    }
-
-    #[test]
-    fn kept_flags_go_after_the_keyword_as_the_kept_template_puts_them() {
-        let templates = Templates::load(None).unwrap();
-        for text in ["RUN a\n", "# c\n  RUN\tb\n", "# only\n", "", "RUN"] {
-            for flags in [&[][..], &["x=1".to_string(), "y".to_string()][..]] {
-                let mut native = String::new();
-                write_kept(text, flags, &mut native);
-                let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-                let step = kept(text, &flags, false);
-                assert_eq!(
-                    native,
-                    through_template(&templates, &step),
-                    "{text:?} {flags:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn secret_variables_are_exported_before_the_command_as_the_templates_put_them() {
-        use crate::plan::Step;
-        let templates = Templates::load(None).unwrap();
-        let text = "# token\nRUN --mount=type=cache,target=/root/.npm \\\n    npm ci\n";
-        let at = text.find("npm ci").unwrap();
-        let kept = Step::Kept {
-            line: 2,
-            text: text.into(),
-            add_flags: vec!["mount=type=secret,id=npm_token".into()],
-            blank_before: false,
-            secret_env: secret_env(&["NPM_TOKEN"]),
-            command_at: at,
-        };
-        let expected = "# token\nRUN --mount=type=secret,id=npm_token --mount=type=cache,target=/root/.npm \\\n    export NPM_TOKEN=\"$(cat /run/secrets/npm_token)\" && npm ci\n";
-        let mut native = String::new();
-        assert!(write_native(&kept, &mut native));
-        assert_eq!(native, expected);
-        assert_eq!(through_template(&templates, &kept), expected);
-
-        let run = Step::Run {
-            mounts: vec!["type=secret,id=a".into(), "type=secret,id=b".into()],
-            command: "pip install -r requirements.txt".into(),
-            secret_env: secret_env(&["A", "B"]),
-        };
-        let expected = "RUN --mount=type=secret,id=a --mount=type=secret,id=b export A=\"$(cat /run/secrets/a)\" && export B=\"$(cat /run/secrets/b)\" && pip install -r requirements.txt\n";
-        let mut native = String::new();
-        assert!(write_native(&run, &mut native));
-        assert_eq!(native, expected);
-        assert_eq!(through_template(&templates, &run), expected);
-    }
-
-    /// A step of a kind written natively, with any text in its fields.
-    fn any_native_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
         use crate::plan::Step;
         use proptest::prelude::*;
         // Empty texts often: templates test `{% if step.from %}`, false for "".
@@ -928,17 +808,35 @@ mod tests {
             ]
         };
         let texts = move || proptest::collection::vec(text(), 0..3);
+        let secret_env = move || {
+            proptest::collection::vec(
+                (text(), text()).prop_map(|(name, path)| crate::plan::SecretEnv { name, path }),
+                0..3,
+            )
+        };
         prop_oneof![
-            (texts(), text(), texts()).prop_map(|(mounts, command, names)| Step::Run {
+            (
+                any::<usize>(),
+                text(),
+                texts(),
+                any::<bool>(),
+                secret_env(),
+                prop_oneof![Just(0usize), 1..64usize]
+            )
+                .prop_map(
+                    |(line, text, add_flags, blank_before, secret_env, command_at)| Step::Kept {
+                        line,
+                        text,
+                        add_flags,
+                        blank_before,
+                        secret_env,
+                        command_at,
+                    }
+                ),
+            (texts(), text(), secret_env()).prop_map(|(mounts, command, secret_env)| Step::Run {
                 mounts,
                 command,
-                secret_env: names
-                    .into_iter()
-                    .map(|name| crate::plan::SecretEnv {
-                        path: format!("/run/secrets/{name}"),
-                        name,
-                    })
-                    .collect(),
+                secret_env
             }),
             (
                 proptest::option::of(text()),
@@ -957,37 +855,54 @@ mod tests {
             (text(), proptest::option::of(text()))
                 .prop_map(|(name, value)| Step::Arg { name, value }),
             text().prop_map(|name| Step::User { name }),
+            (text(), text(), any::<u32>()).prop_map(|(family, name, uid)| Step::CreateUser {
+                family,
+                name,
+                uid
+            }),
+            (text(), texts()).prop_map(|(manager, packages)| Step::Packages { manager, packages }),
             (text(), texts()).prop_map(|(keyword, args)| Step::Exec { keyword, args }),
             text().prop_map(|text| Step::Comment { text }),
         ]
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// Templates see a step as serde would write it: the same keys in the same order,
+        /// the same values, and the same truthiness of each field.
         #[test]
-        fn native_steps_are_written_as_their_templates_write_them(step in any_native_step()) {
-            let templates = Templates::load(None).unwrap();
-            let mut native = String::new();
-            proptest::prop_assert!(write_native(&step, &mut native));
-            proptest::prop_assert_eq!(native, through_template(&templates, &step));
+        fn a_step_value_is_its_serialised_form(step in any_step()) {
+            let built = step_value(&step);
+            let serialised = Value::from(minijinja::value::Serde(&step));
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&built).unwrap(),
+                serde_json::to_string(&serialised).unwrap()
+            );
+            let keys = |v: &Value| v.try_iter().unwrap().collect::<Vec<Value>>();
+            proptest::prop_assert_eq!(keys(&built), keys(&serialised));
+            for key in keys(&serialised) {
+                let (a, b) = (built.get_item(&key).unwrap(), serialised.get_item(&key).unwrap());
+                proptest::prop_assert_eq!(a.is_true(), b.is_true(), "{}", key);
+                proptest::prop_assert_eq!(a.to_string(), b.to_string(), "{}", key);
+            }
         }
     }
 
     #[test]
-    fn steps_that_choose_by_distro_go_through_their_templates() {
-        let mut out = String::new();
-        let create_user = crate::plan::Step::CreateUser {
-            family: "alpine".into(),
-            name: "app".into(),
-            uid: 1,
-        };
-        let packages = crate::plan::Step::Packages {
-            manager: "apk".into(),
-            packages: vec!["curl".into()],
-        };
-        assert!(!write_native(&create_user, &mut out));
-        assert!(!write_native(&packages, &mut out));
-        assert_eq!(out, "");
+    fn a_step_template_sees_the_step_the_profile_and_the_package_manager() {
+        let templates = templates_with(&[(
+            "step/user.j2",
+            "USER {{ step.name }} # {{ profile }} {{ package_manager }} {{ step | length }}\n",
+        )]);
+        let mut plan = plan_with("node", vec![crate::plan::Step::User { name: "app".into() }]);
+        plan.package_manager = Some("pnpm".into());
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "FROM debian AS runtime\nUSER app # node pnpm 2\n"
+        );
+        let unknown = templates_with(&[("step/user.j2", "USER {{ step.nobody }}\n")]);
+        let error = unknown.render(&plan, LF).unwrap_err().to_string();
+        assert!(error.contains("undefined"), "{error}");
     }
 
     #[test]

@@ -8,9 +8,16 @@
 //! - [`Context::read`] reads one file of at most [`Limits::max_file_size`] bytes. A path that
 //!   leads out of the context, through `..` or through a symlink, is refused before anything is
 //!   opened; so is anything that is not a regular file.
+//! - Paths are looked up in folder listings, each folder read once (`read_dir`, whose entries
+//!   carry their type) and reused by every probe, the walk and every read: a probe for a file
+//!   that does not exist costs no system call once its folder is listed, and no path is
+//!   canonicalised unless it goes through a symlink (then it is resolved in full, as before,
+//!   and must stay inside the context).
 
 use super::dockerignore::DockerIgnore;
 use super::{Context, normalize};
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,6 +54,8 @@ pub struct FsContext {
     ignore_override: Option<Arc<DockerIgnore>>,
     canonical_root: OnceLock<Option<PathBuf>>,
     listing: OnceLock<Listing>,
+    /// Each folder listed so far, by its path relative to the root (`""` for the root).
+    folders: Mutex<HashMap<String, Arc<Folder>>>,
     /// Files that [`Context::read`] refused for being over the size cap.
     oversized: Mutex<Vec<String>>,
     read_capped: AtomicBool,
@@ -59,6 +68,77 @@ struct Listing {
     truncated: Option<String>,
 }
 
+/// What a folder entry is, from its listing (symlinks are not followed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Symlink,
+    /// A FIFO, socket or device.
+    Other,
+}
+
+/// One folder's entries, from one `read_dir`, sorted by name; `None` when the folder could not
+/// be listed (then lookups in it go to the file system).
+#[derive(Debug)]
+struct Folder {
+    entries: Option<Vec<(OsString, Kind)>>,
+}
+
+impl Folder {
+    fn read(dir: &Path) -> Self {
+        let Ok(read) = fs::read_dir(dir) else {
+            return Self { entries: None };
+        };
+        let mut entries: Vec<(OsString, Kind)> = read
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                // The type comes with the entry on Linux (d_type); unreadable ones are skipped.
+                let file_type = e.file_type().ok()?;
+                let kind = if file_type.is_symlink() {
+                    Kind::Symlink
+                } else if file_type.is_dir() {
+                    Kind::Dir
+                } else if file_type.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                };
+                Some((e.file_name(), kind))
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Self {
+            entries: Some(entries),
+        }
+    }
+
+    /// The kind of the entry `name`: `Some(None)` when the folder has no such entry, `None`
+    /// when the folder could not be listed.
+    fn kind(&self, name: &str) -> Option<Option<Kind>> {
+        let entries = self.entries.as_ref()?;
+        let name = OsStr::new(name);
+        Some(
+            entries
+                .binary_search_by(|(n, _)| n.as_os_str().cmp(name))
+                .ok()
+                .map(|at| entries[at].1),
+        )
+    }
+}
+
+/// Where a relative path leads, from the folder listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// Nothing is there.
+    Missing,
+    /// An entry of this kind, reached through folders only.
+    Entry(Kind),
+    /// The path goes through a symlink or a folder that could not be listed: only the file
+    /// system can say where it leads.
+    Unknown,
+}
+
 impl FsContext {
     /// The context rooted at `root`, with the default [`Limits`] and the root's `.dockerignore`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -68,6 +148,7 @@ impl FsContext {
             ignore_override: None,
             canonical_root: OnceLock::new(),
             listing: OnceLock::new(),
+            folders: Mutex::new(HashMap::new()),
             oversized: Mutex::new(Vec::new()),
             read_capped: AtomicBool::new(false),
         }
@@ -100,13 +181,69 @@ impl FsContext {
             .as_deref()
     }
 
-    /// The real path of `path` (relative to the root), if it exists and stays inside the root
-    /// once every symlink is resolved.
-    fn resolve(&self, path: &str) -> Option<PathBuf> {
+    /// The listing of the folder `rel` (relative to the root), read on first use.
+    fn folder(&self, rel: &str) -> Arc<Folder> {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(folder) = folders.get(rel) {
+            return Arc::clone(folder);
+        }
+        let folder = Arc::new(Folder::read(&self.root.join(rel)));
+        folders.insert(rel.to_string(), Arc::clone(&folder));
+        folder
+    }
+
+    /// Where the normalised relative path `rel` leads, from the folder listings.
+    fn find(&self, rel: &str) -> Found {
+        if rel.is_empty() {
+            return match self.folder("").entries {
+                Some(_) => Found::Entry(Kind::Dir),
+                None => Found::Unknown,
+            };
+        }
+        let mut end = 0;
+        loop {
+            let start = if end == 0 { 0 } else { end + 1 };
+            let next = rel[start..].find('/').map(|at| start + at);
+            let (parent, name) = (&rel[..end], &rel[start..next.unwrap_or(rel.len())]);
+            let kind = match self.folder(parent).kind(name) {
+                None => return Found::Unknown,
+                Some(None) => return Found::Missing,
+                Some(Some(kind)) => kind,
+            };
+            match (next, kind) {
+                (None, kind) => return Found::Entry(kind),
+                (Some(at), Kind::Dir) => end = at,
+                (Some(_), Kind::Symlink) => return Found::Unknown,
+                (Some(_), Kind::File | Kind::Other) => return Found::Missing,
+            }
+        }
+    }
+
+    /// The path of `path` (relative to the root) and what it is, if it exists and stays inside
+    /// the root once every symlink is resolved. Found through the folder listings; a path
+    /// through a symlink is canonicalised and checked against the canonical root.
+    fn resolve(&self, path: &str) -> Option<(PathBuf, Kind)> {
         let rel = normalize(path)?;
-        let root = self.canonical_root()?;
-        let real = fs::canonicalize(root.join(&rel)).ok()?;
-        real.starts_with(root).then_some(real)
+        match self.find(&rel) {
+            Found::Missing => None,
+            Found::Entry(kind) if kind != Kind::Symlink => Some((self.root.join(&rel), kind)),
+            Found::Entry(_) | Found::Unknown => {
+                let root = self.canonical_root()?;
+                let real = fs::canonicalize(root.join(&rel)).ok()?;
+                if !real.starts_with(root) {
+                    return None;
+                }
+                let meta = fs::metadata(&real).ok()?;
+                let kind = if meta.is_dir() {
+                    Kind::Dir
+                } else if meta.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                };
+                Some((real, kind))
+            }
+        }
     }
 
     fn dockerignore(&self) -> Arc<DockerIgnore> {
@@ -121,17 +258,17 @@ impl FsContext {
     }
 
     fn walk(&self) -> Listing {
-        let Some(root) = self.canonical_root().map(Path::to_path_buf) else {
+        if self.folder("").entries.is_none() {
             return Listing::default();
-        };
+        }
         let ignore = self.dockerignore();
         let mut listing = Listing::default();
         let mut seen = 0usize;
         // Depth first, each folder's entries in file-name order, so that a truncated listing is
         // the same on every run. Symlinks are listed, never followed.
-        let mut pending: Vec<PathBuf> = sorted_entries(&root);
+        let mut pending: Vec<(Option<String>, Kind)> = self.children("");
         pending.reverse();
-        while let Some(path) = pending.pop() {
+        while let Some((rel, kind)) = pending.pop() {
             seen += 1;
             if seen > self.limits.max_entries {
                 listing.truncated = Some(format!(
@@ -140,23 +277,20 @@ impl FsContext {
                 ));
                 break;
             }
-            // Unreadable entries are skipped: Docker would fail on them, restage just sees less.
-            let Ok(file_type) = fs::symlink_metadata(&path).map(|m| m.file_type()) else {
+            // Names that are not UTF-8 cannot be named in a Dockerfile; they are skipped.
+            let Some(rel) = rel else {
                 continue;
             };
-            let Some(rel) = relative(&root, &path) else {
-                continue;
-            };
-            if file_type.is_dir() {
+            if kind == Kind::Dir {
                 // Skip whole folders that .dockerignore excludes for good.
                 if !ignore.can_skip_dir(&rel) {
-                    let mut children = sorted_entries(&path);
+                    let mut children = self.children(&rel);
                     children.reverse();
                     pending.extend(children);
                 }
                 continue;
             }
-            if !(file_type.is_file() || file_type.is_symlink()) {
+            if !(kind == Kind::File || kind == Kind::Symlink) {
                 continue;
             }
             if ignore.is_excluded(&rel) {
@@ -174,19 +308,28 @@ impl FsContext {
         listing.files.sort();
         listing
     }
-}
 
-/// The entries of a folder, sorted by file name; an unreadable folder has none.
-fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let Ok(read) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut entries: Vec<(std::ffi::OsString, PathBuf)> = read
-        .filter_map(|e| e.ok())
-        .map(|e| (e.file_name(), e.path()))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    entries.into_iter().map(|(_, path)| path).collect()
+    /// The entries of the folder `rel`, in name order, as relative paths (`None` for a name
+    /// that is not UTF-8) with their kinds; an unreadable folder has none.
+    fn children(&self, rel: &str) -> Vec<(Option<String>, Kind)> {
+        let folder = self.folder(rel);
+        let Some(entries) = &folder.entries else {
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .map(|(name, kind)| {
+                let path = name.to_str().map(|name| {
+                    if rel.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{rel}/{name}")
+                    }
+                });
+                (path, *kind)
+            })
+            .collect()
+    }
 }
 
 fn human_size(bytes: u64) -> String {
@@ -196,13 +339,6 @@ fn human_size(bytes: u64) -> String {
     } else {
         format!("{bytes} bytes")
     }
-}
-
-/// `path` relative to `root` as a `/`-separated string; `None` for names that are not UTF-8.
-fn relative(root: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(root).ok()?;
-    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-    Some(parts?.join("/"))
 }
 
 impl Context for FsContext {
@@ -215,28 +351,30 @@ impl Context for FsContext {
         let Some(rel) = normalize(path) else {
             return false;
         };
-        let Some(root) = self.canonical_root() else {
-            return false;
-        };
         let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
         if name.is_empty() {
-            return true;
+            return self.find("") != Found::Missing && self.canonical_root().is_some();
         }
-        let Some(parent) = self.resolve(parent) else {
-            return false;
-        };
-        debug_assert!(parent.starts_with(root));
-        fs::symlink_metadata(parent.join(name)).is_ok()
+        match self.find(&rel) {
+            Found::Missing => false,
+            Found::Entry(_) => true,
+            Found::Unknown => {
+                let Some((parent, Kind::Dir)) = self.resolve(parent) else {
+                    return false;
+                };
+                fs::symlink_metadata(parent.join(name)).is_ok()
+            }
+        }
     }
 
     fn is_dir(&self, path: &str) -> bool {
-        self.resolve(path).is_some_and(|real| real.is_dir())
+        self.resolve(path)
+            .is_some_and(|(_, kind)| kind == Kind::Dir)
     }
 
     fn read(&self, path: &str) -> Option<String> {
-        let real = self.resolve(path)?;
-        let meta = fs::metadata(&real).ok()?;
-        if !meta.is_file() {
+        let (real, kind) = self.resolve(path)?;
+        if kind != Kind::File {
             return None;
         }
         let max = self.limits.max_file_size;
@@ -249,15 +387,13 @@ impl Context for FsContext {
             }
             None
         };
-        if meta.len() > max {
+        let file = fs::File::open(&real).ok()?;
+        let len = file.metadata().ok()?.len();
+        if len > max {
             return over_cap();
         }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        fs::File::open(&real)
-            .ok()?
-            .take(max + 1)
-            .read_to_end(&mut bytes)
-            .ok()?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(max + 1).read_to_end(&mut bytes).ok()?;
         if bytes.len() as u64 > max {
             return over_cap();
         }

@@ -14,6 +14,14 @@
 //!     `stdout.lacks` / `stderr.lacks`: lines that must not appear;
 //!   - `status`: the exit code (0 when missing);
 //!   - `after/` (optional): files that must exist, with these contents, after the run.
+//!
+//!   Each case is checked on its own (`insta::glob!` over `tests/cli/*/cmd`: a new case folder
+//!   is picked up with no code change). Run one with `INSTA_GLOB_FILTER='check-dirty/*' cargo
+//!   test --test it cli::cli_cases`. With `INSTA_UPDATE=always` (the variable that updates the
+//!   insta snapshots) a failing case's `stdout`, `stderr` and `status` are rewritten to what the
+//!   run gave: the exact ones it has, or the ones a non-empty stream or a non-zero status needs
+//!   when it has no `.contains`/`.lacks` file; read the diff (`git diff tests/cli`) before
+//!   committing.
 //! - Tests here with assert_cmd for what files cannot express (a broken pipe, JSON checks).
 
 use assert_cmd::Command;
@@ -27,10 +35,6 @@ fn restage() -> Command {
         .env_remove("CLICOLOR")
         .env("NO_COLOR", "1");
     cmd
-}
-
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli")
 }
 
 /// Split a command line the way a POSIX shell would for simple cases: whitespace separates
@@ -151,7 +155,34 @@ fn check_stream(case: &Path, stream: &str, actual: &str, problems: &mut Vec<Stri
     }
 }
 
-fn run_case(case: &Path) -> Vec<String> {
+/// What the last command of a case gave, and how that differs from the case's expectations.
+struct CaseRun {
+    stdout: String,
+    stderr: String,
+    status: Option<i32>,
+    problems: Vec<String>,
+}
+
+impl CaseRun {
+    /// Write what the run gave into the case's expectation files (see the module docs).
+    fn bless(&self, case: &Path) {
+        for (stream, actual) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let exact = case.join(stream);
+            let loose = ["contains", "lacks"]
+                .iter()
+                .any(|kind| case.join(format!("{stream}.{kind}")).is_file());
+            if exact.is_file() || (!loose && !actual.is_empty()) {
+                std::fs::write(&exact, actual).expect("write the expected stream");
+            }
+        }
+        let status = self.status.unwrap_or(-1);
+        if status != 0 || case.join("status").is_file() {
+            std::fs::write(case.join("status"), format!("{status}\n")).expect("write status");
+        }
+    }
+}
+
+fn run_case(case: &Path) -> CaseRun {
     let cmd = std::fs::read_to_string(case.join("cmd")).expect("a cmd file");
     let work = tempfile::tempdir().unwrap();
     if case.join("files").is_dir() {
@@ -166,11 +197,16 @@ fn run_case(case: &Path) -> Vec<String> {
             .output()
             .unwrap();
         if output.status.code() != Some(0) {
-            return vec![format!(
-                "`{earlier}` exited {:?}\n--- stderr\n{}",
-                output.status.code(),
-                String::from_utf8_lossy(&output.stderr)
-            )];
+            return CaseRun {
+                stdout: String::new(),
+                stderr: String::new(),
+                status: output.status.code(),
+                problems: vec![format!(
+                    "`{earlier}` exited {:?}\n--- stderr\n{}",
+                    output.status.code(),
+                    String::from_utf8_lossy(&output.stderr)
+                )],
+            };
         }
     }
     let mut command = restage();
@@ -207,34 +243,40 @@ fn run_case(case: &Path) -> Vec<String> {
             }
         }
     }
-    problems
+    CaseRun {
+        stdout: stdout.into_owned(),
+        stderr: stderr.into_owned(),
+        status: output.status.code(),
+        problems,
+    }
 }
 
-/// Every case folder under tests/cli/.
+/// Every case folder under tests/cli/, one at a time.
 #[test]
 fn cli_cases() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("tests/cli exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("cmd").is_file())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 10,
-        "expected the CLI cases, found {}",
-        cases.len()
-    );
     let mut failures = Vec::new();
-    for case in &cases {
-        let problems = run_case(case);
-        if !problems.is_empty() {
+    let mut count = 0;
+    let bless = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always");
+    insta::glob!("../cli", "*/cmd", |cmd| {
+        count += 1;
+        let case = cmd.parent().expect("a case folder");
+        let run = run_case(case);
+        if !run.problems.is_empty() {
+            if bless {
+                run.bless(case);
+            }
             failures.push(format!(
                 "case {}:\n{}",
                 case.file_name().unwrap().to_string_lossy(),
-                problems.join("\n")
+                run.problems.join("\n")
             ));
         }
-    }
+    });
+    let filtered = std::env::var("INSTA_GLOB_FILTER").is_ok_and(|f| !f.is_empty());
+    assert!(
+        filtered || count >= 10,
+        "expected the CLI cases, found {count}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -799,6 +799,45 @@ fn the_build_context_is_inferred_from_copy_sources() {
     assert_eq!(tidy(&choice.dir), tidy(&root.join("docker")));
 }
 
+/// Sources are looked up in folder listings first: plain names, names through a symlink (a
+/// dangling one does not count) and nested paths all count as the file system says.
+#[cfg(unix)]
+#[test]
+fn context_inference_sees_names_symlinks_and_nested_paths() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("docker")).unwrap();
+    std::fs::create_dir_all(root.join("real/app")).unwrap();
+    std::fs::write(root.join("real/app/main.py"), "").unwrap();
+    std::fs::write(root.join("requirements.txt"), "").unwrap();
+    std::os::unix::fs::symlink(root.join("real"), root.join("linked")).unwrap();
+    let text = "FROM python:3.12\nCOPY requirements.txt .\nCOPY linked/app/main.py /app/\nCOPY real/app /app\n";
+    let file = root.join("docker/Dockerfile");
+    std::fs::write(&file, text).unwrap();
+    let df = restage::syntax::parse(text);
+    let choice = infer_context(&file, &df, None);
+    assert_eq!(tidy(&choice.dir), tidy(root), "{:?}", choice.evidence);
+    assert!(
+        choice.evidence[0].contains("all exist"),
+        "{:?}",
+        choice.evidence
+    );
+
+    // A dangling symlink is no source: only two of the three exist from the root.
+    std::fs::remove_dir_all(root.join("real")).unwrap();
+    std::fs::create_dir_all(root.join("other/app")).unwrap();
+    let text = "FROM python:3.12\nCOPY requirements.txt .\nCOPY linked/app/main.py /app/\nCOPY other/app /app\n";
+    let df = restage::syntax::parse(text);
+    let choice = infer_context(&file, &df, None);
+    assert_eq!(tidy(&choice.dir), tidy(root), "{:?}", choice.evidence);
+    assert!(
+        choice.evidence[0].contains("2 of 3"),
+        "{:?}",
+        choice.evidence
+    );
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 

@@ -512,6 +512,15 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let _ = units;
         let app_dir = self.build_workdir.clone().unwrap_or_else(|| "/".into());
         let original = self.planner.original;
+        // The original lines the runtime keeps already, looked up once per COPY (a scan of
+        // the steps per COPY was quadratic in the number of instructions).
+        let mut kept: std::collections::HashSet<usize> = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Kept { line, .. } => Some(*line),
+                _ => None,
+            })
+            .collect();
         for entry in &original.body {
             let inst = entry.inst;
             if !(inst.is("COPY") || inst.is("ADD"))
@@ -533,9 +542,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
                 !base.is_empty() && start.words.iter().any(|w| w.ends_with(base))
             });
-            let already = steps
-                .iter()
-                .any(|s| matches!(s, Step::Kept { line, .. } if *line == inst.start_line));
+            let already = kept.contains(&inst.start_line);
             // Manifests last: the costliest test, and most COPYs are ruled out before it.
             if (outside || named)
                 && !already
@@ -543,6 +550,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .iter()
                     .all(|s| is_manifest(s, self.planner.input.profile))
             {
+                kept.insert(inst.start_line);
                 steps.push(Step::Kept {
                     line: inst.start_line,
                     text: entry.text.to_string(),
