@@ -8,7 +8,7 @@
 //! template, and the layout through `Dockerfile.j2`.
 //!
 //! What keeps this cheap (a template call per step, tens of thousands on big files): the values
-//! templates see are built by hand as small objects ([`StepValue`], [`StepContext`]) instead of
+//! templates see are built by hand as small objects (`StepValue`, `StepContext`) instead of
 //! being serialised field by field, each step's value is built once and serves both its own
 //! template and the layout's `stage.steps`, the template of each step kind is looked up once
 //! per render, and templates write straight into the output buffer.
