@@ -645,6 +645,23 @@ fn persisted(entry: &Entry<'_>, name: &str, rules: &crate::profile::SecretRules)
             continue;
         }
         if let Some(rule) = rules.persist.iter().find(|r| rule_matches(r, command)) {
+            // What it stored goes with an `rm` in the same RUN: of one of its arguments (`git
+            // clone URL dir` then `rm -rf dir`; `lib.git` clones into `lib`), or of a
+            // credentials file.
+            let cleaned = command.positional().skip(1).any(|w| {
+                let w = w.trim_end_matches('/');
+                let base = w.rsplit('/').next().unwrap_or(w);
+                let base = base.strip_suffix(".git").unwrap_or(base);
+                !base.is_empty() && removed(base)
+            }) || entry.commands.iter().any(|c| {
+                c.program() == "rm"
+                    && c.positional()
+                        .skip(1)
+                        .any(|w| credential_rule(&rules.files, w).is_some())
+            });
+            if cleaned {
+                continue;
+            }
             return Some(format!(
                 "gives it to `{rule}`, which stores it in a configuration file; pass it to that command for the RUN only instead (for git, `git -c url.\"https://${{TOKEN}}@github.com/\".insteadOf=https://github.com/ ...` or a credential helper reading the mounted secret)"
             ));
