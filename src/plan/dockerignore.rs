@@ -26,9 +26,12 @@ pub(crate) fn is_secret(name: &str) -> bool {
 
 /// A proposed `.dockerignore` when the context has none, or warnings about the existing one.
 /// `runtime_gets_sources`: whether the runtime stage copies the app's files from the context.
+/// `copied_credentials`: credentials files the output still copies from the context (restage
+/// could not move them into a secret mount), which the proposal must let in.
 pub fn review(
     input: &PlanInput<'_>,
     runtime_gets_sources: bool,
+    copied_credentials: &[String],
 ) -> (Option<NewFile>, Vec<Warning>) {
     let ctx = input.ctx;
     if ctx.exists(".dockerignore") {
@@ -100,6 +103,7 @@ pub fn review(
             env_files.push(file);
         }
         if let Some(rule) = rules.iter().find(|r| r.matches_name(file))
+            && !copied_credentials.iter().any(|c| c == file)
             && ctx.read(file).is_some_and(|t| rule.holds_secret(&t))
         {
             credentials.push(file);

@@ -286,6 +286,11 @@ pub enum WarningCode {
     /// A token or credentials file an install used (an `ARG`/`ENV`, or a file copied from the
     /// context) now comes from a BuildKit secret mount: the build needs a `--secret` flag.
     SecretMoved,
+    /// A credential restage cannot move into a secret mount safely is left where the original
+    /// put it (a build argument, a copied file), so it stays in a layer as before: a RUN stores
+    /// it in a file it does not remove (`git config --global url...`, `>> .yarnrc.yml`), or
+    /// changes the copied file (`chmod 600 id_rsa`), which a read-only mount would break.
+    SecretKept,
     /// The runtime runs as a different user than the original (a non-root user instead of
     /// root): writes outside the folders given to it fail.
     UserChange,
@@ -342,6 +347,7 @@ impl WarningCode {
         WarningCode::ToolAdded,
         WarningCode::ToolDropped,
         WarningCode::SecretMoved,
+        WarningCode::SecretKept,
         WarningCode::UserChange,
         WarningCode::WritesUnresolved,
         WarningCode::InstallFlagsChanged,
@@ -370,6 +376,7 @@ impl WarningCode {
             WarningCode::ToolAdded => "tool-added",
             WarningCode::ToolDropped => "tool-dropped",
             WarningCode::SecretMoved => "secret-moved",
+            WarningCode::SecretKept => "secret-kept",
             WarningCode::UserChange => "user-change",
             WarningCode::WritesUnresolved => "writes-unresolved",
             WarningCode::InstallFlagsChanged => "install-flags-changed",

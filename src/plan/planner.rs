@@ -9,6 +9,7 @@ use super::classify;
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
 use super::original::{Entry, Original, resolve};
 use super::runtime::RuntimeBuilder;
+use super::secrets;
 use super::workspace::Workspace;
 use crate::detect::Detection;
 use crate::profile::{PackageManager, Profile, Registry};
@@ -423,8 +424,11 @@ impl<'p, 'a> Planner<'p, 'a> {
             } => stage == "build" && side.app_dir.as_ref().is_some_and(|d| sources.contains(d)),
             _ => false,
         });
-        let (dockerignore, ignore_warnings) =
-            super::dockerignore::review(self.input, runtime_gets_sources);
+        let (dockerignore, ignore_warnings) = super::dockerignore::review(
+            self.input,
+            runtime_gets_sources,
+            &self.kept_credential_copies(),
+        );
         self.warnings.extend(ignore_warnings);
         if dockerignore.is_some() {
             self.decide(
@@ -523,6 +527,10 @@ impl<'p, 'a> Planner<'p, 'a> {
             let is_run = entry.inst.is("RUN");
             let single = if is_run {
                 classify::run_class(&entry.classes)
+            } else if self.copies_only_credentials(entry.inst) {
+                // `COPY .netrc /root/.netrc`: it sets up the installs (and becomes a secret
+                // mount), so the setup steps after it stay before them.
+                Some(Class::PackageManagerSetup)
             } else {
                 Some(classify::classify(entry.inst, &entry.classes, profile))
             };
@@ -551,6 +559,23 @@ impl<'p, 'a> Planner<'p, 'a> {
             // A RUN that writes a credentials file for its install (and removes it) stays whole,
             // so the file never outlives the RUN in a layer.
             let credentials = &self.input.registry.system().secrets.files;
+            let secrets = &self.input.registry.system().secrets;
+            if has_install
+                && !names_credential_file(&entry.commands, credentials)
+                && secrets::names_secret_variable(entry.inst.arguments(), &secrets.variables)
+            {
+                self.decide(
+                    format!("the RUN at line {} stays whole in deps", entry.inst.start_line),
+                    "its install uses a credential (a token in a URL or a file it cleans up in the same RUN); splitting it would leave what it fetched or wrote with the credential in a layer",
+                    0.9,
+                );
+                units.push(Unit {
+                    entry,
+                    class: Class::DependencyInstall,
+                    part: None,
+                });
+                continue;
+            }
             if has_install && names_credential_file(&entry.commands, credentials) {
                 self.decide(
                     format!("the RUN at line {} stays whole in deps", entry.inst.start_line),

@@ -12,8 +12,16 @@
 //! (`.npmrc` with `_authToken=`) leaves the COPY and is mounted with `target=` where the COPY
 //! put it. A warning gives the exact build flag. A RUN is never split by this pass, so an `rm`
 //! of a written credentials file stays in the RUN that wrote it.
+//!
+//! What a secret mount cannot keep out of a layer is left as the original had it, with a
+//! `secret-kept` warning: a variable a RUN stores in a file it does not remove (a command the
+//! system profile lists under `persist`, such as `git config --global`, or a redirect into a
+//! credentials file), and a copied credentials file a RUN other than an install works on
+//! (`chmod 600 id_rsa`: the mount is read-only). A COPY of credentials files alone is package
+//! manager setup, so the steps after it (`git config credential.helper store`) stay before the
+//! installs.
 
-use super::classify::Recogniser;
+use super::classify::{Recogniser, rule_matches};
 use super::model::{SecretEnv, Stage, Step, WarningCode};
 use super::original::{Entry, resolve};
 use super::planner::Planner;
@@ -99,6 +107,23 @@ impl<'p, 'a> Planner<'p, 'a> {
                 .iter()
                 .any(|p| glob(&p.to_ascii_lowercase(), &lower))
         };
+        // A variable a RUN stores in a file it leaves in its layer stays as it is: a secret
+        // mount would not keep it out of that layer.
+        let mut recogniser = Recogniser::new(self.input.profile);
+        let mut kept_variables: Vec<(String, usize, String)> = Vec::new();
+        let unsafe_variable = |name: &str, kept: &mut Vec<(String, usize, String)>| {
+            if let Some(done) = kept.iter().find(|(n, _, _)| n == name) {
+                return done.1 != 0;
+            }
+            let found = original
+                .body
+                .iter()
+                .filter(|e| e.inst.is("RUN"))
+                .find_map(|e| persisted(e, name, rules).map(|why| (e.inst.start_line, why)));
+            let (line, why) = found.unwrap_or((0, String::new()));
+            kept.push((name.to_string(), line, why));
+            line != 0
+        };
         let mut variables: Vec<(&Entry<'_>, String, bool)> = Vec::new();
         for entry in entries {
             let is_env = entry.inst.is("ENV");
@@ -116,7 +141,11 @@ impl<'p, 'a> Planner<'p, 'a> {
                     .collect()
             };
             let names: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
-            let secret: Vec<&str> = names.iter().copied().filter(|n| is_secret(n)).collect();
+            let secret: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| is_secret(n) && !unsafe_variable(n, &mut kept_variables))
+                .collect();
             if secret.is_empty() {
                 continue;
             }
@@ -127,7 +156,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 }
                 let others = pairs
                     .iter()
-                    .filter(|(k, _)| !is_secret(k))
+                    .filter(|(k, _)| !secret.contains(k))
                     .map(|(k, v)| Step::Env {
                         name: k.to_string(),
                         value: v.to_string(),
@@ -162,7 +191,10 @@ impl<'p, 'a> Planner<'p, 'a> {
                         .any(|(k, v)| k == other_name && names_variable(v, name))
             });
             lines.push(entry.inst.start_line);
-            if in_other && !in_run && !is_env {
+            // `ARG TOKEN` then `ENV TOKEN=${TOKEN}`: one secret.
+            if (in_other && !in_run && !is_env)
+                || moved.iter().any(|m| m.variable.as_ref() == Some(name))
+            {
                 continue;
             }
             moved.push(Moved {
@@ -179,6 +211,9 @@ impl<'p, 'a> Planner<'p, 'a> {
         let mut file_flags = Vec::new();
         let mut file_lines = Vec::new();
         let mut file_names = Vec::new();
+        // Copied credentials files a RUN other than an install names (`chmod 600 id_rsa`): a
+        // read-only secret mount would break that RUN, so the COPY stays.
+        let mut kept_files: Vec<(String, usize, usize, String)> = Vec::new();
         for entry in &original.body {
             let inst = entry.inst;
             if !(inst.is("COPY") || inst.is("ADD")) || inst.flag("from").is_some() {
@@ -202,6 +237,12 @@ impl<'p, 'a> Planner<'p, 'a> {
                         .read(path)
                         .is_some_and(|text| rule.holds_secret(&text))
                 {
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    if let Some((line, command)) = changed_by(original, name, &mut recogniser) {
+                        kept_files.push((path.to_string(), inst.start_line, line, command));
+                        kept.push(source.to_string());
+                        continue;
+                    }
                     taken.push(path.to_string());
                 } else {
                     kept.push(source.to_string());
@@ -242,6 +283,8 @@ impl<'p, 'a> Planner<'p, 'a> {
             };
             replacements.push((inst.start_line, replacement));
         }
+        kept_variables.retain(|(_, line, _)| *line != 0);
+        self.warn_kept(&kept_variables, &kept_files);
         if moved.is_empty() {
             return false;
         }
@@ -267,7 +310,6 @@ impl<'p, 'a> Planner<'p, 'a> {
             *steps = out;
         };
         drop_or_replace(header);
-        let mut recogniser = Recogniser::new(self.input.profile);
         let escape = self.input.df.escape();
         let posix_shell = original
             .body
@@ -440,7 +482,12 @@ impl Planner<'_, '_> {
         moved: &[Moved],
         env_mounts: &[usize],
     ) {
-        let names: Vec<&str> = variables.iter().map(|(_, n, _)| n.as_str()).collect();
+        let mut names: Vec<&str> = Vec::new();
+        for (_, name, _) in variables {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
         let shown: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         let mounted: Vec<&Moved> = moved.iter().filter(|m| m.variable.is_some()).collect();
         let flags: Vec<String> = mounted
@@ -494,6 +541,185 @@ impl Planner<'_, '_> {
         }
         self.warn(WarningCode::SecretMoved, message, lines.first().copied());
     }
+}
+
+impl Planner<'_, '_> {
+    /// Whether a COPY takes only credentials files that hold a literal credential from the
+    /// context (`COPY .netrc /root/.netrc`).
+    pub(crate) fn copies_only_credentials(&self, inst: &Instruction) -> bool {
+        if !(inst.is("COPY") || inst.is("ADD"))
+            || inst.flag("from").is_some()
+            || !inst.heredocs.is_empty()
+        {
+            return false;
+        }
+        let values = inst.values();
+        let rules = &self.input.registry.system().secrets.files;
+        values.len() >= 2
+            && values.all_but_last().iter().all(|source| {
+                let path = source.trim_start_matches("./");
+                credential_rule(rules, path).is_some_and(|rule| {
+                    self.input
+                        .ctx
+                        .read(path)
+                        .is_some_and(|text| rule.holds_secret(&text))
+                })
+            })
+    }
+
+    /// The credentials files COPY instructions take from the context that stay COPY
+    /// instructions: a RUN other than an install works on them (see [`changed_by`]).
+    pub(crate) fn kept_credential_copies(&self) -> Vec<String> {
+        let mut recogniser = Recogniser::new(self.input.profile);
+        let mut kept = Vec::new();
+        for entry in &self.original.body {
+            let inst = entry.inst;
+            if !(inst.is("COPY") || inst.is("ADD")) || inst.flag("from").is_some() {
+                continue;
+            }
+            let rules = &self.input.registry.system().secrets.files;
+            for source in inst.values().all_but_last().iter() {
+                let path = source.trim_start_matches("./");
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let Some(rule) = credential_rule(rules, path) else {
+                    continue;
+                };
+                if changed_by(self.original, name, &mut recogniser).is_some()
+                    && self
+                        .input
+                        .ctx
+                        .read(path)
+                        .is_some_and(|text| rule.holds_secret(&text))
+                {
+                    kept.push(path.to_string());
+                }
+            }
+        }
+        kept
+    }
+
+    /// The `secret-kept` warnings: the credentials left where the original put them, and why.
+    fn warn_kept(
+        &mut self,
+        variables: &[(String, usize, String)],
+        files: &[(String, usize, usize, String)],
+    ) {
+        for (name, line, why) in variables {
+            self.warn(
+                WarningCode::SecretKept,
+                format!(
+                    "{name} is left a build argument or variable as in the original: the RUN at line {line} {why}. As it is, the credential stays in that RUN's layer whether it comes from a build argument or a secret mount, so restage does not move it"
+                ),
+                Some(*line),
+            );
+        }
+        for (path, copied, line, command) in files {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let id = secret_id(name);
+            self.warn(
+                WarningCode::SecretKept,
+                format!(
+                    "{path} (copied at line {copied}) holds a credential, but the RUN at line {line} works on the file itself (`{command}`), which a read-only secret mount would break: the COPY is left as it is, so the file stays in a layer. To keep it out, drop that command and mount the file in the installs that read it (`--mount=type=secret,id={id},target=...,mode=0600`), built with `docker build --secret id={id},src={path} .`"
+                ),
+                Some(*copied),
+            );
+        }
+    }
+}
+
+/// How a RUN keeps the variable `name` in its layer, when it does: a command that stores its
+/// arguments in a configuration file (`git config --global url."https://$TOKEN@..."`), or a
+/// redirect or `tee` into a credentials file the RUN does not remove.
+fn persisted(entry: &Entry<'_>, name: &str, rules: &crate::profile::SecretRules) -> Option<String> {
+    let removed = |file: &str| {
+        let base = file.rsplit('/').next().unwrap_or(file);
+        entry.commands.iter().any(|c| {
+            c.program() == "rm"
+                && c.positional()
+                    .skip(1)
+                    .any(|w| w.rsplit('/').next().unwrap_or(w) == base)
+        })
+    };
+    for command in entry.commands.iter() {
+        if !names_variable(&command.text, name) {
+            continue;
+        }
+        if let Some(rule) = rules.persist.iter().find(|r| rule_matches(r, command)) {
+            // What it stored goes with an `rm` in the same RUN: of one of its arguments (`git
+            // clone URL dir` then `rm -rf dir`; `lib.git` clones into `lib`), or of a
+            // credentials file.
+            let cleaned = command.positional().skip(1).any(|w| {
+                let w = w.trim_end_matches('/');
+                let base = w.rsplit('/').next().unwrap_or(w);
+                let base = base.strip_suffix(".git").unwrap_or(base);
+                !base.is_empty() && removed(base)
+            }) || entry.commands.iter().any(|c| {
+                c.program() == "rm"
+                    && c.positional()
+                        .skip(1)
+                        .any(|w| credential_rule(&rules.files, w).is_some())
+            });
+            if cleaned {
+                continue;
+            }
+            return Some(format!(
+                "gives it to `{rule}`, which stores it in a configuration file; pass it to that command for the RUN only instead (for git, `git -c url.\"https://${{TOKEN}}@github.com/\".insteadOf=https://github.com/ ...` or a credential helper reading the mounted secret)"
+            ));
+        }
+        let teed = (command.program() == "tee").then(|| command.positional().skip(1));
+        let written = command
+            .redirects
+            .iter()
+            .filter(|r| r.op.contains('>') && !r.op.contains('&'))
+            .map(|r| &*r.target)
+            .chain(teed.into_iter().flatten());
+        for file in written {
+            if credential_rule(&rules.files, file).is_some() && !removed(file) {
+                return Some(format!(
+                    "writes it into {file} and does not remove the file; write the file from the mounted secret and remove it (or restore it) at the end of the same RUN"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The first RUN of the original that names the credentials file `name` in a command other
+/// than a dependency install, as its line and that command.
+fn changed_by(
+    original: &super::original::Original<'_>,
+    name: &str,
+    recogniser: &mut Recogniser<'_>,
+) -> Option<(usize, String)> {
+    original
+        .body
+        .iter()
+        .filter(|e| e.inst.is("RUN") && e.inst.arguments().contains(name))
+        .find_map(|e| {
+            e.commands
+                .iter()
+                .find(|c| {
+                    c.text.contains(name)
+                        && recogniser.classify(c) != Some(super::model::Class::DependencyInstall)
+                })
+                .map(|c| (e.inst.start_line, c.text.to_string()))
+        })
+}
+
+/// Whether `text` refers to a variable (`$NAME`, `${NAME}`) whose name the system profile lists
+/// as a credential.
+pub(crate) fn names_secret_variable(text: &str, patterns: &[String]) -> bool {
+    text.match_indices('$').any(|(at, _)| {
+        let rest = text[at + 1..].strip_prefix('{').unwrap_or(&text[at + 1..]);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = rest[..end].to_ascii_lowercase();
+        !name.is_empty()
+            && patterns
+                .iter()
+                .any(|p| glob(&p.to_ascii_lowercase(), &name))
+    })
 }
 
 /// Where a shell-form RUN's command starts in its kept `text` (comment lines above it, the
@@ -624,6 +850,21 @@ mod tests {
         assert_eq!(at("RUN\n", 0), None);
         assert_eq!(at("RUN --mount=a\n", 1), None);
         assert_eq!(at("RUN npm ci\n", 1), None);
+    }
+
+    #[test]
+    fn a_secret_variable_is_found_by_its_name() {
+        let patterns = ["*TOKEN*".to_string(), "PIP_INDEX_URL".to_string()];
+        assert!(names_secret_variable(
+            "git clone https://${GITHUB_TOKEN}@github.com/a/b.git && pip install ./b",
+            &patterns
+        ));
+        assert!(names_secret_variable(
+            "pip install -i $PIP_INDEX_URL x",
+            &patterns
+        ));
+        assert!(!names_secret_variable("echo $HOME ${PATH} $", &patterns));
+        assert!(!names_secret_variable("echo TOKEN", &patterns));
     }
 
     #[test]

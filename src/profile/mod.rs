@@ -67,6 +67,10 @@ pub struct SecretRules {
     pub variables: Vec<String>,
     /// Files that hold credentials.
     pub files: Vec<CredentialFile>,
+    /// Command rules (`git config --global`) that store their arguments in a configuration
+    /// file, so a credential given to them stays in the RUN's layer.
+    #[serde(default)]
+    pub persist: Vec<String>,
 }
 
 /// A credentials file, by name.

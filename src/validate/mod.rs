@@ -35,8 +35,8 @@ pub struct Expectations<'a> {
     pub is_dependency_install: Option<&'a dyn Fn(&str) -> bool>,
     /// Credentials files (from the system profile), for the secret-in-layer check.
     pub credential_files: &'a [CredentialFile],
-    /// How many RUNs of the original leave a credentials file in a layer: the output may not
-    /// have more.
+    /// How many credentials files RUNs of the original leave in a layer: the output may not
+    /// leave more (a RUN the runtime repeats for its own install writes the same file).
     pub original_credential_writes: usize,
 }
 
@@ -77,7 +77,8 @@ pub fn validate(output: &str, expect: &Expectations<'_>) -> Result<Dockerfile, V
 }
 
 /// The credentials files RUNs write (by redirect or `tee`) and leave in their layer: not the
-/// target of one of the RUN's secret mounts, and not removed by an `rm` in the same RUN.
+/// target of one of the RUN's secret mounts, and not removed by an `rm` in the same RUN. Each
+/// file once, in order.
 pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<String> {
     let mut found = Vec::new();
     if files.is_empty() {
@@ -134,7 +135,7 @@ pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<Strin
                 || removed
                     .iter()
                     .any(|r| base(r.trim_matches(['"', '\''])) == name);
-            if !safe {
+            if !safe && !found.iter().any(|f| f == target) {
                 found.push(target.to_string());
             }
         }
@@ -393,6 +394,14 @@ mod credential_tests {
     fn a_credentials_file_left_in_a_layer_is_found() {
         let df = crate::syntax::parse(
             "FROM node\nRUN echo \"//r/:_authToken=${T}\" > .npmrc && npm ci\n",
+        );
+        assert_eq!(credential_writes(&df, &npmrc()), [".npmrc"]);
+    }
+
+    #[test]
+    fn a_credentials_file_is_counted_once() {
+        let df = crate::syntax::parse(
+            "FROM node\nRUN echo a > .npmrc && echo b >> .npmrc\nRUN echo c >> .npmrc\n",
         );
         assert_eq!(credential_writes(&df, &npmrc()), [".npmrc"]);
     }

@@ -964,3 +964,35 @@ fn compiled_dockerignore_lines_match_like_freshly_parsed_ones() {
         }
     }
 }
+
+#[test]
+fn a_pem_is_a_credential_only_with_a_private_key() {
+    let system = raw_system();
+    let rule = system
+        .secrets
+        .files
+        .iter()
+        .find(|r| r.matches_name("certs/client.pem"))
+        .expect("a rule for *.pem");
+    let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    assert!(!rule.holds_secret(cert), "a CA certificate is no secret");
+    for key in [
+        "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+        "-----BEGIN EC PRIVATE KEY-----\r\nMHc\r\n-----END EC PRIVATE KEY-----\r\n",
+    ] {
+        assert!(rule.holds_secret(&format!("{cert}{key}")), "{key}");
+    }
+}
+
+#[test]
+fn persisting_commands_are_command_rules() {
+    let system = raw_system();
+    assert!(!system.secrets.persist.is_empty());
+    for rule in &system.secrets.persist {
+        assert!(
+            rule.split_whitespace().count() >= 2 && !rule.contains('!'),
+            "secrets.persist: {rule} names a program and what it stores"
+        );
+    }
+}
