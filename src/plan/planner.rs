@@ -718,21 +718,14 @@ impl<'p, 'a> Planner<'p, 'a> {
                         && self.project_install(unit).is_some() =>
                 {
                     self.ensure_workdir(&mut side.deps, &mut deps_workdir, unit_workdir, unit);
-                    if !manifests_copied {
-                        if !self.copy_manifests(
-                            units,
-                            first_source,
-                            deps_workdir.as_deref(),
-                            &mut side.deps,
-                        ) {
-                            return Err(Skip(format!(
-                                "line {}: the dependency install needs {} from the build context, and none of them is there",
-                                unit.line(),
-                                self.pm.manifests.join(", ")
-                            )));
-                        }
-                        manifests_copied = true;
-                    }
+                    self.manifests_for_install(
+                        unit,
+                        units,
+                        first_source,
+                        deps_workdir.as_deref(),
+                        &mut side.deps,
+                        &mut manifests_copied,
+                    )?;
                     side.deps.append(&mut pending_setup);
                     self.push_env(&mut side.deps);
                     saw_install = true;
@@ -814,21 +807,14 @@ impl<'p, 'a> Planner<'p, 'a> {
                         continue;
                     }
                     if unit.class == Class::DependencyInstall {
-                        if !manifests_copied {
-                            if !self.copy_manifests(
-                                units,
-                                first_source,
-                                deps_workdir.as_deref(),
-                                &mut side.deps,
-                            ) {
-                                return Err(Skip(format!(
-                                    "line {}: the dependency install needs {} from the build context, and none of them is there",
-                                    unit.line(),
-                                    self.pm.manifests.join(", ")
-                                )));
-                            }
-                            manifests_copied = true;
-                        }
+                        self.manifests_for_install(
+                            unit,
+                            units,
+                            first_source,
+                            deps_workdir.as_deref(),
+                            &mut side.deps,
+                            &mut manifests_copied,
+                        )?;
                         side.deps.append(&mut pending_setup);
                         if !saw_install {
                             self.push_env(&mut side.deps);
@@ -1144,6 +1130,31 @@ impl<'p, 'a> Planner<'p, 'a> {
                 Some(unit.line()),
             ),
         }
+    }
+
+    /// The manifests `unit`'s install reads, copied into deps unless they are already
+    /// (`manifests_copied`); a file whose install finds none of them in the context is skipped.
+    fn manifests_for_install(
+        &mut self,
+        unit: &Unit<'_>,
+        units: &[Unit<'p>],
+        first_source: Option<usize>,
+        deps_workdir: Option<&str>,
+        deps: &mut Vec<Step>,
+        manifests_copied: &mut bool,
+    ) -> Result<(), Skip> {
+        if *manifests_copied {
+            return Ok(());
+        }
+        if !self.copy_manifests(units, first_source, deps_workdir, deps) {
+            return Err(Skip(format!(
+                "line {}: the dependency install needs {} from the build context, and none of them is there",
+                unit.line(),
+                self.pm.manifests.join(", ")
+            )));
+        }
+        *manifests_copied = true;
+        Ok(())
     }
 
     /// The deps stage needs the manifests before installing; when the original only had them
