@@ -441,6 +441,28 @@ fn from_region(tree: &crate::syntax::Dockerfile, text: &str) -> Option<Region> {
     })
 }
 
+/// `relative` (a path restage proposes to write) under the context folder, or an internal error
+/// naming `what` when it would leave the context (`..`, an absolute path).
+fn in_context(
+    context_dir: &Path,
+    relative: &str,
+    what: &str,
+    loaded: &Loaded,
+) -> Result<PathBuf, Error> {
+    let relative = Path::new(relative);
+    let inside = relative
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            format!("{what} is outside the build context"),
+        )
+        .with_path(&loaded.name));
+    }
+    Ok(context_dir.join(relative))
+}
+
 /// Turn an [`Outcome`] into what to show, and in `--write` mode write it: the Dockerfile when
 /// its text changed, and each proposed new file that does not exist yet (never for stdin).
 fn apply_outcome(
@@ -460,21 +482,12 @@ fn apply_outcome(
     let mut new_files = Vec::new();
     if rewritten && !from_stdin {
         for file in &outcome.new_files {
-            let relative = Path::new(&file.path);
-            let inside = relative
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)));
-            if !inside {
-                return Err(Error::new(
-                    ErrorKind::Internal,
-                    format!(
-                        "proposed new file {} is outside the build context",
-                        file.path
-                    ),
-                )
-                .with_path(&loaded.name));
-            }
-            let path = context_dir.join(relative);
+            let path = in_context(
+                context_dir,
+                &file.path,
+                &format!("proposed new file {}", file.path),
+                loaded,
+            )?;
             if path.exists() {
                 continue;
             }
@@ -491,21 +504,12 @@ fn apply_outcome(
     let mut changed_files = Vec::new();
     if rewritten && !from_stdin {
         for file in &outcome.changed_files {
-            let relative = Path::new(&file.path);
-            let inside = relative
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)));
-            if !inside {
-                return Err(Error::new(
-                    ErrorKind::Internal,
-                    format!(
-                        "proposed change to {} is outside the build context",
-                        file.path
-                    ),
-                )
-                .with_path(&loaded.name));
-            }
-            let path = context_dir.join(relative);
+            let path = in_context(
+                context_dir,
+                &file.path,
+                &format!("proposed change to {}", file.path),
+                loaded,
+            )?;
             let name = display_path(input_clean(&path));
             changed_files.push(NewFileChange {
                 diff: backend::diff(&file.original, &file.content, &name),
