@@ -74,13 +74,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .into(),
             ));
         }
-        steps.extend(side.manifest_copies.iter().cloned());
-        let install = pm
-            .install_production
-            .as_deref()
-            .and_then(|s| self.planner.render(s))
-            .unwrap_or_default();
-        steps.push(self.install_like_deps(side, &install));
+        let install = self.production_install(side, steps);
         self.planner.decide(
             format!("runtime installs production dependencies only (`{install}`)"),
             "devDependencies are needed to build and test, not to run",
@@ -119,6 +113,21 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
         }
         Ok(!self.planner.pm.cache.deps.is_empty())
+    }
+
+    /// The manifests deps copied, then the package manager's production install run the way
+    /// deps ran its install, onto `steps`; the install command, for the decision.
+    pub(super) fn production_install(&self, side: &BuildSide, steps: &mut Vec<Step>) -> String {
+        steps.extend(side.manifest_copies.iter().cloned());
+        let install = self
+            .planner
+            .pm
+            .install_production
+            .as_deref()
+            .and_then(|s| self.planner.render(s))
+            .unwrap_or_default();
+        steps.push(self.install_like_deps(side, &install));
+        install
     }
 
     /// A RUN of `install` (or another command that installs packages) the way deps ran its

@@ -261,13 +261,7 @@ impl RuntimeBuilder<'_, '_, '_> {
                 );
             }
         } else {
-            steps.extend(side.manifest_copies.iter().cloned());
-            let install = pm
-                .install_production
-                .as_deref()
-                .and_then(|s| self.planner.render(s))
-                .unwrap_or_default();
-            steps.push(self.install_like_deps(side, &install));
+            let install = self.production_install(side, steps);
             uses_mounts = !pm.cache.deps.is_empty();
             self.planner.decide(
                 format!(
