@@ -326,7 +326,9 @@ fn resolve_dest(workdir: Option<&str>, dest: &str) -> String {
 
 /// The folder a source COPY takes files from (`app/` for `COPY app/ .`, `""` for the context)
 /// and the folder it copies them to (`./`, `/srv/`), as restage's own manifest copies use them.
-fn copy_prefix_dest(source_copy: Option<&crate::syntax::Instruction>) -> (String, String) {
+pub(super) fn copy_prefix_dest(
+    source_copy: Option<&crate::syntax::Instruction>,
+) -> (String, String) {
     match source_copy {
         Some(copy) if copy.values().len() >= 2 => {
             let src = copy

@@ -18,6 +18,8 @@ mod install;
 mod manifests;
 mod placement;
 mod test_stage;
+#[cfg(test)]
+mod tests;
 mod units;
 
 use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};

@@ -187,7 +187,7 @@ impl<'p, 'a> Planner<'p, 'a> {
 }
 
 /// Join commands of one group back into shell text, with their original operators.
-fn join_commands(commands: &[&Command<'_>]) -> String {
+pub(super) fn join_commands(commands: &[&Command<'_>]) -> String {
     let mut text = String::new();
     for (i, command) in commands.iter().enumerate() {
         if i > 0 {
