@@ -21,11 +21,29 @@
 //! ```
 //!
 //! The pipeline runs one way:
-//! `read → syntax → detect → profile → plan → render → validate → report / write`.
-//! Each step is public ([`syntax::parse`], [`detect::detect`], [`plan::plan`],
-//! [`render::Templates`], [`validate::validate`]); [`pipeline`] is the one place that knows
-//! their order. To rewrite many files, load the profiles and templates once with
-//! [`pipeline::Engine`].
+//! `read → syntax → detect → profile → plan → render → validate → report / write`, and
+//! [`pipeline`] is the one place that knows that order.
+//!
+//! # The public API
+//!
+//! These are the items this crate promises to keep; everything else may change in any release.
+//! - Rewriting: [`rewrite`] for one file, [`Engine`] to load the profiles and templates once and
+//!   rewrite many files, [`Options`], and the result: [`Outcome`] with its [`Status`], the
+//!   [`Decision`]s (choices, each with its reason), the [`Warning`]s (behaviour risks, each with
+//!   a stable [`WarningCode`]) and the [`Detection`] (which toolchain, from what evidence).
+//! - The build context a rewrite reads: the [`Context`] trait, with [`FsContext`] (a folder on
+//!   disk, `.dockerignore` applied) and [`MemoryContext`] (files given in memory); [`source`]
+//!   also reads a Dockerfile as a [`source::SourceFile`] (BOM, line endings).
+//! - The lossless Dockerfile syntax tree: [`syntax::parse`] and the types in [`syntax`]
+//!   ([`syntax::Dockerfile`], [`syntax::Instruction`] ...), located by
+//!   [`TextRange`], turned into a line and column ([`LineCol`]) by a [`LineIndex`].
+//! - Writing a result safely: [`write::write_atomic`] (a temporary file renamed over the
+//!   original, its mode kept, symlinks followed).
+//! - Errors: [`Error`], its [`ErrorKind`] and [`Result`].
+//!
+//! The modules `cli`, `detect`, `plan`, `profile`, `render` and `report` are public only so that
+//! the `restage` binary, restage's own tests and benches can reach the stages one at a time; they
+//! are hidden from these docs and are not part of the API.
 //!
 //! The library never prints and never exits.
 
@@ -34,21 +52,28 @@
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod detect;
-pub mod diagnostic;
 pub mod error;
 pub mod pipeline;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod profile;
+#[doc(hidden)]
 pub mod render;
+#[doc(hidden)]
 pub mod report;
-pub mod shell;
+pub(crate) mod shell;
 pub mod source;
 pub mod syntax;
-pub mod text;
-pub mod validate;
+pub(crate) mod text;
+pub(crate) mod validate;
 pub mod write;
 
+pub use detect::Detection;
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{Engine, Options, Outcome, Status, rewrite};
+pub use plan::{Decision, Warning, WarningCode};
 pub use source::{Context, FsContext, MemoryContext};
+pub use text::{LineCol, LineIndex, TextRange};

@@ -70,7 +70,8 @@ pub struct Outcome {
     /// What detection found.
     #[serde(skip)]
     pub detection: Option<Detection>,
-    /// The plan, when the file was rewritten.
+    /// The plan, when the file was rewritten: the stages and steps the new file was rendered
+    /// from. For inspection only: its types are not part of the stable API.
     #[serde(skip)]
     pub plan: Option<Plan>,
 }
@@ -97,7 +98,9 @@ impl Outcome {
 
 /// Loaded profiles and templates, shared by many rewrites (the CLI loads them once).
 pub struct Engine {
+    /// The language profiles (not part of the stable API; public for restage's own benches).
     pub registry: Registry,
+    /// The stage and step templates (not part of the stable API).
     pub templates: Templates,
 }
 

@@ -46,20 +46,13 @@ pub struct Token<'a> {
     pub text: Cow<'a, str>,
 }
 
-impl Token<'_> {
-    /// Whether this is a redirection operator (`>`, `2>&`, `<<-`, …), which takes the next word
-    /// as its target and does not end a command.
-    pub fn is_redirection(&self) -> bool {
-        self.kind == TokenKind::Op && is_redirection(&self.text)
-    }
-}
-
 /// Whether an operator is a redirection.
 pub(crate) fn is_redirection(op: &str) -> bool {
     op.bytes().any(|b| b == b'<' || b == b'>')
 }
 
 /// The tokens of shell text, in order.
+#[cfg(test)]
 pub fn tokens(text: &str) -> Lexer<'_> {
     Lexer::new(text)
 }

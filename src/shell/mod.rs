@@ -15,8 +15,7 @@ mod command;
 pub mod lex;
 pub mod unwrap;
 
-pub use command::{Command, CommandList, Redirect, Words, basename, is_assignment, parse};
-pub use lex::{Lexer, Token, TokenKind, tokens};
+pub use command::{Command, basename, parse};
 pub use unwrap::{Commands, exec_command_into, simple_commands, simple_commands_into};
 
 #[cfg(test)]

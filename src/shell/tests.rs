@@ -1,7 +1,7 @@
 //! The lexer's rules pinned by examples, a character-at-a-time reference lexer the word-at-a-time
 //! one must agree with, and properties that compare the two views.
 
-use super::lex::{Token, TokenKind, plain_run_end};
+use super::lex::{Token, TokenKind, plain_run_end, tokens};
 use super::*;
 
 /// The tokens of `text` as (kind, start, end, text).

@@ -27,10 +27,6 @@ impl<'a> Commands<'a> {
         self.list.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
     /// The words of command `i`, the name reduced to its basename.
     pub fn words(&self, i: usize) -> &[Cow<'a, str>] {
         let start = if i == 0 { 0 } else { self.list[i - 1].0 };

@@ -1,13 +1,8 @@
-//! Byte-range edits over a source text, and line/column lookup.
-//!
-//! Every change restage makes is expressed as [`Edit`]s over the original text, the way ruff's
-//! fixes are: bytes outside the edited ranges are copied through untouched.
+//! Byte ranges into a source text, line/column lookup, and a small-vector for the parser.
 
-mod edit;
 mod inline;
 mod line_index;
 
-pub use edit::{Edit, EditError, EditSet};
 pub use inline::InlineVec;
 pub use line_index::{LineCol, LineIndex};
 

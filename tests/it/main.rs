@@ -11,6 +11,5 @@ mod schema;
 mod source;
 mod syntax_differential;
 mod syntax_roundtrip;
-mod text;
 mod verify;
 mod write;

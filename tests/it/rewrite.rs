@@ -1023,3 +1023,50 @@ fn library_reports_a_parse_error_with_line_and_column() {
     assert_eq!(error.path.as_deref(), Some(Path::new("Dockerfile")));
     assert!(error.to_string().starts_with("Dockerfile:3:1: "), "{error}");
 }
+
+#[test]
+fn proposed_dockerignore_keeps_nested_node_modules_out() {
+    // A workspace member's node_modules (installed on the host, maybe with native modules built
+    // for the host) must not reach the context, where `COPY . .` would lay it over the install
+    // the image made. `node_modules` alone matches only the root folder.
+    let ctx = MemoryContext::new()
+        .with_file(
+            "package.json",
+            r#"{"name": "mono", "private": true, "workspaces": ["packages/*"], "scripts": {"start": "node packages/api/server.js"}}"#,
+        )
+        .with_file("package-lock.json", "{}")
+        .with_file("packages/api/package.json", r#"{"name": "api"}"#)
+        .with_file("packages/api/server.js", "require('http').createServer().listen(3000)\n")
+        .with_file("packages/api/node_modules/left-pad/index.js", "module.exports = 1\n")
+        .with_file("packages/web/.next/BUILD_ID", "x\n");
+    let input =
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n";
+    let outcome = lib_rewrite(input, &ctx).expect("rewrite");
+    assert_eq!(outcome.status, Status::Rewritten, "{:?}", outcome.reason);
+    let proposed = outcome
+        .new_files
+        .iter()
+        .find(|f| f.path == ".dockerignore")
+        .expect("a .dockerignore is proposed");
+    let ignore = DockerIgnore::parse(&proposed.content);
+    for excluded in [
+        "node_modules/x/index.js",
+        "packages/api/node_modules/left-pad/index.js",
+        "packages/web/.next/BUILD_ID",
+    ] {
+        assert!(
+            ignore.is_excluded(excluded),
+            "{excluded} gets into the context"
+        );
+    }
+    for kept in [
+        "packages/api/server.js",
+        "packages/api/package.json",
+        "package.json",
+    ] {
+        assert!(
+            !ignore.is_excluded(kept),
+            "{kept} is kept out of the context"
+        );
+    }
+}
