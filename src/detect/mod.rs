@@ -39,6 +39,7 @@ mod observe;
 mod paths;
 mod prefilter;
 mod probe;
+mod rank;
 mod report;
 mod result;
 mod score;
@@ -73,7 +74,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
 
     // Rank the profiles.
     let commands = CommandEvidence::new(index, &obs);
-    let ranked = score::rank_profiles(registry, &commands, &obs, &files, system);
+    let ranked = rank::rank_profiles(registry, &commands, &obs, &files, system);
     let mut detection = Detection {
         profile: None,
         package_manager: None,
@@ -81,7 +82,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
         confidence: 0.0,
         evidence: Vec::new(),
         reason: None,
-        scores: score::profile_scores(&ranked),
+        scores: rank::profile_scores(&ranked),
         facts: Facts::default(),
     };
     if ctx.truncated() {
@@ -90,7 +91,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
             ctx.describe()
         ));
     }
-    if let Some(reason) = score::why_no_profile(&ranked, &obs.images, system) {
+    if let Some(reason) = rank::why_no_profile(&ranked, &obs.images, system) {
         // Without a profile, the facts still name the (first) base image and its distro.
         let first = obs.images.iter().find(|i| i.from);
         detection.facts = facts::image_facts(first, system);
@@ -104,7 +105,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let winner = &ranked[0];
     let profile = winner.profile;
     let prefix = format!("{}: ", profile.name);
-    detection.confidence = score::confidence(&ranked, system);
+    detection.confidence = rank::confidence(&ranked, system);
     detection.profile = Some(profile.name.clone());
     detection.evidence.extend(winner.tally.evidence(&prefix));
 
@@ -135,7 +136,7 @@ pub fn detect(df: &Dockerfile, ctx: &dyn Context, registry: &Registry) -> Detect
     let pm = &profile.package_managers[pms[0].0];
     detection.package_manager = Some(pm.name.clone());
     score::package_manager_evidence(profile, &pms, &mut detection.evidence);
-    detection.evidence.extend(score::runner_up(&ranked));
+    detection.evidence.extend(rank::runner_up(&ranked));
 
     // Versions and facts.
     let plans = &index.probes[winner.at];

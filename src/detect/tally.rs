@@ -117,6 +117,21 @@ pub(super) fn round2(x: f64) -> f64 {
 }
 
 #[cfg(test)]
+impl Tally<'static> {
+    /// A tally of Dockerfile evidence lines and context evidence lines (what, weight).
+    pub(super) fn of(dockerfile: &[(&str, f64)], context: &[(&str, f64)]) -> Self {
+        let mut t = Tally::default();
+        for &(what, w) in dockerfile {
+            t.add_dockerfile(w, What::Text(what.to_string()));
+        }
+        for &(what, w) in context {
+            t.add_context(w, What::Text(what.to_string()));
+        }
+        t
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
