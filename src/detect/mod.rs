@@ -29,6 +29,12 @@
 //! distinct totals, strength is `min(1, total / scoring.strong_score)`, closeness is
 //! `1 − 0.25 × distinct runner-up / winner`. When the winner's own distinct evidence is no more
 //! than the runner-up's (a dead heat), the confidence is at most 0.5.
+//!
+//! **Where the steps live.** [`detect`] below is the outline. `observe.rs` reads the
+//! Dockerfile and lists the context files; `prefilter.rs` and `paths.rs` reject and match rule
+//! paths cheaply; `index.rs` holds what is built once per registry; `tally.rs` and `score.rs`
+//! add up the evidence; `rank.rs` orders the profiles and computes the confidence; `facts.rs`
+//! reads the winner's versions and facts; `result.rs` and `report.rs` are the answer's shapes.
 
 mod context;
 mod facts;
