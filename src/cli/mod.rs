@@ -54,11 +54,7 @@ where
         Some(Command::Parse(args)) => parse::run(args, stdin.as_ref(), &mut out, &mut err),
         Some(Command::Detect(args)) => detect::run(args, stdin.as_ref(), &mut out, &mut err),
         Some(Command::Profiles(args)) => profiles::run(args, &mut out, &mut err),
-        Some(Command::Verify(args)) => Ok(match verify::run(args, &mut out, &mut err) {
-            0 => ExitStatus::Success,
-            1 => ExitStatus::Failure,
-            _ => ExitStatus::Error,
-        }),
+        Some(Command::Verify(args)) => verify::run(args, &mut out, &mut err),
         Some(Command::Config(args)) => config::run_command(args, &mut out, &mut err),
         Some(Command::Completions(args)) => generated::completions(args.shell, &mut out),
         Some(Command::Manpage(args)) => generated::manpage(args.dir.as_deref(), &mut out),

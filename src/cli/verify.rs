@@ -10,8 +10,10 @@
 //!
 //! # Entry point (wired by `src/cli`)
 //! - [`VerifyArgs`]: the clap `Args` of the `verify` subcommand (`#[derive(clap::Args)]`).
-//! - [`run`]`(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8`: runs it and
-//!   returns the exit code. The table goes to `out`, progress and errors to `err`.
+//! - [`run`]`(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) ->
+//!   io::Result<ExitStatus>`: runs it and returns the status, as the other commands do (a closed
+//!   pipe comes back as the error, which the CLI ends quietly). The table goes to `out`,
+//!   progress and errors to `err`.
 //! - [`run_with_path`]: the same, looking for engines in an explicit `PATH` value (for tests).
 //!
 //! # Exit codes
@@ -22,6 +24,7 @@
 //! - **2**: usage or input error, no engine available (with a message naming what was looked
 //!   for), the original does not build, or restage could not rewrite the file.
 
+use super::exit::ExitStatus;
 use crate::pipeline::{self, Options, Status};
 use crate::source::{FsContext, SourceFile};
 use clap::{Args, ValueEnum};
@@ -102,8 +105,8 @@ pub struct VerifyArgs {
     pub keep_images: bool,
 }
 
-/// Run `restage verify`, looking for engines on this process's `PATH`. Returns the exit code.
-pub fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// Run `restage verify`, looking for engines on this process's `PATH`.
+pub fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     run_with_path(args, std::env::var_os("PATH"), out, err)
 }
 
@@ -114,42 +117,35 @@ pub fn run_with_path(
     path_var: Option<OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> u8 {
-    match verify(args, path_var.unwrap_or_default(), out, err) {
-        Ok(code) => code,
-        Err(Failure { code, message }) => {
-            if !message.is_empty() {
-                let _ = writeln!(err, "restage verify: {message}");
-            }
-            code
+) -> io::Result<ExitStatus> {
+    let message = match verify(args, path_var.unwrap_or_default(), out, err) {
+        Ok(status) => return Ok(status),
+        // A closed pipe ends the output quietly; the CLI maps it to success.
+        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            return Err(error);
         }
-    }
+        Err(Failure::Output(error)) => format!("cannot write output: {error}"),
+        Err(Failure::Usage(message)) => message,
+    };
+    let _ = writeln!(err, "restage verify: {message}");
+    Ok(ExitStatus::Error)
 }
 
-/// An early end: the exit code and what to say.
-struct Failure {
-    code: u8,
-    message: String,
+/// An early end, always exit code 2.
+enum Failure {
+    /// A usage or input error, no engine, or a build that cannot be compared: what to say.
+    Usage(String),
+    /// A write to our own output failed.
+    Output(io::Error),
 }
 
 fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: 2,
-        message: message.into(),
-    }
+    Failure::Usage(message.into())
 }
 
-/// A write to our own output failed: a closed pipe ends quietly (0), anything else is an error.
 impl From<io::Error> for Failure {
     fn from(error: io::Error) -> Self {
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            Failure {
-                code: 0,
-                message: String::new(),
-            }
-        } else {
-            usage(format!("cannot write output: {error}"))
-        }
+        Failure::Output(error)
     }
 }
 
@@ -354,16 +350,19 @@ fn resolve_dockerfile(path: &Path) -> Result<PathBuf, Failure> {
     Err(usage(format!("{}: no such file or folder", path.display())))
 }
 
-/// The first port of the first `EXPOSE` instruction (`EXPOSE 8080/tcp` → 8080).
+/// The first port of the first `EXPOSE` instruction that names one (`EXPOSE 8080/tcp` →
+/// 8080), read with the crate's parser: continuations, heredoc bodies and comments are not
+/// instructions.
 fn first_exposed_port(dockerfile: &str) -> Option<u16> {
-    dockerfile.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        let keyword = words.next()?;
-        if !keyword.eq_ignore_ascii_case("EXPOSE") {
-            return None;
-        }
-        words.find_map(|w| w.split('/').next()?.parse().ok())
-    })
+    crate::syntax::parse(dockerfile)
+        .instructions
+        .iter()
+        .filter(|ins| ins.is("EXPOSE"))
+        .find_map(|ins| {
+            ins.values()
+                .iter()
+                .find_map(|w| w.split('/').next()?.parse().ok())
+        })
 }
 
 /// One image's results.
@@ -386,7 +385,7 @@ fn verify(
     path_var: OsString,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<u8, Failure> {
+) -> Result<ExitStatus, Failure> {
     if args.smoke.is_some() && args.smoke_cmd.is_some() {
         return Err(usage("--smoke and --smoke-cmd cannot be used together"));
     }
@@ -434,7 +433,7 @@ fn verify(
             "{}: restage leaves this Dockerfile unchanged ({reason}); nothing to verify",
             dockerfile.display()
         )?;
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
 
     let port = args.port.or_else(|| first_exposed_port(source.text()));
@@ -454,7 +453,7 @@ fn verify(
         engine.program.display()
     )?;
 
-    let result = (|| -> Result<u8, Failure> {
+    let result = (|| -> Result<ExitStatus, Failure> {
         let mut before = Side::default();
         let mut after = Side::default();
 
@@ -554,9 +553,9 @@ fn verify(
                     " "
                 }
             )?;
-            Ok(0)
+            Ok(ExitStatus::Success)
         } else {
-            Ok(1)
+            Ok(ExitStatus::Failure)
         }
     })();
 
@@ -785,6 +784,20 @@ mod tests {
             Some(3000)
         );
         assert_eq!(first_exposed_port("FROM a\nCMD x\n"), None);
+        // Instructions as the parser reads them, not lines that look like one.
+        assert_eq!(
+            first_exposed_port("FROM a\nRUN echo \\\n EXPOSE 1\nEXPOSE \\\n  8000\n"),
+            Some(8000)
+        );
+        assert_eq!(
+            first_exposed_port("FROM a\nRUN <<EOF\nEXPOSE 1\nEOF\n# EXPOSE 2\nEXPOSE 3\n"),
+            Some(3)
+        );
+        assert_eq!(
+            first_exposed_port("# escape=`\nFROM a\nEXPOSE `\n 4000/udp\n"),
+            Some(4000)
+        );
+        assert_eq!(first_exposed_port("FROM a\nEXPOSE $PORT\n"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! relative to an ancestor folder, that ancestor is chosen. The walk goes up to `repo_root`, or
 //! else to the first folder holding `.git`, or else to the filesystem root.
 
-use super::copy_sources;
+use super::observe::copy_sources;
 use crate::profile::pattern::{glob, is_glob};
 use crate::syntax::Dockerfile;
 use std::collections::HashMap;

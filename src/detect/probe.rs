@@ -1,7 +1,8 @@
 //! Evaluating a [`Probe`]: read a value from a manifest, the Dockerfile or an image tag.
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
-use super::{Keys, PathParts, PathPattern, has_wildcard};
+use super::paths::{PathParts, PathPattern};
+use super::prefilter::{Keys, has_wildcard};
 use crate::profile::Probe;
 use crate::profile::pattern::{capture_required_literal, capture_str};
 use crate::source::Context;

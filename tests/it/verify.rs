@@ -28,7 +28,9 @@ fn examples() -> PathBuf {
 fn verify(args: &VerifyArgs, path_var: &Path) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let code = run_with_path(args, Some(OsString::from(path_var)), &mut out, &mut err);
+    let status = run_with_path(args, Some(OsString::from(path_var)), &mut out, &mut err)
+        .expect("writing to a Vec never fails");
+    let code = status.code();
     (
         code,
         String::from_utf8(out).unwrap(),
