@@ -1,8 +1,8 @@
 //! The one shell lexer for RUN/CMD/ENTRYPOINT text and heredoc bodies, with two views.
 //!
-//! - [`lex`]: text → [`Token`]s (`Word | Op | Subst | Comment`) with byte ranges, by POSIX
+//! - [`lex`]: text → [`Token`](lex::Token)s (`Word | Op | Subst | Comment`) with byte ranges, by POSIX
 //!   rules (see the module docs for the exact ones).
-//! - [`parse`]: the planning view, text → [`CommandList`]: simple commands with their
+//! - [`parse`]: the planning view, text → [`CommandList`](command::CommandList): simple commands with their
 //!   environment prefix, redirections, substitutions, source text and joining operator.
 //! - [`unwrap`]: the detection view, built on `parse`: the commands a text runs, looking into
 //!   substitutions, through wrappers (`sudo`, `env`) and into `sh -c '…'` scripts.
