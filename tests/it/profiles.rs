@@ -784,6 +784,41 @@ fn unknown_fields_are_rejected_with_file_and_line() {
 }
 
 #[test]
+fn a_misspelt_artifact_kind_is_rejected_with_file_and_line() {
+    // `output-dir` (no s) once silently took the compiled runtime path.
+    let text =
+        builtin_text("node.yaml").replacen("  kind: output-dirs\n", "  kind: output-dir\n", 1);
+    let line = text
+        .lines()
+        .position(|l| l == "  kind: output-dir")
+        .expect("node.yaml has an artifacts.kind line")
+        + 1;
+    let dir = override_dir(&[("node.yaml", &text)]);
+    let err = Registry::load(Some(dir.path())).unwrap_err();
+    let message = err.to_string();
+    let path = dir.path().join("node.yaml");
+    assert!(
+        message.starts_with(&format!("{}:{line}:", path.display())),
+        "{message}"
+    );
+    assert!(message.contains("output-dir"), "{message}");
+    assert_eq!(err.kind, restage::ErrorKind::Profile);
+
+    // The kebab-case spellings all load.
+    for kind in ["binary", "jar", "assembly", "output-dirs", "python-env"] {
+        let text = builtin_text("node.yaml").replacen(
+            "  kind: output-dirs\n",
+            &format!("  kind: {kind}\n"),
+            1,
+        );
+        let dir = override_dir(&[("node.yaml", &text)]);
+        let registry = Registry::load(Some(dir.path())).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let loaded = registry.get("node").expect("node").artifacts.kind;
+        assert_eq!(serde_json::to_value(loaded).unwrap(), kind);
+    }
+}
+
+#[test]
 fn broken_cross_references_are_rejected_with_file_and_line() {
     let text = builtin_text("rust.yaml").replacen(
         "default_package_manager: cargo",

@@ -221,8 +221,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         workdir: &Option<String>,
         side: &BuildSide,
     ) -> Option<String> {
-        let kind = self.planner.input.profile.artifacts.kind.as_str();
-        if !matches!(kind, "binary" | "jar") {
+        if !self.planner.input.profile.artifacts.kind.is_single_file() {
             return None;
         }
         let builds = self.planner.builds_in_build_stage();

@@ -4,9 +4,10 @@
 use super::*;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
-    /// Node-style apps: production dependencies installed in runtime, the sources from the
-    /// context, and the build output from the build stage.
-    pub(super) fn node_like(
+    /// The `output-dirs` runtime (Node): production dependencies installed in the runtime, the
+    /// sources from the context, and the build output folders from the build stage; or, when a
+    /// production-only install is not safe, the whole app folder from the build stage.
+    pub(super) fn output_dirs_runtime(
         &mut self,
         start: &StartCommand,
         rule: &Option<crate::profile::EntrypointRule>,
@@ -214,9 +215,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         dirs
     }
 
-    /// Python-style apps: packages from the deps side (a whole virtualenv, or wheels copied and
-    /// installed), then the app folder from the build stage.
-    pub(super) fn python_like(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
+    /// The `python-env` runtime (Python): packages from the deps side (a whole virtualenv, or
+    /// wheels copied and installed), then the app folder from the build stage.
+    pub(super) fn python_env_runtime(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
         let pm = self.planner.pm;
         let app_dir = side.app_dir.clone().filter(|d| d != "/");
         if let Some(venv) = pm.venv.as_deref().filter(|_| self.planner.uses_venv()) {

@@ -8,12 +8,47 @@ use crate::profile::Facts;
 use crate::profile::pattern::glob;
 use serde::{Deserialize, Serialize};
 
+/// What a build produces, spelt in profiles as `binary`, `jar`, `assembly`, `output-dirs` or
+/// `python-env`. It picks the runtime strategy: the compiled kinds copy one artifact into a
+/// runtime without the toolchain; the other two carry the installed dependencies over. Any
+/// other spelling fails when the profile loads, with the file and line.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// One executable file (Go, Rust).
+    #[default]
+    Binary,
+    /// One jar, started with `java -jar` (Maven, Gradle).
+    Jar,
+    /// A published folder with the app's `.dll` and its dependencies (.NET).
+    Assembly,
+    /// Build output folders (`dist`, `.next`) beside dependencies the runtime installs itself
+    /// with the production install (Node).
+    OutputDirs,
+    /// Dependencies installed into a Python environment (wheels or a virtualenv) that the
+    /// runtime takes from the build side, with the sources.
+    PythonEnv,
+}
+
+impl ArtifactKind {
+    /// Whether the build compiles the app into an artifact that runs without the toolchain
+    /// (`binary`, `jar`, `assembly`).
+    pub fn is_compiled(self) -> bool {
+        !matches!(self, ArtifactKind::OutputDirs | ArtifactKind::PythonEnv)
+    }
+
+    /// Whether the artifact is a single file (`binary`, `jar`) that a start command can name.
+    pub fn is_single_file(self) -> bool {
+        matches!(self, ArtifactKind::Binary | ArtifactKind::Jar)
+    }
+}
+
 /// How the built artifact is named and located.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Artifacts {
-    /// What the artifact is: `binary`, `jar`, `assembly`, `output-dirs`, `python-env`.
-    pub kind: String,
+    /// What the artifact is, which decides how the runtime stage gets it.
+    pub kind: ArtifactKind,
     /// Candidate file names, templates over facts; the first one whose placeholders all resolve
     /// wins (`{final_name}.jar`, `{binary}-{artifact_version}.{packaging}`). See
     /// [`Artifacts::name_for`].
@@ -287,7 +322,7 @@ mod tests {
     #[test]
     fn an_uncertain_fact_stops_the_name_search() {
         let artifacts = Artifacts {
-            kind: "jar".into(),
+            kind: ArtifactKind::Jar,
             names: vec![
                 "{final_name}.jar".into(),
                 "{binary}-{artifact_version}.jar".into(),
@@ -308,5 +343,50 @@ mod tests {
         assert_eq!(artifacts.name_for(&facts), None);
         facts.final_name = Some("app".into());
         assert_eq!(artifacts.name_for(&facts).as_deref(), Some("app.jar"));
+    }
+
+    #[test]
+    fn artifact_kinds_keep_their_kebab_case_spellings() {
+        let all = [
+            (ArtifactKind::Binary, "binary"),
+            (ArtifactKind::Jar, "jar"),
+            (ArtifactKind::Assembly, "assembly"),
+            (ArtifactKind::OutputDirs, "output-dirs"),
+            (ArtifactKind::PythonEnv, "python-env"),
+        ];
+        for (kind, spelling) in all {
+            assert_eq!(serde_json::to_value(kind).unwrap(), spelling);
+            let read: ArtifactKind = serde_json::from_value(spelling.into()).unwrap();
+            assert_eq!(read, kind);
+        }
+        for typo in ["output_dirs", "OutputDirs", "binaries", ""] {
+            assert!(
+                serde_json::from_value::<ArtifactKind>(typo.into()).is_err(),
+                "{typo:?} must not load"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_compiled_kinds_are_compiled_and_only_files_are_single_files() {
+        use ArtifactKind::*;
+        let compiled: Vec<_> = [Binary, Jar, Assembly, OutputDirs, PythonEnv]
+            .into_iter()
+            .filter(|k| k.is_compiled())
+            .collect();
+        assert_eq!(compiled, [Binary, Jar, Assembly]);
+        let single: Vec<_> = [Binary, Jar, Assembly, OutputDirs, PythonEnv]
+            .into_iter()
+            .filter(|k| k.is_single_file())
+            .collect();
+        assert_eq!(single, [Binary, Jar]);
+    }
+
+    #[test]
+    fn an_unknown_artifact_kind_fails_to_load_with_its_line() {
+        let yaml = "kind: bin\nnames: []\n";
+        let err = serde_saphyr::from_str::<Artifacts>(yaml).unwrap_err();
+        assert_eq!(err.location().map(|l| l.line()), Some(1), "{err}");
+        assert!(err.to_string().contains("bin"), "{err}");
     }
 }

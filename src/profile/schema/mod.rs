@@ -22,7 +22,7 @@ pub mod recognition;
 pub mod runtime;
 pub mod system;
 
-pub use artifacts::{ArtifactRule, Artifacts, BesideRule, LayerRule, Layers};
+pub use artifacts::{ArtifactKind, ArtifactRule, Artifacts, BesideRule, LayerRule, Layers};
 pub use cross::{Cross, CrossCondition, CrossOption, CrossValue, CrossVersion};
 pub use package_manager::{
     CacheMounts, DeployRule, EnvRule, MemberSource, Members, PackageManager, PmEvidence, PmVariant,
