@@ -191,7 +191,9 @@ impl Registry {
                 n == SYSTEM_FILE || n == "_system.yml"
             });
             if is_system {
-                system = Some(text.parse(path)?);
+                let rules: SystemRules = text.parse(path)?;
+                validate_system(&rules, path, text.yaml())?;
+                system = Some(rules);
             } else {
                 let profile: Profile = text.parse(path)?;
                 validate_profile(&profile, path, text.yaml())?;
@@ -324,6 +326,34 @@ fn invalid(path: &Path, text: &str, needle: &str, message: String) -> Error {
         Some(line) => err.at(line, 1),
         None => err,
     }
+}
+
+/// Checks on `_system.yaml` that serde cannot express: exactly one runtime installer per family
+/// that has one, and at least one overall (the default).
+fn validate_system(system: &SystemRules, path: &Path, text: &str) -> Result<()> {
+    let mut families = std::collections::BTreeSet::new();
+    for installer in system.installers.iter().filter(|i| i.runtime) {
+        if !families.insert(installer.family.as_str()) {
+            return Err(invalid(
+                path,
+                text,
+                &installer.command,
+                format!(
+                    "installer `{}`: the {} family already has a `runtime: true` installer",
+                    installer.command, installer.family
+                ),
+            ));
+        }
+    }
+    if families.is_empty() {
+        return Err(invalid(
+            path,
+            text,
+            "installers:",
+            "no installer is marked `runtime: true`: runtime stages would not know how to install packages".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks serde cannot express: cross references and required combinations.

@@ -160,11 +160,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
             return;
         }
-        let manager = match family {
-            "alpine" => "apk",
-            "rhel" => "microdnf",
-            _ => "apt",
-        };
+        let manager = self
+            .planner
+            .input
+            .registry
+            .system()
+            .runtime_installer(family);
         steps.push(Step::Packages {
             manager: manager.to_string(),
             packages: keep,

@@ -557,11 +557,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return;
         }
         add.sort();
-        let manager = match family.as_str() {
-            "alpine" => "apk",
-            "rhel" => "microdnf",
-            _ => "apt",
-        };
+        let manager = input.registry.system().runtime_installer(&family);
         steps.push(Step::Packages {
             manager: manager.to_string(),
             packages: add,

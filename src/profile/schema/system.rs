@@ -173,6 +173,33 @@ pub struct Installer {
     /// Options that take a separate value (`--virtual .build-deps`).
     #[serde(default)]
     pub options_with_value: Vec<String>,
+    /// Whether the packages a runtime stage of this family needs are installed with this
+    /// installer's program (`apt`, `apk`, `microdnf`), which `templates/step/packages.j2` turns
+    /// into its install line. At most one per family; see [`SystemRules::runtime_installer`].
+    #[serde(default)]
+    pub runtime: bool,
+}
+
+impl Installer {
+    /// The program that runs the installer: the first word of its command (`apt-get`).
+    pub fn program(&self) -> &str {
+        self.command.split_whitespace().next().unwrap_or("")
+    }
+}
+
+impl SystemRules {
+    /// The package manager (a program name) a runtime stage of a distro family installs
+    /// packages with: the program of that family's `runtime` installer, else of the first
+    /// `runtime` installer, the default for families without their own (Ubuntu's images are
+    /// Debian's: `apt`). Empty only when no installer is marked, which loading rejects.
+    pub fn runtime_installer(&self, family: &str) -> &str {
+        let mut runtime = self.installers.iter().filter(|i| i.runtime);
+        let default = runtime.clone().next();
+        runtime
+            .find(|i| i.family == family)
+            .or(default)
+            .map_or("", Installer::program)
+    }
 }
 
 /// A distro flavour rule. `word` is a capture pattern matched against each `-`-separated word of
@@ -207,4 +234,51 @@ pub struct Scoring {
     pub strong_score: f64,
     /// Files under the context root count fully up to this depth; deeper stray files count half.
     pub full_depth: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn installer(command: &str, family: &str, runtime: bool) -> Installer {
+        Installer {
+            command: command.into(),
+            family: family.into(),
+            options_with_value: Vec::new(),
+            runtime,
+        }
+    }
+
+    #[test]
+    fn the_runtime_installer_is_the_familys_marked_one_else_the_first_marked() {
+        let system = SystemRules {
+            installers: vec![
+                installer("apt-get install", "debian", false),
+                installer("apt install", "debian", true),
+                installer("apk add", "alpine", true),
+                installer("dnf install", "rhel", false),
+                installer("microdnf install", "rhel", true),
+                installer("zypper install", "suse", false),
+            ],
+            ..SystemRules::default()
+        };
+        assert_eq!(system.runtime_installer("debian"), "apt");
+        assert_eq!(system.runtime_installer("alpine"), "apk");
+        assert_eq!(system.runtime_installer("rhel"), "microdnf");
+        // No runtime installer of their own: the first marked one.
+        assert_eq!(system.runtime_installer("ubuntu"), "apt");
+        assert_eq!(system.runtime_installer("suse"), "apt");
+        assert_eq!(system.runtime_installer(""), "apt");
+        assert_eq!(SystemRules::default().runtime_installer("debian"), "");
+    }
+
+    #[test]
+    fn an_installers_program_is_its_first_word() {
+        assert_eq!(
+            installer("apt-get install", "debian", false).program(),
+            "apt-get"
+        );
+        assert_eq!(installer("  apk   add", "alpine", true).program(), "apk");
+        assert_eq!(installer("", "x", false).program(), "");
+    }
 }
