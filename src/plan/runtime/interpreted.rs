@@ -62,7 +62,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 ),
             }
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![build_dir.clone()],
                 dest: workdir.clone().unwrap_or_else(|| build_dir.clone()),
@@ -102,7 +102,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         for dir in outputs.unwrap_or_default() {
             let source = resolve(Some(&build_dir), &dir);
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![source],
                 dest: format!("./{dir}"),
@@ -228,7 +228,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if !inside_app {
                 // From build: a project install after the sources adds to the virtualenv.
                 steps.push(Step::Copy {
-                    from: Some("build".into()),
+                    from: Some(StageName::Build.to_string()),
                     chown: None,
                     sources: vec![venv.clone()],
                     dest: venv.clone(),
@@ -271,7 +271,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             // cached stage (issue 4375) and does not rebuild the RUN when the stage changes
             // (5400, 6609). The wheels stay in the COPY's layer: the price of that.
             steps.push(Step::Copy {
-                from: Some("deps".into()),
+                from: Some(StageName::Deps.to_string()),
                 chown: None,
                 sources: vec![wheels.clone()],
                 dest: wheels.clone(),
@@ -298,7 +298,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         match side.app_dir.clone().filter(|d| d != "/") {
             Some(dir) => {
                 steps.push(Step::Copy {
-                    from: Some("build".into()),
+                    from: Some(StageName::Build.to_string()),
                     chown: None,
                     sources: vec![dir.clone()],
                     dest: dir.clone(),

@@ -12,7 +12,7 @@ mod workspace;
 mod writes;
 
 use super::classify::is_manifest;
-use super::model::{Class, Step, WarningCode};
+use super::model::{Class, StageName, Step, WarningCode};
 use super::original::resolve;
 use super::planner::{BuildSide, Planner, Skip, Unit};
 use crate::profile::pattern::glob;
