@@ -94,11 +94,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
         let mut image = self.keep_image_args(image);
-        let (name, tag) = split_image(&image);
-        let mut family =
-            crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
-                .0
-                .unwrap_or_else(|| "debian".into());
+        let mut family = self.image_family(&image);
         self.family = family.clone();
         let tools = self.tools_needed(units, &start);
         if let Some((flavoured, flavour_family)) = self.flavour_for_tools(&image, &tools) {
