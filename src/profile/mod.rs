@@ -306,6 +306,7 @@ fn first_line_message(rendered: &str) -> String {
         .find(|l| !l.trim().is_empty())
         .unwrap_or(rendered)
         .trim();
+    let line = line.trim_start_matches("error: ");
     // Drop a leading "line N column M: " if the renderer added one; we print our own.
     let line = match line.split_once(": ") {
         Some((head, rest)) if head.contains("line") && head.chars().any(|c| c.is_ascii_digit()) => {
@@ -313,7 +314,7 @@ fn first_line_message(rendered: &str) -> String {
         }
         _ => line,
     };
-    line.trim_start_matches("error: ").to_string()
+    line.to_string()
 }
 
 fn line_of(text: &str, needle: &str) -> Option<usize> {

@@ -802,6 +802,10 @@ fn a_misspelt_artifact_kind_is_rejected_with_file_and_line() {
         "{message}"
     );
     assert!(message.contains("output-dir"), "{message}");
+    assert!(
+        !message.contains(&format!("line {line} column")),
+        "the position is given once: {message}"
+    );
     assert_eq!(err.kind, restage::ErrorKind::Profile);
 
     // The kebab-case spellings all load.
