@@ -35,7 +35,7 @@
 //!   disk, `.dockerignore` applied) and [`MemoryContext`] (files given in memory); [`source`]
 //!   also reads a Dockerfile as a [`source::SourceFile`] (BOM, line endings).
 //! - The lossless Dockerfile syntax tree: [`syntax::parse`] and the types in [`syntax`]
-//!   ([`syntax::Dockerfile`], [`syntax::Instruction`] ...), located by
+//!   ([`syntax::Dockerfile`], [`syntax::Instruction`] with its [`syntax::Kind`] ...), located by
 //!   [`TextRange`], turned into a line and column ([`LineCol`]) by a [`LineIndex`].
 //! - Writing a result safely: [`write::write_atomic`] (a temporary file renamed over the
 //!   original, its mode kept, symlinks followed).

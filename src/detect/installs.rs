@@ -84,11 +84,13 @@ mod tests {
                 command: "apk add".into(),
                 family: "alpine".into(),
                 options_with_value: vec!["--virtual".into()],
+                runtime: true,
             },
             Installer {
                 command: "apt-get install".into(),
                 family: "debian".into(),
                 options_with_value: vec![],
+                runtime: false,
             },
         ];
         let words: Vec<String> =

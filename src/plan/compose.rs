@@ -76,7 +76,7 @@ pub(super) fn review(input: &PlanInput<'_>, stages: &[Stage], app_dir: Option<&s
 
 /// Whether a stage sets its own start command (a kept or new CMD/ENTRYPOINT).
 fn stage_sets_command(stages: &[Stage], name: &str) -> bool {
-    stages.iter().filter(|s| s.name == name).any(|s| {
+    stages.iter().filter(|s| s.name.as_str() == name).any(|s| {
         s.steps.iter().any(|step| match step {
             Step::Exec { .. } => true,
             Step::Kept { text, .. } => {

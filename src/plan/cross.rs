@@ -8,7 +8,7 @@
 //! compile for the target, the build arguments and the options they get, and the facts that
 //! keep a build native.
 
-use super::model::{Stage, Step};
+use super::model::{Stage, StageName, Step};
 use super::planner::Planner;
 use crate::profile::schema::{command_matches, normalise_command, version_at_least};
 use crate::profile::{Cross, CrossOption};
@@ -112,7 +112,7 @@ impl Planner<'_, '_> {
                     value: None,
                 })
                 .collect();
-            if stages[stage].name == "build" {
+            if stages[stage].name == StageName::Build {
                 declared.extend(cross.env.iter().map(|v| Step::Arg {
                     name: v.name.clone(),
                     value: Some(v.value.clone()),
@@ -158,7 +158,7 @@ impl Planner<'_, '_> {
         }
         let mut runs = Vec::new();
         for (s, stage) in stages.iter().enumerate() {
-            if !builder_side.contains(&stage.name.as_str()) {
+            if !matches!(stage.name, StageName::Deps | StageName::Build) {
                 continue;
             }
             for (i, step) in stage.steps.iter().enumerate() {
@@ -186,7 +186,7 @@ impl Planner<'_, '_> {
         }
         let builds = stages
             .iter()
-            .position(|s| s.name == "build")
+            .position(|s| s.name == StageName::Build)
             .is_some_and(|b| runs.iter().any(|r| r.stage == b));
         if !builds {
             return Err(format!(

@@ -72,13 +72,45 @@ pub struct ChangedFile {
 /// One stage of the output.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stage {
-    /// `deps`, `build`, `test` or `runtime`.
-    pub name: String,
+    pub name: StageName,
     /// The image or earlier stage it starts from.
     pub from: String,
     /// The original `--platform` flag, when the original FROM had one.
     pub platform: Option<String>,
     pub steps: Vec<Step>,
+}
+
+/// The name of an output stage, in pipeline order. Serialized as the output spells it
+/// (`FROM … AS deps`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageName {
+    /// Installs the dependencies from the manifests alone, so the layer is cached until they change.
+    Deps,
+    /// Builds the app from the sources on top of `deps`.
+    Build,
+    /// Runs the tests on top of `build`; built only when asked (`--target test`).
+    Test,
+    /// The image that ships: the artifact (or the app) without the toolchain.
+    Runtime,
+}
+
+impl StageName {
+    /// The name as written in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageName::Deps => "deps",
+            StageName::Build => "build",
+            StageName::Test => "test",
+            StageName::Runtime => "runtime",
+        }
+    }
+}
+
+impl std::fmt::Display for StageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One instruction of the output.
@@ -402,7 +434,7 @@ impl std::fmt::Display for WarningCode {
 
 #[cfg(test)]
 mod tests {
-    use super::WarningCode;
+    use super::{StageName, WarningCode};
 
     #[test]
     fn a_warning_code_shows_as_it_serialises() {
@@ -439,5 +471,22 @@ mod tests {
             codes.len(),
             "README lists a code WarningCode does not have"
         );
+    }
+
+    #[test]
+    fn stage_names_serialize_as_the_output_spells_them_in_pipeline_order() {
+        let all = [
+            StageName::Deps,
+            StageName::Build,
+            StageName::Test,
+            StageName::Runtime,
+        ];
+        for name in all {
+            assert_eq!(serde_json::to_value(name).unwrap(), name.as_str());
+            assert_eq!(name.to_string(), name.as_str());
+        }
+        let spelt: Vec<&str> = all.iter().map(|n| n.as_str()).collect();
+        assert_eq!(spelt, ["deps", "build", "test", "runtime"]);
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -167,10 +167,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         // Build tools: the toolchain image itself for a compiled app, build-only packages, and
         // installs that keep their cache.
         let profile = self.input.profile;
-        let compiled = !matches!(
-            profile.artifacts.kind.as_str(),
-            "output-dirs" | "python-env"
-        );
+        let compiled = profile.artifacts.kind.is_compiled();
         let toolchain_image = {
             let (name, _) = split_image(&runtime.from);
             profile

@@ -17,216 +17,10 @@ pub use schema::*;
 
 use crate::error::{Error, ErrorKind, Result};
 pub use facts::Facts;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-/// Knowledge shared by every profile (`language-profiles/_system.yaml`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SystemRules {
-    /// What this file is.
-    pub description: String,
-    /// Commands that install distro packages.
-    pub installers: Vec<Installer>,
-    /// Words that wrap a command (`sudo`, `env`, `exec`); skipped before matching. `sh`/`bash`
-    /// with `-c` are looked into.
-    pub command_prefixes: Vec<String>,
-    /// Folders never scanned for evidence or facts (committed `node_modules/`, `target/`).
-    pub skip_dirs: Vec<String>,
-    /// How to tell the distro family and release of an image.
-    pub flavors: Vec<Flavor>,
-    /// Build-only packages and runtime mappings shared by all profiles (appended to each
-    /// profile's own).
-    pub system_packages: SystemPackages,
-    /// Runtime folders shared by all profiles (appended).
-    pub runtime_files: Vec<String>,
-    /// The tools a start command or health check may call, and which images have them.
-    #[serde(default)]
-    pub runtime_tools: RuntimeTools,
-    /// `.dockerignore` lines shared by all profiles (appended).
-    pub dockerignore: Vec<String>,
-    /// Scoring thresholds for detection.
-    pub scoring: Scoring,
-    /// What holds a credential: build arguments and variables, and files.
-    #[serde(default)]
-    pub secrets: SecretRules,
-    /// Folders apps write to next to their code, shared by all profiles (appended to each
-    /// profile's `writes`).
-    #[serde(default)]
-    pub writes: Vec<WriteRule>,
-}
-
-/// What holds a credential, for moving it into a BuildKit secret mount and for checking that
-/// no output leaves one in a layer.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SecretRules {
-    /// Globs on `ARG`/`ENV` names that hold a credential (`*TOKEN*`, `*PASSWORD*`).
-    pub variables: Vec<String>,
-    /// Files that hold credentials.
-    pub files: Vec<CredentialFile>,
-    /// Command rules (`git config --global`) that store their arguments in a configuration
-    /// file, so a credential given to them stays in the RUN's layer.
-    #[serde(default)]
-    pub persist: Vec<String>,
-}
-
-/// A credentials file, by name.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialFile {
-    /// Glob on the file name, without folders (`.npmrc`, `*.pem`); matched case-insensitively.
-    pub name: String,
-    /// Texts that show the file holds a literal credential (`_authToken=`); a file with none of
-    /// them (only `${NPM_TOKEN}`, say) is plain configuration. Empty: the file always does.
-    #[serde(default)]
-    pub holds: Vec<String>,
-}
-
-impl CredentialFile {
-    /// Whether `name` (a path or file name) is this kind of file.
-    pub fn matches_name(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        crate::profile::pattern::glob(&self.name.to_ascii_lowercase(), &name.to_ascii_lowercase())
-    }
-
-    /// Whether `content` holds a literal credential: one of `holds` followed by something that
-    /// is not a variable reference.
-    pub fn holds_secret(&self, content: &str) -> bool {
-        if self.holds.is_empty() {
-            return true;
-        }
-        self.holds.iter().any(|h| {
-            content.match_indices(h.as_str()).any(|(at, _)| {
-                let rest = content[at + h.len()..].trim_start_matches(['"', '\'', ' ']);
-                !rest.is_empty() && !rest.starts_with('$') && !rest.starts_with('\n')
-            })
-        })
-    }
-}
-
-/// A folder an app writes to at run time, found from the sources.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct WriteRule {
-    /// The folder, relative to the app folder (`instance`, `.next/cache`); `.` is the app
-    /// folder itself (a SQLite file next to the code).
-    pub dir: String,
-    /// How the names of the context files whose text shows the write end (`.py`).
-    pub files: Vec<String>,
-    /// Texts, any of which in one of `files` shows the write (`instance_path`, `MEDIA_ROOT`).
-    pub contains: Vec<String>,
-    /// Why the app writes there, for the decision.
-    pub note: String,
-}
-
-/// Tools the runtime's own instructions call (HEALTHCHECK, CMD, ENTRYPOINT, an entrypoint
-/// script): how to install them, and which runtime images already have them.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RuntimeTools {
-    /// The tools restage looks for, with their package (empty: cannot be installed, `sh`).
-    pub tools: Vec<Tool>,
-    /// What runtime images have; the first matching rule wins.
-    pub images: Vec<ImageTools>,
-    /// The runtime flavour asked of the profile when a shell-less image (distroless) would
-    /// lack a tool it cannot install (`slim`).
-    pub flavour: String,
-}
-
-/// A tool and the distro package that provides it (the same name on apt and apk).
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Tool {
-    pub name: String,
-    pub package: String,
-}
-
-/// The tools images have: by image name glob and tag glob, or by distro family.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ImageTools {
-    #[serde(default)]
-    pub image: Option<String>,
-    #[serde(default)]
-    pub tag: Option<String>,
-    #[serde(default)]
-    pub family: Option<String>,
-    pub has: Vec<String>,
-}
-
-impl RuntimeTools {
-    /// The tools an image has (name, tag, family), from the first matching rule.
-    pub fn present(&self, name: &str, tag: Option<&str>, family: &str) -> &[String] {
-        self.images
-            .iter()
-            .find(|r| {
-                r.image
-                    .as_deref()
-                    .is_none_or(|g| crate::profile::schema::image_name_matches(g, name))
-                    && r.tag
-                        .as_deref()
-                        .is_none_or(|g| crate::profile::pattern::glob(g, tag.unwrap_or("latest")))
-                    && r.family.as_deref().is_none_or(|f| f == family)
-            })
-            .map_or(&[], |r| &r.has[..])
-    }
-
-    /// The tool called `name`.
-    pub fn tool(&self, name: &str) -> Option<&Tool> {
-        self.tools.iter().find(|t| t.name == name)
-    }
-}
-
-/// A distro package installer command.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Installer {
-    /// The command words (`apt-get install`, `apk add`), matched as a prefix after the command
-    /// name's options.
-    pub command: String,
-    /// The distro family it belongs to (`debian`, `alpine`, `rhel`).
-    pub family: String,
-    /// Options that take a separate value (`--virtual .build-deps`).
-    #[serde(default)]
-    pub options_with_value: Vec<String>,
-}
-
-/// A distro flavour rule. `word` is a capture pattern matched against each `-`-separated word of
-/// the image tag (`alpine{version}`, `bookworm`); `image` a glob on the image name (the tag is
-/// then the release when `release_from_tag`). Tag words are tried first, then image names.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Flavor {
-    /// Capture pattern on one `-`-separated word of the tag.
-    #[serde(default)]
-    pub word: Option<String>,
-    /// Glob on the normalised image name.
-    #[serde(default)]
-    pub image: Option<String>,
-    /// The distro family (`debian`, `ubuntu`, `alpine`, `rhel`).
-    pub family: String,
-    /// A fixed release (`bookworm`); a `{version}` hole in `word` captures it instead.
-    #[serde(default)]
-    pub release: Option<String>,
-    /// For `image` rules: the tag is the release (`ubuntu:22.04` → `22.04`).
-    #[serde(default)]
-    pub release_from_tag: bool,
-}
-
-/// Detection thresholds.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Scoring {
-    /// Below this total the winner is not trusted: profile null.
-    pub min_score: f64,
-    /// A total at or above this gives full strength to the confidence.
-    pub strong_score: f64,
-    /// Files under the context root count fully up to this depth; deeper stray files count half.
-    pub full_depth: usize,
-}
 
 /// The set of profiles in effect: the built-in ones plus overrides.
 #[derive(Clone, Debug)]
@@ -397,7 +191,9 @@ impl Registry {
                 n == SYSTEM_FILE || n == "_system.yml"
             });
             if is_system {
-                system = Some(text.parse(path)?);
+                let rules: SystemRules = text.parse(path)?;
+                validate_system(&rules, path, text.yaml())?;
+                system = Some(rules);
             } else {
                 let profile: Profile = text.parse(path)?;
                 validate_profile(&profile, path, text.yaml())?;
@@ -510,6 +306,7 @@ fn first_line_message(rendered: &str) -> String {
         .find(|l| !l.trim().is_empty())
         .unwrap_or(rendered)
         .trim();
+    let line = line.trim_start_matches("error: ");
     // Drop a leading "line N column M: " if the renderer added one; we print our own.
     let line = match line.split_once(": ") {
         Some((head, rest)) if head.contains("line") && head.chars().any(|c| c.is_ascii_digit()) => {
@@ -517,7 +314,7 @@ fn first_line_message(rendered: &str) -> String {
         }
         _ => line,
     };
-    line.trim_start_matches("error: ").to_string()
+    line.to_string()
 }
 
 fn line_of(text: &str, needle: &str) -> Option<usize> {
@@ -530,6 +327,34 @@ fn invalid(path: &Path, text: &str, needle: &str, message: String) -> Error {
         Some(line) => err.at(line, 1),
         None => err,
     }
+}
+
+/// Checks on `_system.yaml` that serde cannot express: exactly one runtime installer per family
+/// that has one, and at least one overall (the default).
+fn validate_system(system: &SystemRules, path: &Path, text: &str) -> Result<()> {
+    let mut families = std::collections::BTreeSet::new();
+    for installer in system.installers.iter().filter(|i| i.runtime) {
+        if !families.insert(installer.family.as_str()) {
+            return Err(invalid(
+                path,
+                text,
+                &installer.command,
+                format!(
+                    "installer `{}`: the {} family already has a `runtime: true` installer",
+                    installer.command, installer.family
+                ),
+            ));
+        }
+    }
+    if families.is_empty() {
+        return Err(invalid(
+            path,
+            text,
+            "installers:",
+            "no installer is marked `runtime: true`: runtime stages would not know how to install packages".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks serde cannot express: cross references and required combinations.

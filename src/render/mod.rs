@@ -631,7 +631,7 @@ mod tests {
             header: Vec::new(),
             add_syntax_directive: false,
             stages: vec![crate::plan::Stage {
-                name: "runtime".into(),
+                name: crate::plan::StageName::Runtime,
                 from: "debian".into(),
                 platform: None,
                 steps,

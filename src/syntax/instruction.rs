@@ -1,5 +1,6 @@
 //! Typed views of one instruction.
 
+use super::kind::Kind;
 use super::values::{Spans, Values};
 use crate::text::TextRange;
 use serde::Serialize;
@@ -16,6 +17,9 @@ use std::sync::Arc;
 /// values, no flags or heredocs).
 #[derive(Clone)]
 pub struct Instruction {
+    /// What the instruction is, from its keyword ([`Kind::Unknown`] for a keyword BuildKit does
+    /// not know). Not serialized: `keyword` says the same.
+    pub kind: Kind,
     /// The keyword, upper-cased (`RUN`), whatever case it was written in.
     /// Borrowed from a static name for the known keywords, so it costs no allocation.
     pub keyword: Cow<'static, str>,

@@ -7,11 +7,15 @@
 //! The rules follow BuildKit's `frontend/dockerfile/parser`: parser directives only before the
 //! first other line, `# escape=`, line continuations that skip comment and blank lines, heredocs
 //! on `RUN`/`COPY`/`ADD`, builder flags, and JSON (exec) form with a fallback to shell form.
+//!
+//! Each [`Instruction`] carries its [`Kind`], so callers can match on what an instruction is
+//! instead of comparing keyword strings.
 
 mod directives;
 mod flags;
 mod heredoc;
 mod instruction;
+mod kind;
 mod lines;
 mod parser;
 mod pragma;
@@ -20,6 +24,7 @@ mod words;
 
 pub use directives::Directives;
 pub use instruction::{Flag, Form, Heredoc, Instruction};
+pub use kind::Kind;
 pub use parser::parse;
 pub use pragma::{Pragma, is_ignored, pragmas};
 pub use values::{Values, ValuesIter};

@@ -6,6 +6,7 @@
 use super::directives::{DirectiveLine, DirectiveScanner, Directives};
 use super::flags::extract_flags;
 use super::heredoc::markers;
+use super::kind::Kind;
 use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_ws, trim_ws};
 use super::values::Spans;
 use super::words::{key_value_ranges, words};
@@ -302,97 +303,6 @@ fn to_text_offset(pieces: &[(usize, usize)], logical: usize, end: bool) -> usize
     text + (logical - start)
 }
 
-/// The instructions BuildKit knows, by how their arguments are parsed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Add,
-    Copy,
-    Volume,
-    Cmd,
-    Entrypoint,
-    Run,
-    Shell,
-    Arg,
-    Env,
-    Label,
-    Expose,
-    From,
-    Maintainer,
-    StopSignal,
-    User,
-    Workdir,
-    Healthcheck,
-    Onbuild,
-    Unknown,
-}
-
-impl Kind {
-    /// The kind of a keyword, case-insensitively as BuildKit (`strings.ToLower`) compares.
-    fn of(keyword: &str) -> Kind {
-        if keyword.is_ascii() {
-            let mut lower = [0u8; 16];
-            let Some(buf) = lower.get_mut(..keyword.len()) else {
-                return Kind::Unknown;
-            };
-            buf.copy_from_slice(keyword.as_bytes());
-            buf.make_ascii_lowercase();
-            Kind::of_lower(buf)
-        } else {
-            // Unicode lower-casing can turn non-ASCII letters into ASCII ones (the Kelvin sign).
-            Kind::of_lower(keyword.to_lowercase().as_bytes())
-        }
-    }
-
-    /// The upper-case keyword of a known kind (`None` for [`Kind::Unknown`]).
-    fn upper(self) -> Option<&'static str> {
-        Some(match self {
-            Kind::Add => "ADD",
-            Kind::Copy => "COPY",
-            Kind::Volume => "VOLUME",
-            Kind::Cmd => "CMD",
-            Kind::Entrypoint => "ENTRYPOINT",
-            Kind::Run => "RUN",
-            Kind::Shell => "SHELL",
-            Kind::Arg => "ARG",
-            Kind::Env => "ENV",
-            Kind::Label => "LABEL",
-            Kind::Expose => "EXPOSE",
-            Kind::From => "FROM",
-            Kind::Maintainer => "MAINTAINER",
-            Kind::StopSignal => "STOPSIGNAL",
-            Kind::User => "USER",
-            Kind::Workdir => "WORKDIR",
-            Kind::Healthcheck => "HEALTHCHECK",
-            Kind::Onbuild => "ONBUILD",
-            Kind::Unknown => return None,
-        })
-    }
-
-    fn of_lower(keyword: &[u8]) -> Kind {
-        match keyword {
-            b"add" => Kind::Add,
-            b"copy" => Kind::Copy,
-            b"volume" => Kind::Volume,
-            b"cmd" => Kind::Cmd,
-            b"entrypoint" => Kind::Entrypoint,
-            b"run" => Kind::Run,
-            b"shell" => Kind::Shell,
-            b"arg" => Kind::Arg,
-            b"env" => Kind::Env,
-            b"label" => Kind::Label,
-            b"expose" => Kind::Expose,
-            b"from" => Kind::From,
-            b"maintainer" => Kind::Maintainer,
-            b"stopsignal" => Kind::StopSignal,
-            b"user" => Kind::User,
-            b"workdir" => Kind::Workdir,
-            b"healthcheck" => Kind::Healthcheck,
-            b"onbuild" => Kind::Onbuild,
-            _ => Kind::Unknown,
-        }
-    }
-}
-
 /// What one logical line says, before positions are attached.
 struct Node<'l> {
     kind: Kind,
@@ -439,6 +349,7 @@ impl Node<'_> {
         });
         let (keyword, keyword_text) = keyword_strings(self.kind, self.keyword_text);
         Instruction {
+            kind: self.kind,
             keyword,
             keyword_text,
             range,
@@ -460,7 +371,7 @@ impl Node<'_> {
 /// keyword when they can (`RUN` written as `RUN`), which saves two allocations per instruction;
 /// other spellings (`run`, unknown or non-ASCII keywords) are owned.
 fn keyword_strings(kind: Kind, written: &str) -> (Cow<'static, str>, Cow<'static, str>) {
-    let known = kind.upper().filter(|_| written.is_ascii());
+    let known = kind.keyword().filter(|_| written.is_ascii());
     let keyword = match known {
         Some(upper) => Cow::Borrowed(upper),
         None if written.is_ascii() => Cow::Owned(written.to_ascii_uppercase()),
@@ -747,38 +658,6 @@ mod tests {
             (keyword.as_ref(), written.as_ref()),
             ("\u{212A}EY", "\u{212A}ey")
         );
-    }
-
-    #[test]
-    fn every_static_keyword_name_is_its_kind_upper_cased() {
-        for name in [
-            "add",
-            "copy",
-            "volume",
-            "cmd",
-            "entrypoint",
-            "run",
-            "shell",
-            "arg",
-            "env",
-            "label",
-            "expose",
-            "from",
-            "maintainer",
-            "stopsignal",
-            "user",
-            "workdir",
-            "healthcheck",
-            "onbuild",
-        ] {
-            let kind = Kind::of_lower(name.as_bytes());
-            assert_eq!(
-                kind.upper(),
-                Some(name.to_ascii_uppercase().as_str()),
-                "{name}"
-            );
-        }
-        assert_eq!(Kind::Unknown.upper(), None);
     }
 
     /// The `str::split` version that [`split_separated`]'s byte scan replaced.

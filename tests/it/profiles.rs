@@ -784,6 +784,104 @@ fn unknown_fields_are_rejected_with_file_and_line() {
 }
 
 #[test]
+fn a_misspelt_artifact_kind_is_rejected_with_file_and_line() {
+    // `output-dir` (no s) once silently took the compiled runtime path.
+    let text =
+        builtin_text("node.yaml").replacen("  kind: output-dirs\n", "  kind: output-dir\n", 1);
+    let line = text
+        .lines()
+        .position(|l| l == "  kind: output-dir")
+        .expect("node.yaml has an artifacts.kind line")
+        + 1;
+    let dir = override_dir(&[("node.yaml", &text)]);
+    let err = Registry::load(Some(dir.path())).unwrap_err();
+    let message = err.to_string();
+    let path = dir.path().join("node.yaml");
+    assert!(
+        message.starts_with(&format!("{}:{line}:", path.display())),
+        "{message}"
+    );
+    assert!(message.contains("output-dir"), "{message}");
+    assert!(
+        !message.contains(&format!("line {line} column")),
+        "the position is given once: {message}"
+    );
+    assert_eq!(err.kind, restage::ErrorKind::Profile);
+
+    // The kebab-case spellings all load.
+    for kind in ["binary", "jar", "assembly", "output-dirs", "python-env"] {
+        let text = builtin_text("node.yaml").replacen(
+            "  kind: output-dirs\n",
+            &format!("  kind: {kind}\n"),
+            1,
+        );
+        let dir = override_dir(&[("node.yaml", &text)]);
+        let registry = Registry::load(Some(dir.path())).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let loaded = registry.get("node").expect("node").artifacts.kind;
+        assert_eq!(serde_json::to_value(loaded).unwrap(), kind);
+    }
+}
+
+#[test]
+fn runtime_installers_come_from_the_system_installers() {
+    let system = builtin().system();
+    for (family, manager) in [
+        ("debian", "apt"),
+        ("ubuntu", "apt"),
+        ("alpine", "apk"),
+        ("rhel", "microdnf"),
+        ("distroless", "apt"),
+    ] {
+        assert_eq!(system.runtime_installer(family), manager, "{family}");
+    }
+    // Each marked installer is one the detection side knows as an installer of its family.
+    for installer in system.installers.iter().filter(|i| i.runtime) {
+        assert!(
+            system.flavors.iter().any(|f| f.family == installer.family),
+            "{}: no flavour gives the {} family",
+            installer.command,
+            installer.family
+        );
+    }
+}
+
+#[test]
+fn a_system_file_needs_one_runtime_installer_per_family_and_one_at_least() {
+    let system = builtin_text("_system.yaml");
+    let twice = system.replacen(
+        "  - {command: apt-get install, family: debian,",
+        "  - {command: apt-get install, runtime: true, family: debian,",
+        1,
+    );
+    assert_ne!(twice, system);
+    // The second one marked for the family is the one reported.
+    let line = twice
+        .lines()
+        .position(|l| l.starts_with("  - {command: apt install,"))
+        .unwrap()
+        + 1;
+    let dir = override_dir(&[("_system.yaml", &twice)]);
+    let message = Registry::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("_system.yaml:{line}:")),
+        "{message}"
+    );
+    assert!(message.contains("debian"), "{message}");
+
+    let none = system.replace(", runtime: true}", "}");
+    assert_ne!(none, system);
+    let dir = override_dir(&[("_system.yaml", &none)]);
+    let message = Registry::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(message.contains("runtime: true"), "{message}");
+
+    // A misspelt field next to it is still an unknown field.
+    let typo = system.replacen(", runtime: true}", ", runtme: true}", 1);
+    let dir = override_dir(&[("_system.yaml", &typo)]);
+    let message = Registry::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(message.contains("runtme"), "{message}");
+}
+
+#[test]
 fn broken_cross_references_are_rejected_with_file_and_line() {
     let text = builtin_text("rust.yaml").replacen(
         "default_package_manager: cargo",

@@ -22,7 +22,9 @@ mod test_stage;
 mod tests;
 mod units;
 
-use super::model::{Class, Decision, Placement, Plan, Stage, Step, Warning, WarningCode};
+use super::model::{
+    Class, Decision, Placement, Plan, Stage, StageName, Step, Warning, WarningCode,
+};
 use super::original::{Entry, Original};
 use super::runtime::RuntimeBuilder;
 use super::workspace::Workspace;
@@ -297,13 +299,13 @@ impl<'p, 'a> Planner<'p, 'a> {
         let platform = from.inst.flag("platform").map(str::to_string);
         let mut stages = vec![
             Stage {
-                name: "deps".into(),
+                name: StageName::Deps,
                 from: builder_image.clone(),
                 platform: platform.clone(),
                 steps: side.deps,
             },
             Stage {
-                name: "build".into(),
+                name: StageName::Build,
                 from: "deps".into(),
                 platform: None,
                 steps: side.build,
@@ -311,14 +313,14 @@ impl<'p, 'a> Planner<'p, 'a> {
         ];
         if !side.test.is_empty() {
             stages.push(Stage {
-                name: "test".into(),
+                name: StageName::Test,
                 from: "build".into(),
                 platform: None,
                 steps: side.test,
             });
         }
         stages.push(Stage {
-            name: "runtime".into(),
+            name: StageName::Runtime,
             from: runtime.image,
             platform,
             steps: runtime.steps,

@@ -4,7 +4,7 @@
 use super::manifests::copy_prefix_dest;
 use super::units::join_commands;
 use super::{PlanInput, PlanOptions, Skip, plan};
-use crate::plan::model::{Class, Plan, Stage, Step, WarningCode};
+use crate::plan::model::{Class, Plan, Stage, StageName, Step, WarningCode};
 use crate::profile::Registry;
 use crate::source::MemoryContext;
 use std::sync::OnceLock;
@@ -48,7 +48,7 @@ fn plan_of(dockerfile: &str, files: &[(&str, &str)]) -> Plan {
 fn stage<'p>(plan: &'p Plan, name: &str) -> &'p Stage {
     plan.stages
         .iter()
-        .find(|s| s.name == name)
+        .find(|s| s.name.as_str() == name)
         .unwrap_or_else(|| panic!("no {name} stage"))
 }
 
@@ -368,7 +368,7 @@ CMD [\"node\", \"dist/index.js\"]
     };
     let plan = plan_with(dockerfile, &node_files(), &options).unwrap();
     assert_eq!(placed(&plan, 7, Class::Test), ["build"]);
-    assert!(plan.stages.iter().all(|s| s.name != "test"));
+    assert!(plan.stages.iter().all(|s| s.name != StageName::Test));
     assert!(
         !plan
             .warnings

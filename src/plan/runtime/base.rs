@@ -3,6 +3,19 @@
 use super::*;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
+    /// The distro family of a runtime image (`debian`, `alpine`, `distroless`, ...), from
+    /// `_system.yaml`'s flavours; `debian` when none matches (the built-in flavours end with a
+    /// catch-all that says the same). With [`SystemRules::runtime_installer`], it decides how
+    /// the runtime installs packages.
+    ///
+    /// [`SystemRules::runtime_installer`]: crate::profile::SystemRules::runtime_installer
+    pub(super) fn image_family(&self, image: &str) -> String {
+        let (name, tag) = split_image(image);
+        crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
+            .0
+            .unwrap_or_else(|| "debian".into())
+    }
+
     /// The runtime image from the profile's map; a toolchain installed through the distro keeps
     /// the distro image.
     pub(super) fn runtime_image(&mut self) -> String {
@@ -160,11 +173,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             );
             return;
         }
-        let manager = match family {
-            "alpine" => "apk",
-            "rhel" => "microdnf",
-            _ => "apt",
-        };
+        let manager = self
+            .planner
+            .input
+            .registry
+            .system()
+            .runtime_installer(family);
         steps.push(Step::Packages {
             manager: manager.to_string(),
             packages: keep,

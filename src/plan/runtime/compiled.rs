@@ -73,7 +73,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             0.85,
         );
         Ok(Artifact {
-            from_stage: "build".into(),
+            from_stage: StageName::Build.to_string(),
             source,
             dest,
         })
@@ -221,8 +221,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         workdir: &Option<String>,
         side: &BuildSide,
     ) -> Option<String> {
-        let kind = self.planner.input.profile.artifacts.kind.as_str();
-        if !matches!(kind, "binary" | "jar") {
+        if !self.planner.input.profile.artifacts.kind.is_single_file() {
             return None;
         }
         let builds = self.planner.builds_in_build_stage();
@@ -461,7 +460,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             };
             let (from, source) = if p.from_build {
                 (
-                    Some("build".to_string()),
+                    Some(StageName::Build.to_string()),
                     format!("{}/{}", build_dir.trim_end_matches('/'), p.path),
                 )
             } else {

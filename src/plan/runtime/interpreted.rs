@@ -4,9 +4,10 @@
 use super::*;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
-    /// Node-style apps: production dependencies installed in runtime, the sources from the
-    /// context, and the build output from the build stage.
-    pub(super) fn node_like(
+    /// The `output-dirs` runtime (Node): production dependencies installed in the runtime, the
+    /// sources from the context, and the build output folders from the build stage; or, when a
+    /// production-only install is not safe, the whole app folder from the build stage.
+    pub(super) fn output_dirs_runtime(
         &mut self,
         start: &StartCommand,
         rule: &Option<crate::profile::EntrypointRule>,
@@ -61,7 +62,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 ),
             }
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![build_dir.clone()],
                 dest: workdir.clone().unwrap_or_else(|| build_dir.clone()),
@@ -101,7 +102,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         for dir in outputs.unwrap_or_default() {
             let source = resolve(Some(&build_dir), &dir);
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![source],
                 dest: format!("./{dir}"),
@@ -214,9 +215,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         dirs
     }
 
-    /// Python-style apps: packages from the deps side (a whole virtualenv, or wheels copied and
-    /// installed), then the app folder from the build stage.
-    pub(super) fn python_like(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
+    /// The `python-env` runtime (Python): packages from the deps side (a whole virtualenv, or
+    /// wheels copied and installed), then the app folder from the build stage.
+    pub(super) fn python_env_runtime(&mut self, side: &BuildSide, steps: &mut Vec<Step>) -> bool {
         let pm = self.planner.pm;
         let app_dir = side.app_dir.clone().filter(|d| d != "/");
         if let Some(venv) = pm.venv.as_deref().filter(|_| self.planner.uses_venv()) {
@@ -227,7 +228,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             if !inside_app {
                 // From build: a project install after the sources adds to the virtualenv.
                 steps.push(Step::Copy {
-                    from: Some("build".into()),
+                    from: Some(StageName::Build.to_string()),
                     chown: None,
                     sources: vec![venv.clone()],
                     dest: venv.clone(),
@@ -270,7 +271,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             // cached stage (issue 4375) and does not rebuild the RUN when the stage changes
             // (5400, 6609). The wheels stay in the COPY's layer: the price of that.
             steps.push(Step::Copy {
-                from: Some("deps".into()),
+                from: Some(StageName::Deps.to_string()),
                 chown: None,
                 sources: vec![wheels.clone()],
                 dest: wheels.clone(),
@@ -297,7 +298,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         match side.app_dir.clone().filter(|d| d != "/") {
             Some(dir) => {
                 steps.push(Step::Copy {
-                    from: Some("build".into()),
+                    from: Some(StageName::Build.to_string()),
                     chown: None,
                     sources: vec![dir.clone()],
                     dest: dir.clone(),

@@ -11,7 +11,7 @@ use super::*;
 impl RuntimeBuilder<'_, '_, '_> {
     /// When the jar is layered and the start command runs it: the extraction step added to the
     /// build stage, and the runtime's copies of the layers (instead of the jar's copy).
-    pub(super) fn boot_layers(
+    pub(super) fn jar_layers(
         &mut self,
         side: &mut BuildSide,
         start: &StartCommand,

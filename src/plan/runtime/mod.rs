@@ -12,12 +12,12 @@ mod workspace;
 mod writes;
 
 use super::classify::is_manifest;
-use super::model::{Class, Step, WarningCode};
+use super::model::{Class, StageName, Step, WarningCode};
 use super::original::resolve;
 use super::planner::{BuildSide, Planner, Skip, Unit};
 use crate::profile::pattern::glob;
 use crate::profile::schema::{normalise_command, split_image};
-use crate::profile::{RuntimeChoice, RuntimePackage, RuntimePrepare};
+use crate::profile::{ArtifactKind, RuntimeChoice, RuntimePackage, RuntimePrepare};
 use crate::shell;
 use crate::syntax::Form;
 
@@ -94,11 +94,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         let rule = self.entrypoint_rule(&start);
         let image = self.runtime_image();
         let mut image = self.keep_image_args(image);
-        let (name, tag) = split_image(&image);
-        let mut family =
-            crate::detect::flavor_of(&name, tag.as_deref(), self.planner.input.registry.system())
-                .0
-                .unwrap_or_else(|| "debian".into());
+        let mut family = self.image_family(&image);
         self.family = family.clone();
         let tools = self.tools_needed(units, &start);
         if let Some((flavoured, flavour_family)) = self.flavour_for_tools(&image, &tools) {
@@ -123,7 +119,8 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         }
         self.runtime_packages(&family, &mut steps);
         self.needed_packages(&image, &tools, &mut steps);
-        let installs_dependencies = self.planner.input.profile.artifacts.kind == "output-dirs";
+        let installs_dependencies =
+            self.planner.input.profile.artifacts.kind == ArtifactKind::OutputDirs;
         // A workspace app: the runtime installs at the workspace root and moves to the app's
         // folder after, or takes the member deployed with its dependencies on the build side.
         let workspace_app = if installs_dependencies {
@@ -158,23 +155,22 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 secret_env: Vec::new(),
             });
         }
-        let kind = self.planner.input.profile.artifacts.kind.clone();
         let mut artifact_paths: Option<(String, String)> = None;
-        match kind.as_str() {
-            "output-dirs" => {
+        match self.planner.input.profile.artifacts.kind {
+            ArtifactKind::OutputDirs => {
                 uses_mounts |= match &workspace_app {
                     Some(app) => {
                         self.workspace_member(app, &start, &rule, &workdir, &mut steps, side)
                     }
-                    None => self.node_like(&start, &rule, &workdir, &mut steps, side)?,
+                    None => self.output_dirs_runtime(&start, &rule, &workdir, &mut steps, side)?,
                 };
             }
-            "python-env" => {
-                uses_mounts |= self.python_like(side, &mut steps);
+            ArtifactKind::PythonEnv => {
+                uses_mounts |= self.python_env_runtime(side, &mut steps);
             }
-            _ => {
+            ArtifactKind::Binary | ArtifactKind::Jar | ArtifactKind::Assembly => {
                 let artifact = self.compiled_artifact(side, &start, &workdir)?;
-                match self.boot_layers(side, &start, rule.as_ref(), &artifact, &workdir) {
+                match self.jar_layers(side, &start, rule.as_ref(), &artifact, &workdir) {
                     Some(copies) => steps.extend(copies),
                     None => {
                         steps.push(Step::Copy {

@@ -447,11 +447,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         if choice.prepare.is_some() {
             return None;
         }
-        let (new_name, new_tag) = split_image(&choice.image);
-        let family =
-            crate::detect::flavor_of(&new_name, new_tag.as_deref(), input.registry.system())
-                .0
-                .unwrap_or_else(|| "debian".into());
+        let family = self.image_family(&choice.image);
         if family == "distroless" {
             return None;
         }
@@ -557,11 +553,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return;
         }
         add.sort();
-        let manager = match family.as_str() {
-            "alpine" => "apk",
-            "rhel" => "microdnf",
-            _ => "apt",
-        };
+        let manager = input.registry.system().runtime_installer(&family);
         steps.push(Step::Packages {
             manager: manager.to_string(),
             packages: add,

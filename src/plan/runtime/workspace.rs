@@ -185,7 +185,7 @@ impl RuntimeBuilder<'_, '_, '_> {
                 );
             }
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![app.root.clone()],
                 dest: app.root.clone(),
@@ -214,7 +214,7 @@ impl RuntimeBuilder<'_, '_, '_> {
                 0.85,
             );
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![out.clone()],
                 dest: here(&app_path),
@@ -274,7 +274,7 @@ impl RuntimeBuilder<'_, '_, '_> {
             for needed in &app.needed {
                 let path = resolve(Some(&app.root), &needed.dir);
                 steps.push(Step::Copy {
-                    from: Some("build".into()),
+                    from: Some(StageName::Build.to_string()),
                     chown: None,
                     sources: vec![path.clone()],
                     dest: path,
@@ -333,7 +333,7 @@ impl RuntimeBuilder<'_, '_, '_> {
         let build_path = resolve(Some(&app.root), &member.dir);
         for dir in dirs {
             steps.push(Step::Copy {
-                from: Some("build".into()),
+                from: Some(StageName::Build.to_string()),
                 chown: None,
                 sources: vec![resolve(Some(&build_path), &dir)],
                 dest: if workdir.as_deref() == Some(app_path) {
