@@ -30,7 +30,8 @@
 //! - Rewriting: [`rewrite`] for one file, [`Engine`] to load the profiles and templates once and
 //!   rewrite many files, [`Options`], and the result: [`Outcome`] with its [`Status`], the
 //!   [`Decision`]s (choices, each with its reason), the [`Warning`]s (behaviour risks, each with
-//!   a stable [`WarningCode`]) and the [`Detection`] (which toolchain, from what evidence).
+//!   a stable [`WarningCode`]), the [`Detection`] (which toolchain, from what evidence), and for
+//!   a file left as it was, its reason with a stable [`SkipCode`].
 //! - The build context a rewrite reads: the [`Context`] trait, with [`FsContext`] (a folder on
 //!   disk, `.dockerignore` applied) and [`MemoryContext`] (files given in memory); [`source`]
 //!   also reads a Dockerfile as a [`source::SourceFile`] (BOM, line endings).
@@ -74,6 +75,6 @@ pub mod write;
 pub use detect::Detection;
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{Engine, Options, Outcome, Status, rewrite};
-pub use plan::{Decision, Warning, WarningCode};
+pub use plan::{Decision, SkipCode, Warning, WarningCode};
 pub use source::{Context, FsContext, MemoryContext};
 pub use text::{LineCol, LineIndex, TextRange};

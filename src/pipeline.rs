@@ -12,7 +12,7 @@ use crate::validate::{self, Expectations};
 use serde::Serialize;
 use std::path::PathBuf;
 
-pub use crate::plan::{ChangedFile, Decision, Hygiene, NewFile, Plan, Warning};
+pub use crate::plan::{ChangedFile, Decision, Hygiene, NewFile, Plan, SkipCode, Warning};
 
 /// Options for one rewrite.
 #[derive(Clone, Debug, Default)]
@@ -51,6 +51,8 @@ pub struct Outcome {
     pub status: Status,
     /// Why the file was skipped or left unchanged.
     pub reason: Option<String>,
+    /// The same, as a stable code for tools.
+    pub reason_code: Option<SkipCode>,
     /// The profile used, if one matched.
     pub profile: Option<String>,
     /// The new Dockerfile text (the original text when not rewritten).
@@ -79,10 +81,11 @@ pub struct Outcome {
 impl Outcome {
     /// A file left as it was. Its `dockerfile` is filled in by [`Engine::rewrite`] (the
     /// idempotence re-run inside a rewrite never needs a copy of the text it was given).
-    fn unchanged(status: Status, reason: impl Into<String>) -> Self {
+    fn unchanged(status: Status, code: SkipCode, reason: impl Into<String>) -> Self {
         Outcome {
             status,
             reason: Some(reason.into()),
+            reason_code: Some(code),
             profile: None,
             dockerfile: String::new(),
             decisions: Vec::new(),
@@ -152,17 +155,26 @@ impl Engine {
             return Err(error);
         }
         if let Some(reason) = ignore_pragma(&df) {
-            return Ok(Outcome::unchanged(Status::Skipped, reason));
+            return Ok(Outcome::unchanged(
+                Status::Skipped,
+                SkipCode::Ignored,
+                reason,
+            ));
         }
         let stages = df.stages().count();
         if stages == 0 {
             return Ok(Outcome::unchanged(
                 Status::Skipped,
+                SkipCode::NoFrom,
                 "there is no FROM instruction",
             ));
         }
         if stages > 1 {
-            return Ok(Outcome::unchanged(Status::Unchanged, "already multi-stage"));
+            return Ok(Outcome::unchanged(
+                Status::Unchanged,
+                SkipCode::MultiStage,
+                "already multi-stage",
+            ));
         }
         let detection = detect::detect(&df, ctx, &self.registry);
         let Some(profile) = detection
@@ -174,7 +186,7 @@ impl Engine {
                 .reason
                 .clone()
                 .unwrap_or_else(|| "no language profile matched".into());
-            let mut outcome = Outcome::unchanged(Status::Skipped, reason);
+            let mut outcome = Outcome::unchanged(Status::Skipped, SkipCode::NoProfile, reason);
             outcome.detection = Some(detection);
             return Ok(outcome);
         };
@@ -196,8 +208,8 @@ impl Engine {
         };
         let plan = match plan::plan(&input) {
             Ok(plan) => plan,
-            Err(plan::Skip(reason)) => {
-                let mut outcome = Outcome::unchanged(Status::Skipped, reason);
+            Err(plan::Skip { code, reason }) => {
+                let mut outcome = Outcome::unchanged(Status::Skipped, code, reason);
                 outcome.profile = Some(profile.name.clone());
                 outcome.detection = Some(detection);
                 return Ok(outcome);
@@ -233,6 +245,7 @@ impl Engine {
         let not_kept = |reason: String| {
             let mut outcome = Outcome::unchanged(
                 Status::Skipped,
+                SkipCode::UnsoundRewrite,
                 format!(
                     "restage could not produce a sound rewrite ({reason}); the file is left as it is"
                 ),
@@ -268,6 +281,7 @@ impl Engine {
         Ok(Outcome {
             status: Status::Rewritten,
             reason: None,
+            reason_code: None,
             profile: Some(profile.name.clone()),
             dockerfile: output,
             decisions: plan.decisions.clone(),
@@ -358,6 +372,7 @@ mod tests {
         let outcome = rewrite(text, &ctx, &opts).expect("a valid file is never an error");
         assert_eq!(outcome.status, Status::Skipped);
         assert_eq!(outcome.dockerfile, text);
+        assert_eq!(outcome.reason_code, Some(SkipCode::UnsoundRewrite));
         let reason = outcome.reason.unwrap();
         assert!(reason.contains("stage-count"), "{reason}");
     }
@@ -366,20 +381,37 @@ mod tests {
     fn a_file_left_as_it_is_comes_back_with_its_text() {
         let ctx = MemoryContext::new();
         let cases = [
-            ("FROM a AS x\nFROM b\nCMD [\"y\"]\n", Status::Unchanged),
-            ("# restage: ignore\nFROM a\n", Status::Skipped),
+            (
+                "FROM a AS x\nFROM b\nCMD [\"y\"]\n",
+                Status::Unchanged,
+                SkipCode::MultiStage,
+            ),
+            (
+                "# restage: ignore\nFROM a\n",
+                Status::Skipped,
+                SkipCode::Ignored,
+            ),
             // The library reads pragmas as the CLI does: `ignore` beside another pragma.
             (
                 "# restage: ignore, runtime=alpine\nFROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n",
                 Status::Skipped,
+                SkipCode::Ignored,
             ),
-            ("FROM scratch\nCMD [\"y\"]", Status::Skipped),
+            (
+                "FROM scratch\nCMD [\"y\"]",
+                Status::Skipped,
+                SkipCode::NoProfile,
+            ),
         ];
-        for (text, status) in cases {
+        for (text, status, code) in cases {
             let outcome = rewrite(text, &ctx, &Options::default()).unwrap();
             assert_eq!(
-                (outcome.status, outcome.dockerfile.as_str()),
-                (status, text)
+                (
+                    outcome.status,
+                    outcome.reason_code,
+                    outcome.dockerfile.as_str()
+                ),
+                (status, Some(code), text)
             );
         }
     }

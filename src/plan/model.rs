@@ -426,6 +426,76 @@ impl WarningCode {
     }
 }
 
+/// Why a file was left as it was, as a stable code for tools (`reason_code` in the JSON output);
+/// the outcome's `reason` says it in words, with the line and names concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipCode {
+    /// A `# restage: ignore` comment, or a configuration `ignore` glob that names the file.
+    Ignored,
+    /// The file has no FROM instruction.
+    NoFrom,
+    /// The file already has more than one stage (status `unchanged`).
+    MultiStage,
+    /// No language profile matched the Dockerfile and its context.
+    NoProfile,
+    /// The matched profile has no package manager for the project.
+    NoPackageManager,
+    /// The dependency install needs manifests that are not in the build context.
+    ManifestsMissing,
+    /// A RUN installs dependencies and does other work in a way restage cannot split.
+    InstallNotSplittable,
+    /// The start command (or a script it runs) needs the build toolchain at run time.
+    StartNeedsToolchain,
+    /// The start command needs a shell, and the runtime would have none.
+    StartNeedsShell,
+    /// restage cannot tell which file the build produces, or how to build it.
+    ArtifactUnknown,
+    /// restage's own output failed its validation or was not idempotent: restage's fault, so
+    /// the file is left as it is rather than reported as an error.
+    UnsoundRewrite,
+}
+
+impl SkipCode {
+    /// Every code, in declaration order (the README lists them all).
+    pub const ALL: &'static [SkipCode] = &[
+        SkipCode::Ignored,
+        SkipCode::NoFrom,
+        SkipCode::MultiStage,
+        SkipCode::NoProfile,
+        SkipCode::NoPackageManager,
+        SkipCode::ManifestsMissing,
+        SkipCode::InstallNotSplittable,
+        SkipCode::StartNeedsToolchain,
+        SkipCode::StartNeedsShell,
+        SkipCode::ArtifactUnknown,
+        SkipCode::UnsoundRewrite,
+    ];
+
+    /// The code as users see it and filter on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipCode::Ignored => "ignored",
+            SkipCode::NoFrom => "no-from",
+            SkipCode::MultiStage => "multi-stage",
+            SkipCode::NoProfile => "no-profile",
+            SkipCode::NoPackageManager => "no-package-manager",
+            SkipCode::ManifestsMissing => "manifests-missing",
+            SkipCode::InstallNotSplittable => "install-not-splittable",
+            SkipCode::StartNeedsToolchain => "start-needs-toolchain",
+            SkipCode::StartNeedsShell => "start-needs-shell",
+            SkipCode::ArtifactUnknown => "artifact-unknown",
+            SkipCode::UnsoundRewrite => "unsound-rewrite",
+        }
+    }
+}
+
+impl std::fmt::Display for SkipCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for WarningCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -434,7 +504,7 @@ impl std::fmt::Display for WarningCode {
 
 #[cfg(test)]
 mod tests {
-    use super::{StageName, WarningCode};
+    use super::{SkipCode, StageName, WarningCode};
 
     #[test]
     fn a_warning_code_shows_as_it_serialises() {
@@ -442,6 +512,34 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{code}\""));
         }
+    }
+
+    #[test]
+    fn a_skip_code_shows_as_it_serialises_and_is_in_the_readme() {
+        let codes = SkipCode::ALL;
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "ALL is in declaration order"
+        );
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme
+            .find("### Why a file is left alone")
+            .expect("the section")..];
+        let section = &section[..section[4..].find("\n#").map_or(section.len(), |i| i + 4)];
+        for code in codes {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{code}\""));
+            assert!(
+                section.contains(&format!("| `{code}` |")),
+                "README does not list the skip code `{code}`"
+            );
+        }
+        let listed = section.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            listed,
+            codes.len(),
+            "README lists a code that is not in ALL"
+        );
     }
 
     #[test]

@@ -172,7 +172,8 @@ fn the_schemas_refuse_drift() {
     let rewrite = validator("rewrite");
     let good = serde_json::json!({
         "files": [{
-            "path": "Dockerfile", "status": "rewritten", "reason": null, "profile": "go",
+            "path": "Dockerfile", "status": "rewritten", "reason": null, "reason_code": null,
+            "profile": "go",
             "dockerfile": "FROM a AS runtime\n", "diff": "", "decisions": [],
             "warnings": [{"code": "user-change", "message": "m", "line": 3}]
         }],
@@ -192,6 +193,9 @@ fn the_schemas_refuse_drift() {
         .unwrap()
         .remove("code");
     assert!(!errors(&rewrite, &missing).is_empty());
+    let mut bad_code = good.clone();
+    bad_code["files"][0]["reason_code"] = serde_json::json!("no-idea");
+    assert!(!errors(&rewrite, &bad_code).is_empty());
     let mut bad_status = good;
     bad_status["files"][0]["status"] = serde_json::json!("done");
     assert!(!errors(&rewrite, &bad_status).is_empty());
@@ -201,4 +205,18 @@ fn the_schemas_refuse_drift() {
         "instructions": [{"keyword": "FROM", "start_line": 0, "end_line": 1, "span": [0, 4, 8],
         "flags": [], "form": "json", "heredocs": []}], "errors": []});
     assert_eq!(errors(&parse, &bad).len(), 3, "{:?}", errors(&parse, &bad));
+}
+
+#[test]
+fn the_rewrite_schema_lists_every_skip_code() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/rewrite.schema.json")).unwrap();
+    let listed: Vec<&str> = schema["$defs"]["file"]["properties"]["reason_code"]["enum"]
+        .as_array()
+        .expect("reason_code has an enum")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let codes: Vec<&str> = restage::SkipCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, codes);
 }

@@ -24,7 +24,7 @@ use super::engines::Engines;
 use super::exit::ExitStatus;
 use super::input::{self, Loaded, Stdin, display_path};
 use super::walk::{self, Input};
-use crate::pipeline::{self, Decision, Outcome, Status};
+use crate::pipeline::{self, Decision, Outcome, SkipCode, Status};
 use crate::report::Region;
 use crate::{Error, ErrorKind};
 use output::show_reports;
@@ -203,6 +203,7 @@ fn rewrite_one(
     let skipped = |reason: String| Outcome {
         status: Status::Skipped,
         reason: Some(reason),
+        reason_code: Some(SkipCode::Ignored),
         profile: None,
         dockerfile: loaded.text.clone(),
         decisions: Vec::new(),

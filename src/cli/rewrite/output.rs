@@ -8,7 +8,7 @@ use crate::cli::args::{Format, Mode, RewriteArgs};
 use crate::cli::backend;
 use crate::cli::input::Reported;
 use crate::cli::walk::Input;
-use crate::pipeline::{Decision, Status, Warning};
+use crate::pipeline::{Decision, SkipCode, Status, Warning};
 use crate::report::{Finding, FindingKind, Region};
 use crate::{Error, ErrorKind};
 use serde::Serialize;
@@ -145,6 +145,8 @@ struct JsonFile<'a> {
     path: &'a str,
     status: &'static str,
     reason: Option<&'a str>,
+    /// The reason as a stable code.
+    reason_code: Option<SkipCode>,
     profile: Option<&'a str>,
     dockerfile: Option<&'a str>,
     diff: Option<String>,
@@ -210,6 +212,7 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 path: &report.name,
                 status: status_name(done.outcome.status),
                 reason: done.outcome.reason.as_deref(),
+                reason_code: done.outcome.reason_code,
                 profile: done.outcome.profile.as_deref(),
                 dockerfile: Some(&done.outcome.dockerfile),
                 diff: Some(done.diff()),
@@ -224,6 +227,7 @@ fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                     path: &report.name,
                     status: "error",
                     reason: None,
+                    reason_code: None,
                     profile: None,
                     dockerfile: None,
                     diff: None,

@@ -3,6 +3,7 @@
 //! `COPY . .`, and a workspace's member manifests at their members' paths.
 
 use super::{Planner, Skip, Unit};
+use crate::plan::model::SkipCode;
 use crate::plan::model::Step;
 use crate::plan::original::{normalise_path, resolve};
 use crate::plan::workspace::Workspace;
@@ -23,11 +24,14 @@ impl<'p, 'a> Planner<'p, 'a> {
             return Ok(());
         }
         if !self.copy_manifests(units, first_source, deps_workdir, deps) {
-            return Err(Skip(format!(
-                "line {}: the dependency install needs {} from the build context, and none of them is there",
-                unit.line(),
-                self.pm.manifests.join(", ")
-            )));
+            return Err(Skip::new(
+                SkipCode::ManifestsMissing,
+                format!(
+                    "line {}: the dependency install needs {} from the build context, and none of them is there",
+                    unit.line(),
+                    self.pm.manifests.join(", ")
+                ),
+            ));
         }
         *manifests_copied = true;
         Ok(())

@@ -29,6 +29,7 @@ use super::original::{Entry, Original};
 use super::runtime::RuntimeBuilder;
 use super::workspace::Workspace;
 use crate::detect::Detection;
+use crate::plan::model::SkipCode;
 use crate::profile::{PackageManager, Profile, Registry};
 use crate::source::Context;
 use crate::syntax::Dockerfile;
@@ -58,14 +59,27 @@ pub struct PlanOptions {
 
 /// Why a file cannot be rewritten faithfully; the file is then left alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Skip(pub String);
+pub struct Skip {
+    pub code: SkipCode,
+    /// The reason in words, with the line and names concerned.
+    pub reason: String,
+}
+
+impl Skip {
+    pub fn new(code: SkipCode, reason: impl Into<String>) -> Self {
+        Skip {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
 
 /// Build the plan, or say why the file is left alone.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
     let mut original = Original::new(input.df);
     original.classify_commands(input.profile);
     let Some(from) = original.from.clone() else {
-        return Err(Skip("there is no FROM instruction".into()));
+        return Err(Skip::new(SkipCode::NoFrom, "there is no FROM instruction"));
     };
     let pm = input
         .detection
@@ -74,10 +88,10 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, Skip> {
         .and_then(|name| input.profile.package_manager(name))
         .or_else(|| input.profile.default_pm())
         .ok_or_else(|| {
-            Skip(format!(
-                "profile {} has no package manager",
-                input.profile.name
-            ))
+            Skip::new(
+                SkipCode::NoPackageManager,
+                format!("profile {} has no package manager", input.profile.name),
+            )
         })?;
     let (pm, variants) = pm.for_facts(&input.detection.facts);
     let mut planner = Planner {

@@ -4,7 +4,7 @@
 use super::manifests::copy_prefix_dest;
 use super::units::join_commands;
 use super::{PlanInput, PlanOptions, Skip, plan};
-use crate::plan::model::{Class, Plan, Stage, StageName, Step, WarningCode};
+use crate::plan::model::{Class, Plan, SkipCode, Stage, StageName, Step, WarningCode};
 use crate::profile::Registry;
 use crate::source::MemoryContext;
 use std::sync::OnceLock;
@@ -329,9 +329,10 @@ RUN npm ci
 CMD [\"node\", \"index.js\"]
 ";
     let files = [("index.js", "console.log('hi')\n")];
-    let Err(Skip(reason)) = plan_with(dockerfile, &files, &PlanOptions::default()) else {
+    let Err(Skip { code, reason }) = plan_with(dockerfile, &files, &PlanOptions::default()) else {
         panic!("the file was rewritten");
     };
+    assert_eq!(code, SkipCode::ManifestsMissing);
     assert!(
         reason.starts_with("line 4: the dependency install needs"),
         "{reason}"

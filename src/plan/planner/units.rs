@@ -5,6 +5,7 @@
 use super::install::names_credential_file;
 use super::{Planner, Skip};
 use crate::plan::classify;
+use crate::plan::model::SkipCode;
 use crate::plan::model::{Class, Step};
 use crate::plan::original::Entry;
 use crate::plan::secrets;
@@ -156,10 +157,13 @@ impl<'p, 'a> Planner<'p, 'a> {
                     continue;
                 }
                 if has_install {
-                    return Err(Skip(format!(
-                        "line {}: the RUN installs dependencies and does other work in a way restage cannot split (pipes or `||`)",
-                        entry.inst.start_line
-                    )));
+                    return Err(Skip::new(
+                        SkipCode::InstallNotSplittable,
+                        format!(
+                            "line {}: the RUN installs dependencies and does other work in a way restage cannot split (pipes or `||`)",
+                            entry.inst.start_line
+                        ),
+                    ));
                 }
                 units.push(Unit {
                     entry,

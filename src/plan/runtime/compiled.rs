@@ -2,6 +2,7 @@
 //! produced, how it reaches the runtime, and the files the app reads beside it.
 
 use super::*;
+use crate::plan::model::SkipCode;
 use std::borrow::Cow;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -326,7 +327,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .build_output
             .as_deref()
             .and_then(|p| self.planner.render(p))
-            .ok_or_else(|| Skip("restage cannot tell which file the build produces (no artifact name in the manifests)".into()))?;
+            .ok_or_else(|| Skip::new(SkipCode::ArtifactUnknown, "restage cannot tell which file the build produces (no artifact name in the manifests)"))?;
         let uncertain = &self.planner.input.detection.facts.uncertain;
         if let Some(fact) = uncertain.iter().find(|f| {
             profile
@@ -362,10 +363,10 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .as_deref()
                     .and_then(|b| self.planner.render(b))
                     .ok_or_else(|| {
-                        Skip(format!(
-                            "{} has no build command to produce the artifact",
-                            pm.name
-                        ))
+                        Skip::new(
+                            SkipCode::ArtifactUnknown,
+                            format!("{} has no build command to produce the artifact", pm.name),
+                        )
                     })?;
                 let build = match profile
                     .artifacts

@@ -2,6 +2,7 @@
 //! runtime, then the app's files and build output.
 
 use super::*;
+use crate::plan::model::SkipCode;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     /// The `output-dirs` runtime (Node): production dependencies installed in the runtime, the
@@ -70,9 +71,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             return Ok(false);
         }
         if side.manifest_copies.is_empty() {
-            return Err(Skip(
-                "the runtime needs the dependency manifests, and none is in the build context"
-                    .into(),
+            return Err(Skip::new(
+                SkipCode::ManifestsMissing,
+                "the runtime needs the dependency manifests, and none is in the build context",
             ));
         }
         let install = self.production_install(side, steps);

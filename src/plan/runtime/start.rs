@@ -2,6 +2,7 @@
 //! toolchain, and its translation (`go run` → the binary, paths that moved).
 
 use super::*;
+use crate::plan::model::SkipCode;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     /// The entrypoint scripts the start command runs (`docker-entrypoint.sh`, `entrypoint`,
@@ -68,11 +69,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         if let Some(rule) = profile.entrypoint_for(&start.words)
             && rule.needs_toolchain
         {
-            return Err(Skip(format!(
-                "the start command `{}` needs the toolchain at run time: {}",
-                start.words.join(" "),
-                rule.note
-            )));
+            return Err(Skip::new(
+                SkipCode::StartNeedsToolchain,
+                format!(
+                    "the start command `{}` needs the toolchain at run time: {}",
+                    start.words.join(" "),
+                    rule.note
+                ),
+            ));
         }
         for (path, script) in self.entrypoint_scripts(start) {
             let prefixes = &self.planner.input.registry.system().command_prefixes;
@@ -87,10 +91,13 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     if let Some(rule) = profile.entrypoint_for(&words)
                         && rule.needs_toolchain
                     {
-                        return Err(Skip(format!(
-                            "the start script {path} runs `{}`, which needs the toolchain at run time: {}",
-                            command.text, rule.note
-                        )));
+                        return Err(Skip::new(
+                            SkipCode::StartNeedsToolchain,
+                            format!(
+                                "the start script {path} runs `{}`, which needs the toolchain at run time: {}",
+                                command.text, rule.note
+                            ),
+                        ));
                     }
                 }
             }
@@ -423,11 +430,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 && simple_command_words(inst.arguments()).is_none()
                 && !inst.is("HEALTHCHECK")
             {
-                return Err(Skip(format!(
-                    "line {}: the start command `{}` needs a shell, and the distroless runtime has none",
-                    unit.line(),
-                    inst.arguments()
-                )));
+                return Err(Skip::new(
+                    SkipCode::StartNeedsShell,
+                    format!(
+                        "line {}: the start command `{}` needs a shell, and the distroless runtime has none",
+                        unit.line(),
+                        inst.arguments()
+                    ),
+                ));
             }
         }
         Ok(())
