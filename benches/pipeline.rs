@@ -147,8 +147,11 @@ fn scaling_large(c: &mut Criterion) {
     group.finish();
 }
 
+/// A bench group: a function adding its benchmarks to criterion.
+type Group = fn(&mut Criterion);
+
 /// The bench groups, `scaling-large` before `scaling` (see [`named_group`]).
-const GROUPS: &[(&str, fn(&mut Criterion))] = &[
+const GROUPS: &[(&str, Group)] = &[
     ("parse", parse),
     ("profile", per_profile),
     ("scaling-large", scaling_large),
