@@ -164,11 +164,17 @@ pub fn review(
             content.push('\n');
         }
     }
-    let ignore = crate::source::DockerIgnore::parse(&content);
-    let dropped: Vec<&str> = env_files
-        .into_iter()
-        .filter(|f| ignore.is_excluded(f))
-        .collect();
+    // The proposal is parsed back only to see which `.env` files it drops (most contexts
+    // have none).
+    let dropped: Vec<&str> = if env_files.is_empty() {
+        Vec::new()
+    } else {
+        let ignore = crate::source::DockerIgnore::parse(&content);
+        env_files
+            .into_iter()
+            .filter(|f| ignore.is_excluded(f))
+            .collect()
+    };
     if runtime_gets_sources && !dropped.is_empty() {
         warnings.push(Warning {
             code: WarningCode::EnvFileDropped,

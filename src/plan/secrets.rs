@@ -26,7 +26,7 @@ use super::model::{SecretEnv, Stage, Step, WarningCode};
 use super::original::{Entry, resolve};
 use super::planner::Planner;
 use crate::profile::CredentialFile;
-use crate::profile::pattern::glob;
+use crate::profile::pattern::glob_ignore_ascii_case;
 use crate::shell;
 use crate::syntax::{Form, Instruction};
 
@@ -101,11 +101,10 @@ impl<'p, 'a> Planner<'p, 'a> {
         let original = self.original;
         let entries = original.header.iter().chain(original.body.iter());
         let is_secret = |name: &str| {
-            let lower = name.to_ascii_lowercase();
             rules
                 .variables
                 .iter()
-                .any(|p| glob(&p.to_ascii_lowercase(), &lower))
+                .any(|p| glob_ignore_ascii_case(p, name))
         };
         // A variable a RUN stores in a file it leaves in its layer stays as it is: a secret
         // mount would not keep it out of that layer.
@@ -714,11 +713,8 @@ pub(crate) fn names_secret_variable(text: &str, patterns: &[String]) -> bool {
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
-        let name = rest[..end].to_ascii_lowercase();
-        !name.is_empty()
-            && patterns
-                .iter()
-                .any(|p| glob(&p.to_ascii_lowercase(), &name))
+        let name = &rest[..end];
+        !name.is_empty() && patterns.iter().any(|p| glob_ignore_ascii_case(p, name))
     })
 }
 

@@ -18,23 +18,28 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     if p.len() > 4096 || t.len() > 4096 {
         return false;
     }
-    if !p.contains(&b'*') && !p.contains(&b'?') {
-        return p == t;
+    // One look at the pattern: where its first wildcard is, how many `*`, whether any `?`.
+    let (mut literal, mut stars, mut question) = (None, 0, false);
+    for (i, &c) in p.iter().enumerate() {
+        if c == b'*' || c == b'?' {
+            literal.get_or_insert(i);
+            stars += usize::from(c == b'*');
+            question |= c == b'?';
+        }
     }
+    let Some(literal) = literal else {
+        return p == t;
+    };
     // Only stars, at least two: the leading `**` takes any text (`**`, a common "any image").
-    if p.len() >= 2 && p.iter().all(|&c| c == b'*') {
+    if p.len() >= 2 && stars == p.len() {
         return true;
     }
     // Cheap answers first: the literal text before the first wildcard must start the text, and
     // a single `*` (no `?`, no `**`) is a prefix/suffix test.
-    let literal = p
-        .iter()
-        .position(|&c| c == b'*' || c == b'?')
-        .unwrap_or(p.len());
     if !t.starts_with(&p[..literal]) {
         return false;
     }
-    if !p.contains(&b'?') && p.iter().filter(|&&c| c == b'*').count() == 1 {
+    if !question && stars == 1 {
         let (prefix, suffix) = (&p[..literal], &p[literal + 1..]);
         return t.len() >= prefix.len() + suffix.len()
             && t.ends_with(suffix)
@@ -47,6 +52,34 @@ pub fn glob(pattern: &str, text: &str) -> bool {
         return glob_nfa(p, t);
     }
     glob_memo(p, t)
+}
+
+/// [`glob`] with ASCII letters compared without case: the answer of
+/// `glob(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase())`. Short inputs (file and
+/// variable names) are lowercased on the stack, so a match allocates nothing.
+pub fn glob_ignore_ascii_case(pattern: &str, text: &str) -> bool {
+    const SHORT: usize = 64;
+    let upper = |s: &str| s.bytes().any(|b| b.is_ascii_uppercase());
+    // Most names and patterns are lower-case already.
+    if !upper(pattern) && !upper(text) {
+        return glob(pattern, text);
+    }
+    if pattern.len() > SHORT || text.len() > SHORT {
+        return glob(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase());
+    }
+    let (mut p, mut t) = ([0u8; SHORT], [0u8; SHORT]);
+    let lower = |from: &str, to: &mut [u8; SHORT]| -> usize {
+        for (to, from) in to.iter_mut().zip(from.bytes()) {
+            *to = from.to_ascii_lowercase();
+        }
+        from.len()
+    };
+    let (pn, tn) = (lower(pattern, &mut p), lower(text, &mut t));
+    // Lowercasing ASCII bytes keeps UTF-8 valid.
+    match (std::str::from_utf8(&p[..pn]), std::str::from_utf8(&t[..tn])) {
+        (Ok(pattern), Ok(text)) => glob(pattern, text),
+        _ => unreachable!("ASCII lowercasing keeps UTF-8 valid"),
+    }
 }
 
 /// Whether every literal run of a glob (the text between its `*` and `?`) occurs in `text`, as
@@ -536,6 +569,31 @@ fn star_then_literal<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_is_ignored_for_ascii_letters() {
+        assert!(glob_ignore_ascii_case(
+            ".npmrc",
+            "sub/.NPMRC".rsplit('/').next().unwrap()
+        ));
+        assert!(glob_ignore_ascii_case("*TOKEN*", "npm_token"));
+        assert!(!glob_ignore_ascii_case("\u{e9}", "\u{c9}"));
+        let long = "A".repeat(100);
+        assert!(glob_ignore_ascii_case("a*", &long));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ignoring_case_is_globbing_lowercased_copies(
+            pattern in "[aAbB*?/\u{e9}]{0,70}",
+            text in "[aAbB/\u{e9}\u{c9}]{0,70}",
+        ) {
+            proptest::prop_assert_eq!(
+                glob_ignore_ascii_case(&pattern, &text),
+                glob(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase())
+            );
+        }
+    }
 
     #[test]
     fn globs() {

@@ -12,6 +12,14 @@
 //! being serialised field by field, each step's value is built once and serves both its own
 //! template and the layout's `stage.steps`, the template of each step kind is looked up once
 //! per render, and templates write straight into the output buffer.
+//!
+//! Two shortcuts skip minijinja where the template's output is known, and only while the
+//! template in question is the embedded one (a `--templates-dir` or profile template always
+//! runs): a kept instruction without secret exports is written as `step/kept.j2` writes it
+//! (its text, with `add_flags` through the same `insert_flags` code), and under the embedded
+//! `Dockerfile.j2`, which reads only the rendered text, no step values are built for the layout.
+//! `the_kept_shortcut_writes_what_the_template_writes` and
+//! `the_embedded_templates_render_as_their_files_do` keep both true.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::plan::{Plan, Step};
@@ -63,11 +71,18 @@ pub struct TextStyle {
 /// The layout template.
 const LAYOUT_TEMPLATE: &str = "Dockerfile.j2";
 
+/// The template of kept instructions.
+const KEPT_TEMPLATE: &str = "step/kept.j2";
+
 /// A template set ready to render plans.
 pub struct Templates {
     env: Environment<'static>,
     /// The names of every template loaded, to resolve profile overrides without failed lookups.
     names: BTreeSet<String>,
+    /// Whether `step/kept.j2` is the embedded one (no `--templates-dir` file replaced it).
+    kept_is_embedded: bool,
+    /// Whether `Dockerfile.j2` is the embedded one.
+    layout_is_embedded: bool,
 }
 
 impl Templates {
@@ -92,14 +107,22 @@ impl Templates {
             env.add_template(name, source).map_err(template_error)?;
             names.insert(name.to_string());
         }
+        let (mut kept_is_embedded, mut layout_is_embedded) = (true, true);
         if let Some(dir) = dir {
             for (name, source) in read_dir_templates(dir)? {
+                kept_is_embedded &= name != KEPT_TEMPLATE;
+                layout_is_embedded &= name != LAYOUT_TEMPLATE;
                 names.insert(name.clone());
                 env.add_template_owned(name, source)
                     .map_err(template_error)?;
             }
         }
-        Ok(Self { env, names })
+        Ok(Self {
+            env,
+            names,
+            kept_is_embedded,
+            layout_is_embedded,
+        })
     }
 
     /// The name of the template that renders a step of `kind` in a stage:
@@ -120,6 +143,10 @@ impl Templates {
     /// Render a plan into Dockerfile text in the original's line-ending style: each step
     /// through its template, then the whole through `Dockerfile.j2`.
     pub fn render(&self, plan: &Plan, style: TextStyle) -> Result<String> {
+        let kept_in_stages_is_embedded = self.kept_is_embedded
+            && !self
+                .names
+                .contains(&format!("{}/{KEPT_TEMPLATE}", plan.profile));
         let mut render = Render {
             templates: self,
             profile: Value::from(plan.profile.as_str()),
@@ -129,6 +156,7 @@ impl Templates {
                 .map_or(Value::from(()), Value::from),
             shared: Vec::new(),
             in_stages: Vec::new(),
+            layout_reads_steps: !self.layout_is_embedded,
         };
         let (directives_text, directives) = render.outside(&plan.directives)?;
         let (header_text, header) = render.outside(&plan.header)?;
@@ -136,7 +164,7 @@ impl Templates {
         let mut stages = Vec::with_capacity(plan.stages.len());
         for stage in &plan.stages {
             let mut body = String::with_capacity(body_size_hint(&stage.steps));
-            let mut steps = Vec::with_capacity(stage.steps.len());
+            let mut steps = Vec::new();
             for (i, step) in stage.steps.iter().enumerate() {
                 if i > 0
                     && matches!(
@@ -149,8 +177,17 @@ impl Templates {
                 {
                     body.push('\n');
                 }
+                if kept_in_stages_is_embedded && write_kept_step(step, &mut body) {
+                    if render.layout_reads_steps {
+                        // Looked up so that the layout's `step_templates` names it.
+                        render.in_stage(&plan.profile, step)?;
+                        steps.push(step_value(step));
+                    }
+                    continue;
+                }
                 let template = render.in_stage(&plan.profile, step)?;
-                steps.push(render.step(template, step, &mut body)?);
+                let value = render.step(template, step, &mut body)?;
+                render.add_computed_value(value, &mut steps);
             }
             stages.push(minijinja::context! {
                 name => stage.name.as_str(),
@@ -196,6 +233,9 @@ struct Render<'t> {
     shared: Vec<(&'static str, Template<'t, 't>)>,
     /// Kind → the template name and template for steps in stages (a profile may override it).
     in_stages: Vec<(&'static str, String, Template<'t, 't>)>,
+    /// Whether the layout is a replaced `Dockerfile.j2`, which may read the steps' values: the
+    /// embedded one reads only the rendered text, so they are not built for it.
+    layout_reads_steps: bool,
 }
 
 impl<'t> Render<'t> {
@@ -224,15 +264,31 @@ impl<'t> Render<'t> {
         Ok(template)
     }
 
-    /// Steps outside the stages (directives, header, trailer): their text and their values.
+    /// Steps outside the stages (directives, header, trailer): their text and their values
+    /// (none when the layout does not read them).
     fn outside(&mut self, steps: &[Step]) -> Result<(String, Vec<Value>)> {
         let mut text = String::new();
-        let mut values = Vec::with_capacity(steps.len());
+        let mut values = Vec::new();
         for step in steps {
+            if self.templates.kept_is_embedded && write_kept_step(step, &mut text) {
+                if self.layout_reads_steps {
+                    values.push(step_value(step));
+                }
+                continue;
+            }
             let template = self.shared(step)?;
-            values.push(self.step(template, step, &mut text)?);
+            let value = self.step(template, step, &mut text)?;
+            self.add_computed_value(value, &mut values);
         }
         Ok((text, values))
+    }
+
+    /// A step's value already built for its template onto the layout's `values`, when the
+    /// layout reads them.
+    fn add_computed_value(&self, value: Value, values: &mut Vec<Value>) {
+        if self.layout_reads_steps {
+            values.push(value);
+        }
     }
 
     /// Render one step through `template` onto `out`; the step's value, for the layout.
@@ -454,6 +510,24 @@ fn body_size_hint(steps: &[Step]) -> usize {
             _ => 64,
         })
         .sum()
+}
+
+/// Write `step` onto `out` as the embedded `step/kept.j2` would, when it is a kept instruction
+/// without secret exports (the template then writes its text, with `add_flags` through
+/// `insert_flags`); `false`, writing nothing, for any other step.
+fn write_kept_step(step: &Step, out: &mut String) -> bool {
+    match step {
+        Step::Kept {
+            text,
+            add_flags,
+            secret_env,
+            ..
+        } if secret_env.is_empty() => {
+            write_kept(text, add_flags, out);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// A kept instruction's text with `add_flags` after the keyword, written onto `out` (the
@@ -786,6 +860,19 @@ mod tests {
     }
 
     #[test]
+    fn a_replaced_layout_gets_kept_steps_and_their_template() {
+        let templates = templates_with(&[(
+            "Dockerfile.j2",
+            "{% for stage in stages %}{% for step in stage.steps %}{% include step_templates[step.kind] %}[{{ step.line }}]\n{% endfor %}{% endfor %}",
+        )]);
+        let plan = plan_with("go", vec![kept("RUN a\n", &["network=none"], false)]);
+        assert_eq!(
+            templates.render(&plan, LF).unwrap(),
+            "RUN --network=none a\n[1]\n"
+        );
+    }
+
+    #[test]
     fn a_replaced_step_template_applies_under_the_embedded_layout() {
         // Only a step template is replaced: Dockerfile.j2 is still the embedded one.
         let templates = templates_with(&[("step/user.j2", "USER {{ step.name }}!\n")]);
@@ -885,6 +972,112 @@ mod tests {
                 proptest::prop_assert_eq!(a.is_true(), b.is_true(), "{}", key);
                 proptest::prop_assert_eq!(a.to_string(), b.to_string(), "{}", key);
             }
+        }
+    }
+
+    /// The embedded templates, written to a `--templates-dir`: every template runs through
+    /// minijinja (no shortcut applies to a replaced template) and the layout gets the steps.
+    fn embedded_as_files() -> &'static Templates {
+        static TEMPLATES: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+        TEMPLATES.get_or_init(|| {
+            let templates = templates_with(EMBEDDED);
+            assert!(!templates.kept_is_embedded && !templates.layout_is_embedded);
+            templates
+        })
+    }
+
+    /// Mostly kept instructions shaped like Dockerfile text (comment lines, a keyword,
+    /// arguments with quotes, braces and continuations), with or without flags and exports;
+    /// sometimes any step.
+    fn kept_or_any_step() -> impl proptest::strategy::Strategy<Value = crate::plan::Step> {
+        use proptest::prelude::*;
+        let kept = (
+            "(# [a-z{}%]{0,4}\n){0,2}[ \t]{0,2}[A-Z]{2,4}( [a-z\"'{}%#=\\\\-]{0,6}(\\\\\n)?){0,3}\n?",
+            proptest::collection::vec("[a-z=,/]{1,8}", 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(text, add_flags, exports)| crate::plan::Step::Kept {
+                line: 1,
+                command_at: text.len() / 2,
+                secret_env: if exports { secret_env(&["NPM_TOKEN"]) } else { Vec::new() },
+                text,
+                add_flags,
+                blank_before: false,
+            });
+        prop_oneof![3 => kept, 1 => any_step()]
+    }
+
+    /// A plan of any steps: directives, header and trailer, and one to three stages.
+    fn any_plan() -> impl proptest::strategy::Strategy<Value = Plan> {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        (
+            vec(any_step(), 0..3),
+            vec(any_step(), 0..3),
+            vec(vec(any_step(), 0..6), 1..4),
+            vec(any_step(), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(directives, header, stages, trailer, syntax)| {
+                let mut plan = plan_with("node", Vec::new());
+                plan.directives = directives;
+                plan.header = header;
+                plan.add_syntax_directive = syntax;
+                plan.stages = stages
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, steps)| crate::plan::Stage {
+                        name: format!("s{i}"),
+                        from: "debian".into(),
+                        platform: (i == 1).then(|| "linux/amd64".into()),
+                        steps,
+                    })
+                    .collect();
+                plan.trailer = trailer;
+                plan
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// A kept step without exports written directly is what `step/kept.j2` writes for it.
+        #[test]
+        fn the_kept_shortcut_writes_what_the_template_writes(step in kept_or_any_step()) {
+            let templates = Templates::load(None).unwrap();
+            let render = Render {
+                templates: &templates,
+                profile: Value::from("node"),
+                package_manager: Value::from(()),
+                shared: Vec::new(),
+                in_stages: Vec::new(),
+                layout_reads_steps: false,
+            };
+            let mut direct = String::new();
+            let written = write_kept_step(&step, &mut direct);
+            let exports = matches!(&step, Step::Kept { secret_env, .. } if !secret_env.is_empty());
+            proptest::prop_assert_eq!(written, step.kind() == "kept" && !exports);
+            if written {
+                let mut by_template = String::new();
+                render
+                    .step(templates.template(KEPT_TEMPLATE).unwrap(), &step, &mut by_template)
+                    .unwrap();
+                proptest::prop_assert_eq!(direct, by_template);
+            } else {
+                proptest::prop_assert_eq!(direct, "");
+            }
+        }
+
+        /// Every plan renders the same with the embedded templates (shortcuts, no step values
+        /// for the layout) as with the same templates given as files (all through minijinja).
+        #[test]
+        fn the_embedded_templates_render_as_their_files_do(plan in any_plan(), crlf: bool) {
+            let style = TextStyle { crlf, final_newline: true };
+            let embedded = Templates::load(None).unwrap().render(&plan, style);
+            let as_files = embedded_as_files().render(&plan, style);
+            proptest::prop_assert_eq!(
+                embedded.map_err(|e| e.to_string()),
+                as_files.map_err(|e| e.to_string())
+            );
         }
     }
 

@@ -43,3 +43,44 @@ impl From<std::ops::Range<usize>> for TextRange {
         Self::new(range.start, range.end)
     }
 }
+
+/// Whether `haystack` contains `needle`, ASCII letters compared without case: what
+/// `haystack.to_ascii_lowercase().contains(&needle.to_ascii_lowercase())` says, without the
+/// two copies.
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    if n.len() > h.len() {
+        return false;
+    }
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    h[..=h.len() - n.len()]
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| (b == lower || b == upper) && h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_ignore_ascii_case;
+
+    #[test]
+    fn case_is_ignored_for_ascii_letters_only() {
+        assert!(contains_ignore_ascii_case("echo x > ~/.NPMRC", ".npmrc"));
+        assert!(contains_ignore_ascii_case("abc", ""));
+        assert!(!contains_ignore_ascii_case("ab", "abc"));
+        assert!(!contains_ignore_ascii_case("\u{c9}", "\u{e9}"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn it_agrees_with_lowercased_copies(h in "[a-cA-C.\u{e9}\u{c9}]{0,12}", n in "[a-cA-C.\u{e9}]{0,3}") {
+            proptest::prop_assert_eq!(
+                contains_ignore_ascii_case(&h, &n),
+                h.to_ascii_lowercase().contains(&n.to_ascii_lowercase())
+            );
+        }
+    }
+}

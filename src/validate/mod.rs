@@ -5,6 +5,7 @@
 
 use crate::profile::CredentialFile;
 use crate::syntax::{self, Dockerfile, Instruction};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -87,11 +88,10 @@ pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<Strin
     for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
         let text = inst.arguments();
         // Most RUNs name no credentials file at all.
-        if !files.iter().any(|f| {
-            let literal = f.name.trim_start_matches('*');
-            text.to_ascii_lowercase()
-                .contains(&literal.to_ascii_lowercase())
-        }) {
+        if !files
+            .iter()
+            .any(|f| crate::text::contains_ignore_ascii_case(text, f.name.trim_start_matches('*')))
+        {
             continue;
         }
         let mut written: Vec<&str> = Vec::new();
@@ -258,7 +258,7 @@ fn check_install_order(
             {
                 let command = inst
                     .exec_args()
-                    .map_or(inst.arguments().to_string(), |a| a.join(" "));
+                    .map_or(Cow::Borrowed(inst.arguments()), |a| Cow::Owned(a.join(" ")));
                 if is_install(&command) {
                     return Err(violation(
                         "install-after-context-copy",

@@ -69,8 +69,11 @@ pub struct CredentialFile {
 impl CredentialFile {
     /// Whether `name` (a path or file name) is this kind of file.
     pub fn matches_name(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        crate::profile::pattern::glob(&self.name.to_ascii_lowercase(), &name.to_ascii_lowercase())
+        let name = path
+            .bytes()
+            .rposition(|b| b == b'/')
+            .map_or(path, |slash| &path[slash + 1..]);
+        crate::profile::pattern::glob_ignore_ascii_case(&self.name, name)
     }
 
     /// Whether `content` holds a literal credential: one of `holds` followed by something that
