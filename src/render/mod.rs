@@ -1027,7 +1027,12 @@ mod tests {
                     .into_iter()
                     .enumerate()
                     .map(|(i, steps)| crate::plan::Stage {
-                        name: format!("s{i}"),
+                        name: [
+                            crate::plan::StageName::Deps,
+                            crate::plan::StageName::Build,
+                            crate::plan::StageName::Test,
+                            crate::plan::StageName::Runtime,
+                        ][i],
                         from: "debian".into(),
                         platform: (i == 1).then(|| "linux/amd64".into()),
                         steps,
