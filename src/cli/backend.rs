@@ -11,15 +11,27 @@ use std::path::Path;
 /// Like BuildKit, a `<Dockerfile>.dockerignore` beside the Dockerfile replaces the context's
 /// `.dockerignore`.
 pub fn context(dir: &Path, dockerfile: Option<&Path>) -> Result<FsContext, Error> {
-    if !dir.is_dir() {
+    let ctx = FsContext::new(dir);
+    // A folder that lists is a folder: `is_dir` is asked only when the listing fails.
+    if !ctx.root_is_listed() && !dir.is_dir() {
         return Err(Error::new(ErrorKind::Io, "the build context is not a folder").with_path(dir));
     }
-    let ctx = FsContext::new(dir);
     let Some(dockerfile) = dockerfile else {
         return Ok(ctx);
     };
     let mut own_ignore = dockerfile.as_os_str().to_owned();
     own_ignore.push(".dockerignore");
+    // Beside a Dockerfile at the context's root, the listing says whether there is one to open.
+    let own_ignore_name = dockerfile
+        .file_name()
+        .filter(|_| dockerfile.parent() == Some(dir))
+        .and_then(|name| name.to_str())
+        .map(|name| format!("{name}.dockerignore"));
+    if let Some(name) = own_ignore_name
+        && ctx.root_has(&name) == Some(false)
+    {
+        return Ok(ctx);
+    }
     match std::fs::read_to_string(&own_ignore) {
         Ok(text) => Ok(ctx.with_dockerignore(DockerIgnore::parse(&text))),
         Err(_) => Ok(ctx),
@@ -44,4 +56,46 @@ pub fn write_colored_diff(diff: &str, out: &mut dyn Write) -> io::Result<()> {
 /// Replace or create a file atomically.
 pub fn write(path: &Path, contents: &str) -> Result<(), Error> {
     crate::write::write_atomic(path, contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Context;
+
+    #[test]
+    fn a_dockerfiles_own_dockerignore_replaces_the_contexts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in ["Dockerfile", "api.Dockerfile", "a.txt", "b.txt"] {
+            std::fs::write(root.join(name), "x\n").unwrap();
+        }
+        std::fs::write(root.join(".dockerignore"), "a.txt\n").unwrap();
+        std::fs::write(root.join("api.Dockerfile.dockerignore"), "b.txt\n").unwrap();
+        let files = |dockerfile: &str| {
+            let ctx = context(root, Some(&root.join(dockerfile))).unwrap();
+            ctx.files().to_vec()
+        };
+        assert!(!files("Dockerfile").contains(&"a.txt".to_string()));
+        assert!(files("Dockerfile").contains(&"b.txt".to_string()));
+        assert!(files("api.Dockerfile").contains(&"a.txt".to_string()));
+        assert!(!files("api.Dockerfile").contains(&"b.txt".to_string()));
+        // A Dockerfile outside the context still brings its own ignore file.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let outside = elsewhere.path().join("Dockerfile");
+        std::fs::write(&outside, "x\n").unwrap();
+        std::fs::write(elsewhere.path().join("Dockerfile.dockerignore"), "b.txt\n").unwrap();
+        let ctx = context(root, Some(&outside)).unwrap();
+        assert!(!ctx.files().contains(&"b.txt".to_string()));
+    }
+
+    #[test]
+    fn a_context_that_is_not_a_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Dockerfile");
+        std::fs::write(&file, "x\n").unwrap();
+        assert!(context(&file, None).is_err());
+        assert!(context(&dir.path().join("missing"), None).is_err());
+        assert!(context(dir.path(), None).is_ok());
+    }
 }

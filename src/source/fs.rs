@@ -56,6 +56,9 @@ pub struct FsContext {
     listing: OnceLock<Listing>,
     /// Each folder listed so far, by its path relative to the root (`""` for the root).
     folders: Mutex<HashMap<String, Arc<Folder>>>,
+    /// What [`Context::read`] returned for each normalised path asked for so far: detection and
+    /// planning read the same manifests and sources, and each is opened once per context.
+    reads: Mutex<HashMap<String, Option<String>>>,
     /// Files that [`Context::read`] refused for being over the size cap.
     oversized: Mutex<Vec<String>>,
     read_capped: AtomicBool,
@@ -149,6 +152,7 @@ impl FsContext {
             canonical_root: OnceLock::new(),
             listing: OnceLock::new(),
             folders: Mutex::new(HashMap::new()),
+            reads: Mutex::new(HashMap::new()),
             oversized: Mutex::new(Vec::new()),
             read_capped: AtomicBool::new(false),
         }
@@ -175,10 +179,50 @@ impl FsContext {
         self.limits
     }
 
+    /// Whether the root could be listed (then it is a folder); listed once and reused.
+    pub(crate) fn root_is_listed(&self) -> bool {
+        self.folder("").entries.is_some()
+    }
+
+    /// Whether the root folder has an entry called `name` (of any kind, symlinks not followed),
+    /// from its listing; `None` when the root cannot be listed.
+    pub(crate) fn root_has(&self, name: &str) -> Option<bool> {
+        self.folder("").kind(name).map(|kind| kind.is_some())
+    }
+
     fn canonical_root(&self) -> Option<&Path> {
         self.canonical_root
             .get_or_init(|| fs::canonicalize(&self.root).ok())
             .as_deref()
+    }
+
+    /// Read the file at the normalised path `rel` from disk, within the size cap.
+    fn read_uncached(&self, rel: &str) -> Option<String> {
+        let (real, kind) = self.resolve_normalized(rel)?;
+        if kind != Kind::File {
+            return None;
+        }
+        let max = self.limits.max_file_size;
+        let over_cap = || {
+            self.read_capped.store(true, Ordering::Relaxed);
+            if let Ok(mut list) = self.oversized.lock()
+                && !list.iter().any(|listed| listed == rel)
+            {
+                list.push(rel.to_string());
+            }
+            None
+        };
+        let file = fs::File::open(&real).ok()?;
+        let len = file.metadata().ok()?.len();
+        if len > max {
+            return over_cap();
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(max + 1).read_to_end(&mut bytes).ok()?;
+        if bytes.len() as u64 > max {
+            return over_cap();
+        }
+        String::from_utf8(bytes).ok()
     }
 
     /// The listing of the folder `rel` (relative to the root), read on first use.
@@ -223,13 +267,17 @@ impl FsContext {
     /// the root once every symlink is resolved. Found through the folder listings; a path
     /// through a symlink is canonicalised and checked against the canonical root.
     fn resolve(&self, path: &str) -> Option<(PathBuf, Kind)> {
-        let rel = normalize(path)?;
-        match self.find(&rel) {
+        self.resolve_normalized(&normalize(path)?)
+    }
+
+    /// [`Self::resolve`] for a path already normalised.
+    fn resolve_normalized(&self, rel: &str) -> Option<(PathBuf, Kind)> {
+        match self.find(rel) {
             Found::Missing => None,
-            Found::Entry(kind) if kind != Kind::Symlink => Some((self.root.join(&rel), kind)),
+            Found::Entry(kind) if kind != Kind::Symlink => Some((self.root.join(rel), kind)),
             Found::Entry(_) | Found::Unknown => {
                 let root = self.canonical_root()?;
-                let real = fs::canonicalize(root.join(&rel)).ok()?;
+                let real = fs::canonicalize(root.join(rel)).ok()?;
                 if !real.starts_with(root) {
                     return None;
                 }
@@ -373,31 +421,15 @@ impl Context for FsContext {
     }
 
     fn read(&self, path: &str) -> Option<String> {
-        let (real, kind) = self.resolve(path)?;
-        if kind != Kind::File {
-            return None;
+        let rel = normalize(path)?;
+        if let Some(text) = self.reads.lock().ok()?.get(&rel) {
+            return text.clone();
         }
-        let max = self.limits.max_file_size;
-        let over_cap = || {
-            self.read_capped.store(true, Ordering::Relaxed);
-            if let (Ok(mut list), Some(rel)) = (self.oversized.lock(), normalize(path))
-                && !list.contains(&rel)
-            {
-                list.push(rel);
-            }
-            None
-        };
-        let file = fs::File::open(&real).ok()?;
-        let len = file.metadata().ok()?.len();
-        if len > max {
-            return over_cap();
+        let text = self.read_uncached(&rel);
+        if let Ok(mut reads) = self.reads.lock() {
+            reads.insert(rel, text.clone());
         }
-        let mut bytes = Vec::with_capacity(len as usize);
-        file.take(max + 1).read_to_end(&mut bytes).ok()?;
-        if bytes.len() as u64 > max {
-            return over_cap();
-        }
-        String::from_utf8(bytes).ok()
+        text
     }
 
     fn files(&self) -> &[String] {

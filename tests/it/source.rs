@@ -350,6 +350,48 @@ fn dockerignore_override_and_missing_root() {
     assert!(!gone.exists(""));
 }
 
+#[test]
+fn fs_context_reads_each_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "package.json", "{\"name\":\"first\"}");
+    let ctx = FsContext::new(dir.path());
+    assert_eq!(
+        ctx.read("package.json").as_deref(),
+        Some("{\"name\":\"first\"}")
+    );
+    // A second read, spelt differently, is served from what the first one read: changing or
+    // removing the file on disk does not show.
+    write(dir.path(), "package.json", "{\"name\":\"second\"}");
+    assert_eq!(
+        ctx.read("./package.json").as_deref(),
+        Some("{\"name\":\"first\"}")
+    );
+    fs::remove_file(dir.path().join("package.json")).unwrap();
+    assert!(ctx.read("package.json").is_some());
+    // A miss is remembered too, and a fresh context sees the disk as it is now.
+    assert_eq!(ctx.read("missing.txt"), None);
+    write(dir.path(), "missing.txt", "here");
+    assert_eq!(ctx.read("missing.txt"), None);
+    assert_eq!(
+        FsContext::new(dir.path()).read("missing.txt").as_deref(),
+        Some("here")
+    );
+}
+
+#[test]
+fn fs_context_oversized_file_noted_once_when_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "big.txt", "0123456789");
+    let ctx = FsContext::new(dir.path()).with_limits(Limits {
+        max_file_size: 4,
+        ..Limits::default()
+    });
+    assert_eq!(ctx.read("big.txt"), None);
+    assert_eq!(ctx.read("./big.txt"), None);
+    assert!(ctx.truncated());
+    assert_eq!(ctx.limit_notes().len(), 1, "{:?}", ctx.limit_notes());
+}
+
 // ---- MemoryContext ----
 
 #[test]

@@ -297,11 +297,16 @@ fn rewrite_one(
 /// `file`'s path relative to the context folder, with `/`, when it is inside it (the file
 /// itself need not exist: `--stdin-filename` names one that may not).
 fn path_in_context(context_dir: &Path, file: &Path) -> Option<String> {
-    let root = std::fs::canonicalize(context_dir).ok()?;
     let folder = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // The usual case, a Dockerfile at the root of its context, needs no canonical paths (two
+    // of them cost ~12 system calls per input) when the context folder exists.
+    if folder == context_dir && context_dir.is_dir() {
+        return Some(file.file_name()?.to_str()?.to_string());
+    }
+    let root = std::fs::canonicalize(context_dir).ok()?;
     let folder = std::fs::canonicalize(folder).ok()?;
     let inside = folder.strip_prefix(&root).ok()?;
     let mut parts: Vec<String> = inside
@@ -499,6 +504,27 @@ mod tests {
     use super::*;
     use crate::pipeline::NewFile;
     use crate::source::MemoryContext;
+
+    #[test]
+    fn path_in_context_at_the_root_below_it_and_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("ctx/sub")).unwrap();
+        let ctx = root.join("ctx");
+        let at = |file: PathBuf| path_in_context(&ctx, &file);
+        assert_eq!(at(ctx.join("Dockerfile")).as_deref(), Some("Dockerfile"));
+        assert_eq!(
+            at(ctx.join("sub/api.Dockerfile")).as_deref(),
+            Some("sub/api.Dockerfile")
+        );
+        assert_eq!(
+            at(root.join("ctx/./Dockerfile")).as_deref(),
+            Some("Dockerfile")
+        );
+        assert_eq!(at(root.join("Dockerfile")), None);
+        let gone = root.join("missing");
+        assert_eq!(path_in_context(&gone, &gone.join("Dockerfile")), None);
+    }
 
     /// A real outcome from the pipeline, then set to a rewrite of `new_text` proposing `files`.
     fn outcome(new_text: &str, files: &[(&str, &str)]) -> Outcome {
