@@ -59,6 +59,22 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// variable names) are lowercased on the stack, so a match allocates nothing.
 pub fn glob_ignore_ascii_case(pattern: &str, text: &str) -> bool {
     const SHORT: usize = 64;
+    // Cheap answers first (credential names are checked against every context file, ~300
+    // calls a rewrite, and almost all fail): a pattern ending in a literal byte other than `/`
+    // (the `/` of a `**/` may match nothing) needs that byte last in the text, and a pattern
+    // without wildcards is the text itself.
+    if let Some(&last) = pattern.as_bytes().last()
+        && !matches!(last, b'*' | b'?' | b'/')
+        && !text
+            .as_bytes()
+            .last()
+            .is_some_and(|t| t.eq_ignore_ascii_case(&last))
+    {
+        return false;
+    }
+    if !pattern.contains(['*', '?']) {
+        return pattern.len() <= 4096 && pattern.eq_ignore_ascii_case(text);
+    }
     let upper = |s: &str| s.bytes().any(|b| b.is_ascii_uppercase());
     // Most names and patterns are lower-case already.
     if !upper(pattern) && !upper(text) {
@@ -580,6 +596,34 @@ mod tests {
         assert!(!glob_ignore_ascii_case("\u{e9}", "\u{c9}"));
         let long = "A".repeat(100);
         assert!(glob_ignore_ascii_case("a*", &long));
+    }
+
+    #[test]
+    fn the_cheap_answers_are_the_matchers() {
+        // (pattern, text): a literal pattern, a literal last byte, and a `/` last that a `**/`
+        // may leave unmatched.
+        let cases = [
+            (".npmrc", ".NpmRc"),
+            (".npmrc", ".npmrcx"),
+            (".npmrc", ""),
+            ("*.pem", "KEY.PEM"),
+            ("*.pem", "key.pem.bak"),
+            ("**/", ""),
+            ("**/", "a/"),
+            ("a**/", "a"),
+            ("*", ""),
+            ("", ""),
+            ("", "a"),
+        ];
+        for (pattern, text) in cases {
+            assert_eq!(
+                glob_ignore_ascii_case(pattern, text),
+                glob(&pattern.to_ascii_lowercase(), &text.to_ascii_lowercase()),
+                "{pattern:?} on {text:?}"
+            );
+        }
+        let long = "a".repeat(5000);
+        assert!(!glob_ignore_ascii_case(&long, &long));
     }
 
     proptest::proptest! {

@@ -195,17 +195,18 @@ impl<'p, 'a> Planner<'p, 'a> {
     }
 
     /// The deps install for a project install the original ran after the sources only: the
-    /// same command in its dependencies-only form (`project_install_deps`), with the install
-    /// caches, where the manifests were copied.
+    /// same command (`original`, the unit's [`Self::project_install`]) in its
+    /// dependencies-only form (`project_install_deps`), with the install caches, where the
+    /// manifests were copied.
     pub(super) fn project_install_deps_step(
         &mut self,
         unit: &Unit<'_>,
+        original: &str,
         deps_workdir: Option<&str>,
         side: &mut BuildSide,
     ) -> Step {
-        let original = self.project_install(unit).unwrap_or_default();
-        let template = self.pm.project_install_deps.clone().unwrap_or_default();
-        let mut command = template.replace("{command}", &original);
+        let template = self.pm.project_install_deps.as_deref().unwrap_or_default();
+        let mut command = template.replace("{command}", original);
         if let Some(dir) = self.manifest_dir.as_deref()
             && dir != deps_workdir.unwrap_or("/")
         {

@@ -64,6 +64,10 @@ impl<'p, 'a> Planner<'p, 'a> {
         };
         for (k, unit) in units.iter().enumerate() {
             let before_source = first_source.is_none_or(|f| k < f);
+            // What installs the project itself, looked for once (both install arms need it).
+            let project_install = (unit.class == Class::DependencyInstall && !before_source)
+                .then(|| self.project_install(unit))
+                .flatten();
             match unit.class {
                 Class::RuntimeMetadata => self.place_metadata(unit, before_source, &mut walk, side),
                 Class::Test => walk.test_units.push(unit.clone()),
@@ -75,17 +79,18 @@ impl<'p, 'a> Planner<'p, 'a> {
                     if !before_source
                         && !walk.saw_install
                         && self.pm.project_install_deps.is_some()
-                        && self.project_install(unit).is_some() =>
+                        && project_install.is_some() =>
                 {
-                    self.place_project_install_in_two(unit, &mut walk, side)?;
+                    let command = project_install.as_deref().unwrap_or_default();
+                    self.place_project_install_in_two(unit, command, &mut walk, side)?;
                 }
                 // A second install after the sources came in installs the project itself.
                 Class::DependencyInstall
                     if !before_source
                         && walk.saw_install
-                        && (self.reads_context(unit) || self.project_install(unit).is_some()) =>
+                        && (self.reads_context(unit) || project_install.is_some()) =>
                 {
-                    self.place_project_install(unit, &mut walk, side);
+                    self.place_project_install(unit, project_install.is_some(), &mut walk, side);
                 }
                 Class::SystemPackages
                 | Class::PackageManagerSetup
@@ -234,6 +239,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     fn place_project_install_in_two(
         &mut self,
         unit: &Unit<'p>,
+        command: &str,
         walk: &mut Walk<'_, 'p>,
         side: &mut BuildSide,
     ) -> Result<(), Skip> {
@@ -256,7 +262,8 @@ impl<'p, 'a> Planner<'p, 'a> {
             self.input.profile,
             &self.input.registry.system().secrets.files,
         );
-        let step = self.project_install_deps_step(unit, walk.deps_workdir.as_deref(), side);
+        let step =
+            self.project_install_deps_step(unit, command, walk.deps_workdir.as_deref(), side);
         side.deps.push(step);
         self.place(unit, &["deps"]);
         let workdir = walk.enter_build();
@@ -278,13 +285,14 @@ impl<'p, 'a> Planner<'p, 'a> {
     fn place_project_install(
         &mut self,
         unit: &Unit<'p>,
+        installs_project: bool,
         walk: &mut Walk<'_, 'p>,
         side: &mut BuildSide,
     ) {
         let unit_workdir = unit.entry.workdir.as_deref();
         let workdir = walk.enter_build();
         self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
-        let mounts = if self.project_install(unit).is_some() {
+        let mounts = if installs_project {
             self.project_install_mounts(unit, side)
         } else {
             self.build_mounts(unit, side)

@@ -122,7 +122,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             }
             if needs.literal_paths {
                 for literal in string_literals(&text) {
-                    let Some(path) = literal_path(&literal, "", false) else {
+                    let Some(path) = literal_path(literal, "", false) else {
                         continue;
                     };
                     let is_source = needs.sources.iter().any(|g| path_matches(g, &path));
@@ -628,7 +628,11 @@ pub(super) fn call_arguments(text: &str, call: &str, words: bool) -> Vec<String>
                 _ => {}
             }
         }
-        out.extend(string_literals(&rest[..end]));
+        out.extend(
+            string_literals(&rest[..end])
+                .into_iter()
+                .map(str::to_string),
+        );
     }
     out
 }
@@ -640,8 +644,9 @@ fn is_folder(ctx: &dyn Context, path: &str) -> bool {
         .any(|f| f.len() > path.len() && f.starts_with(path) && f.as_bytes()[path.len()] == b'/')
 }
 
-/// The `"…"` and `` `…` `` string literals of `text`, escapes kept as written.
-pub(super) fn string_literals(text: &str) -> Vec<String> {
+/// The `"…"` and `` `…` `` string literals of `text`, escapes kept as written, borrowed (most
+/// are looked at and dropped, so copying each would be an allocation per literal).
+pub(super) fn string_literals(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut chars = text.char_indices();
     while let Some((start, c)) = chars.next() {
@@ -663,7 +668,7 @@ pub(super) fn string_literals(text: &str) -> Vec<String> {
             }
         }
         if let Some(end) = end {
-            out.push(text[start + 1..end].to_string());
+            out.push(&text[start + 1..end]);
         }
     }
     out

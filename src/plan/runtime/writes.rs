@@ -107,7 +107,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 }
                 add(
                     &mut writes,
-                    folder_of(&literal),
+                    folder_of(literal),
                     format!(
                         "{file} names the SQLite file {literal}, written there with its journal"
                     ),
