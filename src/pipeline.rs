@@ -80,8 +80,9 @@ pub struct Outcome {
 
 impl Outcome {
     /// A file left as it was. Its `dockerfile` is filled in by [`Engine::rewrite`] (the
-    /// idempotence re-run inside a rewrite never needs a copy of the text it was given).
-    fn unchanged(status: Status, code: SkipCode, reason: impl Into<String>) -> Self {
+    /// idempotence re-run inside a rewrite never needs a copy of the text it was given), or by
+    /// the CLI for a file it skips before the pipeline runs.
+    pub(crate) fn unchanged(status: Status, code: SkipCode, reason: impl Into<String>) -> Self {
         Outcome {
             status,
             reason: Some(reason.into()),

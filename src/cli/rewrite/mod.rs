@@ -201,18 +201,8 @@ fn rewrite_one(
         e
     };
     let skipped = |reason: String| Outcome {
-        status: Status::Skipped,
-        reason: Some(reason),
-        reason_code: Some(SkipCode::Ignored),
-        profile: None,
         dockerfile: loaded.text.clone(),
-        decisions: Vec::new(),
-        warnings: Vec::new(),
-        new_files: Vec::new(),
-        changed_files: Vec::new(),
-        hygiene: None,
-        detection: None,
-        plan: None,
+        ..Outcome::unchanged(Status::Skipped, SkipCode::Ignored, reason)
     };
     // An ignored file is not even parsed (it may be a template, or broken on purpose).
     if let Some(reason) = resolver
