@@ -109,26 +109,28 @@ impl<'p, 'a> Planner<'p, 'a> {
             // so the file never outlives the RUN in a layer.
             let credentials = &self.input.registry.system().secrets.files;
             let secrets = &self.input.registry.system().secrets;
-            if has_install
-                && !names_credential_file(&entry.commands, credentials)
-                && secrets::names_secret_variable(entry.inst.arguments(), &secrets.variables)
-            {
-                self.decide(
-                    format!("the RUN at line {} stays whole in deps", entry.inst.start_line),
-                    "its install uses a credential (a token in a URL or a file it cleans up in the same RUN); splitting it would leave what it fetched or wrote with the credential in a layer",
-                    0.9,
-                );
-                units.push(Unit {
-                    entry,
-                    class: Class::DependencyInstall,
-                    part: None,
-                });
-                continue;
-            }
-            if has_install && names_credential_file(&entry.commands, credentials) {
-                self.decide(
-                    format!("the RUN at line {} stays whole in deps", entry.inst.start_line),
+            // An install with a credential stays whole: splitting it would leave the
+            // credential, or what was fetched or written with it, in a layer.
+            let kept_whole_because = if !has_install {
+                None
+            } else if names_credential_file(&entry.commands, credentials) {
+                Some(
                     "it writes a credentials file for its install; splitting it would leave the file in a layer",
+                )
+            } else if secrets::names_secret_variable(entry.inst.arguments(), &secrets.variables) {
+                Some(
+                    "its install uses a credential (a token in a URL or a file it cleans up in the same RUN); splitting it would leave what it fetched or wrote with the credential in a layer",
+                )
+            } else {
+                None
+            };
+            if let Some(why) = kept_whole_because {
+                self.decide(
+                    format!(
+                        "the RUN at line {} stays whole in deps",
+                        entry.inst.start_line
+                    ),
+                    why,
                     0.9,
                 );
                 units.push(Unit {
