@@ -168,6 +168,22 @@ fn clean(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The inputs found, as `/`-separated paths relative to `root` (`-` for standard input).
+    fn relative_names(found: &Discovered, root: &Path) -> Vec<String> {
+        found
+            .inputs
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                Input::Stdin => "-".into(),
+            })
+            .collect()
+    }
+
     #[test]
     fn dockerfile_names() {
         for name in [
@@ -227,18 +243,7 @@ mod tests {
         std::fs::write(root.join(".gitignore"), "vendor/\n").unwrap();
         let found = discover(&[root.to_path_buf()]);
         assert!(found.errors.is_empty(), "{:?}", found.errors);
-        let names: Vec<String> = found
-            .inputs
-            .iter()
-            .map(|i| match i {
-                Input::File(p) => p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-                Input::Stdin => "-".into(),
-            })
-            .collect();
+        let names = relative_names(&found, root);
         assert_eq!(
             names,
             [
@@ -274,14 +279,7 @@ mod tests {
         write(".git/info/exclude", "c/\n");
         let found = discover(&[root.to_path_buf()]);
         assert!(found.errors.is_empty(), "{:?}", found.errors);
-        let names: Vec<String> = found
-            .inputs
-            .iter()
-            .map(|i| match i {
-                Input::File(p) => p.strip_prefix(root).unwrap().to_string_lossy().into(),
-                Input::Stdin => "-".into(),
-            })
-            .collect();
+        let names = relative_names(&found, root);
         assert_eq!(
             names,
             [
