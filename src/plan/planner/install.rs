@@ -4,7 +4,7 @@
 //! virtualenv the installs need, and what a second install must repeat (secrets, setup).
 
 use super::units::has_cache_mount;
-use super::{BuildSide, Planner, Unit};
+use super::{BuildSide, Planner, Unit, cache_mounts};
 use crate::plan::classify;
 use crate::plan::model::{Class, Step};
 use crate::profile::Profile;
@@ -17,17 +17,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     /// names packages from the index, and belongs in deps.
     pub(super) fn reads_context(&self, unit: &Unit<'_>) -> bool {
         for command in unit.commands().iter() {
-            let owned = command.owned_words();
-            let words = crate::profile::schema::normalise_command(&owned);
-            let Some(end) = self
-                .input
-                .profile
-                .recognise
-                .install
-                .iter()
-                .filter_map(|rule| matched_end(rule, &words))
-                .max()
-            else {
+            let Some(end) = self.recognised_install_end(command) else {
                 continue;
             };
             let args = &command.words[end.min(command.words.len())..];
@@ -212,13 +202,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         {
             command = format!("cd {dir} && {command}");
         }
-        let mounts: Vec<String> = self
-            .pm
-            .cache
-            .deps
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
+        let mounts = cache_mounts(&self.pm.cache.deps);
         side.uses_cache_mounts |= !mounts.is_empty();
         self.decide(
             format!("deps runs `{command}` before the sources, for line {}", unit.line()),
@@ -357,21 +341,25 @@ impl<'p, 'a> Planner<'p, 'a> {
         out
     }
 
+    /// Where the profile's longest recognised install command ends in `command`'s words, if it
+    /// is an install at all.
+    fn recognised_install_end(&self, command: &Command<'_>) -> Option<usize> {
+        let owned = command.owned_words();
+        let words = crate::profile::schema::normalise_command(&owned);
+        self.input
+            .profile
+            .recognise
+            .install
+            .iter()
+            .filter_map(|rule| matched_end(rule, &words))
+            .max()
+    }
+
     /// The arguments of the original install after its recognised words
     /// (`pip install -r requirements/prod.txt` → `-r requirements/prod.txt`).
     fn install_args(&self, unit: &Unit<'_>) -> String {
         for command in unit.commands().iter() {
-            let owned = command.owned_words();
-            let words = crate::profile::schema::normalise_command(&owned);
-            let best = self
-                .input
-                .profile
-                .recognise
-                .install
-                .iter()
-                .filter_map(|rule| matched_end(rule, &words))
-                .max();
-            if let Some(end) = best {
+            if let Some(end) = self.recognised_install_end(command) {
                 return command.words[end..].join(" ");
             }
         }

@@ -403,3 +403,11 @@ pub(crate) fn kept_text(line: usize, text: &str) -> Step {
         command_at: 0,
     }
 }
+
+/// Cache mounts (`type=cache,target=…`) for a package manager's cache folders.
+pub(crate) fn cache_mounts(targets: &[String]) -> Vec<String> {
+    targets
+        .iter()
+        .map(|t| format!("type=cache,target={t}"))
+        .collect()
+}

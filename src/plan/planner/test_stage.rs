@@ -3,7 +3,7 @@
 //! development dependencies deps left out; or no test stage, and a decision saying why.
 
 use super::units::has_cache_mount;
-use super::{BuildSide, Planner, Unit};
+use super::{BuildSide, Planner, Unit, cache_mounts};
 use crate::plan::model::{Step, WarningCode};
 
 impl<'p, 'a> Planner<'p, 'a> {
@@ -17,13 +17,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             }
             return;
         }
-        let mut mounts: Vec<String> = self
-            .pm
-            .cache
-            .build
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
+        let mut mounts = cache_mounts(&self.pm.cache.build);
         mounts.extend(side.install_secrets.iter().cloned());
         if side.source_workdir.is_some() && side.source_workdir != side.build_workdir {
             side.test.push(Step::Workdir {
@@ -88,13 +82,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             return;
         };
         if let Some(install) = self.test_install(side) {
-            let mut install_mounts: Vec<String> = self
-                .pm
-                .cache
-                .deps
-                .iter()
-                .map(|t| format!("type=cache,target={t}"))
-                .collect();
+            let mut install_mounts = cache_mounts(&self.pm.cache.deps);
             install_mounts.extend(side.install_secrets.iter().cloned());
             side.uses_cache_mounts |= !install_mounts.is_empty();
             let command = side

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::plan::model::SkipCode;
+use crate::plan::planner::cache_mounts;
 use std::borrow::Cow;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
@@ -380,12 +381,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 (build, "build the artifact at a fixed path")
             }
         };
-        let mounts: Vec<String> = pm
-            .cache
-            .build
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
+        let mounts = cache_mounts(&pm.cache.build);
         side.uses_cache_mounts |= !mounts.is_empty();
         let step = Step::Run {
             mounts,

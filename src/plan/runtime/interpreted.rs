@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::plan::model::SkipCode;
+use crate::plan::planner::cache_mounts;
 
 impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     /// The `output-dirs` runtime (Node): production dependencies installed in the runtime, the
@@ -137,12 +138,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
     /// environment prefix, and a credentials file it wrote and removed around it.
     pub(super) fn install_like_deps(&self, side: &BuildSide, install: &str) -> Step {
         let pm = self.planner.pm;
-        let mut mounts: Vec<String> = pm
-            .cache
-            .deps
-            .iter()
-            .map(|t| format!("type=cache,target={t}"))
-            .collect();
+        let mut mounts = cache_mounts(&pm.cache.deps);
         mounts.extend(side.install_secrets.iter().cloned());
         let install_line = side
             .install_env
