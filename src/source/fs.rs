@@ -179,13 +179,17 @@ impl FsContext {
         self.limits
     }
 
-    /// Whether the root could be listed (then it is a folder); listed once and reused.
+    /// Whether the root could be listed (then it is a folder); listed once and reused. For the
+    /// CLI's build-context checks (the only caller, hence the feature gate).
+    #[cfg(feature = "cli")]
     pub(crate) fn root_is_listed(&self) -> bool {
         self.folder("").entries.is_some()
     }
 
     /// Whether the root folder has an entry called `name` (of any kind, symlinks not followed),
-    /// from its listing; `None` when the root cannot be listed.
+    /// from its listing; `None` when the root cannot be listed. For the CLI, like
+    /// [`FsContext::root_is_listed`].
+    #[cfg(feature = "cli")]
     pub(crate) fn root_has(&self, name: &str) -> Option<bool> {
         self.folder("").kind(name).map(|kind| kind.is_some())
     }
