@@ -162,15 +162,21 @@ pub fn run(
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
     let mode = args.mode();
-    let discovered = walk::discover(&args.paths);
     let options = pipeline::Options {
         profiles_dir: args.profiles_dir.clone(),
         templates_dir: args.templates_dir.clone(),
         file_name: None,
         ..pipeline::Options::default()
     };
-    // Profiles and templates are loaded once for all files.
-    let engine = match pipeline::Engine::load(&options) {
+    // Profiles and templates are loaded once for all files, beside the walk of a folder (the
+    // two are independent; for single files the walk is nothing, and a thread pool costs more).
+    let load = || pipeline::Engine::load(&options);
+    let (discovered, engine) = if walk::walks_a_folder(&args.paths) {
+        rayon::join(|| walk::discover(&args.paths), load)
+    } else {
+        (walk::discover(&args.paths), load())
+    };
+    let engine = match engine {
         Ok(engine) => engine,
         Err(error) => {
             writeln!(err, "{error}")?;
