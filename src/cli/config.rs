@@ -442,11 +442,26 @@ impl Resolver {
         if let Some(known) = self.canonical.lock().ok()?.get(dir) {
             return known.clone();
         }
-        let real = std::fs::canonicalize(dir).ok();
+        let real = self.canonical_uncached(dir);
         if let Ok(mut cache) = self.canonical.lock() {
             cache.insert(dir.to_path_buf(), real.clone());
         }
         real
+    }
+
+    /// A folder that is no symlink (one `lstat`) is its parent's canonical path, cached for
+    /// all the folders beside it, joined with its name. In full, `canonicalize` costs a
+    /// `getcwd` and a `readlink` per component for each input folder.
+    fn canonical_uncached(&self, dir: &Path) -> Option<PathBuf> {
+        if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name())
+            && !parent.as_os_str().is_empty()
+        {
+            let meta = std::fs::symlink_metadata(dir).ok()?;
+            if meta.is_dir() {
+                return Some(self.canonical(parent)?.join(name));
+            }
+        }
+        std::fs::canonicalize(dir).ok()
     }
 
     fn lookup(&self, dir: &Path) -> Option<Found> {
@@ -646,6 +661,41 @@ fn commands_of(settings: &Settings, registry: &Registry) -> Commands {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn canonical_folders_from_their_parents_agree_with_canonicalize() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("real/inner/deep")).unwrap();
+        std::fs::create_dir_all(root.join("other/side")).unwrap();
+        std::os::unix::fs::symlink(root.join("real/inner"), root.join("other/link")).unwrap();
+        let resolver = Resolver::new(None);
+        for rel in [
+            "real",
+            "real/inner/deep",
+            "real/./inner",
+            "other/link",
+            "other/link/deep",
+            "other/link/..",
+            "other/link/../inner/deep",
+            "other/side/../link/deep",
+            "missing/below",
+        ] {
+            let path = root.join(rel);
+            assert_eq!(
+                resolver.canonical(&path),
+                std::fs::canonicalize(&path).ok(),
+                "{rel}"
+            );
+            // Asked again, from the cache.
+            assert_eq!(
+                resolver.canonical(&path),
+                std::fs::canonicalize(&path).ok(),
+                "{rel}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_marker_expands_in_place() {
