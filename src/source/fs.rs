@@ -207,6 +207,18 @@ impl FsContext {
         }
     }
 
+    /// Whether `path` (relative to the root) is a regular file as `Path::is_file` would say
+    /// (symlinks followed), from the folder listings; `None` when only the file system can
+    /// say, as for [`FsContext::listed_exists`].
+    #[cfg(feature = "cli")]
+    pub(crate) fn listed_is_file(&self, path: &str) -> Option<bool> {
+        match self.find(&normalize(path)?) {
+            Found::Missing => Some(false),
+            Found::Entry(Kind::Symlink) | Found::Unknown => None,
+            Found::Entry(kind) => Some(kind == Kind::File),
+        }
+    }
+
     fn canonical_root(&self) -> Option<&Path> {
         self.canonical_root
             .get_or_init(|| fs::canonicalize(&self.root).ok())

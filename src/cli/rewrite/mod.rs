@@ -275,6 +275,10 @@ fn rewrite_one(loaded: &Loaded, run: &Run<'_>) -> Result<Done, Error> {
         dockerfile: loaded.text.clone(),
         ..Outcome::unchanged(Status::Skipped, SkipCode::Ignored, reason)
     };
+    // The Dockerfile's folder, listed once: for its configuration file, and as the build
+    // context when it is one (the usual case).
+    let folder = FsContext::new(&loaded.dir);
+    resolver.prime(&loaded.dir, &folder);
     // An ignored file is not even parsed (it may be a template, or broken on purpose).
     if let Some(reason) = resolver
         .ignored(&loaded.dir, loaded.located_at.as_deref())
@@ -307,7 +311,11 @@ fn rewrite_one(loaded: &Loaded, run: &Run<'_>) -> Result<Done, Error> {
     let from_region = from_region(&tree, &loaded.text);
 
     // Made first: its root listing answers what `path_in_context` and `apply_outcome` ask.
-    let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
+    let ctx = if context_dir == loaded.dir {
+        backend::context_from(folder, loaded.path.as_deref())?
+    } else {
+        backend::context(&context_dir, loaded.path.as_deref())?
+    };
     let mut options = run.options.clone();
     options.file_name = Some(loaded.name.clone());
     options.dockerfile_path = loaded
