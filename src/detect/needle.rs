@@ -20,7 +20,12 @@ const LETTERS_BY_FREQUENCY: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
 fn rarity(b: u8) -> usize {
     match b {
         b' ' | b'\t' => 0,
-        b'a'..=b'z' => 1 + LETTERS_BY_FREQUENCY.iter().position(|&l| l == b).unwrap_or(0),
+        b'a'..=b'z' => {
+            1 + LETTERS_BY_FREQUENCY
+                .iter()
+                .position(|&l| l == b)
+                .unwrap_or(0)
+        }
         b'0'..=b'9' => 27,
         b'A'..=b'Z' => 29,
         _ => 28,
