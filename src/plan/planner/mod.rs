@@ -217,7 +217,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     pub fn builds_in_build_stage(&self) -> bool {
         self.placements
             .iter()
-            .any(|p| p.class == Class::Build && p.stages.contains(&"build"))
+            .any(|p| p.class == Class::Build && p.stages.contains(StageName::Build))
     }
 
     /// Whether the dependencies go into the package manager's virtualenv, which the runtime
