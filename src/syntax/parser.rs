@@ -650,7 +650,10 @@ mod tests {
         let upper: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_ref()).collect();
         assert_eq!(upper, ["FROM", "RUN", "ONBUILD", "FOO"]);
         let inner = df.instructions[2].onbuild.as_deref().unwrap();
-        assert_eq!((inner.keyword_text(), inner.keyword.as_ref()), ("copy", "COPY"));
+        assert_eq!(
+            (inner.keyword_text(), inner.keyword.as_ref()),
+            ("copy", "COPY")
+        );
         assert_eq!(inner.arguments(), "x y");
         assert_eq!(df.instructions[1].arguments(), "echo");
     }

@@ -122,7 +122,8 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
         if inst.keyword_text().to_uppercase() != inst.keyword {
             return Err(format!(
                 "{what}: keyword {:?} is not the upper case of {:?}",
-                inst.keyword, inst.keyword_text()
+                inst.keyword,
+                inst.keyword_text()
             ));
         }
         for doc in &inst.heredocs {
