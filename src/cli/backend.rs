@@ -11,7 +11,13 @@ use std::path::Path;
 /// Like BuildKit, a `<Dockerfile>.dockerignore` beside the Dockerfile replaces the context's
 /// `.dockerignore`.
 pub fn context(dir: &Path, dockerfile: Option<&Path>) -> Result<FsContext, Error> {
-    let ctx = FsContext::new(dir);
+    context_from(FsContext::new(dir), dockerfile)
+}
+
+/// [`context`] for a context already made (and perhaps already listed) for its folder.
+pub fn context_from(ctx: FsContext, dockerfile: Option<&Path>) -> Result<FsContext, Error> {
+    let dir = ctx.root().to_path_buf();
+    let dir = dir.as_path();
     // A folder that lists is a folder: `is_dir` is asked only when the listing fails.
     if !ctx.root_is_listed() && !dir.is_dir() {
         return Err(Error::new(ErrorKind::Io, "the build context is not a folder").with_path(dir));

@@ -41,6 +41,7 @@ use super::args::{ConfigArgs, Flavour, Overrides, SimpleFormat};
 use super::exit::ExitStatus;
 use super::input::display_path;
 use crate::profile::Registry;
+use crate::source::FsContext;
 use crate::syntax::Dockerfile;
 use crate::text::LineIndex;
 use crate::{Error, ErrorKind};
@@ -442,21 +443,58 @@ impl Resolver {
         if let Some(known) = self.canonical.lock().ok()?.get(dir) {
             return known.clone();
         }
-        let real = std::fs::canonicalize(dir).ok();
+        let real = self.canonical_uncached(dir);
         if let Ok(mut cache) = self.canonical.lock() {
             cache.insert(dir.to_path_buf(), real.clone());
         }
         real
     }
 
+    /// A folder that is no symlink (one `lstat`) is its parent's canonical path, cached for
+    /// all the folders beside it, joined with its name. In full, `canonicalize` costs a
+    /// `getcwd` and a `readlink` per component for each input folder.
+    fn canonical_uncached(&self, dir: &Path) -> Option<PathBuf> {
+        if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name())
+            && !parent.as_os_str().is_empty()
+        {
+            let meta = std::fs::symlink_metadata(dir).ok()?;
+            if meta.is_dir() {
+                return Some(self.canonical(parent)?.join(name));
+            }
+        }
+        std::fs::canonicalize(dir).ok()
+    }
+
+    /// Look up the configuration for a Dockerfile in `dir` with a context rooted at `dir` at
+    /// hand: whether `dir` holds a configuration file is read from the context's listing
+    /// (which the rewrite reads anyway when `dir` is its context) instead of probed with a
+    /// `statx` per name. Later calls for `dir` get the cached answer.
+    pub fn prime(&self, dir: &Path, listing: &FsContext) {
+        if self.explicit.is_none()
+            && let Some(dir) = self.canonical(dir)
+        {
+            self.lookup_in(&dir, Some(listing));
+        }
+    }
+
     fn lookup(&self, dir: &Path) -> Option<Found> {
+        self.lookup_in(dir, None)
+    }
+
+    /// The configuration that applies in `dir`: its own file, or its parent's; `listing` is
+    /// `dir`'s, when it is at hand.
+    fn lookup_in(&self, dir: &Path, listing: Option<&FsContext>) -> Option<Found> {
         if let Some(cached) = self.by_dir.lock().ok()?.get(dir) {
             return cached.clone();
         }
         let here = FILE_NAMES
             .iter()
-            .map(|name| dir.join(name))
-            .find(|path| path.is_file());
+            .find(|name| {
+                listing
+                    .and_then(|listing| listing.listed_is_file(name))
+                    .unwrap_or_else(|| dir.join(name).is_file())
+            })
+            .map(|name| dir.join(name));
         let found = match here {
             Some(path) => Some(Loaded::read(&path).map(Arc::new).map_err(Arc::new)),
             None => dir.parent().and_then(|parent| self.lookup(parent)),
@@ -646,6 +684,79 @@ fn commands_of(settings: &Settings, registry: &Registry) -> Commands {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_primed_lookup_finds_what_probing_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = |rel: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "test_stage: false\n").unwrap();
+        };
+        config("shared/.restage.yaml");
+        // A folder named like the first file name: the second is the configuration.
+        config("dir-named/.restage.yml");
+        std::fs::create_dir_all(root.join("dir-named/.restage.yaml")).unwrap();
+        // A symlink to a configuration file counts, as `is_file` follows it.
+        std::fs::create_dir_all(root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(
+            root.join("shared/.restage.yaml"),
+            root.join("linked/.restage.yaml"),
+        )
+        .unwrap();
+        // No file of its own: the parent's applies.
+        std::fs::create_dir_all(root.join("shared/below")).unwrap();
+        let found = |resolver: &Resolver, rel: &str| {
+            resolver
+                .for_dir(&root.join(rel))
+                .and_then(|found| found.ok())
+                .map(|loaded| loaded.path.clone())
+        };
+        for rel in ["shared", "dir-named", "linked", "shared/below"] {
+            let primed = Resolver::new(None);
+            primed.prime(&root.join(rel), &FsContext::new(root.join(rel)));
+            let probed = Resolver::new(None);
+            assert_eq!(found(&primed, rel), found(&probed, rel), "{rel}");
+            assert!(found(&primed, rel).is_some(), "{rel}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn canonical_folders_from_their_parents_agree_with_canonicalize() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("real/inner/deep")).unwrap();
+        std::fs::create_dir_all(root.join("other/side")).unwrap();
+        std::os::unix::fs::symlink(root.join("real/inner"), root.join("other/link")).unwrap();
+        let resolver = Resolver::new(None);
+        for rel in [
+            "real",
+            "real/inner/deep",
+            "real/./inner",
+            "other/link",
+            "other/link/deep",
+            "other/link/..",
+            "other/link/../inner/deep",
+            "other/side/../link/deep",
+            "missing/below",
+        ] {
+            let path = root.join(rel);
+            assert_eq!(
+                resolver.canonical(&path),
+                std::fs::canonicalize(&path).ok(),
+                "{rel}"
+            );
+            // Asked again, from the cache.
+            assert_eq!(
+                resolver.canonical(&path),
+                std::fs::canonicalize(&path).ok(),
+                "{rel}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_marker_expands_in_place() {

@@ -1,7 +1,7 @@
 //! Loading one input (a file, or stdin read up front) into text, with a name for messages.
 
 use super::walk::Input;
-use crate::source::SourceFile;
+use crate::source::{DEFAULT_MAX_FILE_SIZE, SourceFile};
 use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,8 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
             let name = display_path(path);
             // Opening a FIFO would block until a writer comes; devices and sockets are no
             // Dockerfiles either. Streams come through `-`.
-            if let Ok(meta) = std::fs::metadata(path)
+            let meta = std::fs::metadata(path);
+            if let Ok(meta) = &meta
                 && !meta.is_file()
                 && !meta.is_dir()
             {
@@ -81,9 +82,12 @@ pub fn load(input: &Input, stdin: Option<&Stdin>) -> Result<Loaded, Error> {
                 )
                 .with_path(&name));
             }
-            let text = SourceFile::read(path)
-                .map_err(|e| relabel(e, &name))?
-                .into_text();
+            // The metadata just read serves the size check too.
+            let read = match &meta {
+                Ok(meta) => SourceFile::read_with_metadata(path, meta, DEFAULT_MAX_FILE_SIZE),
+                Err(_) => SourceFile::read(path),
+            };
+            let text = read.map_err(|e| relabel(e, &name))?.into_text();
             Ok(Loaded {
                 name,
                 path: Some(path.clone()),

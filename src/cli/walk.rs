@@ -74,6 +74,14 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
+/// Whether [`discover`] walks a folder for these PATH arguments (none means the current one).
+pub fn walks_a_folder(paths: &[PathBuf]) -> bool {
+    paths.is_empty()
+        || paths
+            .iter()
+            .any(|path| path.as_os_str() != "-" && path.is_dir())
+}
+
 /// Walk `root` with the `ignore` crate's parallel walker. Unlike its serial walker, which
 /// probes every folder for `.gitignore`, `.ignore` and `.git` (four failing `statx` per folder),
 /// the parallel one reads each folder once and looks those names up in the listing. The order

@@ -8,7 +8,7 @@ use super::probe::{self, ContextFile, ProbeEnv, ProbePlan, ProbeValue};
 use crate::profile::{Facts, PackageManager, Profile, SystemRules};
 use crate::shell::Commands;
 use crate::source::Context;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 impl Facts {
     fn set(&mut self, name: &str, value: ProbeValue) -> bool {
@@ -134,18 +134,19 @@ pub(super) fn read_facts(
     facts: &mut Facts,
     evidence: &mut Vec<String>,
 ) {
-    let mut filled = BTreeSet::new();
+    // The names already set (a few dozen at most), borrowed from the probes.
+    let mut filled: Vec<&str> = Vec::new();
     for (probe, plan) in profile.facts.iter().zip(plans) {
-        if filled.contains(&probe.name) {
+        if filled.contains(&probe.name.as_str()) {
             continue;
         }
         if let Some((value, _)) = env.eval(probe, plan) {
             if probe.uncertain {
                 evidence.push(format!("{} set but not readable", probe.name));
                 facts.uncertain.push(probe.name.clone());
-                filled.insert(probe.name.clone());
+                filled.push(&probe.name);
             } else if facts.set(&probe.name, value) {
-                filled.insert(probe.name.clone());
+                filled.push(&probe.name);
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::source::Context;
 use crate::syntax::Instruction;
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// What a probe found.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,6 +135,9 @@ pub struct ProbeEnv<'a> {
     toml: Slots<Option<toml::Table>>,
     json: Slots<Option<serde_json::Value>>,
     xml: Slots<Option<roxmltree::Document<'a>>>,
+    /// The candidates of each path glob probes without `exclude` asked for, by glob: a
+    /// profile's probes name the same few manifests dozens of times.
+    candidates: RefCell<Vec<(String, Rc<[usize]>)>>,
     /// Notes such as "malformed package.json".
     pub notes: RefCell<Vec<String>>,
 }
@@ -157,6 +161,7 @@ impl<'a> ProbeEnv<'a> {
             toml: Slots::new(files.len()),
             json: Slots::new(files.len()),
             xml: Slots::new(files.len()),
+            candidates: RefCell::new(Vec::new()),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -217,6 +222,18 @@ impl<'a> ProbeEnv<'a> {
         out
     }
 
+    /// [`Self::candidates`] without exclusions, computed once per glob.
+    fn candidates_of(&self, pattern: &str, parts: (PathParts, bool)) -> Rc<[usize]> {
+        if let Some((_, found)) = self.candidates.borrow().iter().find(|(p, _)| p == pattern) {
+            return Rc::clone(found);
+        }
+        let found: Rc<[usize]> = self.candidates(pattern, parts, &[], &[]).into();
+        self.candidates
+            .borrow_mut()
+            .push((pattern.to_string(), Rc::clone(&found)));
+        found
+    }
+
     /// Evaluate a probe: the first value it yields, with where it came from.
     pub fn eval(&self, probe: &Probe, plan: &ProbePlan) -> Option<(ProbeValue, String)> {
         if let Some(image_glob) = &probe.image {
@@ -269,11 +286,16 @@ impl<'a> ProbeEnv<'a> {
             return Some((ProbeValue::Text(value.to_string()), "default".into()));
         };
         let parts = plan.path?;
-        for i in self
-            .candidates(pattern, parts, &probe.exclude, &plan.exclude)
-            .into_iter()
-            .take(MAX_FILES_PER_PROBE)
-        {
+        if !parts.1 && !self.file_keys.may_hold(pattern) {
+            return None;
+        }
+        let candidates = if probe.exclude.is_empty() {
+            self.candidates_of(pattern, parts)
+        } else {
+            self.candidates(pattern, parts, &probe.exclude, &plan.exclude)
+                .into()
+        };
+        for &i in candidates.iter().take(MAX_FILES_PER_PROBE) {
             let file = &self.files[i];
             if let Some(sibling) = &probe.sibling {
                 let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);

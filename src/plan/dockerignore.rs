@@ -102,7 +102,7 @@ pub fn review(
         } else if name == ".env" {
             env_files.push(file);
         }
-        if let Some(rule) = rules.iter().find(|r| r.matches_name(file))
+        if let Some(rule) = rules.iter().find(|r| r.matches_file_name(name))
             && !copied_credentials.iter().any(|c| c == file)
             && ctx.read(file).is_some_and(|t| rule.holds_secret(&t))
         {

@@ -48,6 +48,16 @@ impl SourceFile {
     /// Read the file at `path`, refusing files over `max_bytes`.
     pub fn read_with_limit(path: &Path, max_bytes: u64) -> Result<Self, Error> {
         let meta = std::fs::metadata(path).map_err(|err| Error::io(path, &err))?;
+        Self::read_with_metadata(path, &meta, max_bytes)
+    }
+
+    /// [`SourceFile::read_with_limit`] for a caller that has just read `path`'s metadata
+    /// (the CLI, which looks at it first to refuse FIFOs): one `stat` per file, not two.
+    pub(crate) fn read_with_metadata(
+        path: &Path,
+        meta: &std::fs::Metadata,
+        max_bytes: u64,
+    ) -> Result<Self, Error> {
         if meta.is_dir() {
             return Err(Error::new(ErrorKind::Input, "is a directory, not a file").with_path(path));
         }

@@ -194,6 +194,31 @@ impl FsContext {
         self.folder("").kind(name).map(|kind| kind.is_some())
     }
 
+    /// Whether `path` (relative to the root) exists as `Path::exists` would say (symlinks
+    /// followed), from the folder listings: `None` when the way there goes through a symlink
+    /// or a folder that could not be listed, and only the file system can say. For the CLI,
+    /// which asks before proposing a new file, like [`FsContext::root_is_listed`].
+    #[cfg(feature = "cli")]
+    pub(crate) fn listed_exists(&self, path: &str) -> Option<bool> {
+        match self.find(&normalize(path)?) {
+            Found::Missing => Some(false),
+            Found::Entry(Kind::Symlink) | Found::Unknown => None,
+            Found::Entry(_) => Some(true),
+        }
+    }
+
+    /// Whether `path` (relative to the root) is a regular file as `Path::is_file` would say
+    /// (symlinks followed), from the folder listings; `None` when only the file system can
+    /// say, as for [`FsContext::listed_exists`].
+    #[cfg(feature = "cli")]
+    pub(crate) fn listed_is_file(&self, path: &str) -> Option<bool> {
+        match self.find(&normalize(path)?) {
+            Found::Missing => Some(false),
+            Found::Entry(Kind::Symlink) | Found::Unknown => None,
+            Found::Entry(kind) => Some(kind == Kind::File),
+        }
+    }
+
     fn canonical_root(&self) -> Option<&Path> {
         self.canonical_root
             .get_or_init(|| fs::canonicalize(&self.root).ok())

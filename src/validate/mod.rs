@@ -85,13 +85,11 @@ pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<Strin
     if files.is_empty() {
         return found;
     }
+    let names = NameSearch::new(files);
     for inst in df.instructions.iter().filter(|i| i.is("RUN")) {
         let text = inst.arguments();
         // Most RUNs name no credentials file at all.
-        if !files
-            .iter()
-            .any(|f| crate::text::contains_ignore_ascii_case(text, f.name.trim_start_matches('*')))
-        {
+        if !names.found_in(text) {
             continue;
         }
         let mut written: Vec<&str> = Vec::new();
@@ -141,6 +139,61 @@ pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<Strin
         }
     }
     found
+}
+
+/// Finds whether a text holds the literal part of any credentials file name (after a leading
+/// `*`), ASCII case ignored, in one pass over the text: a search per name read every RUN a
+/// dozen times, twice a rewrite.
+struct NameSearch<'f> {
+    names: Vec<&'f str>,
+    /// For each byte, the names (as bits) that start with it in either case.
+    starting: [u64; 256],
+    /// An empty name (found in every text), or more names than bits: search name by name.
+    per_name: bool,
+}
+
+impl<'f> NameSearch<'f> {
+    fn new(files: &'f [CredentialFile]) -> Self {
+        let names: Vec<&str> = files
+            .iter()
+            .map(|f| f.name.trim_start_matches('*'))
+            .collect();
+        let mut starting = [0u64; 256];
+        let per_name = names.len() > 64 || names.iter().any(|n| n.is_empty());
+        if !per_name {
+            for (bit, name) in names.iter().enumerate() {
+                let b = name.as_bytes()[0];
+                starting[usize::from(b.to_ascii_lowercase())] |= 1 << bit;
+                starting[usize::from(b.to_ascii_uppercase())] |= 1 << bit;
+            }
+        }
+        Self {
+            names,
+            starting,
+            per_name,
+        }
+    }
+
+    fn found_in(&self, text: &str) -> bool {
+        let h = text.as_bytes();
+        if self.per_name {
+            return self
+                .names
+                .iter()
+                .any(|n| crate::text::contains_ignore_ascii_case(text, n));
+        }
+        (0..h.len()).any(|i| {
+            let mut bits = self.starting[usize::from(h[i])];
+            while bits != 0 {
+                let n = self.names[bits.trailing_zeros() as usize].as_bytes();
+                if h[i..].len() >= n.len() && h[i..i + n.len()].eq_ignore_ascii_case(n) {
+                    return true;
+                }
+                bits &= bits - 1;
+            }
+            false
+        })
+    }
 }
 
 fn violation(invariant: &'static str, message: String) -> Violation {
@@ -313,6 +366,24 @@ mod tests {
 
     fn check(text: &str) -> Result<Dockerfile, Violation> {
         validate(text, &Expectations::default())
+    }
+
+    proptest::proptest! {
+        /// One pass for all the names answers as a search per name did.
+        #[test]
+        fn one_pass_for_all_names_agrees_with_a_search_per_name(
+            text in "[a-cA-C.*\u{e9}\u{c9} ]{0,16}",
+            names in proptest::collection::vec("\\*?[a-cA-C.\u{e9}]{0,3}", 0..4),
+        ) {
+            let files: Vec<CredentialFile> = names
+                .iter()
+                .map(|n| CredentialFile { name: n.clone(), holds: Vec::new() })
+                .collect();
+            let per_name = files.iter().any(|f| {
+                crate::text::contains_ignore_ascii_case(&text, f.name.trim_start_matches('*'))
+            });
+            proptest::prop_assert_eq!(NameSearch::new(&files).found_in(&text), per_name);
+        }
     }
 
     #[test]

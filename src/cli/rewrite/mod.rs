@@ -26,6 +26,7 @@ use super::input::{self, Loaded, Stdin, display_path};
 use super::walk::{self, Input};
 use crate::pipeline::{self, Decision, Outcome, SkipCode, Status};
 use crate::report::Region;
+use crate::source::FsContext;
 use crate::{Error, ErrorKind};
 use output::show_reports;
 use std::io::{self, Write};
@@ -47,7 +48,8 @@ pub struct Done {
     pub outcome: Outcome,
     /// Whether the Dockerfile's text changes.
     pub text_changed: bool,
-    /// The Dockerfile's unified diff, uncoloured (empty when unchanged).
+    /// The Dockerfile's unified diff, uncoloured (empty when unchanged, or when the output
+    /// shows no diffs: see [`Diffs`]).
     pub dockerfile_diff: String,
     /// New files proposed by the outcome that do not exist yet and that no earlier file (in
     /// path order) already proposed.
@@ -74,8 +76,66 @@ pub struct NewFileChange {
     pub content: String,
     /// For a change, the text it was read with: `--write` writes only over that same text.
     pub original: Option<String>,
-    /// Its diff.
+    /// Its diff (empty when the output shows no diffs: see [`Diffs`]).
     pub diff: String,
+    /// The file however its path is spelled, so that two inputs proposing it are seen to.
+    pub identity: FileIdentity,
+}
+
+/// A file to be written, the same however its path is spelled: its folder as the file system
+/// knows it (device and inode on Unix, else its canonical path) and its name. Taken in the
+/// parallel phase, with one `stat` of the folder instead of a canonical path per file (a
+/// `getcwd` and a `readlink` per path component) in the serial one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileIdentity {
+    folder: FolderIdentity,
+    name: Option<std::ffi::OsString>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum FolderIdentity {
+    #[cfg(unix)]
+    Inode { dev: u64, ino: u64 },
+    /// The canonical folder; or, when it cannot be looked at, the path as given.
+    Path(PathBuf),
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> FileIdentity {
+        let folder = input::parent_dir(path);
+        let name = path.file_name().map(|name| name.to_os_string());
+        FileIdentity {
+            folder: FolderIdentity::of(&folder)
+                .unwrap_or_else(|| FolderIdentity::Path(path.to_path_buf())),
+            name,
+        }
+    }
+}
+
+impl FolderIdentity {
+    #[cfg(unix)]
+    fn of(folder: &Path) -> Option<FolderIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(folder).ok()?;
+        Some(FolderIdentity::Inode {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(folder: &Path) -> Option<FolderIdentity> {
+        std::fs::canonicalize(folder).ok().map(FolderIdentity::Path)
+    }
+}
+
+/// Whether [`apply_outcome`] computes unified diffs. Only the default mode, `--check --diff`
+/// and JSON show them; a `--check` run without them (CI's usual call) would spend ~10% of its
+/// instructions on diffs nobody sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Diffs {
+    Compute,
+    Skip,
 }
 
 impl Done {
@@ -102,15 +162,21 @@ pub fn run(
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
     let mode = args.mode();
-    let discovered = walk::discover(&args.paths);
     let options = pipeline::Options {
         profiles_dir: args.profiles_dir.clone(),
         templates_dir: args.templates_dir.clone(),
         file_name: None,
         ..pipeline::Options::default()
     };
-    // Profiles and templates are loaded once for all files.
-    let engine = match pipeline::Engine::load(&options) {
+    // Profiles and templates are loaded once for all files, beside the walk of a folder (the
+    // two are independent; for single files the walk is nothing, and a thread pool costs more).
+    let load = || pipeline::Engine::load(&options);
+    let (discovered, engine) = if walk::walks_a_folder(&args.paths) {
+        rayon::join(|| walk::discover(&args.paths), load)
+    } else {
+        (walk::discover(&args.paths), load())
+    };
+    let engine = match engine {
         Ok(engine) => engine,
         Err(error) => {
             writeln!(err, "{error}")?;
@@ -124,9 +190,21 @@ pub fn run(
         return Ok(ExitStatus::Error);
     }
     let engines = Engines::new(&engine, &options);
-    let mut reports: Vec<FileReport> = super::map_inputs(&discovered.inputs, |input| {
-        process(input, stdin, args, mode, &engines, &options, &resolver)
-    });
+    let diffs = if output::shows_diffs(args, mode) {
+        Diffs::Compute
+    } else {
+        Diffs::Skip
+    };
+    let run = Run {
+        args,
+        mode,
+        diffs,
+        engines: &engines,
+        options: &options,
+        resolver: &resolver,
+    };
+    let mut reports: Vec<FileReport> =
+        super::map_inputs(&discovered.inputs, |input| process(input, stdin, &run));
     for error in discovered.errors {
         let path = error.path.clone().unwrap_or_default();
         reports.push(FileReport {
@@ -160,23 +238,21 @@ pub fn exit_status(reports: &[FileReport], mode: Mode) -> ExitStatus {
         .fold(ExitStatus::Success, ExitStatus::worst)
 }
 
-fn process(
-    input: &Input,
-    stdin: Option<&Stdin>,
-    args: &RewriteArgs,
+/// What every input of one run shares.
+struct Run<'a> {
+    args: &'a RewriteArgs,
     mode: Mode,
-    engines: &Engines<'_>,
-    options: &pipeline::Options,
-    resolver: &Resolver,
-) -> FileReport {
+    diffs: Diffs,
+    engines: &'a Engines<'a>,
+    options: &'a pipeline::Options,
+    resolver: &'a Resolver,
+}
+
+fn process(input: &Input, stdin: Option<&Stdin>, run: &Run<'_>) -> FileReport {
     let name = input::input_name(input, stdin);
     // A bug on one file must not take the others down: a panic becomes that file's error.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        input::load(input, stdin).and_then(|loaded| {
-            let mut options = options.clone();
-            options.file_name = Some(loaded.name.clone());
-            rewrite_one(&loaded, args, mode, engines, &options, resolver)
-        })
+        input::load(input, stdin).and_then(|loaded| rewrite_one(&loaded, run))
     }))
     .unwrap_or_else(|panic| Err(input::panic_error(&name, panic.as_ref())));
     FileReport {
@@ -186,14 +262,9 @@ fn process(
     }
 }
 
-fn rewrite_one(
-    loaded: &Loaded,
-    args: &RewriteArgs,
-    mode: Mode,
-    engines: &Engines<'_>,
-    options: &pipeline::Options,
-    resolver: &Resolver,
-) -> Result<Done, Error> {
+fn rewrite_one(loaded: &Loaded, run: &Run<'_>) -> Result<Done, Error> {
+    let (args, resolver, engines) = (run.args, run.resolver, run.engines);
+    let (mode, diffs) = (run.mode, run.diffs);
     let name_it = |mut e: Error| {
         if e.path.is_none() {
             e.path = Some(PathBuf::from(&loaded.name));
@@ -204,19 +275,23 @@ fn rewrite_one(
         dockerfile: loaded.text.clone(),
         ..Outcome::unchanged(Status::Skipped, SkipCode::Ignored, reason)
     };
+    // The Dockerfile's folder, listed once: for its configuration file, and as the build
+    // context when it is one (the usual case).
+    let folder = FsContext::new(&loaded.dir);
+    resolver.prime(&loaded.dir, &folder);
     // An ignored file is not even parsed (it may be a template, or broken on purpose).
     if let Some(reason) = resolver
         .ignored(&loaded.dir, loaded.located_at.as_deref())
         .map_err(name_it)?
     {
-        return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
+        return apply_outcome(loaded, &loaded.dir, None, skipped(reason), mode, diffs);
     }
     let tree = crate::syntax::parse(&loaded.text);
     // Like an ignore glob, `# restage: ignore` skips a file even when it does not parse, and
     // also beside other pragmas (`# restage: ignore, runtime=alpine`).
     if crate::syntax::is_ignored(&tree) {
         let reason = "the file has a `# restage: ignore` comment".to_string();
-        return apply_outcome(loaded, &loaded.dir, skipped(reason), mode);
+        return apply_outcome(loaded, &loaded.dir, None, skipped(reason), mode, diffs);
     }
     if let Some(first) = tree.errors.first() {
         return Err(Error::new(ErrorKind::Parse, first.message.clone())
@@ -235,11 +310,18 @@ fn rewrite_one(
     let context_dir = super::detect::choose_context(loaded, &tree, args.context.as_deref()).dir;
     let from_region = from_region(&tree, &loaded.text);
 
-    let mut options = options.clone();
+    // Made first: its root listing answers what `path_in_context` and `apply_outcome` ask.
+    let ctx = if context_dir == loaded.dir {
+        backend::context_from(folder, loaded.path.as_deref())?
+    } else {
+        backend::context(&context_dir, loaded.path.as_deref())?
+    };
+    let mut options = run.options.clone();
+    options.file_name = Some(loaded.name.clone());
     options.dockerfile_path = loaded
         .located_at
         .as_deref()
-        .and_then(|file| path_in_context(&context_dir, file));
+        .and_then(|file| path_in_context(&context_dir, file, true));
     options.no_test_stage = !settings.test_stage.value;
     options.runtime_flavour = settings
         .runtime
@@ -250,7 +332,6 @@ fn rewrite_one(
         .iter()
         .filter_map(|(name, p)| p.runtime.map(|f| (name.clone(), f.name().to_string())))
         .collect();
-    let ctx = backend::context(&context_dir, loaded.path.as_deref())?;
     let origin = settings.config.clone().unwrap_or_default();
     engines.check_names(&settings.profiles, &origin, &settings.profile_at)?;
     let mut outcome = engines
@@ -279,21 +360,22 @@ fn rewrite_one(
             });
         }
     }
-    let mut done = apply_outcome(loaded, &context_dir, outcome, mode)?;
+    let mut done = apply_outcome(loaded, &context_dir, Some(&ctx), outcome, mode, diffs)?;
     done.from_region = from_region;
     Ok(done)
 }
 
 /// `file`'s path relative to the context folder, with `/`, when it is inside it (the file
-/// itself need not exist: `--stdin-filename` names one that may not).
-fn path_in_context(context_dir: &Path, file: &Path) -> Option<String> {
+/// itself need not exist: `--stdin-filename` names one that may not). `context_is_dir` says
+/// that the context folder is known to exist (its listing was read).
+fn path_in_context(context_dir: &Path, file: &Path, context_is_dir: bool) -> Option<String> {
     let folder = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     // The usual case, a Dockerfile at the root of its context, needs no canonical paths (two
     // of them cost ~12 system calls per input) when the context folder exists.
-    if folder == context_dir && context_dir.is_dir() {
+    if folder == context_dir && (context_is_dir || context_dir.is_dir()) {
         return Some(file.file_name()?.to_str()?.to_string());
     }
     let root = std::fs::canonicalize(context_dir).ok()?;
@@ -350,13 +432,19 @@ fn in_context(
 fn apply_outcome(
     loaded: &Loaded,
     context_dir: &Path,
+    ctx: Option<&FsContext>,
     outcome: Outcome,
     mode: Mode,
+    diffs: Diffs,
 ) -> Result<Done, Error> {
     let rewritten = outcome.status == Status::Rewritten;
     let text_changed = rewritten && outcome.dockerfile != loaded.text;
     let from_stdin = loaded.path.is_none();
-    let dockerfile_diff = if text_changed {
+    let diff = |make: &dyn Fn() -> String| match diffs {
+        Diffs::Compute => make(),
+        Diffs::Skip => String::new(),
+    };
+    let dockerfile_diff = if text_changed && diffs == Diffs::Compute {
         backend::diff(&loaded.text, &outcome.dockerfile, &loaded.name)
     } else {
         String::new()
@@ -370,12 +458,18 @@ fn apply_outcome(
                 &format!("proposed new file {}", file.path),
                 loaded,
             )?;
-            if path.exists() {
+            // The context's listing says whether it exists, without a system call, unless the
+            // way there goes through a symlink.
+            let exists = ctx
+                .and_then(|ctx| ctx.listed_exists(&file.path))
+                .unwrap_or_else(|| path.exists());
+            if exists {
                 continue;
             }
             let name = display_path(input_clean(&path));
             new_files.push(NewFileChange {
-                diff: backend::new_file_diff(&file.content, &name),
+                diff: diff(&|| backend::new_file_diff(&file.content, &name)),
+                identity: FileIdentity::of(&path),
                 path,
                 name,
                 content: file.content.clone(),
@@ -394,7 +488,8 @@ fn apply_outcome(
             )?;
             let name = display_path(input_clean(&path));
             changed_files.push(NewFileChange {
-                diff: backend::diff(&file.original, &file.content, &name),
+                diff: diff(&|| backend::diff(&file.original, &file.content, &name)),
+                identity: FileIdentity::of(&path),
                 path,
                 name,
                 content: file.content.clone(),
@@ -437,9 +532,9 @@ fn settle_new_files(reports: &mut [FileReport], mode: Mode) {
             continue;
         };
         done.new_files
-            .retain(|file| claimed.insert(identity(&file.path)));
+            .retain(|file| claimed.insert(file.identity.clone()));
         done.changed_files
-            .retain(|file| claimed.insert(identity(&file.path)));
+            .retain(|file| claimed.insert(file.identity.clone()));
         if mode != Mode::Write {
             continue;
         }
@@ -473,15 +568,6 @@ fn write_change(file: &NewFileChange) -> Result<(), Error> {
     backend::write(&file.path, &file.content)
 }
 
-/// The same file however it was reached: the canonical folder plus the file name.
-fn identity(path: &Path) -> PathBuf {
-    let parent = input::parent_dir(path);
-    match (std::fs::canonicalize(&parent), path.file_name()) {
-        (Ok(dir), Some(name)) => dir.join(name),
-        _ => path.to_path_buf(),
-    }
-}
-
 fn input_clean(path: &Path) -> &Path {
     match path.strip_prefix(".") {
         Ok(rest) if !rest.as_os_str().is_empty() => rest,
@@ -501,7 +587,7 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("ctx/sub")).unwrap();
         let ctx = root.join("ctx");
-        let at = |file: PathBuf| path_in_context(&ctx, &file);
+        let at = |file: PathBuf| path_in_context(&ctx, &file, false);
         assert_eq!(at(ctx.join("Dockerfile")).as_deref(), Some("Dockerfile"));
         assert_eq!(
             at(ctx.join("sub/api.Dockerfile")).as_deref(),
@@ -513,7 +599,10 @@ mod tests {
         );
         assert_eq!(at(root.join("Dockerfile")), None);
         let gone = root.join("missing");
-        assert_eq!(path_in_context(&gone, &gone.join("Dockerfile")), None);
+        assert_eq!(
+            path_in_context(&gone, &gone.join("Dockerfile"), false),
+            None
+        );
     }
 
     /// A real outcome from the pipeline, then set to a rewrite of `new_text` proposing `files`.
@@ -563,7 +652,15 @@ mod tests {
             &[(".dockerignore", "target\n"), (".existing", "replace me\n")],
         );
 
-        let done = apply_outcome(&input, dir.path(), proposed.clone(), Mode::Diff).unwrap();
+        let done = apply_outcome(
+            &input,
+            dir.path(),
+            None,
+            proposed.clone(),
+            Mode::Diff,
+            Diffs::Compute,
+        )
+        .unwrap();
         assert!(done.changed());
         assert_eq!(done.new_files.len(), 1);
         let diff = done.diff();
@@ -578,7 +675,15 @@ mod tests {
             "diff mode writes nothing"
         );
 
-        let done = apply_outcome(&input, dir.path(), proposed, Mode::Write).unwrap();
+        let done = apply_outcome(
+            &input,
+            dir.path(),
+            None,
+            proposed,
+            Mode::Write,
+            Diffs::Compute,
+        )
+        .unwrap();
         let mut reports = vec![report(&input, done)];
         settle_new_files(&mut reports, Mode::Write);
         assert!(reports[0].result.is_ok());
@@ -600,12 +705,28 @@ mod tests {
         let mut reports = vec![
             report(
                 &first,
-                apply_outcome(&first, dir.path(), proposed.clone(), Mode::Diff).unwrap(),
+                apply_outcome(
+                    &first,
+                    dir.path(),
+                    None,
+                    proposed.clone(),
+                    Mode::Diff,
+                    Diffs::Compute,
+                )
+                .unwrap(),
             ),
             report(
                 &second,
                 // Reached through another spelling of the same folder.
-                apply_outcome(&second, &dir.path().join("."), proposed, Mode::Diff).unwrap(),
+                apply_outcome(
+                    &second,
+                    &dir.path().join("."),
+                    None,
+                    proposed,
+                    Mode::Diff,
+                    Diffs::Compute,
+                )
+                .unwrap(),
             ),
         ];
         settle_new_files(&mut reports, Mode::Diff);
@@ -632,17 +753,46 @@ mod tests {
         let done = apply_outcome(
             &input,
             dir.path(),
+            None,
             outcome("FROM a\n", &[(".dockerignore", ".git\n")]),
             Mode::Check,
+            Diffs::Skip,
         )
         .unwrap();
         assert!(done.changed());
         assert!(!done.text_changed);
         assert!(done.dockerfile_diff.is_empty());
         assert!(
+            done.new_files[0].diff.is_empty(),
+            "no diff is shown, none is made"
+        );
+        assert!(
             !dir.path().join(".dockerignore").exists(),
             "check mode writes nothing"
         );
+    }
+
+    #[test]
+    fn diffs_are_made_only_when_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = loaded(dir.path(), "FROM a\n");
+        let proposed = outcome("FROM b\n", &[(".dockerignore", ".git\n")]);
+        let shown = apply_outcome(
+            &input,
+            dir.path(),
+            None,
+            proposed.clone(),
+            Mode::Check,
+            Diffs::Compute,
+        );
+        let skipped = apply_outcome(&input, dir.path(), None, proposed, Mode::Check, Diffs::Skip);
+        let (shown, skipped) = (shown.unwrap(), skipped.unwrap());
+        assert!(shown.diff().contains("+FROM b"), "{}", shown.diff());
+        assert!(shown.new_files[0].diff.contains("+.git"));
+        assert!(skipped.diff().is_empty());
+        // The verdict does not depend on the diffs.
+        assert!(skipped.text_changed && skipped.changed());
+        assert_eq!(skipped.new_files.len(), shown.new_files.len());
     }
 
     #[test]
@@ -653,8 +803,10 @@ mod tests {
             let result = apply_outcome(
                 &input,
                 dir.path(),
+                None,
                 outcome("FROM b\n", &[(bad, "x\n")]),
                 Mode::Write,
+                Diffs::Compute,
             );
             assert!(result.is_err(), "{bad}");
         }
@@ -670,7 +822,15 @@ mod tests {
         let input = loaded(dir.path(), "FROM a\n");
         let mut skipped = outcome("FROM b\n", &[(".dockerignore", "x\n")]);
         skipped.status = Status::Skipped;
-        let done = apply_outcome(&input, dir.path(), skipped, Mode::Write).unwrap();
+        let done = apply_outcome(
+            &input,
+            dir.path(),
+            None,
+            skipped,
+            Mode::Write,
+            Diffs::Compute,
+        )
+        .unwrap();
         assert!(!done.changed());
         assert!(done.diff().is_empty());
         assert!(!dir.path().join(".dockerignore").exists());

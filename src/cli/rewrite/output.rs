@@ -49,6 +49,22 @@ pub(super) fn show_reports(
     out.flush()
 }
 
+/// Whether the reports will show unified diffs: JSON carries each file's, and text shows them
+/// in the default mode and with `--check --diff`. SARIF, annotations, `--write` and `--check`
+/// alone show none, so [`super::apply_outcome`] need not compute them.
+pub(super) fn shows_diffs(args: &RewriteArgs, mode: Mode) -> bool {
+    match args.format {
+        Format::Json => true,
+        Format::Text => text_shows_diffs(args, mode),
+        Format::Sarif | Format::Github => false,
+    }
+}
+
+/// Whether the text output prints diffs.
+fn text_shows_diffs(args: &RewriteArgs, mode: Mode) -> bool {
+    mode == Mode::Diff || (mode == Mode::Check && args.diff)
+}
+
 /// Where the SARIF rules point for help.
 const INFORMATION_URI: &str = "https://crates.io/crates/restage";
 
@@ -275,7 +291,7 @@ fn write_text(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    let show_diff = mode == Mode::Diff || (mode == Mode::Check && args.diff);
+    let show_diff = text_shows_diffs(args, mode);
     for report in reports {
         let done = match &report.result {
             Err(error) => {

@@ -73,6 +73,11 @@ impl CredentialFile {
             .bytes()
             .rposition(|b| b == b'/')
             .map_or(path, |slash| &path[slash + 1..]);
+        self.matches_file_name(name)
+    }
+
+    /// [`Self::matches_name`] for a file name already split from its folders (no `/`).
+    pub fn matches_file_name(&self, name: &str) -> bool {
         crate::profile::pattern::glob_ignore_ascii_case(&self.name, name)
     }
 
