@@ -16,7 +16,7 @@ mod secrets;
 mod workspace;
 
 pub use model::{
-    ChangedFile, Class, Decision, Hygiene, NewFile, Placement, Plan, SecretEnv, SkipCode, Stage,
-    StageName, Step, Warning, WarningCode,
+    ChangedFile, Class, Decision, Hygiene, NewFile, PlacedStages, Placement, Plan, SecretEnv,
+    SkipCode, Stage, StageName, Step, Warning, WarningCode,
 };
 pub use planner::{PlanInput, PlanOptions, Skip, plan};

@@ -360,7 +360,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                             mounts,
                             installs,
                             at,
-                            entry.inst.flags.as_slice(),
+                            &entry.inst.flags[..],
                         )
                     }
                     Step::Run {

@@ -22,9 +22,8 @@ pub struct Instruction {
     pub kind: Kind,
     /// The keyword, upper-cased (`RUN`), whatever case it was written in.
     /// Borrowed from a static name for the known keywords, so it costs no allocation.
+    /// The keyword as written (`run`) is [`keyword_text`](Instruction::keyword_text).
     pub keyword: Cow<'static, str>,
-    /// The keyword as written (`run`). Not serialized.
-    pub keyword_text: Cow<'static, str>,
     /// All physical lines of the instruction, from the start of its first line to the end of its
     /// last (heredoc bodies included), with the final line terminator.
     pub range: TextRange,
@@ -34,21 +33,23 @@ pub struct Instruction {
     pub start_line: usize,
     /// 1-based last line, heredoc terminators and trailing continuation lines included.
     pub end_line: usize,
-    /// Builder flags (`--mount=...`), in order.
-    pub flags: Vec<Flag>,
+    /// Builder flags (`--mount=...`), in order. A boxed slice rather than a `Vec`: most
+    /// instructions have none, and a large file's tree holds one per instruction.
+    pub flags: Box<[Flag]>,
     /// Exec (JSON) or shell form, for instructions that can take either.
     pub form: Option<Form>,
     /// The arguments of every instruction of the parse, each followed by its values that are
     /// not slices of them (decoded exec-form strings). Shared, so cloning an instruction keeps
     /// the whole buffer alive.
     pub(super) text: Arc<String>,
-    /// Where this instruction's arguments lie in `text` (see
-    /// [`arguments`](Instruction::arguments)).
-    pub(super) arguments_span: [usize; 2],
+    /// Where this instruction's keyword as written starts in `text`, where its arguments
+    /// start (just after the keyword) and where they end (see
+    /// [`keyword_text`](Instruction::keyword_text) and [`arguments`](Instruction::arguments)).
+    pub(super) spans: [usize; 3],
     /// Where each value lies in `text` (see [`values`](Instruction::values)).
     pub(super) values: Spans,
-    /// Heredocs, in the order their bodies follow the instruction.
-    pub heredocs: Vec<Heredoc>,
+    /// Heredocs, in the order their bodies follow the instruction (a boxed slice, as `flags`).
+    pub heredocs: Box<[Heredoc]>,
     /// For `ONBUILD`, the instruction it wraps.
     pub onbuild: Option<Box<Instruction>>,
 }
@@ -103,7 +104,13 @@ impl Instruction {
     /// The logical line after the keyword and flags: continuations joined, comments inside the
     /// continuation dropped, trimmed. For `RUN apt-get update && \ install` this is the command.
     pub fn arguments(&self) -> &str {
-        let [start, end] = self.arguments_span;
+        let [_, start, end] = self.spans;
+        &self.text[start..end]
+    }
+
+    /// The keyword as written (`run`), where [`keyword`](Instruction::keyword) is upper-cased.
+    pub fn keyword_text(&self) -> &str {
+        let [start, end, _] = self.spans;
         &self.text[start..end]
     }
 
@@ -189,7 +196,7 @@ impl fmt::Debug for Instruction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Instruction")
             .field("keyword", &self.keyword)
-            .field("keyword_text", &self.keyword_text)
+            .field("keyword_text", &self.keyword_text())
             .field("range", &self.range)
             .field("keyword_range", &self.keyword_range)
             .field("start_line", &self.start_line)
@@ -209,7 +216,7 @@ impl PartialEq for Instruction {
     /// are stored).
     fn eq(&self, other: &Self) -> bool {
         self.keyword == other.keyword
-            && self.keyword_text == other.keyword_text
+            && self.keyword_text() == other.keyword_text()
             && self.range == other.range
             && self.keyword_range == other.keyword_range
             && self.start_line == other.start_line
@@ -277,16 +284,16 @@ mod tests {
     fn with_fields(i: &super::Instruction) -> Instruction {
         Instruction {
             keyword: i.keyword.clone(),
-            keyword_text: i.keyword_text.clone(),
+            keyword_text: Cow::Owned(i.keyword_text().to_string()),
             range: i.range,
             keyword_range: i.keyword_range,
             start_line: i.start_line,
             end_line: i.end_line,
-            flags: i.flags.clone(),
+            flags: i.flags.to_vec(),
             form: i.form,
             arguments: i.arguments().to_string(),
             values: i.values().to_vec(),
-            heredocs: i.heredocs.clone(),
+            heredocs: i.heredocs.to_vec(),
             onbuild: i.onbuild.as_deref().map(|o| Box::new(with_fields(o))),
         }
     }

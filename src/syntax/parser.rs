@@ -17,12 +17,22 @@ use std::sync::Arc;
 
 const BOM: &str = "\u{feff}";
 
+/// Above this size, [`parse`] counts the lines to size its vectors.
+const LARGE: usize = 64 * 1024;
+
 /// Parse a Dockerfile. Never fails and never panics; problems are in [`Dockerfile::errors`].
 pub fn parse(text: &str) -> Dockerfile {
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    // Real Dockerfiles average well over 48 bytes per instruction; reserving for that saves
-    // growing (and copying) the vectors step by step. Any excess is given back below.
-    let estimate = text.len() / 48 + 8;
+    // Every item is at least one line, so on a large file the line count bounds both vectors:
+    // reserving it once saves growing (and copying) them step by step, which on a file of
+    // short lines held the old and the new vector at once. A small file is not scanned for it:
+    // real Dockerfiles average well over 48 bytes per instruction, and growing a small vector
+    // costs less than the scan. Any large excess is given back below.
+    let estimate = if text.len() > LARGE {
+        text.as_bytes().iter().filter(|&&b| b == b'\n').count() + 2
+    } else {
+        text.len() / 48 + 8
+    };
     let mut parser = Parser {
         text,
         body_start,
@@ -35,8 +45,8 @@ pub fn parse(text: &str) -> Dockerfile {
         errors: Vec::new(),
         logical: String::new(),
         pieces: Vec::new(),
-        // The arguments are at most the text (continuations and comments are dropped, decoded
-        // JSON strings are no longer than their source), so this rarely grows.
+        // The keywords and arguments are at most the text (continuations and comments are
+        // dropped, decoded JSON strings are no longer than their source), so this rarely grows.
         shared: String::with_capacity(text.len()),
         unshared: Arc::default(),
     };
@@ -309,8 +319,9 @@ struct Node<'l> {
     /// The keyword as written, borrowed from the logical line.
     keyword_text: &'l str,
     flags: Vec<Flag>,
-    /// Where the arguments lie in the parser's shared text buffer.
-    arguments_span: [usize; 2],
+    /// Where the keyword as written starts in the parser's shared text buffer, and where the
+    /// arguments that follow it there start and end.
+    spans: [usize; 3],
     /// Where each value lies in the shared text buffer.
     values: Spans,
     form: Option<Form>,
@@ -347,41 +358,32 @@ impl Node<'_> {
                 text,
             ))
         });
-        let (keyword, keyword_text) = keyword_strings(self.kind, self.keyword_text);
         Instruction {
             kind: self.kind,
-            keyword,
-            keyword_text,
+            keyword: upper_keyword(self.kind, self.keyword_text),
             range,
             keyword_range,
             start_line,
             end_line,
-            flags: self.flags,
+            flags: self.flags.into_boxed_slice(),
             form: self.form,
             text: Arc::clone(text),
-            arguments_span: self.arguments_span,
+            spans: self.spans,
             values: self.values,
-            heredocs,
+            heredocs: heredocs.into_boxed_slice(),
             onbuild,
         }
     }
 }
 
-/// The upper-cased keyword and the keyword as written. Both borrow the static name of a known
-/// keyword when they can (`RUN` written as `RUN`), which saves two allocations per instruction;
-/// other spellings (`run`, unknown or non-ASCII keywords) are owned.
-fn keyword_strings(kind: Kind, written: &str) -> (Cow<'static, str>, Cow<'static, str>) {
-    let known = kind.keyword().filter(|_| written.is_ascii());
-    let keyword = match known {
+/// The upper-cased keyword: the static name of a known keyword (whatever case it was written
+/// in), which saves an allocation per instruction; unknown or non-ASCII keywords are owned.
+fn upper_keyword(kind: Kind, written: &str) -> Cow<'static, str> {
+    match kind.keyword().filter(|_| written.is_ascii()) {
         Some(upper) => Cow::Borrowed(upper),
         None if written.is_ascii() => Cow::Owned(written.to_ascii_uppercase()),
         None => Cow::Owned(written.to_uppercase()),
-    };
-    let as_written = match known {
-        Some(upper) if upper == written => Cow::Borrowed(upper),
-        _ => Cow::Owned(written.to_string()),
-    };
-    (keyword, as_written)
+    }
 }
 
 /// BuildKit's `[\t\v\f\r ]` (the separator between keyword and arguments, and between words of
@@ -407,11 +409,15 @@ fn node_from_line<'l>(line: &'l str, escape: char, shared: &mut String) -> Node<
     let (flags, args_at) = extract_flags(rest);
     let arguments = trim_ws(&rest[args_at..]);
     let kind = Kind::of(keyword_text);
+    // The keyword as written goes just before the arguments, so an instruction finds both
+    // with three offsets.
+    let keyword_start = shared.len();
+    shared.push_str(keyword_text);
     let mut node = Node {
         kind,
         keyword_text,
         flags,
-        arguments_span: [shared.len(), shared.len() + arguments.len()],
+        spans: [keyword_start, shared.len(), shared.len() + arguments.len()],
         values: Spans::default(),
         form: None,
         onbuild: None,
@@ -439,7 +445,7 @@ fn node_from_line<'l>(line: &'l str, escape: char, shared: &mut String) -> Node<
         Kind::Env | Kind::Label => {
             let keyword = if kind == Kind::Env { "ENV" } else { "LABEL" };
             let mut values = Spans::default();
-            let base = node.arguments_span[0];
+            let base = node.spans[1];
             match key_value_ranges(arguments, keyword, escape, |start, end| {
                 values.push(base + start, base + end)
             }) {
@@ -482,7 +488,7 @@ impl Node<'_> {
     /// Add the value at `start..end` of the arguments.
     #[inline]
     fn push_slice(&mut self, start: usize, end: usize) {
-        let base = self.arguments_span[0];
+        let base = self.spans[1];
         self.values.push(base + start, base + end);
     }
 
@@ -637,27 +643,42 @@ fn split_separated(arguments: &str, mut push: impl FnMut(usize, usize)) {
 mod tests {
     use super::*;
 
+    /// A large file's tree holds one instruction per line: its size is the tree's cost
+    /// (224 bytes before the keyword as written moved into the shared buffer and the flags
+    /// and heredocs into boxed slices).
+    #[test]
+    fn an_instruction_stays_small() {
+        assert!(std::mem::size_of::<Instruction>() <= 192);
+    }
+
+    #[test]
+    fn the_keyword_as_written_is_kept_beside_the_upper_cased_one() {
+        let df = parse("from a\nRu\\\nN echo\nONBUILD copy x y\nfoo bar\n");
+        let written: Vec<&str> = df.instructions.iter().map(|i| i.keyword_text()).collect();
+        assert_eq!(written, ["from", "RuN", "ONBUILD", "foo"]);
+        let upper: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_ref()).collect();
+        assert_eq!(upper, ["FROM", "RUN", "ONBUILD", "FOO"]);
+        let inner = df.instructions[2].onbuild.as_deref().unwrap();
+        assert_eq!(
+            (inner.keyword_text(), inner.keyword.as_ref()),
+            ("copy", "COPY")
+        );
+        assert_eq!(inner.arguments(), "x y");
+        assert_eq!(df.instructions[1].arguments(), "echo");
+    }
+
     #[test]
     fn known_keywords_borrow_their_static_names() {
         let borrowed = |c: &Cow<'static, str>| matches!(c, Cow::Borrowed(_));
-        let (keyword, written) = keyword_strings(Kind::Run, "RUN");
-        assert_eq!((keyword.as_ref(), written.as_ref()), ("RUN", "RUN"));
-        assert!(borrowed(&keyword) && borrowed(&written));
-        let (keyword, written) = keyword_strings(Kind::Run, "rUn");
-        assert_eq!((keyword.as_ref(), written.as_ref()), ("RUN", "rUn"));
-        assert!(borrowed(&keyword) && !borrowed(&written));
-        let (keyword, written) = keyword_strings(Kind::Unknown, "frobnicate");
-        assert_eq!(
-            (keyword.as_ref(), written.as_ref()),
-            ("FROBNICATE", "frobnicate")
-        );
+        let keyword = upper_keyword(Kind::Run, "RUN");
+        assert!(keyword == "RUN" && borrowed(&keyword));
+        let keyword = upper_keyword(Kind::Run, "rUn");
+        assert!(keyword == "RUN" && borrowed(&keyword));
+        assert_eq!(upper_keyword(Kind::Unknown, "frobnicate"), "FROBNICATE");
         // The Kelvin sign lower-cases to `k`, so BuildKit treats "\u{212A}..." spellings by
         // Unicode rules: the upper-case form is computed, never borrowed.
-        let (keyword, written) = keyword_strings(Kind::Unknown, "\u{212A}ey");
-        assert_eq!(
-            (keyword.as_ref(), written.as_ref()),
-            ("\u{212A}EY", "\u{212A}ey")
-        );
+        let keyword = upper_keyword(Kind::Unknown, "\u{212A}ey");
+        assert!(keyword == "\u{212A}EY" && !borrowed(&keyword));
     }
 
     /// The `str::split` version that [`split_separated`]'s byte scan replaced.

@@ -113,16 +113,17 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
         // A keyword split by a line continuation (`RU\` + `N`) covers the escape and line
         // break in the source; otherwise the range holds exactly the keyword as written.
         let written = tree.slice(kw);
-        if written != inst.keyword_text && !written.contains('\n') {
+        if written != inst.keyword_text() && !written.contains('\n') {
             return Err(format!(
                 "{what}: keyword range holds {written:?}, keyword_text is {:?}",
-                inst.keyword_text
+                inst.keyword_text()
             ));
         }
-        if inst.keyword_text.to_uppercase() != inst.keyword {
+        if inst.keyword_text().to_uppercase() != inst.keyword {
             return Err(format!(
                 "{what}: keyword {:?} is not the upper case of {:?}",
-                inst.keyword, inst.keyword_text
+                inst.keyword,
+                inst.keyword_text()
             ));
         }
         for doc in &inst.heredocs {

@@ -217,7 +217,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     pub fn builds_in_build_stage(&self) -> bool {
         self.placements
             .iter()
-            .any(|p| p.class == Class::Build && p.stages.contains(&"build"))
+            .any(|p| p.class == Class::Build && p.stages.contains(StageName::Build))
     }
 
     /// Whether the dependencies go into the package manager's virtualenv, which the runtime
@@ -276,12 +276,15 @@ impl<'p, 'a> Planner<'p, 'a> {
         self.placements.reserve(units.len());
         let mut side = BuildSide::default();
         let runtime_units = self.place_build_side(&units, &mut side)?;
+        // Each structure with one entry per instruction is freed once its last user is done:
+        // on a large file, planning (not the output's validation) holds the most memory.
+        drop(units);
         let builder_image = from.inst.from_image().unwrap_or("").to_string();
         let runtime =
             RuntimeBuilder::new(self, &builder_image, &side).build(&runtime_units, &mut side)?;
+        drop(runtime_units);
 
-        let source_lines: Vec<usize> = side
-            .source_copies
+        let source_lines: Vec<usize> = std::mem::take(&mut side.source_copies)
             .iter()
             .filter_map(|s| match s {
                 Step::Kept { line, .. } => Some(*line),

@@ -8,7 +8,7 @@ use super::install::record_install_needs;
 use super::manifests::copy_target_dir;
 use super::units::has_cache_mount;
 use super::{BuildSide, Planner, Skip, Unit};
-use crate::plan::model::{Class, Placement, Step, WarningCode};
+use crate::plan::model::{Class, Placement, StageName, Step, WarningCode};
 use crate::plan::original::resolve;
 
 /// Where the walk over the units stands: the working directories so far, what deps has been
@@ -170,7 +170,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     ) {
         if unit.entry.inst.is("USER") && !walk.build_started && before_source {
             side.deps.push(unit.step(Vec::new()));
-            self.place(unit, &["deps"]);
+            self.place(unit, StageName::Deps);
         }
         walk.runtime_units.push(unit.clone());
     }
@@ -187,14 +187,14 @@ impl<'p, 'a> Planner<'p, 'a> {
         walk.runtime_units.push(unit.clone());
         if before_source {
             side.deps.push(unit.step(Vec::new()));
-            self.place(unit, &["deps"]);
+            self.place(unit, StageName::Deps);
             return;
         }
         let unit_workdir = unit.entry.workdir.as_deref();
         let workdir = walk.enter_build();
         self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
         side.build.push(unit.step(Vec::new()));
-        self.place(unit, &["build"]);
+        self.place(unit, StageName::Build);
         self.decide(
             format!("line {} runs in build and in runtime", unit.line()),
             "the user it creates is named by later steps of the build and owns files in the runtime",
@@ -224,11 +224,11 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         if before_source {
             side.deps.push(unit.step(Vec::new()));
-            self.place(unit, &["deps"]);
+            self.place(unit, StageName::Deps);
         } else {
             side.build.push(unit.step(Vec::new()));
             walk.build_started = true;
-            self.place(unit, &["build"]);
+            self.place(unit, StageName::Build);
         }
     }
 
@@ -265,12 +265,12 @@ impl<'p, 'a> Planner<'p, 'a> {
         let step =
             self.project_install_deps_step(unit, command, walk.deps_workdir.as_deref(), side);
         side.deps.push(step);
-        self.place(unit, &["deps"]);
+        self.place(unit, StageName::Deps);
         let workdir = walk.enter_build();
         self.ensure_workdir(&mut side.build, workdir, unit_workdir, unit);
         let mounts = self.project_install_mounts(unit, side);
         side.build.push(unit.step(mounts));
-        self.place(unit, &["build"]);
+        self.place(unit, StageName::Build);
         self.decide(
             format!("line {} stays in build, after the sources", unit.line()),
             "it installs the project itself, which needs the sources; deps installs the dependencies alone first, so their layer stays cached when only code changes",
@@ -298,7 +298,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             self.build_mounts(unit, side)
         };
         side.build.push(unit.step(mounts));
-        self.place(unit, &["build"]);
+        self.place(unit, StageName::Build);
         self.decide(
             format!("line {} stays in build", unit.line()),
             "an install after the sources are copied installs the project itself",
@@ -339,7 +339,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         if unit.class == Class::PackageManagerSetup && !before_source && !walk.manifests_copied {
             // `chmod +x mvnw` after `COPY . .`: wait until the manifests are in.
             walk.pending_setup.push(unit.step(Vec::new()));
-            self.place(unit, &["deps"]);
+            self.place(unit, StageName::Deps);
             return Ok(());
         }
         if unit.class == Class::DependencyInstall {
@@ -370,7 +370,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         } else {
             side.deps.push(unit.step(Vec::new()));
         }
-        self.place(unit, &["deps"]);
+        self.place(unit, StageName::Deps);
         Ok(())
     }
 
@@ -386,7 +386,7 @@ impl<'p, 'a> Planner<'p, 'a> {
     ) {
         if before_source {
             side.deps.push(unit.step(Vec::new()));
-            self.place(unit, &["deps"]);
+            self.place(unit, StageName::Deps);
             return;
         }
         let unit_workdir = unit.entry.workdir.as_deref();
@@ -407,7 +407,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             Vec::new()
         };
         side.build.push(unit.step(mounts));
-        self.place(unit, &["build"]);
+        self.place(unit, StageName::Build);
         if unit.class == Class::Other && self.sets_ownership(unit) {
             // The runtime gets the app folder root-owned from COPY --from: the original's
             // ownership is restored after the user exists.
@@ -427,23 +427,19 @@ impl<'p, 'a> Planner<'p, 'a> {
     }
 
     /// Record that `unit` went to `stages` (a split RUN's groups of one class share a record).
-    pub(super) fn place(&mut self, unit: &Unit<'_>, stages: &[&'static str]) {
+    pub(super) fn place(&mut self, unit: &Unit<'_>, stage: StageName) {
         if let Some(last) = self.placements.last_mut()
             && last.line == unit.line()
             && last.class == unit.class
         {
-            for stage in stages {
-                if !last.stages.contains(stage) {
-                    last.stages.push(stage);
-                }
-            }
+            last.stages.push(stage);
             return;
         }
         self.placements.push(Placement {
             line: unit.line(),
             keyword: unit.entry.inst.keyword.clone(),
             class: unit.class,
-            stages: stages.to_vec(),
+            stages: stage.into(),
         });
     }
 

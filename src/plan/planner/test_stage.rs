@@ -4,7 +4,7 @@
 
 use super::units::has_cache_mount;
 use super::{BuildSide, Planner, Unit, cache_mounts};
-use crate::plan::model::{Step, WarningCode};
+use crate::plan::model::{StageName, Step, WarningCode};
 
 impl<'p, 'a> Planner<'p, 'a> {
     /// The test stage: the original's test commands, or the profile's, with the build's cache
@@ -13,7 +13,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         if self.input.options.no_test_stage {
             for unit in test_units {
                 side.build.push(unit.step(Vec::new()));
-                self.place(unit, &["build"]);
+                self.place(unit, StageName::Build);
             }
             return;
         }
@@ -42,7 +42,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 };
                 side.uses_cache_mounts |= !flags.is_empty();
                 side.test.push(unit.step(flags));
-                self.place(unit, &["test"]);
+                self.place(unit, StageName::Test);
             }
             return;
         }

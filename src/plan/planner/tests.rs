@@ -59,7 +59,9 @@ fn placed(plan: &Plan, line: usize, class: Class) -> Vec<&'static str> {
         .find(|p| p.line == line && p.class == class)
         .unwrap_or_else(|| panic!("line {line} was not placed as {class:?}"))
         .stages
-        .clone()
+        .iter()
+        .map(StageName::as_str)
+        .collect()
 }
 
 /// The position in `stage` of the kept original instruction at `line`.
