@@ -41,6 +41,7 @@ mod facts;
 mod flavor;
 mod index;
 mod installs;
+mod needle;
 mod observe;
 mod paths;
 mod prefilter;

@@ -1,6 +1,7 @@
 //! Evaluating a [`Probe`]: read a value from a manifest, the Dockerfile or an image tag.
 //! Malformed manifests never panic: they yield nothing and leave a note.
 
+use super::needle::Needle;
 use super::paths::{PathParts, PathPattern};
 use super::prefilter::{Keys, has_wildcard};
 use crate::profile::Probe;
@@ -48,7 +49,7 @@ pub struct ContextFile<'c> {
 pub(crate) struct ProbePlan {
     /// A text every line the probe accepts holds (the longest literal run of its `pattern`,
     /// else its `equals`), `""` when there is none: lines without it are passed over.
-    needle: String,
+    needle: Needle,
     /// The `path` glob read once, and whether it has wildcards.
     path: Option<(PathParts, bool)>,
     /// The `exclude` globs read once.
@@ -63,7 +64,7 @@ impl ProbePlan {
             (None, None) => "",
         };
         Self {
-            needle: needle.to_string(),
+            needle: Needle::new(needle),
             path: probe
                 .path
                 .as_deref()
@@ -368,12 +369,12 @@ impl<'a> ProbeEnv<'a> {
 /// Line patterns: [`finish_text`] on each line of `text` (as `str::lines` splits it), the first
 /// answer. A line the probe accepts holds `needle`, so only the lines around its occurrences
 /// are tried, found with a substring search instead of running the matcher on every line.
-fn first_line_match(probe: &Probe, needle: &str, text: &str) -> Option<ProbeValue> {
+fn first_line_match(probe: &Probe, needle: &Needle, text: &str) -> Option<ProbeValue> {
     if needle.is_empty() {
         return text.lines().find_map(|line| finish_text(probe, line));
     }
     let mut from = 0;
-    while let Some(found) = text[from..].find(needle) {
+    while let Some(found) = needle.find_in(&text[from..]) {
         let at = from + found;
         let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let end = text[at..].find('\n').map_or(text.len(), |i| at + i);

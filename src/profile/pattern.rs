@@ -450,7 +450,15 @@ pub fn capture_str<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     }
     // The pattern's text before its first `*` or `{` is literal (part of its first token), so
     // the text must start with it; a pattern without either is all literal: equality. Both
-    // answers take the matcher one step, far inside its budget.
+    // answers take the matcher one step, far inside its budget. Most calls (a flavour rule
+    // per tag word) fail on the first byte, before the pattern is scanned.
+    if let (Some(&p), Some(&t)) = (pattern.as_bytes().first(), text.as_bytes().first())
+        && p != b'*'
+        && p != b'{'
+        && p != t
+    {
+        return None;
+    }
     let literal = pattern
         .bytes()
         .position(|b| b == b'*' || b == b'{')

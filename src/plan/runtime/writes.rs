@@ -71,9 +71,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         };
         // The profiles' rules, on the context's files (each read once, only when a rule asks).
         let mut texts: BTreeMap<&str, Option<String>> = BTreeMap::new();
+        // The file names, split from their paths once for every rule.
+        let names: Vec<(&String, &str)> = ctx
+            .files()
+            .iter()
+            .map(|file| (file, file.rsplit('/').next().unwrap_or(file)))
+            .collect();
         for rule in &input.profile.writes {
-            let found = ctx.files().iter().any(|file| {
-                let name = file.rsplit('/').next().unwrap_or(file);
+            let found = names.iter().any(|&(file, name)| {
                 if !rule.files.iter().any(|end| name.ends_with(end.as_str())) {
                     return false;
                 }
@@ -97,8 +102,17 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             .filter(|f| !needs.exclude.iter().any(|g| path_matches(g, f)))
             .take(crate::profile::RuntimeNeeds::MAX_SOURCES)
         {
-            let Some(text) = ctx.read(file) else { continue };
-            for literal in super::needs::string_literals(&text) {
+            // A source a rule above read is not read again.
+            let read;
+            let text = match texts.get(file.as_str()) {
+                Some(text) => text.as_deref(),
+                None => {
+                    read = ctx.read(file);
+                    read.as_deref()
+                }
+            };
+            let Some(text) = text else { continue };
+            for literal in super::needs::string_literals(text) {
                 let is_sqlite = [".db", ".sqlite", ".sqlite3"]
                     .iter()
                     .any(|ext| literal.ends_with(ext));
