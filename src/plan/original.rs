@@ -86,7 +86,7 @@ impl<'a> Original<'a> {
                     }
                 }
                 Item::Instruction { index, range } => {
-                    let inst = &df.instructions[index];
+                    let inst = &df.instructions[index as usize];
                     if inst.is("FROM") && !seen_from {
                         // The FROM line itself is regenerated: its comments (pragmas included)
                         // stay above the first stage.
@@ -98,7 +98,7 @@ impl<'a> Original<'a> {
                         workdir = Some(resolve_workdir(workdir.as_deref(), inst).into());
                     }
                     let entry = Entry {
-                        index,
+                        index: index as usize,
                         inst,
                         text,
                         workdir: workdir.clone(),

@@ -45,7 +45,9 @@ pub struct Instruction {
     /// Where this instruction's keyword as written starts in `text`, where its arguments
     /// start (just after the keyword) and where they end (see
     /// [`keyword_text`](Instruction::keyword_text) and [`arguments`](Instruction::arguments)).
-    pub(super) spans: [usize; 3],
+    /// `u32`, as [`parse`](super::parse) takes no text whose buffer could pass 4 GiB: 16 bytes
+    /// less an instruction (a large file's output tree holds two per original instruction).
+    pub(super) spans: [u32; 3],
     /// Where each value lies in `text` (see [`values`](Instruction::values)).
     pub(super) values: Spans,
     /// Heredocs, in the order their bodies follow the instruction (a boxed slice, as `flags`).
@@ -105,13 +107,13 @@ impl Instruction {
     /// continuation dropped, trimmed. For `RUN apt-get update && \ install` this is the command.
     pub fn arguments(&self) -> &str {
         let [_, start, end] = self.spans;
-        &self.text[start..end]
+        &self.text[start as usize..end as usize]
     }
 
     /// The keyword as written (`run`), where [`keyword`](Instruction::keyword) is upper-cased.
     pub fn keyword_text(&self) -> &str {
         let [start, end, _] = self.spans;
-        &self.text[start..end]
+        &self.text[start as usize..end as usize]
     }
 
     /// BuildKit's parsed values: the JSON array elements in exec form, the whitespace-separated

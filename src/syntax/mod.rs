@@ -25,7 +25,7 @@ mod words;
 pub use directives::Directives;
 pub use instruction::{Flag, Form, Heredoc, Instruction};
 pub use kind::Kind;
-pub use parser::parse;
+pub use parser::{MAX_TEXT, parse};
 pub use pragma::{Pragma, is_ignored, pragmas};
 pub use values::{Values, ValuesIter};
 pub use words::{parse_words, split_key_values};
@@ -64,7 +64,8 @@ pub enum Item {
     Blank { range: TextRange },
     /// An instruction: its physical lines, including continuation lines, comments inside the
     /// continuation, and heredoc bodies.
-    Instruction { index: usize, range: TextRange },
+    /// `index` is a `u32` (see [`MAX_TEXT`]), so an item is 24 bytes, not 32.
+    Instruction { index: u32, range: TextRange },
 }
 
 impl Item {

@@ -20,8 +20,27 @@ const BOM: &str = "\u{feff}";
 /// Above this size, [`parse`] counts the lines to size its vectors.
 const LARGE: usize = 64 * 1024;
 
+/// The longest text [`parse`] reads: 2 GiB, so that the offsets into the instructions'
+/// shared buffer and their indexes fit in `u32`.
+pub const MAX_TEXT: usize = (u32::MAX / 2) as usize;
+
 /// Parse a Dockerfile. Never fails and never panics; problems are in [`Dockerfile::errors`].
+/// A text over [`MAX_TEXT`] is not read: the tree has that one error and no items.
 pub fn parse(text: &str) -> Dockerfile {
+    if text.len() > MAX_TEXT {
+        return Dockerfile {
+            text: text.to_string(),
+            directives: Directives::default(),
+            items: Vec::new(),
+            instructions: Vec::new(),
+            errors: vec![SyntaxError {
+                line: 1,
+                col: 1,
+                message: format!("file larger than {MAX_TEXT} bytes"),
+                range: TextRange::new(0, 0),
+            }],
+        };
+    }
     let body_start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     // Every item is at least one line, so on a large file the line count bounds both vectors:
     // reserving it once saves growing (and copying) them step by step, which on a file of
@@ -79,6 +98,13 @@ pub fn parse(text: &str) -> Dockerfile {
         instructions: parser.instructions,
         errors: parser.errors,
     }
+}
+
+/// An offset into the shared buffer or an instruction's index as `u32`. [`parse`] takes no
+/// text over [`MAX_TEXT`], which bounds both: the buffer holds at most the text twice (the
+/// arguments, then the decoded exec-form strings, each no longer than its source).
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).expect("parse takes no text over MAX_TEXT")
 }
 
 /// Point an instruction (and the one it wraps) at the finished text buffer.
@@ -263,7 +289,7 @@ impl<'a> Parser<'a> {
         self.logical = logical;
         self.pieces = pieces;
         self.items.push(Item::Instruction {
-            index: self.instructions.len(),
+            index: narrow(self.instructions.len()),
             range,
         });
         self.instructions.push(instruction);
@@ -368,7 +394,7 @@ impl Node<'_> {
             flags: self.flags.into_boxed_slice(),
             form: self.form,
             text: Arc::clone(text),
-            spans: self.spans,
+            spans: self.spans.map(narrow),
             values: self.values,
             heredocs: heredocs.into_boxed_slice(),
             onbuild,
@@ -645,10 +671,16 @@ mod tests {
 
     /// A large file's tree holds one instruction per line: its size is the tree's cost
     /// (224 bytes before the keyword as written moved into the shared buffer and the flags
-    /// and heredocs into boxed slices).
+    /// and heredocs into boxed slices, 192 before the offsets into that buffer became `u32`).
     #[test]
     fn an_instruction_stays_small() {
-        assert!(std::mem::size_of::<Instruction>() <= 192);
+        assert!(std::mem::size_of::<Instruction>() <= 176);
+    }
+
+    /// The items are the other per-line vector of the tree.
+    #[test]
+    fn an_item_stays_small() {
+        assert!(std::mem::size_of::<Item>() <= 24);
     }
 
     #[test]

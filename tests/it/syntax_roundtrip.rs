@@ -50,12 +50,12 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
         match *item {
             Item::Bom { .. } if n != 0 => return Err(format!("BOM item at position {n}")),
             Item::Instruction { index, range } => {
-                if index != next_index {
+                if index as usize != next_index {
                     return Err(format!(
                         "instruction item {n} has index {index}, expected {next_index}"
                     ));
                 }
-                let Some(inst) = tree.instructions.get(index) else {
+                let Some(inst) = tree.instructions.get(index as usize) else {
                     return Err(format!("instruction item {n} points past the instructions"));
                 };
                 if inst.range != range {
