@@ -19,6 +19,8 @@ shift || true
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(13000 52000 420000)
 [ -x "$bin" ] || { echo "no binary at $bin (cargo build --release)" >&2; exit 2; }
+# Each size runs in its own folder, so a relative path must not be read from there.
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
