@@ -16,7 +16,7 @@ fuzz_target!(|text: &str| {
         assert!(range.end >= range.start);
         at = range.end;
         if let Item::Instruction { index, .. } = item {
-            assert!(*index < df.instructions.len());
+            assert!((*index as usize) < df.instructions.len());
         }
     }
     assert_eq!(at, text.len(), "items cover the whole input");
