@@ -217,9 +217,12 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         // Secret files: named by a runtime COPY, or in the context the runtime copies whole.
         let credentials = &self.input.registry.system().secrets.files;
-        let is_secret_name = |path: &str| {
+        let has_secret_pattern_name = |path: &str| {
             let name = path.rsplit('/').next().unwrap_or(path);
             SECRET_NAMES.iter().any(|p| glob(p, name))
+        };
+        let is_secret_name = |path: &str| {
+            has_secret_pattern_name(path)
                 || credential_rule(credentials, path).is_some_and(|rule| {
                     rule.holds.is_empty()
                         || self
@@ -262,11 +265,23 @@ impl<'p, 'a> Planner<'p, 'a> {
             }
         }
         if runtime_gets_sources {
-            let proposed = new_files
-                .iter()
-                .find(|f| f.path == ".dockerignore")
-                .map(|f| DockerIgnore::parse(&f.content));
+            // Most contexts hold no file with a secret's name, so the proposed `.dockerignore`
+            // is parsed only once one does (a parse costs more than the whole name scan), and
+            // a file's content is read, as before, only when the proposal keeps it.
+            let may_be_secret = |path: &str| {
+                has_secret_pattern_name(path) || credential_rule(credentials, path).is_some()
+            };
+            let mut proposed: Option<Option<DockerIgnore>> = None;
             for file in self.input.ctx.files() {
+                if !may_be_secret(file) {
+                    continue;
+                }
+                let proposed = proposed.get_or_insert_with(|| {
+                    new_files
+                        .iter()
+                        .find(|f| f.path == ".dockerignore")
+                        .map(|f| DockerIgnore::parse(&f.content))
+                });
                 if proposed.as_ref().is_some_and(|p| p.is_excluded(file)) {
                     continue;
                 }
