@@ -294,6 +294,26 @@ const NS_XMLNS_URI: &[u8] = b"http://www.w3.org/2000/xmlns/";
 
 /// A table of the bytes a scan stops at: `stops`, the control bytes (but `allowed`) and `0xEF`
 /// (U+FFFE and U+FFFF, not XML characters, start with it).
+/// The first byte of a name [`read`] knows (`[A-Za-z_]`), and the others (`[A-Za-z0-9._-]`).
+const NAME_START: [bool; 256] = ascii_set(b"_", true);
+const NAME_CHAR: [bool; 256] = ascii_set(b"_.-", false);
+
+const fn ascii_set(extra: &[u8], start: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphabetic() || (!start && b.is_ascii_digit());
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 const fn stops(stops: &[u8], allowed: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut b = 0;
@@ -345,10 +365,11 @@ pub(crate) fn read(text: &str) -> Option<Elements<'_>> {
     }
     let mut reader = Reader {
         b: text.as_bytes(),
-        elements: Vec::with_capacity(text.len() / 48),
-        attributes: Vec::new(),
-        open: Vec::new(),
-        prefixes: Vec::new(),
+        // Room for a pom's elements without growing (one per 40 bytes, 50 at least).
+        elements: Vec::with_capacity((text.len() / 40).max(50)),
+        attributes: Vec::with_capacity(8),
+        open: Vec::with_capacity(16),
+        prefixes: Vec::with_capacity(4),
         pending_text: NONE,
     };
     let mut i = 0;
@@ -486,35 +507,31 @@ impl<'t> Reader<'t> {
     /// (`prefix:local`): the prefix (empty when none), the local name and the position after.
     /// `None` for anything else (no name, two colons, a non-ASCII character).
     fn qname(&self, i: usize) -> Option<(Span, Span, usize)> {
-        let b = self.b;
-        let name = |mut j: usize| -> Option<usize> {
-            if !b
-                .get(j)
-                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            {
-                return None;
-            }
-            j += 1;
-            while b
-                .get(j)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
-            {
-                j += 1;
-            }
-            Some(j)
-        };
-        let end = name(i)?;
-        let (prefix, local, end) = if b.get(end) == Some(&b':') {
-            let local_end = name(end + 1)?;
+        let end = self.name(i)?;
+        let (prefix, local, end) = if self.b.get(end) == Some(&b':') {
+            let local_end = self.name(end + 1)?;
             (Span::new(i, end), Span::new(end + 1, local_end), local_end)
         } else {
             (Span::new(i, i), Span::new(i, end), end)
         };
         // A colon or non-ASCII name character after it: leave it to roxmltree.
-        if b.get(end).is_some_and(|&c| c == b':' || c >= 0x80) {
+        if self.b.get(end).is_some_and(|&c| c == b':' || c >= 0x80) {
             return None;
         }
         Some((prefix, local, end))
+    }
+
+    /// The end of the ASCII name without a colon at `i`.
+    fn name(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        if !b.get(i).is_some_and(|&c| NAME_START[c as usize]) {
+            return None;
+        }
+        let mut j = i + 1;
+        while j < b.len() && NAME_CHAR[b[j] as usize] {
+            j += 1;
+        }
+        Some(j)
     }
 
     fn bytes(&self, span: Span) -> &'t [u8] {
@@ -767,13 +784,15 @@ impl<'t> Reader<'t> {
 
     /// An end tag at `i` (`</`): the position after it. It must name the innermost open element.
     fn end_tag(&mut self, i: usize) -> Option<usize> {
-        let (_, _, end) = self.qname(i + 2)?;
-        let j = self.spaces(end);
-        if self.b.get(j) != Some(&b'>') {
+        let open = self.open.pop()?;
+        let name = self.bytes(open.qname);
+        let end = i + 2 + name.len();
+        if self.b.get(i + 2..end) != Some(name) {
             return None;
         }
-        let open = self.open.pop()?;
-        if self.bytes(open.qname) != &self.b[i + 2..end] {
+        // Only spaces between the name and `>` (a longer name does not match).
+        let j = self.spaces(end);
+        if self.b.get(j) != Some(&b'>') {
             return None;
         }
         self.prefixes.truncate(open.prefixes);
