@@ -4,6 +4,7 @@
 use super::needle::Needle;
 use super::paths::{PathParts, PathPattern};
 use super::prefilter::{Keys, has_wildcard};
+use super::xml;
 use crate::profile::Probe;
 use crate::profile::pattern::{capture_required_literal, capture_str};
 use crate::source::Context;
@@ -135,7 +136,7 @@ pub struct ProbeEnv<'a> {
     /// Parsed manifests by file index; `None` when malformed.
     toml: Slots<Option<toml::Table>>,
     json: Slots<Option<serde_json::Value>>,
-    xml: Slots<Option<roxmltree::Document<'a>>>,
+    xml: Slots<Option<xml::Document<'a>>>,
     /// The candidates of each path glob probes without `exclude` asked for, by glob: a
     /// profile's probes name the same few manifests dozens of times.
     candidates: RefCell<Vec<(String, Rc<[usize]>)>>,
@@ -352,14 +353,12 @@ impl<'a> ProbeEnv<'a> {
             return finish(probe, value);
         }
         if let Some(xpath) = &probe.xml {
-            let parsed = self
-                .xml
-                .get_or_init(i, || roxmltree::Document::parse(text).ok());
+            let parsed = self.xml.get_or_init(i, || xml::Document::parse(text));
             let Some(doc) = parsed else {
                 self.note(format!("malformed {path}"));
                 return None;
             };
-            let value = xml_lookup(doc, xpath)?;
+            let value = doc.lookup(xpath)?;
             return finish_text(probe, &value);
         }
         first_line_match(probe, &plan.needle, text)
@@ -517,101 +516,23 @@ fn json_value(v: &serde_json::Value) -> Option<ProbeValue> {
     })
 }
 
-/// The child elements of the element at `path` (as for [`xml_lookup`], the first match) in an
-/// XML text: each child's local name and trimmed text. Empty when the text is not XML.
+/// The child elements of the element at `path` (as for [`xml::Document::lookup`], the first
+/// match) in an XML text: each child's local name and trimmed text. Empty when the text is not
+/// XML.
 pub(crate) fn xml_children(text: &str, path: &str) -> Vec<(String, String)> {
-    let Ok(doc) = roxmltree::Document::parse(text) else {
-        return Vec::new();
-    };
-    let mut steps = path.split('/').filter(|s| !s.is_empty());
-    let root = doc.root_element();
-    if !steps
-        .next()
-        .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
-    {
-        return Vec::new();
-    }
-    let mut node = root;
-    for step in steps {
-        let Some(child) = node
-            .children()
-            .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
-        else {
-            return Vec::new();
-        };
-        node = child;
-    }
-    node.children()
-        .filter(|c| c.is_element())
-        .map(|c| {
-            (
-                c.tag_name().name().to_string(),
-                c.text().unwrap_or("").trim().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// `Project/PropertyGroup/AssemblyName` or `Project@Sdk`: local names, case-insensitive, the
-/// first step naming the root; the first non-empty match in document order wins. A step may
-/// test a child: `parent[artifactId=spring-boot-starter-parent]`.
-fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
-    let (elements, attribute) = match path.split_once('@') {
-        Some((e, a)) => (e, Some(a)),
-        None => (path, None),
-    };
-    let mut steps = elements.split('/').filter(|s| !s.is_empty());
-    let root = doc.root_element();
-    if !steps
-        .next()
-        .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
-    {
-        return None;
-    }
-    xml_find(root, steps, attribute)
-}
-
-/// The first non-empty value under `node` along `steps`, the matching elements visited depth
-/// first: the order of the level-by-level lists a lookup would build (children of the first
-/// match before those of the second), without building them.
-fn xml_find<'s>(
-    node: roxmltree::Node<'_, '_>,
-    mut steps: impl Iterator<Item = &'s str> + Clone,
-    attribute: Option<&str>,
-) -> Option<String> {
-    let Some(step) = steps.next() else {
-        let v = match attribute {
-            Some(a) => node.attribute(a),
-            None => node.text(),
-        };
-        return v
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string);
-    };
-    // `dependency[artifactId=spring-boot-dependencies]`: only elements with a child of that
-    // name and text.
-    let (name, filter) = match step.strip_suffix(']').and_then(|s| s.split_once('[')) {
-        Some((name, test)) => (name, test.split_once('=')),
-        None => (step, None),
-    };
-    node.children()
-        .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(name))
-        .filter(|c| {
-            filter.is_none_or(|(child, value)| {
-                c.children().any(|g| {
-                    g.is_element()
-                        && g.tag_name().name().eq_ignore_ascii_case(child)
-                        && g.text().map(str::trim) == Some(value)
-                })
-            })
-        })
-        .find_map(|c| xml_find(c, steps.clone(), attribute))
+    xml::Document::parse(text).map_or_else(Vec::new, |doc| doc.children(path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lookup through [`xml::Document`] on `doc`'s text, which the fast reader reads.
+    fn xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
+        let parsed = xml::Document::parse(doc.input_text()).expect("XML");
+        assert!(matches!(parsed, xml::Document::Fast(_)));
+        parsed.lookup(path)
+    }
 
     /// The lookup as first written (every level's elements collected), as a reference.
     fn reference_xml_lookup(doc: &roxmltree::Document, path: &str) -> Option<String> {
