@@ -308,8 +308,8 @@ impl ComposeFile<'_> {
         if !plain(context) || !plain(dockerfile) || context.starts_with("git@") {
             return None;
         }
-        let context = normalize(&join(self.dir, context))?;
-        let dockerfile = normalize(&join(&context, dockerfile))?;
+        let context = normalize(&join(self.dir, context))?.into_owned();
+        let dockerfile = normalize(&join(&context, dockerfile))?.into_owned();
         Some((dockerfile, target))
     }
 }

@@ -428,7 +428,7 @@ impl Context for FsContext {
         let Some(rel) = normalize(path) else {
             return false;
         };
-        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", &*rel));
         if name.is_empty() {
             return self.find("") != Found::Missing && self.canonical_root().is_some();
         }
@@ -451,12 +451,12 @@ impl Context for FsContext {
 
     fn read(&self, path: &str) -> Option<String> {
         let rel = normalize(path)?;
-        if let Some(text) = self.reads.lock().ok()?.get(&rel) {
+        if let Some(text) = self.reads.lock().ok()?.get(&*rel) {
             return text.clone();
         }
         let text = self.read_uncached(&rel);
         if let Ok(mut reads) = self.reads.lock() {
-            reads.insert(rel, text.clone());
+            reads.insert(rel.into_owned(), text.clone());
         }
         text
     }

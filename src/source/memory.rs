@@ -40,12 +40,12 @@ impl MemoryContext {
         let Some(path) = normalize(path).filter(|p| !p.is_empty()) else {
             return;
         };
-        let mut dir = path.as_str();
+        let mut dir = &*path;
         while let Some((parent, _)) = dir.rsplit_once('/') {
             self.dirs.insert(parent.to_string());
             dir = parent;
         }
-        self.files.insert(path, content.into());
+        self.files.insert(path.into_owned(), content.into());
         self.listing = OnceLock::new();
     }
 }
@@ -58,20 +58,20 @@ impl Context for MemoryContext {
     fn exists(&self, path: &str) -> bool {
         match normalize(path) {
             Some(p) if p.is_empty() => true,
-            Some(p) => self.files.contains_key(&p) || self.dirs.contains(&p),
+            Some(p) => self.files.contains_key(&*p) || self.dirs.contains(&*p),
             None => false,
         }
     }
 
     fn is_dir(&self, path: &str) -> bool {
         match normalize(path) {
-            Some(p) => p.is_empty() || self.dirs.contains(&p),
+            Some(p) => p.is_empty() || self.dirs.contains(&*p),
             None => false,
         }
     }
 
     fn read(&self, path: &str) -> Option<String> {
-        self.files.get(&normalize(path)?).cloned()
+        self.files.get(&*normalize(path)?).cloned()
     }
 
     fn files(&self) -> &[String] {

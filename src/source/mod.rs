@@ -21,6 +21,7 @@ pub use file::{DEFAULT_MAX_FILE_SIZE, LineEnding, SourceFile};
 pub use fs::{FsContext, Limits};
 pub use glob::glob_match;
 pub use memory::MemoryContext;
+use std::borrow::Cow;
 
 /// What restage can see of a build context. Paths are relative to the context root and use `/`.
 ///
@@ -71,8 +72,13 @@ pub trait Context: Send + Sync {
 }
 
 /// A context path made relative and clean: `./a//b/` is `a/b`, a leading `/` is the context
-/// root, and the root itself is `""`. `None` when `..` would leave the context.
-pub(crate) fn normalize(path: &str) -> Option<String> {
+/// root, and the root itself is `""`. `None` when `..` would leave the context. A path that is
+/// already clean (most lookups: the profiles' and the listing's own paths) is borrowed, not
+/// split and joined again into a new `String`.
+pub(crate) fn normalize(path: &str) -> Option<Cow<'_, str>> {
+    if is_clean(path) {
+        return Some(Cow::Borrowed(path));
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -83,12 +89,56 @@ pub(crate) fn normalize(path: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    Some(parts.join("/"))
+    Some(Cow::Owned(parts.join("/")))
+}
+
+/// Whether [`normalize`] would give `path` back unchanged: no empty, `.` or `..` part (so no
+/// leading, trailing or doubled `/` either); `""` is clean.
+fn is_clean(path: &str) -> bool {
+    path.is_empty() || path.split('/').all(|part| !matches!(part, "" | "." | ".."))
 }
 
 #[cfg(test)]
 mod tests {
     use super::normalize;
+    use proptest::prelude::*;
+
+    /// The old `normalize`: always split and joined.
+    fn normalize_by_parts(path: &str) -> Option<String> {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        Some(parts.join("/"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Borrowing clean paths gives what splitting and joining every path gave.
+        #[test]
+        fn normalize_is_the_split_and_join(path in "[a./]{0,10}|([a-z.]{0,3}/){0,4}[a-z.]{0,3}") {
+            let ours = normalize(&path).map(|p| p.into_owned());
+            prop_assert_eq!(ours, normalize_by_parts(&path));
+        }
+    }
+
+    #[test]
+    fn clean_paths_are_borrowed() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            normalize("a/b.txt"),
+            Some(Cow::Borrowed("a/b.txt"))
+        ));
+        assert!(matches!(normalize(""), Some(Cow::Borrowed(""))));
+        assert!(matches!(normalize("a/"), Some(Cow::Owned(_))));
+        assert!(matches!(normalize("..a/b"), Some(Cow::Borrowed(_))));
+    }
 
     #[test]
     fn normalize_paths() {

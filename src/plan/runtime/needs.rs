@@ -696,7 +696,7 @@ pub(super) fn literal_path(literal: &str, base: &str, root_ok: bool) -> Option<S
     } else {
         format!("{base}/{fixed}")
     };
-    let path = crate::source::normalize(&joined)?;
+    let path = crate::source::normalize(&joined)?.into_owned();
     if path.is_empty() && !(root_ok && cut == literal.len()) {
         return None;
     }
