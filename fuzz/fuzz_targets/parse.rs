@@ -23,18 +23,18 @@ fuzz_target!(|text: &str| {
 
     let lines = text.split('\n').count();
     for inst in &df.instructions {
-        assert!(text.is_char_boundary(inst.range.start));
-        assert!(text.is_char_boundary(inst.range.end));
-        assert!(inst.start_line >= 1 && inst.start_line <= inst.end_line);
+        assert!(text.is_char_boundary(inst.range().start));
+        assert!(text.is_char_boundary(inst.range().end));
+        assert!(inst.start_line() >= 1 && inst.start_line() <= inst.end_line());
         assert!(
-            inst.end_line <= lines,
+            inst.end_line() <= lines,
             "end line {} of {lines}",
-            inst.end_line
+            inst.end_line()
         );
         // The typed views must not panic either.
         let _ = (inst.exec_args(), inst.shell_command(), inst.from_image());
         let _ = (inst.stage_name(), inst.key_values());
-        for flag in &inst.flags {
+        for flag in inst.flags() {
             let _ = flag.to_buildkit();
         }
     }

@@ -78,14 +78,14 @@ impl<'a> TreeJson<'a> {
 
 fn instruction_json(i: &Instruction) -> InstructionJson<'_> {
     InstructionJson {
-        keyword: &i.keyword,
-        start_line: i.start_line,
-        end_line: i.end_line,
-        span: [i.range.start, i.range.end],
-        flags: i.flags.iter().map(|f| f.to_buildkit()).collect(),
+        keyword: i.keyword(),
+        start_line: i.start_line(),
+        end_line: i.end_line(),
+        span: [i.range().start, i.range().end],
+        flags: i.flags().iter().map(|f| f.to_buildkit()).collect(),
         form: form_name(i.form),
         heredocs: i
-            .heredocs
+            .heredocs()
             .iter()
             .map(|h| HeredocJson {
                 name: &h.name,
@@ -101,10 +101,10 @@ pub fn write_text(tree: &Dockerfile, out: &mut dyn Write) -> io::Result<()> {
         .instructions
         .iter()
         .map(|i| {
-            if i.start_line == i.end_line {
-                i.start_line.to_string()
+            if i.start_line() == i.end_line() {
+                i.start_line().to_string()
             } else {
-                format!("{}-{}", i.start_line, i.end_line)
+                format!("{}-{}", i.start_line(), i.end_line())
             }
         })
         .collect();
@@ -112,18 +112,27 @@ pub fn write_text(tree: &Dockerfile, out: &mut dyn Write) -> io::Result<()> {
     let keyword_width = tree
         .instructions
         .iter()
-        .map(|i| i.keyword.len())
+        .map(|i| i.keyword().len())
         .max()
         .unwrap_or(0);
     for (instruction, lines) in tree.instructions.iter().zip(&lines) {
-        let mut parts: Vec<String> = instruction.flags.iter().map(|f| f.to_buildkit()).collect();
-        parts.extend(instruction.heredocs.iter().map(|h| format!("<<{}", h.name)));
+        let mut parts: Vec<String> = instruction
+            .flags()
+            .iter()
+            .map(|f| f.to_buildkit())
+            .collect();
+        parts.extend(
+            instruction
+                .heredocs()
+                .iter()
+                .map(|h| format!("<<{}", h.name)),
+        );
         if let Some(form) = form_name(instruction.form) {
             parts.push(format!("[{form}]"));
         }
         let mut line = format!(
             "{lines:<line_width$}  {:<keyword_width$}",
-            instruction.keyword
+            instruction.keyword()
         );
         if !parts.is_empty() {
             line.push_str("  ");

@@ -119,7 +119,7 @@ fn normalise_source(s: &str) -> String {
 
 /// The COPY/ADD sources of an instruction (no `--from`), as written.
 pub(crate) fn copy_sources(ins: &Instruction) -> Vec<String> {
-    if !(ins.is("COPY") || ins.is("ADD")) || ins.has_flag("from") || !ins.heredocs.is_empty() {
+    if !(ins.is("COPY") || ins.is("ADD")) || ins.has_flag("from") || !ins.heredocs().is_empty() {
         return Vec::new();
     }
     let values = ins.values();
@@ -154,7 +154,7 @@ pub(super) fn observe<'a>(
     let prefixes = &system.command_prefixes;
     let installers = installs::InstallerWords::new(&system.installers);
     for ins in &df.instructions {
-        match ins.keyword.as_ref() {
+        match ins.keyword() {
             "ARG" if !seen_from => {
                 for word in ins.values() {
                     let (k, v) = word.split_once('=').unwrap_or((word, ""));
@@ -179,13 +179,13 @@ pub(super) fn observe<'a>(
                     Some(Form::Exec) => {
                         shell::exec_command_into(ins.values(), prefixes, &mut obs.run)
                     }
-                    _ if ins.heredocs.is_empty() => {
+                    _ if ins.heredocs().is_empty() => {
                         shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run)
                     }
                     // A heredoc body the shell runs is read like the line itself.
                     _ => {
                         shell::simple_commands_into(ins.arguments(), prefixes, &mut obs.run);
-                        let heredocs = ins.heredocs.iter().map(|h| (&*h.name, &*h.content));
+                        let heredocs = ins.heredocs().iter().map(|h| (&*h.name, &*h.content));
                         for body in shell::script_bodies(ins.arguments(), heredocs) {
                             shell::simple_commands_into(body, prefixes, &mut obs.run);
                         }

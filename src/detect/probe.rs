@@ -267,7 +267,7 @@ impl<'a> ProbeEnv<'a> {
             let mut line = String::new();
             for ins in self.instructions {
                 line.clear();
-                line.push_str(&ins.keyword);
+                line.push_str(ins.keyword());
                 line.push(' ');
                 line.push_str(ins.arguments());
                 let value = match &probe.contains {

@@ -345,7 +345,7 @@ pub fn run_parts<'c, 'a>(
 /// its commands (`classes`, as `Entry::classes` holds them): use [`run_parts`] when the parts
 /// are needed too.
 pub fn classify(inst: &Instruction, classes: &[Option<Class>], profile: &Profile) -> Class {
-    match inst.keyword.as_ref() {
+    match inst.keyword() {
         "ARG" | "ENV" | "WORKDIR" | "SHELL" => Class::BaseSetup,
         "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "VOLUME" | "STOPSIGNAL"
         | "USER" | "MAINTAINER" | "ONBUILD" => Class::RuntimeMetadata,
@@ -359,7 +359,7 @@ fn classify_copy(inst: &Instruction, profile: &Profile) -> Class {
     if inst.flag("from").is_some() {
         return Class::PackageManagerSetup;
     }
-    if !inst.heredocs.is_empty() || inst.values().len() < 2 {
+    if !inst.heredocs().is_empty() || inst.values().len() < 2 {
         return Class::Other;
     }
     let sources = inst.values().all_but_last();

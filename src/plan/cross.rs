@@ -203,7 +203,7 @@ impl Planner<'_, '_> {
             Step::Kept { line, .. } => {
                 let body = &self.original.body;
                 let index = body
-                    .binary_search_by_key(line, |e| e.inst.start_line)
+                    .binary_search_by_key(line, |e| e.inst.start_line())
                     .ok()?;
                 let entry = &body[index];
                 if !entry.inst.is("RUN") {
@@ -213,7 +213,7 @@ impl Planner<'_, '_> {
                 // in exec form or a heredoc, nor before a trailing shell comment.
                 let appendable = entry.inst.shell_command().is_some_and(|args| {
                     let last_line = entry.text.trim_end().lines().last().unwrap_or("");
-                    entry.inst.heredocs.is_empty()
+                    entry.inst.heredocs().is_empty()
                         && entry.commands.last().is_some_and(|c| {
                             let command = c.text.trim_end();
                             let last_word = command.split_whitespace().last().unwrap_or("");

@@ -146,7 +146,7 @@ impl<'a> Original<'a> {
     /// quadratic in the number of instructions.
     pub fn entry_at(&self, line: usize) -> Option<&Entry<'a>> {
         self.body
-            .binary_search_by_key(&line, |e| e.inst.start_line)
+            .binary_search_by_key(&line, |e| e.inst.start_line())
             .ok()
             .map(|at| &self.body[at])
     }
@@ -174,9 +174,9 @@ pub fn run_text(inst: &Instruction) -> Cow<'_, str> {
 /// The heredoc bodies the line runs as scripts (`RUN <<EOF`) follow its own commands.
 fn run_commands(inst: &Instruction) -> Vec<Command<'_>> {
     match run_text(inst) {
-        Cow::Borrowed(text) if !inst.heredocs.is_empty() => {
+        Cow::Borrowed(text) if !inst.heredocs().is_empty() => {
             let mut commands = shell::parse(text);
-            let heredocs = inst.heredocs.iter().map(|h| (&*h.name, &*h.content));
+            let heredocs = inst.heredocs().iter().map(|h| (&*h.name, &*h.content));
             for body in shell::script_bodies(text, heredocs) {
                 commands.extend(shell::parse(body));
             }

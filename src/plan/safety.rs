@@ -71,7 +71,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             for command in &entry.commands {
                 if recogniser.classify(command) == Some(Class::DependencyInstall) {
                     originals.push((
-                        entry.inst.start_line,
+                        entry.inst.start_line(),
                         command.text.to_string(),
                         command.owned_words(),
                     ));

@@ -118,7 +118,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 .body
                 .iter()
                 .filter(|e| e.inst.is("RUN"))
-                .find_map(|e| persisted(e, name, rules).map(|why| (e.inst.start_line, why)));
+                .find_map(|e| persisted(e, name, rules).map(|why| (e.inst.start_line(), why)));
             let (line, why) = found.unwrap_or((0, String::new()));
             kept.push((name.to_string(), line, why));
             line != 0
@@ -161,9 +161,9 @@ impl<'p, 'a> Planner<'p, 'a> {
                         value: v.to_string(),
                     })
                     .collect();
-                replacements.push((entry.inst.start_line, others));
+                replacements.push((entry.inst.start_line(), others));
             } else {
-                removed_lines.push(entry.inst.start_line);
+                removed_lines.push(entry.inst.start_line());
             }
             for name in secret {
                 variables.push((entry, name.to_string(), is_env));
@@ -189,7 +189,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         .iter()
                         .any(|(k, v)| k == other_name && names_variable(v, name))
             });
-            lines.push(entry.inst.start_line);
+            lines.push(entry.inst.start_line());
             // `ARG TOKEN` then `ENV TOKEN=${TOKEN}`: one secret.
             if (in_other && !in_run && !is_env)
                 || moved.iter().any(|m| m.variable.as_ref() == Some(name))
@@ -219,7 +219,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 continue;
             }
             let values = inst.values();
-            if values.len() < 2 || !inst.heredocs.is_empty() {
+            if values.len() < 2 || !inst.heredocs().is_empty() {
                 continue;
             }
             let sources = values.all_but_last();
@@ -238,7 +238,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 {
                     let name = path.rsplit('/').next().unwrap_or(path);
                     if let Some((line, command)) = changed_by(original, name, &mut recogniser) {
-                        kept_files.push((path.to_string(), inst.start_line, line, command));
+                        kept_files.push((path.to_string(), inst.start_line(), line, command));
                         kept.push(source.to_string());
                         continue;
                     }
@@ -268,7 +268,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                     installs: true,
                 });
             }
-            file_lines.push(inst.start_line);
+            file_lines.push(inst.start_line());
             let chown = inst.flag("chown").map(str::to_string);
             let replacement = if kept.is_empty() {
                 Vec::new()
@@ -280,7 +280,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                     dest,
                 }]
             };
-            replacements.push((inst.start_line, replacement));
+            replacements.push((inst.start_line(), replacement));
         }
         kept_variables.retain(|(_, line, _)| *line != 0);
         self.warn_kept(&kept_variables, &kept_files);
@@ -347,8 +347,8 @@ impl<'p, 'a> Planner<'p, 'a> {
                         });
                         let at = (posix_shell
                             && entry.inst.form == Some(Form::Shell)
-                            && entry.inst.heredocs.is_empty())
-                        .then(|| command_start(text, entry.inst.flags.len(), escape))
+                            && entry.inst.heredocs().is_empty())
+                        .then(|| command_start(text, entry.inst.flags().len(), escape))
                         .flatten();
                         let mounts = add_flags
                             .iter()
@@ -360,7 +360,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                             mounts,
                             installs,
                             at,
-                            &entry.inst.flags[..],
+                            entry.inst.flags(),
                         )
                     }
                     Step::Run {
@@ -548,7 +548,7 @@ impl Planner<'_, '_> {
     pub(crate) fn copies_only_credentials(&self, inst: &Instruction) -> bool {
         if !(inst.is("COPY") || inst.is("ADD"))
             || inst.flag("from").is_some()
-            || !inst.heredocs.is_empty()
+            || !inst.heredocs().is_empty()
         {
             return false;
         }
@@ -701,7 +701,7 @@ fn changed_by(
                     c.text.contains(name)
                         && recogniser.classify(c) != Some(super::model::Class::DependencyInstall)
                 })
-                .map(|c| (e.inst.start_line, c.text.to_string()))
+                .map(|c| (e.inst.start_line(), c.text.to_string()))
         })
 }
 

@@ -5,7 +5,6 @@ use super::values::{Spans, Values};
 use crate::text::TextRange;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,30 +13,27 @@ use std::sync::Arc;
 /// The arguments and the values are read through [`arguments`](Instruction::arguments) and
 /// [`values`](Instruction::values). They live in one text buffer shared by all instructions of
 /// a parse, so an instruction costs no allocation of its own in the common case (up to four
-/// values, no flags or heredocs).
+/// values, no flags or heredocs, a keyword BuildKit knows).
+///
+/// A large file's tree holds one instruction per line (and a rewrite's output tree two per
+/// original instruction), so what most instructions lack is not stored in each: the keyword is
+/// derived from [`kind`](Instruction::kind), the lines are `u32` (a parse reads no text over
+/// [`MAX_TEXT`](super::MAX_TEXT)), and the flags, heredocs, wrapped instruction and an unknown
+/// keyword sit behind one pointer, read through [`keyword`](Instruction::keyword),
+/// [`flags`](Instruction::flags), [`heredocs`](Instruction::heredocs) and
+/// [`onbuild`](Instruction::onbuild).
 #[derive(Clone)]
 pub struct Instruction {
     /// What the instruction is, from its keyword ([`Kind::Unknown`] for a keyword BuildKit does
     /// not know). Not serialized: `keyword` says the same.
     pub kind: Kind,
-    /// The keyword, upper-cased (`RUN`), whatever case it was written in.
-    /// Borrowed from a static name for the known keywords, so it costs no allocation.
-    /// The keyword as written (`run`) is [`keyword_text`](Instruction::keyword_text).
-    pub keyword: Cow<'static, str>,
-    /// All physical lines of the instruction, from the start of its first line to the end of its
-    /// last (heredoc bodies included), with the final line terminator.
-    pub range: TextRange,
-    /// The keyword itself. Not serialized.
-    pub keyword_range: TextRange,
-    /// 1-based line of the keyword.
-    pub start_line: usize,
-    /// 1-based last line, heredoc terminators and trailing continuation lines included.
-    pub end_line: usize,
-    /// Builder flags (`--mount=...`), in order. A boxed slice rather than a `Vec`: most
-    /// instructions have none, and a large file's tree holds one per instruction.
-    pub flags: Box<[Flag]>,
     /// Exec (JSON) or shell form, for instructions that can take either.
     pub form: Option<Form>,
+    /// [`range`](Instruction::range) and [`keyword_range`](Instruction::keyword_range), as
+    /// `u32` offsets (a parse reads no text over [`MAX_TEXT`](super::MAX_TEXT)).
+    pub(super) ranges: [[u32; 2]; 2],
+    /// See [`start_line`](Instruction::start_line) and [`end_line`](Instruction::end_line).
+    pub(super) lines: [u32; 2],
     /// The arguments of every instruction of the parse, each followed by its values that are
     /// not slices of them (decoded exec-form strings). Shared, so cloning an instruction keeps
     /// the whole buffer alive.
@@ -50,10 +46,20 @@ pub struct Instruction {
     pub(super) spans: [u32; 3],
     /// Where each value lies in `text` (see [`values`](Instruction::values)).
     pub(super) values: Spans,
-    /// Heredocs, in the order their bodies follow the instruction (a boxed slice, as `flags`).
-    pub heredocs: Box<[Heredoc]>,
-    /// For `ONBUILD`, the instruction it wraps.
-    pub onbuild: Option<Box<Instruction>>,
+    /// What few instructions have; `None` when it would all be empty.
+    pub(super) rare: Option<Box<Rare>>,
+}
+
+/// The parts of an instruction that most instructions lack, boxed together (see
+/// [`Instruction`]): 8 bytes an instruction instead of 64.
+#[derive(Clone, Default)]
+pub(super) struct Rare {
+    /// The upper-cased keyword when it is not the static name of [`Instruction::kind`]: an
+    /// unknown keyword, or a known one written with non-ASCII letters.
+    pub(super) keyword: Option<String>,
+    pub(super) flags: Box<[Flag]>,
+    pub(super) heredocs: Box<[Heredoc]>,
+    pub(super) onbuild: Option<Box<Instruction>>,
 }
 
 /// Exec form (`["a", "b"]`) or shell form (`a b`).
@@ -103,6 +109,62 @@ pub struct Heredoc {
 }
 
 impl Instruction {
+    /// The keyword, upper-cased (`RUN`), whatever case it was written in.
+    /// The static name of [`kind`](Instruction::kind) for the known keywords, so it costs no
+    /// allocation. The keyword as written (`run`) is [`keyword_text`](Instruction::keyword_text).
+    #[inline]
+    pub fn keyword(&self) -> &str {
+        match self.rare.as_deref().and_then(|r| r.keyword.as_deref()) {
+            Some(keyword) => keyword,
+            None => self.kind.keyword().unwrap_or_default(),
+        }
+    }
+
+    /// All physical lines of the instruction, from the start of its first line to the end of its
+    /// last (heredoc bodies included), with the final line terminator.
+    #[inline]
+    pub fn range(&self) -> TextRange {
+        let [start, end] = self.ranges[0];
+        TextRange::new(start as usize, end as usize)
+    }
+
+    /// The keyword itself. Not serialized.
+    #[inline]
+    pub fn keyword_range(&self) -> TextRange {
+        let [start, end] = self.ranges[1];
+        TextRange::new(start as usize, end as usize)
+    }
+
+    /// 1-based line of the keyword.
+    #[inline]
+    pub fn start_line(&self) -> usize {
+        self.lines[0] as usize
+    }
+
+    /// 1-based last line, heredoc terminators and trailing continuation lines included.
+    #[inline]
+    pub fn end_line(&self) -> usize {
+        self.lines[1] as usize
+    }
+
+    /// Builder flags (`--mount=...`), in order.
+    #[inline]
+    pub fn flags(&self) -> &[Flag] {
+        self.rare.as_deref().map_or(&[], |r| &r.flags)
+    }
+
+    /// Heredocs, in the order their bodies follow the instruction.
+    #[inline]
+    pub fn heredocs(&self) -> &[Heredoc] {
+        self.rare.as_deref().map_or(&[], |r| &r.heredocs)
+    }
+
+    /// For `ONBUILD`, the instruction it wraps.
+    #[inline]
+    pub fn onbuild(&self) -> Option<&Instruction> {
+        self.rare.as_deref().and_then(|r| r.onbuild.as_deref())
+    }
+
     /// The logical line after the keyword and flags: continuations joined, comments inside the
     /// continuation dropped, trimmed. For `RUN apt-get update && \ install` this is the command.
     pub fn arguments(&self) -> &str {
@@ -126,12 +188,12 @@ impl Instruction {
 
     /// Whether this is the given (upper-case) keyword.
     pub fn is(&self, keyword: &str) -> bool {
-        self.keyword == keyword
+        self.keyword() == keyword
     }
 
     /// The value of the first flag called `name`.
     pub fn flag(&self, name: &str) -> Option<&str> {
-        self.flags
+        self.flags()
             .iter()
             .find(|f| f.name == name)
             .and_then(|f| f.value.as_deref())
@@ -139,7 +201,7 @@ impl Instruction {
 
     /// Whether a flag called `name` is present, with or without a value.
     pub fn has_flag(&self, name: &str) -> bool {
-        self.flags.iter().any(|f| f.name == name)
+        self.flags().iter().any(|f| f.name == name)
     }
 
     /// Whether a COPY/ADD (or any instruction's values, read as sources and a destination)
@@ -197,18 +259,18 @@ impl fmt::Debug for Instruction {
     /// The fields as the derived `Debug` printed them when `arguments` and `values` were fields.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Instruction")
-            .field("keyword", &self.keyword)
+            .field("keyword", &self.keyword())
             .field("keyword_text", &self.keyword_text())
-            .field("range", &self.range)
-            .field("keyword_range", &self.keyword_range)
-            .field("start_line", &self.start_line)
-            .field("end_line", &self.end_line)
-            .field("flags", &self.flags)
+            .field("range", &self.range())
+            .field("keyword_range", &self.keyword_range())
+            .field("start_line", &self.start_line())
+            .field("end_line", &self.end_line())
+            .field("flags", &self.flags())
             .field("form", &self.form)
             .field("arguments", &self.arguments())
             .field("values", &self.values())
-            .field("heredocs", &self.heredocs)
-            .field("onbuild", &self.onbuild)
+            .field("heredocs", &self.heredocs())
+            .field("onbuild", &self.onbuild())
             .finish()
     }
 }
@@ -217,18 +279,16 @@ impl PartialEq for Instruction {
     /// Field by field, with the arguments and values compared as text (not by where their bytes
     /// are stored).
     fn eq(&self, other: &Self) -> bool {
-        self.keyword == other.keyword
+        self.keyword() == other.keyword()
             && self.keyword_text() == other.keyword_text()
-            && self.range == other.range
-            && self.keyword_range == other.keyword_range
-            && self.start_line == other.start_line
-            && self.end_line == other.end_line
-            && self.flags == other.flags
+            && self.ranges == other.ranges
+            && self.lines == other.lines
+            && self.flags() == other.flags()
             && self.form == other.form
             && self.arguments() == other.arguments()
             && self.values() == other.values()
-            && self.heredocs == other.heredocs
-            && self.onbuild == other.onbuild
+            && self.heredocs() == other.heredocs()
+            && self.onbuild() == other.onbuild()
     }
 }
 
@@ -240,16 +300,16 @@ impl Serialize for Instruction {
     /// unchanged.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Instruction", 10)?;
-        s.serialize_field("keyword", &self.keyword)?;
-        s.serialize_field("range", &self.range)?;
-        s.serialize_field("start_line", &self.start_line)?;
-        s.serialize_field("end_line", &self.end_line)?;
-        s.serialize_field("flags", &self.flags)?;
+        s.serialize_field("keyword", self.keyword())?;
+        s.serialize_field("range", &self.range())?;
+        s.serialize_field("start_line", &self.start_line())?;
+        s.serialize_field("end_line", &self.end_line())?;
+        s.serialize_field("flags", self.flags())?;
         s.serialize_field("form", &self.form)?;
         s.serialize_field("arguments", self.arguments())?;
         s.serialize_field("values", &self.values())?;
-        s.serialize_field("heredocs", &self.heredocs)?;
-        s.serialize_field("onbuild", &self.onbuild)?;
+        s.serialize_field("heredocs", self.heredocs())?;
+        s.serialize_field("onbuild", &self.onbuild())?;
         s.end()
     }
 }
@@ -285,18 +345,18 @@ mod tests {
 
     fn with_fields(i: &super::Instruction) -> Instruction {
         Instruction {
-            keyword: i.keyword.clone(),
+            keyword: Cow::Owned(i.keyword().to_string()),
             keyword_text: Cow::Owned(i.keyword_text().to_string()),
-            range: i.range,
-            keyword_range: i.keyword_range,
-            start_line: i.start_line,
-            end_line: i.end_line,
-            flags: i.flags.to_vec(),
+            range: i.range(),
+            keyword_range: i.keyword_range(),
+            start_line: i.start_line(),
+            end_line: i.end_line(),
+            flags: i.flags().to_vec(),
             form: i.form,
             arguments: i.arguments().to_string(),
             values: i.values().to_vec(),
-            heredocs: i.heredocs.to_vec(),
-            onbuild: i.onbuild.as_deref().map(|o| Box::new(with_fields(o))),
+            heredocs: i.heredocs().to_vec(),
+            onbuild: i.onbuild().map(|o| Box::new(with_fields(o))),
         }
     }
 
@@ -316,6 +376,82 @@ mod tests {
             );
             assert_eq!(format!("{i:?}"), format!("{old:?}"));
             assert_eq!(format!("{i:#?}"), format!("{old:#?}"));
+        }
+    }
+
+    /// One generated instruction line: a keyword (known or not, in any case), maybe flags,
+    /// maybe a heredoc, maybe wrapped in ONBUILD, maybe continued over two lines.
+    fn instruction_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let keyword = prop_oneof![
+            Just("RUN"),
+            Just("run"),
+            Just("CoPy"),
+            Just("FROM"),
+            Just("env"),
+            Just("frobnicate"),
+            Just("\u{212A}ey"),
+            Just("CMD"),
+        ];
+        let flags = prop_oneof![
+            Just(""),
+            Just("--mount=type=cache,target=/c "),
+            Just("--link "),
+        ];
+        let args = prop_oneof![
+            Just("a b"),
+            Just("[\"x\", \"y\"]"),
+            Just("<<EOF /d\nbody\nEOF"),
+            Just("a \\\n  b"),
+        ];
+        (any::<bool>(), keyword, flags, args).prop_map(|(onbuild, keyword, flags, args)| {
+            let prefix = if onbuild { "ONBUILD " } else { "" };
+            format!("{prefix}{keyword} {flags}{args}\n")
+        })
+    }
+
+    proptest::proptest! {
+        /// The derived keyword, the `u32` lines and ranges and the boxed rare parts read as the
+        /// fields they replaced: the upper-cased keyword as written, the item's range, and the
+        /// serialized and debug forms of the struct with every field (built independently of
+        /// how they are stored); the box exists only when something rare is in it.
+        #[test]
+        fn accessors_read_as_the_old_fields(
+            lines in proptest::collection::vec(instruction_line(), 1..8),
+        ) {
+            let text = lines.concat();
+            let df = parse(&text);
+            let mut ranges = df.items.iter().filter_map(|item| match item {
+                crate::syntax::Item::Instruction { range, .. } => Some(*range),
+                _ => None,
+            });
+            for i in &df.instructions {
+                let written = i.keyword_text();
+                let upper = if written.is_ascii() {
+                    written.to_ascii_uppercase()
+                } else {
+                    written.to_uppercase()
+                };
+                proptest::prop_assert_eq!(i.keyword(), upper.as_str());
+                proptest::prop_assert_eq!(Some(i.range()), ranges.next());
+                proptest::prop_assert!(i.start_line() <= i.end_line());
+                proptest::prop_assert_eq!(
+                    i.keyword_range().slice(&text).to_ascii_uppercase().replace("\\\n", ""),
+                    written.to_ascii_uppercase()
+                );
+                let rare = i.kind == crate::syntax::Kind::Unknown
+                    || !written.is_ascii()
+                    || !i.flags().is_empty()
+                    || !i.heredocs().is_empty()
+                    || i.onbuild().is_some();
+                proptest::prop_assert_eq!(i.rare.is_some(), rare);
+                let old = with_fields(i);
+                proptest::prop_assert_eq!(
+                    serde_json::to_string(i).unwrap(),
+                    serde_json::to_string(&old).unwrap()
+                );
+                proptest::prop_assert_eq!(format!("{i:?}"), format!("{old:?}"));
+            }
         }
     }
 
@@ -353,7 +489,7 @@ mod tests {
                 vec!["exec   run"],
             ]
         );
-        let inner = df.instructions[0].onbuild.as_deref().unwrap();
+        let inner = df.instructions[0].onbuild().unwrap();
         assert_eq!(inner.values(), ["a", "bA"]);
         assert_eq!(inner.arguments(), "[\"a\", \"b\\u0041\"]");
         assert_eq!(df.instructions[1].arguments(), "CMD [\"x\"]");

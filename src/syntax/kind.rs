@@ -149,13 +149,10 @@ mod tests {
         let df = crate::syntax::parse("FROM a\nrun x\nONBUILD COPY a b\nFROBNICATE z\n");
         let kinds: Vec<Kind> = df.instructions.iter().map(|i| i.kind).collect();
         assert_eq!(kinds, [Kind::From, Kind::Run, Kind::Onbuild, Kind::Unknown]);
-        let wrapped = df.instructions[2]
-            .onbuild
-            .as_deref()
-            .expect("ONBUILD wraps COPY");
+        let wrapped = df.instructions[2].onbuild().expect("ONBUILD wraps COPY");
         assert_eq!(wrapped.kind, Kind::Copy);
         for i in &df.instructions {
-            assert_eq!(i.kind.keyword().unwrap_or(&i.keyword), i.keyword);
+            assert_eq!(i.kind.keyword().unwrap_or(i.keyword()), i.keyword());
         }
     }
 }

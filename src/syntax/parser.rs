@@ -6,13 +6,13 @@
 use super::directives::{DirectiveLine, DirectiveScanner, Directives};
 use super::flags::extract_flags;
 use super::heredoc::markers;
+use super::instruction::Rare;
 use super::kind::Kind;
 use super::lines::{Line, line_at, split_lines, trim_continuation, trim_leading_ws, trim_ws};
 use super::values::Spans;
 use super::words::{key_value_ranges, words};
 use super::{Dockerfile, Flag, Form, Heredoc, Instruction, Item, SyntaxError};
 use crate::text::TextRange;
-use std::borrow::Cow;
 use std::sync::Arc;
 
 const BOM: &str = "\u{feff}";
@@ -110,7 +110,7 @@ fn narrow(n: usize) -> u32 {
 /// Point an instruction (and the one it wraps) at the finished text buffer.
 fn share_text(instruction: &mut Instruction, shared: &Arc<String>) {
     instruction.text = Arc::clone(shared);
-    if let Some(inner) = &mut instruction.onbuild {
+    if let Some(inner) = instruction.rare.as_mut().and_then(|r| r.onbuild.as_mut()) {
         share_text(inner, shared);
     }
 }
@@ -384,31 +384,43 @@ impl Node<'_> {
                 text,
             ))
         });
+        let keyword = unusual_keyword(self.kind, self.keyword_text);
+        let rare = (keyword.is_some()
+            || !self.flags.is_empty()
+            || !heredocs.is_empty()
+            || onbuild.is_some())
+        .then(|| {
+            Box::new(Rare {
+                keyword,
+                flags: self.flags.into_boxed_slice(),
+                heredocs: heredocs.into_boxed_slice(),
+                onbuild,
+            })
+        });
         Instruction {
             kind: self.kind,
-            keyword: upper_keyword(self.kind, self.keyword_text),
-            range,
-            keyword_range,
-            start_line,
-            end_line,
-            flags: self.flags.into_boxed_slice(),
             form: self.form,
+            ranges: [
+                [narrow(range.start), narrow(range.end)],
+                [narrow(keyword_range.start), narrow(keyword_range.end)],
+            ],
+            lines: [narrow(start_line), narrow(end_line)],
             text: Arc::clone(text),
             spans: self.spans.map(narrow),
             values: self.values,
-            heredocs: heredocs.into_boxed_slice(),
-            onbuild,
+            rare,
         }
     }
 }
 
-/// The upper-cased keyword: the static name of a known keyword (whatever case it was written
-/// in), which saves an allocation per instruction; unknown or non-ASCII keywords are owned.
-fn upper_keyword(kind: Kind, written: &str) -> Cow<'static, str> {
+/// The upper-cased keyword when it is not the static name of `kind` (which
+/// [`Instruction::keyword`] gives for a known keyword written in ASCII, whatever its case):
+/// an unknown keyword, or a known one written with non-ASCII letters (the Kelvin sign).
+fn unusual_keyword(kind: Kind, written: &str) -> Option<String> {
     match kind.keyword().filter(|_| written.is_ascii()) {
-        Some(upper) => Cow::Borrowed(upper),
-        None if written.is_ascii() => Cow::Owned(written.to_ascii_uppercase()),
-        None => Cow::Owned(written.to_uppercase()),
+        Some(_) => None,
+        None if written.is_ascii() => Some(written.to_ascii_uppercase()),
+        None => Some(written.to_uppercase()),
     }
 }
 
@@ -671,10 +683,12 @@ mod tests {
 
     /// A large file's tree holds one instruction per line: its size is the tree's cost
     /// (224 bytes before the keyword as written moved into the shared buffer and the flags
-    /// and heredocs into boxed slices, 192 before the offsets into that buffer became `u32`).
+    /// and heredocs into boxed slices, 192 before the offsets into that buffer became `u32`,
+    /// 176 before the keyword was derived from the kind, the lines and ranges became `u32` and
+    /// the flags, heredocs and wrapped instruction moved behind one pointer).
     #[test]
     fn an_instruction_stays_small() {
-        assert!(std::mem::size_of::<Instruction>() <= 176);
+        assert!(std::mem::size_of::<Instruction>() <= 96);
     }
 
     /// The items are the other per-line vector of the tree.
@@ -688,29 +702,31 @@ mod tests {
         let df = parse("from a\nRu\\\nN echo\nONBUILD copy x y\nfoo bar\n");
         let written: Vec<&str> = df.instructions.iter().map(|i| i.keyword_text()).collect();
         assert_eq!(written, ["from", "RuN", "ONBUILD", "foo"]);
-        let upper: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_ref()).collect();
+        let upper: Vec<&str> = df.instructions.iter().map(|i| i.keyword()).collect();
         assert_eq!(upper, ["FROM", "RUN", "ONBUILD", "FOO"]);
-        let inner = df.instructions[2].onbuild.as_deref().unwrap();
-        assert_eq!(
-            (inner.keyword_text(), inner.keyword.as_ref()),
-            ("copy", "COPY")
-        );
+        let inner = df.instructions[2].onbuild().unwrap();
+        assert_eq!((inner.keyword_text(), inner.keyword()), ("copy", "COPY"));
         assert_eq!(inner.arguments(), "x y");
         assert_eq!(df.instructions[1].arguments(), "echo");
     }
 
     #[test]
-    fn known_keywords_borrow_their_static_names() {
-        let borrowed = |c: &Cow<'static, str>| matches!(c, Cow::Borrowed(_));
-        let keyword = upper_keyword(Kind::Run, "RUN");
-        assert!(keyword == "RUN" && borrowed(&keyword));
-        let keyword = upper_keyword(Kind::Run, "rUn");
-        assert!(keyword == "RUN" && borrowed(&keyword));
-        assert_eq!(upper_keyword(Kind::Unknown, "frobnicate"), "FROBNICATE");
+    fn known_keywords_are_not_stored() {
+        assert_eq!(unusual_keyword(Kind::Run, "RUN"), None);
+        assert_eq!(unusual_keyword(Kind::Run, "rUn"), None);
+        assert_eq!(
+            unusual_keyword(Kind::Unknown, "frobnicate").as_deref(),
+            Some("FROBNICATE")
+        );
         // The Kelvin sign lower-cases to `k`, so BuildKit treats "\u{212A}..." spellings by
-        // Unicode rules: the upper-case form is computed, never borrowed.
-        let keyword = upper_keyword(Kind::Unknown, "\u{212A}ey");
-        assert!(keyword == "\u{212A}EY" && !borrowed(&keyword));
+        // Unicode rules: the upper-case form is computed and stored.
+        let keyword = unusual_keyword(Kind::Unknown, "\u{212A}ey");
+        assert_eq!(keyword.as_deref(), Some("\u{212A}EY"));
+        let df = parse("run a\nfrobnicate b\n\u{212A}ey c\nRUN --mount=x d\n");
+        let keywords: Vec<&str> = df.instructions.iter().map(|i| i.keyword()).collect();
+        assert_eq!(keywords, ["RUN", "FROBNICATE", "\u{212A}EY", "RUN"]);
+        let boxed: Vec<bool> = df.instructions.iter().map(|i| i.rare.is_some()).collect();
+        assert_eq!(boxed, [false, true, true, true]);
     }
 
     /// The `str::split` version that [`split_separated`]'s byte scan replaced.
@@ -739,7 +755,7 @@ mod tests {
         assert!(df.errors.is_empty(), "{:?}", df.errors);
         assert_eq!(df.directives.syntax.as_deref(), Some("docker/dockerfile:1"));
         let run = &df.instructions[1];
-        assert_eq!((run.start_line, run.end_line), (3, 6));
+        assert_eq!((run.start_line(), run.end_line()), (3, 6));
         assert_eq!(run.values(), vec!["x   y"]);
     }
 
@@ -780,18 +796,18 @@ mod tests {
     fn heredoc_bodies_belong_to_the_instruction() {
         let df = parse("FROM a\nRUN <<A cat && cat <<-B\na\nA\n\tb\n\tB\nCMD x\n");
         let run = &df.instructions[1];
-        assert_eq!((run.start_line, run.end_line), (2, 6));
-        assert_eq!(run.heredocs[0].content, "a\n");
-        assert_eq!(run.heredocs[1].content, "\tb\n");
-        assert_eq!(df.instructions[2].start_line, 7);
+        assert_eq!((run.start_line(), run.end_line()), (2, 6));
+        assert_eq!(run.heredocs()[0].content, "a\n");
+        assert_eq!(run.heredocs()[1].content, "\tb\n");
+        assert_eq!(df.instructions[2].start_line(), 7);
     }
 
     #[test]
     fn keyword_range_spans_a_continuation_inside_the_keyword() {
         let df = parse("FROM a\nRU\\\nN echo\n");
         let run = &df.instructions[1];
-        assert_eq!(run.keyword, "RUN");
-        assert_eq!(df.slice(run.keyword_range), "RU\\\nN");
+        assert_eq!(run.keyword(), "RUN");
+        assert_eq!(df.slice(run.keyword_range()), "RU\\\nN");
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn credential_writes(df: &Dockerfile, files: &[CredentialFile]) -> Vec<Strin
         written.extend(teed.iter().map(String::as_str));
         removed.extend(removed_owned.iter().map(String::as_str));
         let mounted: Vec<&str> = inst
-            .flags
+            .flags()
             .iter()
             .filter(|f| f.name == "mount")
             .filter_map(|f| f.value.as_deref())
@@ -243,7 +243,7 @@ fn check_stage_references(stages: &[StageView<'_>]) -> Result<(), Violation> {
             if let Some(from) = inst.flag("from") {
                 refs.push(from.to_string());
             }
-            for mount in inst.flags.iter().filter(|f| f.name == "mount") {
+            for mount in inst.flags().iter().filter(|f| f.name == "mount") {
                 let value = mount.value.as_deref().unwrap_or("");
                 if let Some(from) = value.split(',').find_map(|kv| kv.strip_prefix("from=")) {
                     refs.push(from.to_string());
@@ -304,7 +304,7 @@ fn check_install_order(
         let mut whole_context_at = None;
         for inst in &stage.body {
             if (inst.is("COPY") || inst.is("ADD")) && inst.copies_whole_context() {
-                whole_context_at.get_or_insert(inst.start_line);
+                whole_context_at.get_or_insert(inst.start_line());
             }
             if inst.is("RUN")
                 && let Some(copy_line) = whole_context_at
@@ -317,7 +317,7 @@ fn check_install_order(
                         "install-after-context-copy",
                         format!(
                             "line {}: dependencies are installed after the whole context was copied (line {copy_line})",
-                            inst.start_line
+                            inst.start_line()
                         ),
                     ));
                 }

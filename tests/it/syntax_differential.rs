@@ -196,9 +196,9 @@ pub(crate) fn compare(label: &str, ours: &Dockerfile, oracle: &OracleFile, out: 
             "{label}: instruction count: restage {} [{}] vs BuildKit {} [{}]",
             ours.instructions.len(),
             summary(ours.instructions.iter().map(|i| (
-                i.keyword.to_string(),
-                i.start_line,
-                i.end_line
+                i.keyword().to_string(),
+                i.start_line(),
+                i.end_line()
             ))),
             theirs.len(),
             summary(
@@ -228,31 +228,31 @@ fn compare_instruction(
     };
     field(
         "keyword",
-        ours.keyword.to_string(),
+        ours.keyword().to_string(),
         theirs.keyword.to_string(),
     );
     field(
         "start_line",
-        ours.start_line.to_string(),
+        ours.start_line().to_string(),
         theirs.start_line.to_string(),
     );
     field(
         "end_line",
-        ours.end_line.to_string(),
+        ours.end_line().to_string(),
         theirs.end_line.to_string(),
     );
-    let our_flags: Vec<String> = ours.flags.iter().map(|f| f.to_buildkit()).collect();
+    let our_flags: Vec<String> = ours.flags().iter().map(|f| f.to_buildkit()).collect();
     field(
         "flags",
         format!("{our_flags:?}"),
         format!("{:?}", theirs.flags),
     );
     // For ONBUILD, BuildKit reports the inner instruction's form and heredocs.
-    let form_owner = if ours.keyword == "ONBUILD" {
-        let inner = ours.onbuild.as_deref();
+    let form_owner = if ours.keyword() == "ONBUILD" {
+        let inner = ours.onbuild();
         field(
             "onbuild inner keyword",
-            format!("{:?}", inner.map(|i| i.keyword.as_ref())),
+            format!("{:?}", inner.map(|i| i.keyword())),
             format!("{:?}", theirs.sub_cmd.as_deref()),
         );
         inner
@@ -260,14 +260,14 @@ fn compare_instruction(
         Some(ours)
     };
     // BuildKit's values: for ONBUILD those of the inner instruction.
-    if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword.as_ref())) {
+    if let Some(owner) = form_owner.filter(|o| KNOWN_KEYWORDS.contains(&o.keyword())) {
         field(
             "values",
             format!("{:?}", owner.values()),
             format!("{:?}", theirs.values),
         );
     }
-    if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword.as_ref())) {
+    if let Some(owner) = form_owner.filter(|o| FORM_KEYWORDS.contains(&o.keyword())) {
         let expected = if theirs.json {
             "Some(Exec)"
         } else {
@@ -277,13 +277,13 @@ fn compare_instruction(
     }
     // The Python binding only reads heredocs from the top-level node, so for ONBUILD (whose
     // heredocs sit on the inner node) it always reports none: only its line span is compared.
-    if ours.keyword == "ONBUILD" {
+    if ours.keyword() == "ONBUILD" {
         return;
     }
     // Contents as BuildKit's parser returns them: for `<<-` the leading tabs are still there
     // (BuildKit strips them later, when it builds the instruction).
     let our_heredocs: Vec<(String, String)> = ours
-        .heredocs
+        .heredocs()
         .iter()
         .map(|h| (h.name.clone(), h.content.clone()))
         .collect();
@@ -369,7 +369,7 @@ fn check_directive_follows_current_buildkit() {
     let lines: Vec<(String, usize, usize)> = df
         .instructions
         .iter()
-        .map(|i| (i.keyword.to_string(), i.start_line, i.end_line))
+        .map(|i| (i.keyword().to_string(), i.start_line(), i.end_line()))
         .collect();
     assert_eq!(
         lines,

@@ -58,10 +58,10 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
                 let Some(inst) = tree.instructions.get(index as usize) else {
                     return Err(format!("instruction item {n} points past the instructions"));
                 };
-                if inst.range != range {
+                if inst.range() != range {
                     return Err(format!(
                         "instruction {index} range {:?} differs from its item's {range:?}",
-                        inst.range
+                        inst.range()
                     ));
                 }
                 next_index += 1;
@@ -85,24 +85,27 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
     for (index, inst) in tree.instructions.iter().enumerate() {
         let what = format!(
             "instruction {index} ({} at line {})",
-            inst.keyword, inst.start_line
+            inst.keyword(),
+            inst.start_line()
         );
-        if inst.start_line == 0 || inst.start_line > inst.end_line {
+        if inst.start_line() == 0 || inst.start_line() > inst.end_line() {
             return Err(format!(
                 "{what}: start_line {} / end_line {}",
-                inst.start_line, inst.end_line
+                inst.start_line(),
+                inst.end_line()
             ));
         }
-        let first = line_of(text, inst.range.start);
-        let last = line_of(text, inst.range.end - 1);
-        if (first, last) != (inst.start_line, inst.end_line) {
+        let first = line_of(text, inst.range().start);
+        let last = line_of(text, inst.range().end - 1);
+        if (first, last) != (inst.start_line(), inst.end_line()) {
             return Err(format!(
                 "{what}: span covers lines {first}-{last}, the instruction says {}-{}",
-                inst.start_line, inst.end_line
+                inst.start_line(),
+                inst.end_line()
             ));
         }
-        let kw = inst.keyword_range;
-        if kw.start < inst.range.start || kw.end > inst.range.end {
+        let kw = inst.keyword_range();
+        if kw.start < inst.range().start || kw.end > inst.range().end {
             return Err(format!("{what}: keyword range outside the instruction"));
         }
         if !text.is_char_boundary(kw.start) || !text.is_char_boundary(kw.end) {
@@ -119,16 +122,16 @@ fn check_tree(text: &str, tree: &Dockerfile) -> Result<(), String> {
                 inst.keyword_text()
             ));
         }
-        if inst.keyword_text().to_uppercase() != inst.keyword {
+        if inst.keyword_text().to_uppercase() != inst.keyword() {
             return Err(format!(
                 "{what}: keyword {:?} is not the upper case of {:?}",
-                inst.keyword,
+                inst.keyword(),
                 inst.keyword_text()
             ));
         }
-        for doc in &inst.heredocs {
+        for doc in inst.heredocs() {
             let r = doc.range;
-            if r.start < inst.range.start || r.end > inst.range.end {
+            if r.start < inst.range().start || r.end > inst.range().end {
                 return Err(format!(
                     "{what}: heredoc {} outside the instruction",
                     doc.name

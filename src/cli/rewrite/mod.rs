@@ -393,9 +393,9 @@ fn path_in_context(context_dir: &Path, file: &Path, context_is_dir: bool) -> Opt
 fn from_region(tree: &crate::syntax::Dockerfile, text: &str) -> Option<Region> {
     let from = tree.stages().next()?;
     let index = crate::text::LineIndex::new(text);
-    let start = index.line_col(from.keyword_range.start);
-    let body = &text[from.range.start..from.range.end];
-    let end_offset = from.range.start + body.trim_end_matches(['\n', '\r']).len();
+    let start = index.line_col(from.keyword_range().start);
+    let body = &text[from.range().start..from.range().end];
+    let end_offset = from.range().start + body.trim_end_matches(['\n', '\r']).len();
     let end = index.line_col(end_offset);
     Some(Region {
         start_line: start.line,

@@ -378,7 +378,7 @@ pub(super) fn record_install_needs(
     profile: &Profile,
     credentials: &[crate::profile::CredentialFile],
 ) {
-    for flag in &unit.entry.inst.flags {
+    for flag in unit.entry.inst.flags() {
         if flag.name == "mount"
             && let Some(value) = &flag.value
             && value.contains("type=secret")

@@ -207,7 +207,7 @@ impl<'p, 'a> Planner<'p, 'a> {
             format!(
                 "deps copies {} from line {} before installing",
                 manifests.join(", "),
-                copy.start_line
+                copy.start_line()
             ),
             "that COPY also brings other files, so every change to them would reinstall the dependencies",
             0.9,

@@ -352,7 +352,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 self.original
                     .header
                     .iter()
-                    .map(|e| kept_text(e.inst.start_line, &e.text)),
+                    .map(|e| kept_text(e.inst.start_line(), &e.text)),
             )
             .collect();
         let secret_mounts = self.move_secrets(&mut header, &mut stages);

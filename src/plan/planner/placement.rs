@@ -10,6 +10,7 @@ use super::units::has_cache_mount;
 use super::{BuildSide, Planner, Skip, Unit};
 use crate::plan::model::{Class, Placement, StageName, Step, WarningCode};
 use crate::plan::original::resolve;
+use std::borrow::Cow;
 
 /// Where the walk over the units stands: the working directories so far, what deps has been
 /// given, and the units held back for the runtime and the test stage.
@@ -437,7 +438,7 @@ impl<'p, 'a> Planner<'p, 'a> {
         }
         self.placements.push(Placement {
             line: unit.line(),
-            keyword: unit.entry.inst.keyword.clone(),
+            keyword: static_keyword(unit.entry.inst),
             class: unit.class,
             stages: stage.into(),
         });
@@ -553,4 +554,13 @@ fn copy_destination_dir(unit: &Unit<'_>) -> Option<String> {
         || dest == "."
         || single_source && matches!(&inst.values()[0], "." | "./");
     is_dir.then(|| resolve(unit.entry.workdir.as_deref(), dest))
+}
+
+/// An instruction's keyword, borrowed from its kind's static name when it is that name (one
+/// placement per original instruction: no allocation for the keywords BuildKit knows).
+fn static_keyword(inst: &crate::syntax::Instruction) -> Cow<'static, str> {
+    match inst.kind.keyword() {
+        Some(name) if name == inst.keyword() => Cow::Borrowed(name),
+        _ => Cow::Owned(inst.keyword().to_string()),
+    }
 }

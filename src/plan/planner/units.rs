@@ -24,7 +24,7 @@ pub(crate) struct Unit<'a> {
 
 impl Unit<'_> {
     pub fn line(&self) -> usize {
-        self.entry.inst.start_line
+        self.entry.inst.start_line()
     }
 
     /// The simple commands of this unit: its part of a split RUN, or the whole RUN's.
@@ -46,7 +46,7 @@ impl Unit<'_> {
                     .chain(
                         self.entry
                             .inst
-                            .flags
+                            .flags()
                             .iter()
                             .filter(|f| f.name == "mount")
                             .filter_map(|f| f.value.clone()),
@@ -128,7 +128,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 self.decide(
                     format!(
                         "the RUN at line {} stays whole in deps",
-                        entry.inst.start_line
+                        entry.inst.start_line()
                     ),
                     why,
                     0.9,
@@ -140,14 +140,14 @@ impl<'p, 'a> Planner<'p, 'a> {
                 });
                 continue;
             }
-            if !parts.splittable() || !entry.inst.heredocs.is_empty() {
+            if !parts.splittable() || !entry.inst.heredocs().is_empty() {
                 let has_build = parts.parts.iter().any(|(c, _)| *c == Class::Build);
                 if has_install && has_build {
                     // Kept whole where the original ran it, after the sources: it installs and
                     // builds as before; deps installs the dependencies first, so the whole RUN
                     // finds them (only its own install step is no longer cached on its own).
                     self.decide(
-                        format!("the RUN at line {} stays whole in the build stage", entry.inst.start_line),
+                        format!("the RUN at line {} stays whole in the build stage", entry.inst.start_line()),
                         "it installs and builds in a way restage cannot split (a heredoc, pipes or `||`); deps installs the dependencies before it",
                         0.75,
                     );
@@ -163,7 +163,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                         SkipCode::InstallNotSplittable,
                         format!(
                             "line {}: the RUN installs dependencies and does other work in a way restage cannot split (pipes or `||`)",
-                            entry.inst.start_line
+                            entry.inst.start_line()
                         ),
                     ));
                 }
@@ -175,7 +175,7 @@ impl<'p, 'a> Planner<'p, 'a> {
                 continue;
             }
             self.decide(
-                format!("split the RUN at line {} into {} steps", entry.inst.start_line, parts.parts.len()),
+                format!("split the RUN at line {} into {} steps", entry.inst.start_line(), parts.parts.len()),
                 "it mixes work that belongs in different stages (e.g. a dependency install and a build)",
                 0.9,
             );
@@ -214,7 +214,7 @@ pub(super) fn join_commands(commands: &[&Command<'_>]) -> String {
 pub(super) fn has_cache_mount(unit: &Unit<'_>) -> bool {
     unit.entry
         .inst
-        .flags
+        .flags()
         .iter()
         .any(|f| f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache")))
 }

@@ -166,14 +166,14 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             else {
                 continue;
             };
-            let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line) else {
+            let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line()) else {
                 continue;
             };
             let entry = &body[index];
             if !entry.inst.is("RUN")
                 || entry.commands.len() != 1
                 || entry.inst.exec_args().is_some()
-                || !entry.inst.heredocs.is_empty()
+                || !entry.inst.heredocs().is_empty()
             {
                 continue;
             }
@@ -193,7 +193,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 .chain(
                     entry
                         .inst
-                        .flags
+                        .flags()
                         .iter()
                         .filter(|f| f.name == "mount")
                         .filter_map(|f| f.value.clone()),
@@ -258,7 +258,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 Step::Kept { line, .. } => {
                     let body = &self.planner.original.body;
                     // The body is in line order: a binary search keeps this linear overall.
-                    let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line) else {
+                    let Ok(index) = body.binary_search_by_key(line, |e| e.inst.start_line()) else {
                         continue;
                     };
                     let entry = &body[index];
@@ -538,7 +538,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
                 !base.is_empty() && start.words.iter().any(|w| w.ends_with(base))
             });
-            let already = kept.contains(&inst.start_line);
+            let already = kept.contains(&inst.start_line());
             // Manifests last: the costliest test, and most COPYs are ruled out before it.
             if (outside || named)
                 && !already
@@ -546,9 +546,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     .iter()
                     .all(|s| is_manifest(s, self.planner.input.profile))
             {
-                kept.insert(inst.start_line);
+                kept.insert(inst.start_line());
                 steps.push(Step::Kept {
-                    line: inst.start_line,
+                    line: inst.start_line(),
                     text: entry.text.to_string(),
                     add_flags: Vec::new(),
                     blank_before: false,
@@ -556,7 +556,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     command_at: 0,
                 });
                 self.planner.decide(
-                    format!("runtime keeps the COPY at line {}", inst.start_line),
+                    format!("runtime keeps the COPY at line {}", inst.start_line()),
                     if named {
                         "the start command uses what it copies"
                     } else {

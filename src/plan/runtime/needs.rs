@@ -331,7 +331,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
         {
             let inst = unit.entry.inst;
             let line = Some(unit.line());
-            let keyword = inst.keyword.to_uppercase();
+            let keyword = inst.keyword().to_uppercase();
             let mut values: Vec<String> = inst.values().to_vec();
             if inst.is("HEALTHCHECK") {
                 if !values

@@ -51,11 +51,11 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                 continue;
             }
             if start.words.is_empty() {
-                start.line = Some(inst.start_line);
+                start.line = Some(inst.start_line());
                 start.keyword = kw.to_string();
             } else {
                 start.entrypoint_len = start.words.len();
-                start.cmd_line = Some(inst.start_line);
+                start.cmd_line = Some(inst.start_line());
             }
             start.words.extend(words);
         }
@@ -189,19 +189,19 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                         }
                     }
                     if !steps.iter().any(
-                        |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword),
+                        |s| matches!(s, Step::Exec { keyword, .. } if *keyword == inst.keyword()),
                     ) {
                         steps.push(unit.step(Vec::new()));
                     }
                     continue;
                 }
                 let translated = translation.args;
-                if !start.keyword.is_empty() && start.keyword != inst.keyword {
+                if !start.keyword.is_empty() && start.keyword != inst.keyword() {
                     // ENTRYPOINT + CMD were combined; the translation replaces both.
                     steps.retain(|s| !matches!(s, Step::Kept { line, .. } if *line == start.line.unwrap_or(0)));
                 }
                 steps.push(Step::Exec {
-                    keyword: inst.keyword.to_string(),
+                    keyword: inst.keyword().to_string(),
                     args: translated,
                 });
                 continue;
@@ -213,12 +213,12 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
             {
                 push_comments(&unit.entry.text, steps);
                 self.planner.decide(
-                    format!("line {}: {} in exec form", unit.line(), inst.keyword),
+                    format!("line {}: {} in exec form", unit.line(), inst.keyword()),
                     "the distroless runtime has no shell to run the shell form",
                     0.9,
                 );
                 steps.push(Step::Exec {
-                    keyword: inst.keyword.to_string(),
+                    keyword: inst.keyword().to_string(),
                     args: words,
                 });
                 continue;
@@ -296,9 +296,9 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                         format!(
                             "the runtime does not run `{}` (line {}): it installs a tool for the build, and the start command does not use it, so the tool the original image had is not in the runtime",
                             command.text,
-                            entry.inst.start_line
+                            entry.inst.start_line()
                         ),
-                        Some(entry.inst.start_line),
+                        Some(entry.inst.start_line()),
                     );
                     replayed.push(&command.text);
                     continue;

@@ -201,7 +201,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                     if path.contains('$') {
                         writes.unresolved.push(format!(
                             "line {} runs `{program}` on `{path}`, a path restage cannot resolve",
-                            entry.inst.start_line
+                            entry.inst.start_line()
                         ));
                         continue;
                     }
@@ -229,7 +229,7 @@ impl<'r, 'p, 'a> RuntimeBuilder<'r, 'p, 'a> {
                         &resolve(workdir, path),
                         format!(
                             "the original runs `{program} {path}` at line {}",
-                            entry.inst.start_line
+                            entry.inst.start_line()
                         ),
                     );
                 }
