@@ -51,7 +51,7 @@ mod report;
 mod result;
 mod score;
 mod tally;
-mod xml;
+pub(crate) mod xml;
 
 pub use context::{ContextChoice, infer_context};
 pub use flavor::flavor_of;

@@ -48,6 +48,15 @@ impl<'t> Document<'t> {
             Self::Full(doc) => children(doc.root_element(), path),
         }
     }
+
+    /// The trimmed, non-empty texts of every element along `path` (plain local names,
+    /// case-insensitive, the first naming the root), in document order: `project/modules/module`.
+    pub(crate) fn all(&self, path: &str) -> Vec<String> {
+        match self {
+            Self::Fast(doc) => all(doc.root(), path),
+            Self::Full(doc) => all(doc.root_element(), path),
+        }
+    }
 }
 
 /// What the lookups need of an element, from either reading.
@@ -81,19 +90,26 @@ impl XmlNode for roxmltree::Node<'_, '_> {
     }
 }
 
+/// The steps of an element path after its first, which must name `root` (case-insensitive):
+/// `None` when it does not.
+fn steps_below_root<'p, N: XmlNode>(
+    root: &N,
+    path: &'p str,
+) -> Option<impl Iterator<Item = &'p str> + Clone> {
+    let mut steps = path.split('/').filter(|s| !s.is_empty());
+    steps
+        .next()
+        .is_some_and(|s| s.eq_ignore_ascii_case(root.local_name()))
+        .then_some(steps)
+}
+
 /// See [`Document::lookup`]; `root` is the root element.
 fn lookup<N: XmlNode>(root: N, path: &str) -> Option<String> {
     let (elements, attribute) = match path.split_once('@') {
         Some((e, a)) => (e, Some(a)),
         None => (path, None),
     };
-    let mut steps = elements.split('/').filter(|s| !s.is_empty());
-    if !steps
-        .next()
-        .is_some_and(|s| s.eq_ignore_ascii_case(root.local_name()))
-    {
-        return None;
-    }
+    let steps = steps_below_root(&root, elements)?;
     find(root, steps, attribute)
 }
 
@@ -137,13 +153,9 @@ fn find<'s, N: XmlNode>(
 
 /// See [`Document::children`]; `root` is the root element.
 fn children<N: XmlNode>(root: N, path: &str) -> Vec<(String, String)> {
-    let mut steps = path.split('/').filter(|s| !s.is_empty());
-    if !steps
-        .next()
-        .is_some_and(|s| s.eq_ignore_ascii_case(root.local_name()))
-    {
+    let Some(steps) = steps_below_root(&root, path) else {
         return Vec::new();
-    }
+    };
     let mut node = root;
     for step in steps {
         let Some(child) = node
@@ -158,6 +170,29 @@ fn children<N: XmlNode>(root: N, path: &str) -> Vec<(String, String)> {
         .map(|c| {
             let text = c.text().as_deref().unwrap_or("").trim().to_string();
             (c.local_name().to_string(), text)
+        })
+        .collect()
+}
+
+/// See [`Document::all`]; `root` is the root element.
+fn all<N: XmlNode>(root: N, path: &str) -> Vec<String> {
+    let Some(steps) = steps_below_root(&root, path) else {
+        return Vec::new();
+    };
+    let mut nodes = vec![root];
+    for step in steps {
+        nodes = nodes
+            .iter()
+            .flat_map(|n| n.element_children())
+            .filter(|c| c.local_name().eq_ignore_ascii_case(step))
+            .collect();
+    }
+    nodes
+        .iter()
+        .filter_map(|n| n.text())
+        .filter_map(|t| {
+            let t = t.trim();
+            (!t.is_empty()).then(|| t.to_string())
         })
         .collect()
 }
@@ -986,6 +1021,34 @@ mod tests {
             .collect()
     }
 
+    /// The trimmed texts of every element along `path` (local names, case-insensitive, the first
+    /// naming the root), in document order.
+    pub(crate) fn roxml_all(doc: &roxmltree::Document, path: &str) -> Vec<String> {
+        let mut steps = path.split('/').filter(|s| !s.is_empty());
+        let root = doc.root_element();
+        if !steps
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
+        {
+            return Vec::new();
+        }
+        let mut nodes = vec![root];
+        for step in steps {
+            nodes = nodes
+                .iter()
+                .flat_map(|n| n.children())
+                .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
+                .collect();
+        }
+        nodes
+            .iter()
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
     /// `Project/PropertyGroup/AssemblyName` or `Project@Sdk`: local names, case-insensitive, the
     /// first step naming the root; the first non-empty match in document order wins. A step may
     /// test a child: `parent[artifactId=spring-boot-starter-parent]`.
@@ -1444,12 +1507,15 @@ mod tests {
                 let plain: String = path.split('@').next().unwrap_or("").split('/')
                     .map(|s| s.split('[').next().unwrap_or(s)).collect::<Vec<_>>().join("/");
                 prop_assert_eq!(doc.children(&plain), roxml_children(&text, &plain), "{:?} {}", text, plain);
+                prop_assert_eq!(doc.all(&plain), roxml_all(&reference, &plain), "{:?} {}", text, plain);
             }
             // Every root path the generator names.
             for root in NAMES.split('|') {
                 let full = format!("{root}/artifactId");
                 prop_assert_eq!(doc.lookup(&full), roxml_lookup(&reference, &full));
                 prop_assert_eq!(doc.children(root), roxml_children(&text, root));
+                let modules = format!("{root}/modules/module");
+                prop_assert_eq!(doc.all(&modules), roxml_all(&reference, &modules));
             }
         }
     }

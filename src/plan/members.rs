@@ -47,8 +47,8 @@ fn listed_members(
         let excluded = spec.exclude_toml.as_deref().map(list).unwrap_or_default();
         (list(key), excluded)
     } else if let Some(path) = &spec.xml {
-        let doc = roxmltree::Document::parse(text).ok()?;
-        (xml_all(&doc, path), Vec::new())
+        let doc = crate::detect::xml::Document::parse(text)?;
+        (doc.all(path), Vec::new())
     } else if let Some(directive) = &spec.directive {
         (directive_values(text, directive), Vec::new())
     } else {
@@ -173,34 +173,6 @@ fn toml_get<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value> {
         value = value.as_table()?.get(part)?;
     }
     Some(value)
-}
-
-/// The trimmed texts of every element along `path` (local names, case-insensitive, the first
-/// naming the root), in document order.
-fn xml_all(doc: &roxmltree::Document, path: &str) -> Vec<String> {
-    let mut steps = path.split('/').filter(|s| !s.is_empty());
-    let root = doc.root_element();
-    if !steps
-        .next()
-        .is_some_and(|s| s.eq_ignore_ascii_case(root.tag_name().name()))
-    {
-        return Vec::new();
-    }
-    let mut nodes = vec![root];
-    for step in steps {
-        nodes = nodes
-            .iter()
-            .flat_map(|n| n.children())
-            .filter(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(step))
-            .collect();
-    }
-    nodes
-        .iter()
-        .filter_map(|n| n.text())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// The values of a go.mod-syntax directive: `use ./a` lines and `use ( ... )` blocks, with
